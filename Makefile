@@ -1,0 +1,82 @@
+# kennis: plain GNU make. `make run` serves a demo wiki, `make test` runs the whole suite.
+# make SAN=address,undefined test   builds and tests with sanitizers (objects in build-san/).
+
+CC      ?= cc
+PKGS    := libgit2 libcmark-gfm libmicrohttpd sqlite3 libsodium yaml-0.1
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-unused-parameter -Wformat=2
+ifdef WERROR
+WARN    += -Werror
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lpthread
+
+ifdef SAN
+BUILD   := build-san
+SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD   := build
+SANFLAGS :=
+endif
+
+SRCS    := $(wildcard src/*.c)
+OBJS    := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/assets.o
+LIBOBJS := $(filter-out $(BUILD)/main.o,$(OBJS))
+ASSETS  := $(sort $(wildcard templates/*.html) $(wildcard static/*) $(wildcard starter/*.md starter/*/*.md))
+UNIT    := $(wildcard tests/unit/test_*.c)
+UNITBIN := $(UNIT:tests/unit/%.c=$(BUILD)/%)
+BIN     := kennis
+
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Isrc -MMD -MP
+
+.PHONY: all deps run test unit e2e bench clean
+all: $(BIN)
+
+# With SAN set the binary is ./kennis too (rebuilt from build-san/), so tests always run ./kennis.
+$(BIN): $(OBJS)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
+	@echo "$(BUILD)" > .kennis-build
+
+# Relink when switching between sanitized and plain builds.
+ifneq ($(shell cat .kennis-build 2>/dev/null),$(BUILD))
+.PHONY: $(BIN)
+endif
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/assets.c: $(ASSETS) tools/embed.sh | $(BUILD)
+	sh tools/embed.sh $(ASSETS) > $@
+
+$(BUILD)/assets.o: $(BUILD)/assets.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/test_%: tests/unit/test_%.c $(LIBOBJS) tests/unit/tap.h
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(PKG_LIBS)
+
+$(BUILD):
+	mkdir -p $@
+
+deps:
+	@sh tools/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@test -d data || ./$(BIN) init data
+	./$(BIN) serve --data data --listen 127.0.0.1:8080
+
+unit: $(UNITBIN)
+	@for t in $(UNITBIN); do echo "# $$t"; ./$$t || exit 1; done
+
+test: deps
+	@$(MAKE) --no-print-directory $(BIN) $(UNITBIN)
+	prove -j2 --timer $(UNITBIN) $(sort $(wildcard tests/t[0-9]*.sh))
+
+bench: $(BIN)
+	@sh bench/run.sh
+
+clean:
+	rm -rf build build-san $(BIN) .kennis-build
+
+-include $(wildcard $(BUILD)/*.d)
