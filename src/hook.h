@@ -1,0 +1,13 @@
+/* hook.h: `kennis hook pre-receive|post-receive`, run by git receive-pack during a push. */
+#ifndef KENNIS_HOOK_H
+#define KENNIS_HOOK_H
+
+#include <stdio.h>
+
+/* Check the ref updates read from `in` ("<old> <new> <ref>" lines) against the wiki's
+ * rules: only refs/heads/main, never deleted, never rewritten. Messages for the pusher go
+ * to `msg` (git shows them as "remote: ..."). Returns 0 to accept, 1 to refuse. */
+int hook_pre_receive(FILE *in, FILE *msg);
+int hook_post_receive(FILE *in, FILE *msg);
+
+#endif

@@ -1,0 +1,526 @@
+/* store.c: libgit2 storage: snapshots, reads, history walks, and compare-and-swap commits. */
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "assets.h"
+
+void
+store_log_git_error(const char *what, const char *subject)
+{
+	const git_error *e = git_error_last();
+	log_error("git %s failed (%s): %s", what, subject ? subject : "-", e && e->message ? e->message : "unknown");
+}
+
+int
+store_open(struct store **out, const char *gitdir)
+{
+	git_repository *repo = NULL;
+	*out = NULL;
+	if (git_repository_open_ext(&repo, gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
+				    NULL) < 0)
+		return KN_ENOTFOUND;
+	struct store *st = xcalloc(1, sizeof(*st));
+	st->repo = repo;
+	st->gitdir = xstrdup(gitdir);
+	*out = st;
+	return 0;
+}
+
+void
+store_close(struct store *st)
+{
+	if (!st)
+		return;
+	git_repository_free(st->repo);
+	free(st->gitdir);
+	free(st);
+}
+
+int
+store_is_kennis(struct store *st)
+{
+	git_config *cfg = NULL;
+	int32_t v = 0;
+	if (git_repository_config_snapshot(&cfg, st->repo) == 0) {
+		if (git_config_get_int32(&v, cfg, "kennis.version") < 0)
+			v = 0;
+		git_config_free(cfg);
+	}
+	return v > 0 && git_repository_is_bare(st->repo);
+}
+
+int
+store_snap_open(struct snap *s, struct store *st, const char *rev)
+{
+	int rc;
+	memset(s, 0, sizeof(*s));
+	s->st = st;
+	if (!rev || !*rev) {
+		rc = git_reference_name_to_id(&s->id, st->repo, STORE_BRANCH);
+		if (rc == GIT_ENOTFOUND)
+			return 0; /* empty wiki */
+		if (rc < 0) {
+			store_log_git_error("resolve", STORE_BRANCH);
+			return KN_EGIT;
+		}
+		if (git_commit_lookup(&s->commit, st->repo, &s->id) < 0) {
+			store_log_git_error("commit lookup", STORE_BRANCH);
+			return KN_EGIT;
+		}
+	} else {
+		size_t n = strlen(rev);
+		if (n < 4 || n > GIT_OID_HEXSZ || strspn(rev, "0123456789abcdefABCDEF") != n)
+			return KN_EINVAL;
+		git_oid prefix;
+		if (git_oid_fromstrn(&prefix, rev, n) < 0)
+			return KN_EINVAL;
+		if (git_commit_lookup_prefix(&s->commit, st->repo, &prefix, n) < 0)
+			return KN_ENOTFOUND;
+		git_oid_cpy(&s->id, git_commit_id(s->commit));
+	}
+	if (git_commit_tree(&s->tree, s->commit) < 0) {
+		store_log_git_error("tree lookup", rev ? rev : STORE_BRANCH);
+		store_snap_close(s);
+		return KN_EGIT;
+	}
+	return 0;
+}
+
+void
+store_snap_close(struct snap *s)
+{
+	git_tree_free(s->tree);
+	git_commit_free(s->commit);
+	s->tree = NULL;
+	s->commit = NULL;
+}
+
+int
+store_blob_id(git_oid *out, struct snap *s, const char *path)
+{
+	git_tree_entry *e = NULL;
+	if (!s->tree || git_tree_entry_bypath(&e, s->tree, path) < 0)
+		return KN_ENOTFOUND;
+	int rc = git_tree_entry_type(e) == GIT_OBJECT_BLOB ? 0 : KN_ENOTFOUND;
+	if (rc == 0)
+		git_oid_cpy(out, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	return rc;
+}
+
+int
+store_read(struct buf *out, git_oid *blob_id, struct snap *s, const char *path)
+{
+	git_oid id;
+	git_blob *blob = NULL;
+	int rc = store_blob_id(&id, s, path);
+	if (rc < 0)
+		return rc;
+	if (git_blob_lookup(&blob, s->st->repo, &id) < 0) {
+		store_log_git_error("blob lookup", path);
+		return KN_EGIT;
+	}
+	buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	if (blob_id)
+		git_oid_cpy(blob_id, &id);
+	git_blob_free(blob);
+	return 0;
+}
+
+struct walk_ctx {
+	int (*cb)(const char *path, void *payload);
+	void *payload;
+	struct buf path;
+};
+
+static int
+walk_entry(const char *root, const git_tree_entry *e, void *payload)
+{
+	struct walk_ctx *w = payload;
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		return 0;
+	buf_reset(&w->path);
+	buf_puts(&w->path, root);
+	buf_puts(&w->path, git_tree_entry_name(e));
+	int rc = w->cb(w->path.ptr, w->payload);
+	return rc ? rc : 0;
+}
+
+int
+store_walk(struct snap *s, int (*cb)(const char *path, void *payload), void *payload)
+{
+	if (!s->tree)
+		return 0;
+	struct walk_ctx w = { cb, payload, BUF_INIT };
+	int rc = git_tree_walk(s->tree, GIT_TREEWALK_PRE, walk_entry, &w);
+	buf_free(&w.path);
+	return rc;
+}
+
+/* Blob id of `path` in commit `c` into `out`; returns 1 if present, 0 if not. */
+static int
+commit_blob(git_oid *out, git_commit *c, const char *path)
+{
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	int found = 0;
+	if (git_commit_tree(&t, c) < 0)
+		return 0;
+	if (git_tree_entry_bypath(&e, t, path) == 0) {
+		git_oid_cpy(out, git_tree_entry_id(e));
+		found = 1;
+		git_tree_entry_free(e);
+	}
+	git_tree_free(t);
+	return found;
+}
+
+/* Did `path` change in commit `c`? Like git log's default history simplification: a
+ * commit that leaves the file as any parent had it does not count. Sets *change. */
+static int
+touches(git_commit *c, const char *path, int *change)
+{
+	git_oid mine, theirs;
+	int have = commit_blob(&mine, c, path);
+	unsigned np = git_commit_parentcount(c);
+	if (np == 0) {
+		*change = 'A';
+		return have;
+	}
+	for (unsigned i = 0; i < np; i++) {
+		git_commit *p = NULL;
+		if (git_commit_parent(&p, c, i) < 0)
+			continue;
+		int had = commit_blob(&theirs, p, path);
+		git_commit_free(p);
+		if (had == have && (!have || git_oid_equal(&mine, &theirs)))
+			return 0;
+		*change = !had ? 'A' : !have ? 'D' : 'M';
+	}
+	return 1;
+}
+
+/* Whole-wiki history: a commit counts unless its tree equals a parent's. */
+static int
+changes_tree(git_commit *c)
+{
+	unsigned np = git_commit_parentcount(c);
+	for (unsigned i = 0; i < np; i++) {
+		git_commit *p = NULL;
+		if (git_commit_parent(&p, c, i) < 0)
+			continue;
+		int same = git_oid_equal(git_commit_tree_id(c), git_commit_tree_id(p));
+		git_commit_free(p);
+		if (same)
+			return 0;
+	}
+	return 1;
+}
+
+int
+store_log(struct snap *s, const char *path, size_t skip, size_t limit,
+	  int (*cb)(const struct store_logent *e, void *payload), void *payload)
+{
+	git_revwalk *walk = NULL;
+	git_oid id;
+	int rc = 0;
+	size_t seen = 0, shown = 0;
+
+	if (!s->commit)
+		return 0;
+	if (git_revwalk_new(&walk, s->st->repo) < 0 || git_revwalk_push(walk, &s->id) < 0) {
+		store_log_git_error("revwalk", path);
+		rc = KN_EGIT;
+		goto done;
+	}
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+	while (shown < limit && git_revwalk_next(&id, walk) == 0) {
+		git_commit *c = NULL;
+		int change = 'M';
+		if (git_commit_lookup(&c, s->st->repo, &id) < 0) {
+			store_log_git_error("commit lookup", path);
+			rc = KN_EGIT;
+			goto done;
+		}
+		int hit = path ? touches(c, path, &change) : changes_tree(c);
+		if (hit && seen++ >= skip) {
+			const git_signature *a = git_commit_author(c);
+			struct store_logent e = {
+				.id = &id,
+				.author = a->name,
+				.email = a->email,
+				.summary = git_commit_summary(c),
+				.message = git_commit_message(c),
+				.time = a->when.time,
+				.offset = a->when.offset,
+				.change = change,
+			};
+			if (!e.summary)
+				e.summary = "";
+			rc = cb(&e, payload);
+			shown++;
+		}
+		git_commit_free(c);
+		if (rc)
+			goto done;
+	}
+done:
+	git_revwalk_free(walk);
+	return rc;
+}
+
+/* Do `base` and `tip` hold the same version of `path` (both absent counts as same)? */
+static int
+same_version(git_repository *repo, const git_oid *base, const git_oid *tip, const char *path)
+{
+	git_commit *a = NULL, *b = NULL;
+	git_oid ia, ib;
+	int same = 0;
+	if (git_commit_lookup(&b, repo, tip) < 0)
+		return 0;
+	int hb = commit_blob(&ib, b, path);
+	if (!base) {
+		same = !hb;
+	} else if (git_commit_lookup(&a, repo, base) == 0) {
+		int ha = commit_blob(&ia, a, path);
+		same = ha == hb && (!ha || git_oid_equal(&ia, &ib));
+	}
+	git_commit_free(a);
+	git_commit_free(b);
+	return same;
+}
+
+/* Build the tree of `tip` (NULL: empty) with `edits` applied; writes it to `out`. */
+static int
+apply_edits(git_oid *out, git_repository *repo, git_commit *tip, const struct store_edit *edits, size_t n)
+{
+	git_tree *base = NULL;
+	git_tree_update *ups = xcalloc(n, sizeof(*ups));
+	int rc = KN_EGIT;
+	for (size_t i = 0; i < n; i++) {
+		ups[i].path = edits[i].path;
+		if (!edits[i].content) {
+			ups[i].action = GIT_TREE_UPDATE_REMOVE;
+			continue;
+		}
+		ups[i].action = GIT_TREE_UPDATE_UPSERT;
+		ups[i].filemode = GIT_FILEMODE_BLOB;
+		if (git_blob_create_from_buffer(&ups[i].id, repo, edits[i].content, edits[i].len) < 0) {
+			store_log_git_error("write blob", edits[i].path);
+			goto done;
+		}
+	}
+	if (tip && git_commit_tree(&base, tip) < 0)
+		goto done;
+	if (!base) {
+		/* git_tree_create_updated needs a base tree: start from the empty tree. */
+		git_treebuilder *tb = NULL;
+		git_oid empty;
+		if (git_treebuilder_new(&tb, repo, NULL) < 0 || git_treebuilder_write(&empty, tb) < 0 ||
+		    git_tree_lookup(&base, repo, &empty) < 0) {
+			git_treebuilder_free(tb);
+			goto done;
+		}
+		git_treebuilder_free(tb);
+	}
+	if (git_tree_create_updated(out, repo, base, n, ups) < 0) {
+		store_log_git_error("update tree", edits[0].path);
+		goto done;
+	}
+	rc = 0;
+done:
+	git_tree_free(base);
+	free(ups);
+	return rc;
+}
+
+#define LOST_RACE 1 /* commit_once: main moved or was locked; try again (never a KN_ code) */
+
+/* One attempt: build and commit on the current tip, then CAS the ref. Returns 0, a KN_
+ * error, or LOST_RACE. (libgit2's codes are never returned: they overlap KN_ codes.) */
+static int
+commit_once(git_oid *out, struct store *st, const git_oid *base, const struct store_edit *edits, size_t n,
+	    const git_signature *sig, const char *message)
+{
+	git_oid tip_id, tree_id;
+	git_commit *tip = NULL;
+	git_tree *tree = NULL;
+	git_reference *ref = NULL;
+	int have_tip, rc;
+
+	rc = git_reference_name_to_id(&tip_id, st->repo, STORE_BRANCH);
+	if (rc < 0 && rc != GIT_ENOTFOUND) {
+		store_log_git_error("resolve", STORE_BRANCH);
+		return KN_EGIT;
+	}
+	have_tip = rc == 0;
+	if (have_tip && (!base || !git_oid_equal(base, &tip_id))) {
+		/* main moved since the edit started: only safe if none of our paths changed. */
+		for (size_t i = 0; i < n; i++)
+			if (!same_version(st->repo, base, &tip_id, edits[i].path))
+				return KN_ECONFLICT;
+	}
+	if (have_tip && git_commit_lookup(&tip, st->repo, &tip_id) < 0) {
+		store_log_git_error("commit lookup", STORE_BRANCH);
+		return KN_EGIT;
+	}
+	rc = apply_edits(&tree_id, st->repo, tip, edits, n);
+	if (rc < 0)
+		goto done;
+	if (tip && git_oid_equal(&tree_id, git_commit_tree_id(tip))) {
+		git_oid_cpy(out, &tip_id); /* nothing changed: no empty commit */
+		goto done;
+	}
+	if (git_tree_lookup(&tree, st->repo, &tree_id) < 0 ||
+	    git_commit_create(out, st->repo, NULL, sig, sig, NULL, message, tree, tip ? 1 : 0,
+			      (const git_commit **)&tip) < 0) {
+		store_log_git_error("create commit", edits[0].path);
+		rc = KN_EGIT;
+		goto done;
+	}
+	if (have_tip)
+		rc = git_reference_create_matching(&ref, st->repo, STORE_BRANCH, out, 1, &tip_id, message);
+	else
+		rc = git_reference_create(&ref, st->repo, STORE_BRANCH, out, 0, message);
+	if (rc == GIT_EMODIFIED || rc == GIT_ELOCKED || rc == GIT_EEXISTS) {
+		rc = LOST_RACE;
+	} else if (rc < 0) {
+		store_log_git_error("update ref", STORE_BRANCH);
+		rc = KN_EGIT;
+	}
+done:
+	git_reference_free(ref);
+	git_tree_free(tree);
+	git_commit_free(tip);
+	return rc;
+}
+
+int
+store_commit(git_oid *out, struct store *st, const git_oid *base, const struct store_edit *edits, size_t n,
+	     const struct store_author *author, const char *message)
+{
+	git_signature *sig = NULL;
+	int rc = KN_ELOCKED;
+
+	if (n == 0)
+		return KN_EINVAL;
+	if (git_signature_now(&sig, author->name, author->email) < 0) {
+		store_log_git_error("signature", author->name);
+		return KN_EINVAL;
+	}
+	/* A lost compare-and-swap means someone else committed: rebuild on the new tip. A held
+	 * lock (a push in progress) is waited out with a growing pause, up to ~10 s. */
+	for (int attempt = 0; attempt < 50; attempt++) {
+		rc = commit_once(out, st, base, edits, n, sig, message);
+		if (rc != LOST_RACE)
+			break;
+		log_info("commit %s: main moved or locked, retry %d", edits[0].path, attempt + 1);
+		git_error_clear();
+		struct timespec ts = { 0, (long)(attempt < 10 ? 5 + attempt * 10 : 200) * 1000000L };
+		nanosleep(&ts, NULL);
+		rc = KN_ELOCKED;
+	}
+	git_signature_free(sig);
+	return rc;
+}
+
+/* Write a hook script that hands over to this binary. */
+static int
+write_hook(const char *gitdir, const char *name, const char *self_exe)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/hooks/%s", gitdir, name);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return KN_EIO;
+	/* KENNIS_BIN lets a moved binary (or the test suite's) take over without re-init. */
+	fprintf(f, "#!/bin/sh\n# installed by kennis init: the wiki's rules apply to pushes too\n"
+		   "exec \"${KENNIS_BIN:-%s}\" hook %s \"$@\"\n", self_exe, name);
+	int bad = ferror(f);
+	if (fclose(f) != 0 || bad || chmod(path, 0755) < 0)
+		return KN_EIO;
+	return 0;
+}
+
+static int
+set_config(git_repository *repo)
+{
+	git_config *cfg = NULL;
+	int rc = KN_EGIT;
+	if (git_repository_config(&cfg, repo) < 0)
+		return rc;
+	if (git_config_set_int32(cfg, "kennis.version", 1) < 0 ||
+	    /* belt and braces: the pre-receive hook refuses these too */
+	    git_config_set_bool(cfg, "receive.denyNonFastForwards", 1) < 0 ||
+	    git_config_set_bool(cfg, "receive.denyDeletes", 1) < 0 ||
+	    git_config_set_bool(cfg, "receive.fsckObjects", 1) < 0 ||
+	    /* kennis authenticates pushes itself (issue: accounts); http-backend needs this */
+	    git_config_set_bool(cfg, "http.receivepack", 1) < 0 ||
+	    /* wait for a web edit's ref lock instead of failing the push at once */
+	    git_config_set_int32(cfg, "core.filesRefLockTimeout", 5000) < 0 ||
+	    git_config_set_bool(cfg, "core.logAllRefUpdates", 1) < 0 ||
+	    git_config_set_bool(cfg, "uploadpack.allowFilter", 1) < 0)
+		goto done;
+	rc = 0;
+done:
+	git_config_free(cfg);
+	return rc;
+}
+
+int
+store_init(const char *gitdir, const char *self_exe)
+{
+	git_repository *repo = NULL;
+	struct store st = { 0 };
+	git_repository_init_options opts;
+	struct stat sb;
+	int rc = KN_EGIT;
+
+	if (stat(gitdir, &sb) == 0)
+		return KN_EEXISTS;
+	git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
+	opts.initial_head = "main";
+	opts.description = "kennis wiki";
+	if (git_repository_init_ext(&repo, gitdir, &opts) < 0) {
+		store_log_git_error("init", gitdir);
+		return KN_EGIT;
+	}
+	if (set_config(repo) < 0) {
+		store_log_git_error("config", gitdir);
+		goto done;
+	}
+	if (write_hook(gitdir, "pre-receive", self_exe) < 0 ||
+	    write_hook(gitdir, "post-receive", self_exe) < 0) {
+		log_error("init %s: cannot write hooks: %s", gitdir, strerror(errno));
+		rc = KN_EIO;
+		goto done;
+	}
+
+	/* The starter wiki: every embedded starter/ file, as one first commit. */
+	struct store_edit edits[32];
+	size_t n = 0;
+	for (const struct asset *a = assets; a->name && n < 32; a++) {
+		if (strncmp(a->name, "starter/", 8) != 0)
+			continue;
+		edits[n].path = a->name + 8;
+		edits[n].content = a->data;
+		edits[n].len = a->len;
+		n++;
+	}
+	st.repo = repo;
+	st.gitdir = (char *)gitdir;
+	struct store_author who = { "kennis", "kennis@localhost" };
+	git_oid id;
+	rc = store_commit(&id, &st, NULL, edits, n, &who, "Start the wiki");
+done:
+	git_repository_free(repo);
+	return rc;
+}

@@ -1,0 +1,92 @@
+/* store.h: the wiki's content in a bare git repository (libgit2): reads, history, commits. */
+#ifndef KENNIS_STORE_H
+#define KENNIS_STORE_H
+
+#include <git2.h>
+#include <stdint.h>
+#include "kennis.h"
+
+#define STORE_BRANCH "refs/heads/main"
+
+/* One repository handle; never shared between threads (each worker opens its own). */
+struct store {
+	git_repository *repo;
+	char *gitdir;
+};
+
+/* A commit and its tree, resolved once per request. `commit` is NULL for an empty wiki. */
+struct snap {
+	struct store *st;
+	git_oid id;
+	git_commit *commit;
+	git_tree *tree;
+};
+
+/* One file change in a commit: content NULL deletes `path`. */
+struct store_edit {
+	const char *path;
+	const char *content;
+	size_t len;
+};
+
+struct store_author {
+	const char *name;
+	const char *email;
+};
+
+/* A commit as shown in history lists. Strings live as long as the callback call. */
+struct store_logent {
+	const git_oid *id;
+	const char *author, *email, *summary, *message;
+	int64_t time;  /* seconds since the epoch */
+	int offset;    /* minutes east of UTC */
+	int change;    /* 'A' added, 'M' modified, 'D' deleted (for path histories) */
+};
+
+/* Open the bare repository at `gitdir`; KN_ENOTFOUND when it is not one. Caller frees with
+ * store_close. */
+int store_open(struct store **out, const char *gitdir);
+void store_close(struct store *st);
+
+/* Create `gitdir` as a new bare repository on branch main with kennis's settings and hooks
+ * (calling `self_exe hook ...`), and commit the starter wiki. KN_EEXISTS if it exists. */
+int store_init(const char *gitdir, const char *self_exe);
+
+/* Is `gitdir` a repository made by `kennis init`? */
+int store_is_kennis(struct store *st);
+
+/* Resolve `rev` (NULL or "" = main; else 4..40 hex digits of a commit) into `s`.
+ * KN_EINVAL for a malformed rev, KN_ENOTFOUND for an unknown one. An empty wiki gives a
+ * snap with commit == NULL. Release with store_snap_close. */
+int store_snap_open(struct snap *s, struct store *st, const char *rev);
+void store_snap_close(struct snap *s);
+
+/* Read file `path` from the snapshot into `out` (appended). `blob_id` may be NULL.
+ * KN_ENOTFOUND when absent (or a folder). */
+int store_read(struct buf *out, git_oid *blob_id, struct snap *s, const char *path);
+
+/* Blob id of `path` in the snapshot: 0 found, KN_ENOTFOUND absent. */
+int store_blob_id(git_oid *out, struct snap *s, const char *path);
+
+/* Call cb(path, payload) for every file in the snapshot, in tree order (folders
+ * depth-first). A non-zero return from cb stops the walk and is returned. */
+int store_walk(struct snap *s, int (*cb)(const char *path, void *payload), void *payload);
+
+/* History of `path` (NULL: of the whole wiki) from the snapshot's commit backwards, newest
+ * first: commits where the file changed. Skips `skip` matches, stops after `limit`. */
+int store_log(struct snap *s, const char *path, size_t skip, size_t limit,
+	      int (*cb)(const struct store_logent *e, void *payload), void *payload);
+
+/* Commit `edits` on main as `author` with `message`. `base` is the commit the edit started
+ * from (NULL: the page is new and the edit started from an empty wiki or knows no base).
+ * If main has moved since `base`, the edit is re-applied on the new tip unless one of its
+ * paths changed between `base` and the tip: then KN_ECONFLICT and nothing is written.
+ * The ref is moved by compare-and-swap; a lost race or a held lock is retried. `out` gets
+ * the new commit (or the tip when the edit changed nothing). */
+int store_commit(git_oid *out, struct store *st, const git_oid *base, const struct store_edit *edits,
+		 size_t n, const struct store_author *author, const char *message);
+
+/* Log the last libgit2 error with `what` (operation) and `subject` (page, ref) as context. */
+void store_log_git_error(const char *what, const char *subject);
+
+#endif

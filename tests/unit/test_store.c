@@ -1,0 +1,93 @@
+/* test_store.c: commits on a real bare repository: compare-and-swap, conflicts, history. */
+#include "tap.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "store.h"
+
+static int
+count_entry(const struct store_logent *e, void *payload)
+{
+	(*(int *)payload)++;
+	return 0;
+}
+
+static int
+read_page(struct store *st, const char *path, struct buf *out)
+{
+	struct snap s;
+	int rc = store_snap_open(&s, st, NULL);
+	if (rc == 0)
+		rc = store_read(out, NULL, &s, path);
+	store_snap_close(&s);
+	return rc;
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/kennis-unit-XXXXXX", gitdir[64];
+	struct store *st = NULL;
+	struct store_author who = { "Unit Test", "unit@example.com" };
+	git_oid base, c1, c2, c3;
+	struct buf b = BUF_INIT;
+
+	git_libgit2_init();
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(gitdir, sizeof(gitdir), "%s/wiki.git", dir);
+	ok(store_init(gitdir, "/bin/false") == 0, "init creates the repository");
+	ok(store_init(gitdir, "/bin/false") == KN_EEXISTS, "init refuses an existing one");
+	ok(store_open(&st, gitdir) == 0, "open");
+	ok(store_is_kennis(st), "marked as a kennis repository");
+	ok(read_page(st, "Home.md", &b) == 0 && strstr(b.ptr, "Welcome"), "starter Home page");
+	buf_reset(&b);
+	ok(git_reference_name_to_id(&base, st->repo, STORE_BRANCH) == 0, "main exists");
+
+	struct store_edit e1 = { "A.md", "one\n", 4 };
+	ok(store_commit(&c1, st, &base, &e1, 1, &who, "a1") == 0, "commit on the tip");
+	struct store_edit e2 = { "B.md", "bee\n", 4 };
+	ok(store_commit(&c2, st, &base, &e2, 1, &who, "b1") == 0, "commit from an old base, other page: applied");
+	ok(read_page(st, "A.md", &b) == 0 && strcmp(b.ptr, "one\n") == 0, "earlier page kept");
+	buf_reset(&b);
+	struct store_edit e3 = { "A.md", "two\n", 4 };
+	ok(store_commit(&c3, st, &base, &e3, 1, &who, "a2") == KN_ECONFLICT, "same page from an old base: conflict");
+	ok(read_page(st, "A.md", &b) == 0 && strcmp(b.ptr, "one\n") == 0, "conflict wrote nothing");
+	buf_reset(&b);
+	ok(store_commit(&c3, st, &c2, &e3, 1, &who, "a2") == 0, "same page from the tip: saved");
+	git_oid again;
+	ok(store_commit(&again, st, &c3, &e3, 1, &who, "noop") == 0 && git_oid_equal(&again, &c3),
+	   "unchanged content makes no empty commit");
+	struct store_edit nested = { "Deep/Er/Page.md", "x", 1 };
+	ok(store_commit(&again, st, &c3, &nested, 1, &who, "nested") == 0, "nested folders are created");
+
+	struct snap s;
+	int n = 0;
+	store_snap_open(&s, st, NULL);
+	ok(store_log(&s, "A.md", 0, 100, count_entry, &n) == 0 && n == 2, "history of A has 2 commits (%d)", n);
+	n = 0;
+	store_log(&s, "A.md", 1, 100, count_entry, &n);
+	ok(n == 1, "skip works");
+	n = 0;
+	store_log(&s, NULL, 0, 100, count_entry, &n);
+	ok(n == 5, "whole-wiki history has 5 commits (%d)", n);
+	store_snap_close(&s);
+
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), &c1);
+	hex[12] = '\0';
+	ok(store_snap_open(&s, st, hex) == 0 && git_oid_equal(&s.id, &c1), "abbreviated rev resolves");
+	store_snap_close(&s);
+	ok(store_snap_open(&s, st, "zz") == KN_EINVAL, "bad rev is KN_EINVAL");
+	ok(store_snap_open(&s, st, "0000000000") == KN_ENOTFOUND, "unknown rev is KN_ENOTFOUND");
+
+	buf_free(&b);
+	store_close(st);
+	git_libgit2_shutdown();
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return tap_done();
+}
