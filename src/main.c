@@ -1,0 +1,241 @@
+/* main.c: the kennis command line: init, serve, hook. */
+#include <errno.h>
+#include <fcntl.h>
+#include <git2.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hook.h"
+#include "kennis.h"
+#include "render.h"
+#include "server.h"
+#include "store.h"
+
+static const char usage[] =
+	"usage: kennis <command> [options]\n"
+	"\n"
+	"commands:\n"
+	"  init DIR      create a data directory with a starter wiki\n"
+	"  serve         serve a data directory over HTTP\n"
+	"  hook NAME     run a git hook (installed by init; not for people)\n"
+	"\n"
+	"Run 'kennis <command> --help' for a command's options.\n";
+
+static const char serve_usage[] =
+	"usage: kennis serve [--data DIR] [--listen HOST:PORT] [options]\n"
+	"\n"
+	"  --data DIR          data directory made by 'kennis init' (default: data)\n"
+	"  --listen HOST:PORT  address to listen on (default: 127.0.0.1:8080; port 0 picks one)\n"
+	"  --threads N         worker threads (default: number of cores)\n"
+	"  --timeout SECONDS   idle connection timeout (default: 30)\n"
+	"  --per-ip N          connections per client address (default: 256)\n"
+	"  --max-form BYTES    largest form body (default: 4194304)\n"
+	"  --max-push BYTES    largest git request body (default: 2147483648; 0: no limit)\n"
+	"  --cache-mb N        memory for rendered pages (default: 64; 0: off)\n"
+	"  --exit-after N      exit after serving N requests (for benchmarks and leak checks)\n"
+	"  --quiet             log warnings and errors only\n";
+
+static int
+self_path(char *out, size_t n)
+{
+	ssize_t len = readlink("/proc/self/exe", out, n - 1);
+	if (len <= 0)
+		return -1;
+	out[len] = '\0';
+	return 0;
+}
+
+static int
+is_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+static int
+cmd_init(int argc, char **argv)
+{
+	char exe[PATH_MAX], gitdir[PATH_MAX];
+	if (argc != 2 || is_help(argc, argv)) {
+		fputs("usage: kennis init DIR\n\nCreate DIR with DIR/wiki.git: a bare git repository on branch main\n"
+		      "holding a starter wiki (Home, a how-to, an example customer page, a sidebar).\n", argc == 2 ? stdout : stderr);
+		return argc == 2 ? 0 : 2;
+	}
+	if (mkdir(argv[1], 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "kennis: cannot create %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	snprintf(gitdir, sizeof(gitdir), "%s/wiki.git", argv[1]);
+	if (self_path(exe, sizeof(exe)) < 0) {
+		fprintf(stderr, "kennis: cannot find my own executable\n");
+		return 1;
+	}
+	int rc = store_init(gitdir, exe);
+	if (rc == KN_EEXISTS) {
+		fprintf(stderr, "kennis: %s already exists: not touching it\n", gitdir);
+		return 1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "kennis: cannot create the wiki in %s: %s\n", gitdir, kn_strerror(rc));
+		return 1;
+	}
+	printf("kennis: created %s (serve it with: kennis serve --data %s)\n", gitdir, argv[1]);
+	return 0;
+}
+
+static int
+num_arg(const char *opt, const char *val, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	*out = val ? strtoull(val, &end, 10) : 0;
+	if (!val || *end || errno || val[0] == '-') {
+		fprintf(stderr, "kennis: %s needs a number\n", opt);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_serve(int argc, char **argv, struct config *cfg)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		unsigned long long n = 0;
+		if (strcmp(o, "--quiet") == 0) {
+			log_min_level = LOG_WARN;
+			continue;
+		}
+		if (!v) {
+			fprintf(stderr, "kennis: unknown option or missing value: %s\n%s", o, serve_usage);
+			return -1;
+		}
+		i++;
+		if (strcmp(o, "--data") == 0)
+			cfg->data_dir = v;
+		else if (strcmp(o, "--listen") == 0)
+			cfg->listen = v;
+		else if (num_arg(o, v, &n) < 0)
+			return -1;
+		else if (strcmp(o, "--threads") == 0 && n > 0 && n <= 256)
+			cfg->threads = (unsigned)n;
+		else if (strcmp(o, "--timeout") == 0 && n > 0)
+			cfg->timeout = (unsigned)n;
+		else if (strcmp(o, "--per-ip") == 0 && n > 0)
+			cfg->per_ip = (unsigned)n;
+		else if (strcmp(o, "--max-form") == 0 && n > 0)
+			cfg->max_form = (size_t)n;
+		else if (strcmp(o, "--max-push") == 0)
+			cfg->max_git_body = (size_t)n;
+		else if (strcmp(o, "--cache-mb") == 0 && n < (1u << 20))
+			cfg->cache_bytes = (size_t)n << 20;
+		else if (strcmp(o, "--exit-after") == 0)
+			cfg->exit_after = (unsigned long)n;
+		else {
+			fprintf(stderr, "kennis: bad option or value: %s %s\n%s", o, v, serve_usage);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	static char exe[PATH_MAX], gitdir[PATH_MAX + 16], data[PATH_MAX];
+	struct config cfg = {
+		.data_dir = "data",
+		.listen = "127.0.0.1:8080",
+		.max_form = 4u << 20,
+		.max_git_body = 2ull << 30,
+		.threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
+		.per_ip = 256,
+		.timeout = 30,
+		.cache_bytes = 64u << 20,
+	};
+	struct store *st = NULL;
+	if (is_help(argc, argv)) {
+		fputs(serve_usage, stdout);
+		return 0;
+	}
+	if (parse_serve(argc, argv, &cfg) < 0)
+		return 2;
+	if (!realpath(cfg.data_dir, data)) {
+		fprintf(stderr, "kennis: no data directory %s (create one with: kennis init %s)\n", cfg.data_dir, cfg.data_dir);
+		return 1;
+	}
+	snprintf(gitdir, sizeof(gitdir), "%s/wiki.git", data);
+	if (store_open(&st, gitdir) < 0 || !store_is_kennis(st)) {
+		fprintf(stderr, "kennis: %s is not a kennis data directory (no wiki.git made by kennis init)\n", cfg.data_dir);
+		store_close(st);
+		return 1;
+	}
+	store_close(st);
+	if (self_path(exe, sizeof(exe)) < 0) {
+		fprintf(stderr, "kennis: cannot find my own executable\n");
+		return 1;
+	}
+	if (cfg.threads == 0)
+		cfg.threads = 1;
+	cfg.data_dir = data;
+	cfg.git_dir = gitdir;
+	cfg.self_exe = exe;
+	return server_run(&cfg);
+}
+
+static int
+cmd_hook(int argc, char **argv)
+{
+	if (argc != 2 || is_help(argc, argv)) {
+		fputs("usage: kennis hook pre-receive|post-receive\n(run by git during a push)\n", stderr);
+		return 2;
+	}
+	/* Log lines go to the server's log when it passed one (see cgi.c), else nowhere: the
+	 * hook's stderr is the pusher's screen. */
+	const char *fd = getenv("KENNIS_LOG_FD");
+	if (fd && atoi(fd) > 2 && fcntl(atoi(fd), F_GETFD) != -1)
+		log_set_fd(atoi(fd));
+	else
+		log_min_level = LOG_ERROR + 1;
+	if (strcmp(argv[1], "pre-receive") == 0)
+		return hook_pre_receive(stdin, stderr);
+	if (strcmp(argv[1], "post-receive") == 0)
+		return hook_post_receive(stdin, stderr);
+	fprintf(stderr, "kennis: unknown hook %s\n", argv[1]);
+	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc;
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	git_libgit2_init();
+	/* libgit2 caches no tree over 4 KiB by default; a folder of a few hundred customers is
+	 * bigger, and every page view looks names up in it (links, frames): cache them. */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)(4 << 20));
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_COMMIT, (size_t)(64 << 10));
+	render_global_init();
+	if (strcmp(argv[1], "init") == 0)
+		rc = cmd_init(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "serve") == 0)
+		rc = cmd_serve(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "hook") == 0)
+		rc = cmd_hook(argc - 1, argv + 1);
+	else {
+		fprintf(stderr, "kennis: unknown command '%s'\n%s", argv[1], usage);
+		rc = 2;
+	}
+	render_global_release();
+	git_libgit2_shutdown();
+	return rc;
+}

@@ -1,0 +1,74 @@
+/* req.h: one HTTP request and its response, independent of libmicrohttpd (handlers and
+ * tests use only this). */
+#ifndef KENNIS_REQ_H
+#define KENNIS_REQ_H
+
+#include "kennis.h"
+#include "store.h"
+
+struct kv {
+	const char *key, *val;
+};
+
+struct kvlist {
+	struct kv *v;
+	size_t n, cap;
+};
+
+/* Server-wide settings every handler may read. */
+struct config {
+	const char *data_dir;  /* the data directory */
+	const char *git_dir;   /* data_dir/wiki.git */
+	const char *listen;    /* HOST:PORT */
+	const char *self_exe;  /* absolute path of this binary (for hooks) */
+	size_t max_form;       /* bytes of an urlencoded form body */
+	size_t max_git_body;   /* bytes of a git request body (0: no limit) */
+	unsigned threads;
+	unsigned per_ip;       /* connections per client address */
+	unsigned timeout;      /* idle seconds before a connection is closed */
+	unsigned long exit_after; /* serve this many requests, then exit (0: forever) */
+	size_t cache_bytes;    /* rendered-page cache size (0: off) */
+};
+
+struct req {
+	struct arena *a;
+	const struct config *cfg;
+	struct store *st;       /* this worker thread's repository */
+	const char *method;
+	const char *path;       /* percent-decoded, starts with '/' */
+	const char *rest;       /* the part of path after the route's prefix */
+	const char *remote;     /* client address */
+	struct kvlist query, headers, form;
+	const char *body;
+	size_t body_len;
+
+	/* response */
+	int status;
+	const char *content_type;
+	struct kvlist resp_headers;
+	struct buf out;
+};
+
+void kv_add(struct arena *a, struct kvlist *l, const char *key, const char *val);
+/* First value of `key` (case-insensitive for headers), or NULL. */
+const char *kv_get(const struct kvlist *l, const char *key);
+size_t kv_count(const struct kvlist *l, const char *key);
+
+#define req_query(r, k) kv_get(&(r)->query, (k))
+#define req_header(r, k) kv_get(&(r)->headers, (k))
+#define req_form(r, k) kv_get(&(r)->form, (k))
+void resp_header(struct req *r, const char *key, const char *val);
+
+/* Percent-decode [s, s+n) into the arena; '+' means ' ' when `plus`. NULL when the result
+ * would hold a NUL byte or a malformed escape (hostile input). */
+char *url_decode(struct arena *a, const char *s, size_t n, int plus);
+/* Parse an application/x-www-form-urlencoded string into `l`; KN_EINVAL on bad encoding. */
+int form_parse(struct arena *a, struct kvlist *l, const char *s, size_t n);
+
+/* Route the request: fills status, content type and body. Called by server.c and tests. */
+void router_dispatch(struct req *r);
+
+/* Fill `r` with the HTML error page for `err` (a KN_ code) and a log line. */
+void error_page(struct req *r, int err, const char *detail);
+
+#endif

@@ -1,0 +1,458 @@
+/* server.c: libmicrohttpd glue: builds a struct req, dispatches it, streams git requests. */
+#include "server.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "cache.h"
+#include "cgi.h"
+#include "githttp.h"
+
+enum conn_kind { CONN_WEB, CONN_GIT };
+
+/* Per-request state, from the first callback to the completion notice. */
+struct conn {
+	struct MHD_Connection *mc;
+	enum conn_kind kind;
+	struct arena *a;
+	struct req r;
+	struct buf body;
+	int reject;        /* a status to answer with once the request is read (0: none) */
+	int input_closed;
+	size_t body_bytes;
+	struct cgi *cgi;
+	struct timespec start;
+};
+
+#define DISCARD_MAX (8u << 20) /* bytes of an oversized form read and dropped */
+
+static const struct config *cfg;
+static int started; /* before the daemon runs, startup errors are ours to report */
+static pthread_key_t store_key;
+static atomic_ulong served;
+
+static void
+store_release(void *p)
+{
+	store_close(p);
+}
+
+/* This worker thread's repository handle (libgit2 objects are not shared across threads). */
+static struct store *
+worker_store(void)
+{
+	struct store *st = pthread_getspecific(store_key);
+	if (!st) {
+		if (store_open(&st, cfg->git_dir) < 0) {
+			log_error("cannot open repository %s", cfg->git_dir);
+			return NULL;
+		}
+		pthread_setspecific(store_key, st);
+	}
+	return st;
+}
+
+static enum MHD_Result
+collect_kv(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct conn *c = cls;
+	struct kvlist *l = kind == MHD_HEADER_KIND ? &c->r.headers : &c->r.query;
+	const char *k = key, *v = value ? value : "";
+	if (kind == MHD_GET_ARGUMENT_KIND) {
+		/* Arguments arrive raw (see unescape_none): decode them here, refusing NUL. */
+		k = url_decode(c->a, key, strlen(key), 1);
+		v = url_decode(c->a, v, strlen(v), 1);
+		if (!k || !v) {
+			c->reject = 400;
+			return MHD_YES;
+		}
+	}
+	kv_add(c->a, l, arena_strdup(c->a, k), arena_strdup(c->a, v));
+	return MHD_YES;
+}
+
+/* Rebuild the raw query string (for the CGI environment) from the raw arguments. */
+static enum MHD_Result
+collect_raw_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct buf *q = cls;
+	if (q->len)
+		buf_putc(q, '&');
+	buf_puts(q, key);
+	if (value) {
+		buf_putc(q, '=');
+		buf_puts(q, value);
+	}
+	return MHD_YES;
+}
+
+/* libmicrohttpd's own unescaping turns %00 into a silent truncation; keep URLs raw and
+ * decode them ourselves, refusing NUL bytes. */
+static size_t
+unescape_none(void *cls, struct MHD_Connection *c, char *s)
+{
+	return strlen(s);
+}
+
+static const char *
+peer_address(struct MHD_Connection *mc, struct arena *a)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char host[INET6_ADDRSTRLEN] = "?";
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, host, sizeof(host));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, host, sizeof(host));
+	}
+	return arena_strdup(a, host);
+}
+
+static struct conn *
+conn_new(struct MHD_Connection *mc, const char *url, const char *method)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+	clock_gettime(CLOCK_MONOTONIC, &c->start);
+	c->mc = mc;
+	c->a = arena_new();
+	c->r.a = c->a;
+	c->r.cfg = cfg;
+	c->r.method = arena_strdup(c->a, strcmp(method, "HEAD") == 0 ? "GET" : method);
+	c->r.remote = peer_address(mc, c->a);
+	c->r.status = 200;
+	c->r.path = url_decode(c->a, url, strlen(url), 0);
+	if (!c->r.path || c->r.path[0] != '/') {
+		c->r.path = "/";
+		c->reject = 400;
+	}
+	MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_kv, c);
+	MHD_get_connection_values(mc, MHD_GET_ARGUMENT_KIND, collect_kv, c);
+	/* Two Content-Length headers make the body's end ambiguous (request smuggling). */
+	if (kv_count(&c->r.headers, "Content-Length") > 1)
+		c->reject = 400;
+	return c;
+}
+
+static void
+add_security_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy",
+				"default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+				"form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+}
+
+static enum MHD_Result
+queue_req(struct conn *c)
+{
+	struct req *r = &c->r;
+	size_t len = r->out.len;
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, len ? buf_detach(&r->out) : (void *)"",
+						len ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	add_security_headers(resp);
+	if (r->content_type)
+		MHD_add_response_header(resp, "Content-Type", r->content_type);
+	for (size_t i = 0; i < r->resp_headers.n; i++)
+		MHD_add_response_header(resp, r->resp_headers.v[i].key, r->resp_headers.v[i].val);
+	enum MHD_Result ret = MHD_queue_response(c->mc, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+queue_error(struct conn *c, int status)
+{
+	int err = status == 413 ? KN_ETOOBIG : status == 404 ? KN_ENOTFOUND : KN_EINVAL;
+	buf_reset(&c->r.out);
+	error_page(&c->r, err, NULL);
+	c->r.status = status;
+	return queue_req(c);
+}
+
+/* ---- git: the connection is suspended whenever the CGI pump has nothing for it ---- */
+
+static void
+hook_suspend(void *p)
+{
+	MHD_suspend_connection(((struct conn *)p)->mc);
+}
+
+static void
+hook_resume(void *p)
+{
+	MHD_resume_connection(((struct conn *)p)->mc);
+}
+
+static ssize_t
+git_reader(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct conn *c = cls;
+	ssize_t n = cgi_read(c->cgi, out, max);
+	if (n == -1)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (n == -2)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n;
+}
+
+static int
+git_begin(struct conn *c)
+{
+	struct buf q = BUF_INIT;
+	char **argv, **envp;
+	MHD_get_connection_values(c->mc, MHD_GET_ARGUMENT_KIND, collect_raw_query, &q);
+	int rc = githttp_prepare(&c->r, buf_cstr(&q), &argv, &envp);
+	buf_free(&q);
+	if (rc < 0)
+		return rc == KN_ENOTFOUND ? 404 : 400;
+	struct cgi_hooks hooks = { hook_suspend, hook_resume, c };
+	if (cgi_start(&c->cgi, argv, envp, &hooks) < 0)
+		return 503;
+	return 0;
+}
+
+static enum MHD_Result
+git_step(struct conn *c, const char *data, size_t *size)
+{
+	if (*size) {
+		size_t took = cgi_write(c->cgi, data, *size);
+		c->body_bytes += took;
+		*size -= took;
+		if (cfg->max_git_body && c->body_bytes > cfg->max_git_body) {
+			log_warn("git %s from %s: body over %zu bytes, refused", c->r.path, c->r.remote, cfg->max_git_body);
+			cgi_free(c->cgi);
+			c->cgi = NULL;
+			c->kind = CONN_WEB;
+			return queue_error(c, 413);
+		}
+		return MHD_YES;
+	}
+	if (!c->input_closed) {
+		cgi_close_input(c->cgi);
+		c->input_closed = 1;
+	}
+	int status = 0;
+	struct kvlist hdrs = { 0 };
+	if (!cgi_headers(c->cgi, c->a, &status, &hdrs))
+		return MHD_YES; /* suspended until the headers arrive */
+	if (status == 502) {
+		log_error("git %s: git http-backend gave no valid response", c->r.path);
+		return queue_error(c, 502);
+	}
+	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, git_reader, c, NULL);
+	if (!resp)
+		return MHD_NO;
+	for (size_t i = 0; i < hdrs.n; i++)
+		MHD_add_response_header(resp, hdrs.v[i].key, hdrs.v[i].val);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	c->r.status = status;
+	enum MHD_Result ret = MHD_queue_response(c->mc, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* ---- web requests ---- */
+
+static enum MHD_Result
+web_final(struct conn *c)
+{
+	struct req *r = &c->r;
+	r->body = buf_cstr(&c->body);
+	r->body_len = c->body.len;
+	const char *ct = req_header(r, "Content-Type");
+	if (c->body.len && ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
+	    form_parse(c->a, &r->form, c->body.ptr, c->body.len) < 0)
+		return queue_error(c, 400);
+	r->st = worker_store();
+	if (!r->st)
+		return queue_error(c, 503);
+	router_dispatch(r);
+	return queue_req(c);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *method, const char *version,
+	   const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct conn *c = *con_cls;
+	if (!c) {
+		/* First call: headers only. Answer on a later call (answering now would turn
+		 * keep-alive off). */
+		c = conn_new(mc, url, method);
+		*con_cls = c;
+		if (c->reject == 400 && kv_count(&c->r.headers, "Content-Length") > 1) {
+			log_warn("%s %s from %s: duplicate Content-Length, refused", method, url, c->r.remote);
+			return queue_error(c, 400);
+		}
+		const char *cl = req_header(&c->r, "Content-Length");
+		if (!c->reject && !githttp_match(c->r.path) && cl && strtoull(cl, NULL, 10) > cfg->max_form) {
+			/* Refuse before the body is sent (the client may be waiting on 100-continue). */
+			log_warn("%s %s from %s: body over %zu bytes, refused", method, url, c->r.remote, cfg->max_form);
+			c->reject = -1;
+			return queue_error(c, 413);
+		}
+		if (!c->reject && githttp_match(c->r.path)) {
+			c->kind = CONN_GIT;
+			c->reject = git_begin(c);
+			if (c->reject)
+				c->kind = CONN_WEB;
+		}
+		return MHD_YES;
+	}
+	if (c->kind == CONN_GIT)
+		return git_step(c, upload_data, upload_data_size);
+	if (*upload_data_size) {
+		c->body_bytes += *upload_data_size;
+		if (!c->reject && c->body.len + *upload_data_size > cfg->max_form) {
+			log_warn("%s %s from %s: body over %zu bytes, refused", method, c->r.path, c->r.remote, cfg->max_form);
+			c->reject = 413;
+			buf_free(&c->body);
+		}
+		/* An oversized body is read and dropped (so the client sees the 413 instead of a
+		 * reset), up to a bound; past it the connection is cut. */
+		if (c->reject == 413 && c->body_bytes > cfg->max_form + DISCARD_MAX) {
+			*upload_data_size = 0;
+			c->reject = -1;
+			return queue_error(c, 413);
+		}
+		if (!c->reject)
+			buf_put(&c->body, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (c->reject == -1)
+		return MHD_YES; /* already answered */
+	if (c->reject)
+		return queue_error(c, c->reject);
+	return web_final(c);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct conn *c = *con_cls;
+	if (!c)
+		return;
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	double ms = (double)(end.tv_sec - c->start.tv_sec) * 1e3 + (double)(end.tv_nsec - c->start.tv_nsec) / 1e6;
+	log_info("%s %s %d %.1fms %s%s", c->r.method, c->r.path, c->r.status, ms, c->r.remote,
+		 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+	cgi_free(c->cgi);
+	buf_free(&c->body);
+	buf_free(&c->r.out);
+	arena_free(c->a);
+	free(c);
+	*con_cls = NULL;
+	unsigned long n = atomic_fetch_add(&served, 1) + 1;
+	if (cfg->exit_after && n == cfg->exit_after)
+		kill(getpid(), SIGTERM);
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	if (!started)
+		return;
+	struct buf b = BUF_INIT;
+	buf_vprintf(&b, fmt, ap);
+	while (b.len && b.ptr[b.len - 1] == '\n')
+		b.ptr[--b.len] = '\0';
+	log_warn("http: %s", buf_cstr(&b));
+	buf_free(&b);
+}
+
+static int
+parse_listen(const char *listen, struct sockaddr_in *sa)
+{
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	if (!colon || (size_t)(colon - listen) >= sizeof(host))
+		return -1;
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end || port < 0 || port > 65535)
+		return -1;
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	if (strcmp(host, "localhost") == 0)
+		strcpy(host, "127.0.0.1");
+	return inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &sa->sin_addr) == 1 ? 0 : -1;
+}
+
+int
+server_run(const struct config *config)
+{
+	struct sockaddr_in sa;
+	sigset_t sigs;
+	int sig = 0;
+
+	cfg = config;
+	if (parse_listen(cfg->listen, &sa) < 0) {
+		fprintf(stderr, "kennis: bad --listen address '%s' (want HOST:PORT)\n", cfg->listen);
+		return 1;
+	}
+	/* Signals are taken by sigwait below; every thread started from here blocks them. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	pthread_key_create(&store_key, store_release);
+	cache_configure(cfg->cache_bytes);
+
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ERROR_LOG;
+	struct MHD_Daemon *d = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
+		MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "kennis: cannot listen on %s: %s\n", cfg->listen,
+			errno ? strerror(errno) : "address in use or not available");
+		pthread_key_delete(store_key);
+		return 1;
+	}
+	started = 1;
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	printf("kennis: serving %s on http://%s:%u/\n", cfg->data_dir,
+	       strncmp(cfg->listen, "0.0.0.0", 7) == 0 ? "127.0.0.1" : inet_ntoa(sa.sin_addr),
+	       di ? di->port : ntohs(sa.sin_port));
+	fflush(stdout);
+	log_info("listening on %s, %u threads", cfg->listen, cfg->threads);
+	sigwait(&sigs, &sig);
+	log_info("signal %d: shutting down", sig);
+	MHD_stop_daemon(d);
+	pthread_key_delete(store_key);
+	cache_release();
+	return 0;
+}
