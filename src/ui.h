@@ -1,0 +1,36 @@
+/* ui.h: HTML page handlers (ui_*.c) and the helpers they share. */
+#ifndef KENNIS_UI_H
+#define KENNIS_UI_H
+
+#include "req.h"
+#include "tmpl.h"
+
+/* Handlers: fill r (status, body) and return 0, or return a KN_ error for the router to
+ * turn into an error page. */
+int ui_home(struct req *r);
+int ui_view(struct req *r);
+int ui_raw(struct req *r);
+int ui_edit(struct req *r);
+int ui_save(struct req *r);
+int ui_history(struct req *r);
+int ui_diff(struct req *r);
+int ui_pages(struct req *r);
+int ui_static(struct req *r);
+int ui_health(struct req *r);
+
+/* A template context with the layout's common values (site name, page title). */
+struct tctx *ui_context(struct req *r, const char *title);
+/* Render template `name` as the response body (text/html). */
+int ui_render(struct req *r, const char *name, struct tctx *c);
+/* Validate r->rest as a page name; KN_EINVAL when it is not one. */
+int ui_page_name(struct req *r, const char **name);
+/* Common values of every page about one wiki page: name, title, folder crumbs. */
+void ui_page_vars(struct req *r, struct tctx *c, const char *name);
+/* "2026-11-22 14:52 +0100" */
+void ui_format_time(char *out, size_t n, int64_t t, int offset_min);
+/* Answer 304 when the client's If-None-Match equals `etag` (sets ETag either way). */
+int ui_not_modified(struct req *r, const char *etag);
+/* Redirect with 303 See Other to `location` (a path on this server). */
+void ui_redirect(struct req *r, const char *location);
+
+#endif

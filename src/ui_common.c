@@ -1,0 +1,122 @@
+/* ui_common.c: what every HTML page shares: layout context, rendering, names, caching. */
+#include "ui.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "assets.h"
+#include "pagename.h"
+
+struct tctx *
+ui_context(struct req *r, const char *title)
+{
+	struct tctx *c = tctx_new(r->a);
+	tset(c, "site", "kennis");
+	tset(c, "title", title);
+	return c;
+}
+
+int
+ui_render(struct req *r, const char *name, struct tctx *c)
+{
+	r->content_type = "text/html; charset=utf-8";
+	return tmpl_render(&r->out, name, c);
+}
+
+int
+ui_page_name(struct req *r, const char **name)
+{
+	const char *n = r->rest ? r->rest : "";
+	if (pagename_check(n, strlen(n)) < 0)
+		return KN_EINVAL;
+	*name = n;
+	return 0;
+}
+
+void
+ui_format_time(char *out, size_t n, int64_t t, int offset_min)
+{
+	time_t local = (time_t)(t + (int64_t)offset_min * 60);
+	struct tm tm;
+	gmtime_r(&local, &tm);
+	char date[32];
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
+	int off = offset_min < 0 ? -offset_min : offset_min;
+	snprintf(out, n, "%s %c%02d%02d", date, offset_min < 0 ? '-' : '+', off / 60, off % 60);
+}
+
+int
+ui_not_modified(struct req *r, const char *etag)
+{
+	resp_header(r, "ETag", etag);
+	const char *inm = req_header(r, "If-None-Match");
+	if (inm && strstr(inm, etag)) {
+		r->status = 304;
+		return 1;
+	}
+	return 0;
+}
+
+void
+ui_redirect(struct req *r, const char *location)
+{
+	r->status = 303;
+	resp_header(r, "Location", location);
+	r->content_type = "text/plain; charset=utf-8";
+	buf_puts(&r->out, "See ");
+	buf_puts(&r->out, location);
+}
+
+/* FNV-1a: a content hash for ETags of embedded files (not security relevant). */
+static uint64_t
+fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+int
+ui_static(struct req *r)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{ ".css", "text/css; charset=utf-8" },
+		{ ".js", "text/javascript; charset=utf-8" },
+		{ ".svg", "image/svg+xml" },
+		{ ".png", "image/png" },
+		{ ".ico", "image/x-icon" },
+	};
+	char name[256];
+	if (strchr(r->rest, '/') || strlen(r->rest) > 200)
+		return KN_ENOTFOUND;
+	snprintf(name, sizeof(name), "static/%s", r->rest);
+	const struct asset *a = asset_find(name);
+	if (!a)
+		return KN_ENOTFOUND;
+	const char *type = "application/octet-stream";
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		size_t el = strlen(types[i].ext), nl = strlen(name);
+		if (nl > el && strcmp(name + nl - el, types[i].ext) == 0)
+			type = types[i].type;
+	}
+	char etag[32];
+	snprintf(etag, sizeof(etag), "\"%016llx\"", (unsigned long long)fnv1a(a->data, a->len));
+	r->content_type = type;
+	resp_header(r, "Cache-Control", "public, max-age=3600");
+	if (ui_not_modified(r, etag))
+		return 0;
+	buf_put(&r->out, a->data, a->len);
+	return 0;
+}
+
+int
+ui_health(struct req *r)
+{
+	r->content_type = "text/plain; charset=utf-8";
+	buf_puts(&r->out, "ok\n");
+	return 0;
+}

@@ -1,0 +1,173 @@
+/* ui_edit.c: the edit form and saving it as a commit (compare-and-swap against its base). */
+#include "ui.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pagename.h"
+
+#define MAX_PAGE (1u << 20)   /* bytes of Markdown a web edit may save */
+#define MAX_MESSAGE 2000
+#define MAX_AUTHOR 100
+
+/* Fill the form's values: `content` is what the textarea shows. */
+static struct tctx *
+edit_context(struct req *r, const char *name, const char *content, const char *base, int is_new)
+{
+	struct tctx *c = ui_context(r, is_new ? "New page" : "Edit");
+	ui_page_vars(r, c, name);
+	tset(c, "content", content);
+	tset(c, "base", base);
+	if (is_new)
+		tset(c, "is_new", "1");
+	return c;
+}
+
+int
+ui_edit(struct req *r)
+{
+	const char *name;
+	struct snap s;
+	struct buf path = BUF_INIT, md = BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1] = "";
+	int rc = ui_page_name(r, &name);
+	if (rc < 0)
+		return rc;
+	if ((rc = store_snap_open(&s, r->st, NULL)) < 0)
+		return rc;
+	if (s.commit)
+		git_oid_tostr(hex, sizeof(hex), &s.id);
+	pagename_to_path(&path, name);
+	rc = store_read(&md, NULL, &s, path.ptr);
+	if (rc == 0 || rc == KN_ENOTFOUND) {
+		struct tctx *c = edit_context(r, name, buf_cstr(&md), hex, rc == KN_ENOTFOUND);
+		resp_header(r, "Cache-Control", "no-store");
+		rc = ui_render(r, "edit", c);
+	}
+	buf_free(&path);
+	buf_free(&md);
+	store_snap_close(&s);
+	return rc;
+}
+
+/* Browsers send textarea text with CRLF line ends; pages are stored with LF. */
+static char *
+normalize_newlines(struct arena *a, const char *s, size_t *len)
+{
+	size_t n = strlen(s);
+	char *out = arena_alloc(a, n + 1), *o = out;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\r') {
+			*o++ = '\n';
+			if (i + 1 < n && s[i + 1] == '\n')
+				i++;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	*len = (size_t)(o - out);
+	return out;
+}
+
+/* A one-line, git-acceptable author name: no control bytes, no <>, bounded. */
+static const char *
+clean_author(struct arena *a, const char *in)
+{
+	struct buf b = BUF_INIT;
+	for (const char *p = in ? in : ""; *p && b.len < MAX_AUTHOR; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch >= 0x20 && ch != 0x7f && ch != '<' && ch != '>')
+			buf_putc(&b, ch);
+	}
+	/* trim, and fall back to Anonymous */
+	size_t start = 0, end = b.len;
+	while (start < end && b.ptr[start] == ' ')
+		start++;
+	while (end > start && b.ptr[end - 1] == ' ')
+		end--;
+	const char *out = end > start && utf8_valid(b.ptr + start, end - start)
+				  ? arena_strndup(a, b.ptr + start, end - start)
+				  : "Anonymous";
+	buf_free(&b);
+	return out;
+}
+
+/* The user's edit could not be applied: give the form back with their text intact. */
+static int
+conflict_page(struct req *r, const char *name, const char *content, const char *old_base)
+{
+	struct snap s;
+	struct buf path = BUF_INIT, cur = BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1] = "";
+	int rc = store_snap_open(&s, r->st, NULL);
+	if (rc < 0)
+		return rc;
+	git_oid_tostr(hex, sizeof(hex), &s.id);
+	pagename_to_path(&path, name);
+	int exists = store_read(&cur, NULL, &s, path.ptr) == 0;
+	/* The new base is the current tip: saving again is a deliberate choice by a user who
+	 * has seen the other change. */
+	struct tctx *c = edit_context(r, name, content, hex, !exists);
+	tset(c, "conflict", "1");
+	tset(c, "current", buf_cstr(&cur));
+	tset(c, "old_base", old_base);
+	r->status = 409;
+	log_info("save %s: changed since base %s, edit returned to the user", name, old_base);
+	rc = ui_render(r, "edit", c);
+	buf_free(&path);
+	buf_free(&cur);
+	store_snap_close(&s);
+	return rc;
+}
+
+int
+ui_save(struct req *r)
+{
+	const char *name, *content = req_form(r, "content"), *base_hex = req_form(r, "base");
+	const char *message = req_form(r, "message");
+	git_oid base;
+	size_t len;
+	int rc = ui_page_name(r, &name);
+	if (rc < 0)
+		return rc;
+	if (!content || !base_hex)
+		return KN_EINVAL;
+	content = normalize_newlines(r->a, content, &len);
+	if (len > MAX_PAGE) {
+		r->status = 413;
+		return KN_ETOOBIG;
+	}
+	if (!utf8_valid(content, len))
+		return KN_EINVAL;
+	if (*base_hex && (strlen(base_hex) != GIT_OID_HEXSZ || git_oid_fromstr(&base, base_hex) < 0))
+		return KN_EINVAL;
+
+	struct buf msg = BUF_INIT, path = BUF_INIT;
+	if (message && *message && strlen(message) <= MAX_MESSAGE && utf8_valid(message, strlen(message)))
+		buf_puts(&msg, message);
+	else
+		buf_printf(&msg, "Update %s", name);
+	pagename_to_path(&path, name);
+	struct store_edit edit = { path.ptr, content, len };
+	struct store_author who = { clean_author(r->a, req_form(r, "author")), "anonymous@kennis.invalid" };
+	git_oid out;
+	rc = store_commit(&out, r->st, *base_hex ? &base : NULL, &edit, 1, &who, msg.ptr);
+	if (rc == KN_ECONFLICT) {
+		rc = conflict_page(r, name, content, base_hex);
+	} else if (rc == 0) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &out);
+		log_info("save %s by %s: commit %s", name, who.name, hex);
+		struct buf loc = BUF_INIT;
+		buf_puts(&loc, "/wiki/");
+		url_escape(&loc, name, strlen(name), 1);
+		ui_redirect(r, loc.ptr);
+		buf_free(&loc);
+	} else {
+		log_error("save %s by %s: %s", name, who.name, kn_strerror(rc));
+	}
+	buf_free(&msg);
+	buf_free(&path);
+	return rc;
+}

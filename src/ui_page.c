@@ -1,0 +1,297 @@
+/* ui_page.c: viewing pages: a page (current or old revision), its source, the page list. */
+#include "ui.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache.h"
+#include "pagename.h"
+#include "render.h"
+
+/* Changes whenever the server restarts, so a new binary's templates are never hidden
+ * behind a client's cached copy. */
+static time_t boot_time;
+
+static int
+page_exists(void *payload, const char *name)
+{
+	struct snap *s = payload;
+	struct buf path = BUF_INIT;
+	git_oid id;
+	pagename_to_path(&path, name);
+	int found = store_blob_id(&id, s, path.ptr) == 0;
+	buf_free(&path);
+	return found;
+}
+
+/* Split optional YAML front matter ("---" line ... "---" or "..." line) off the top.
+ * Returns the offset where the Markdown body starts; *fm and *fm_len give the YAML. */
+static size_t
+split_front_matter(const char *s, size_t n, const char **fm, size_t *fm_len)
+{
+	*fm = NULL;
+	*fm_len = 0;
+	if (n < 4 || strncmp(s, "---", 3) != 0 || (s[3] != '\n' && !(s[3] == '\r' && n > 4 && s[4] == '\n')))
+		return 0;
+	const char *start = (const char *)memchr(s, '\n', n) + 1, *p = start, *end = s + n;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		size_t len = (size_t)(le - p);
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (len == 3 && (strncmp(p, "---", 3) == 0 || strncmp(p, "...", 3) == 0)) {
+			*fm = start;
+			*fm_len = (size_t)(p - start);
+			return nl ? (size_t)(nl + 1 - s) : n;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+/* Render Markdown of a page or frame into HTML for the template. */
+static char *
+render_html(struct req *r, struct snap *s, const char *md, size_t len)
+{
+	struct buf html = BUF_INIT;
+	struct render_ctx rc = { page_exists, s, NULL };
+	if (render_markdown(&html, md, len, &rc) == KN_ETOOBIG)
+		log_warn("render %s: page over %u bytes, cut", r->path, RENDER_MAX_INPUT);
+	char *out = arena_strndup(r->a, buf_cstr(&html), html.len);
+	buf_free(&html);
+	return out;
+}
+
+/* The nearest `_Sidebar.md` (or header, footer) in the folder chain of `name`, rendered, or NULL. */
+static char *
+frame(struct req *r, struct snap *s, const char *name, const char *which)
+{
+	size_t dir = 0;
+	const char *slash = strrchr(name, '/');
+	if (slash)
+		dir = (size_t)(slash - name) + 1;
+	for (;;) {
+		struct buf path = BUF_INIT, md = BUF_INIT;
+		buf_printf(&path, "%.*s%s.md", (int)dir, name, which);
+		int found = store_read(&md, NULL, s, path.ptr) == 0;
+		char *html = found ? render_html(r, s, buf_cstr(&md), md.len) : NULL;
+		buf_free(&path);
+		buf_free(&md);
+		if (found)
+			return html;
+		if (dir == 0)
+			return NULL;
+		/* up one folder */
+		dir--;
+		while (dir > 0 && name[dir - 1] != '/')
+			dir--;
+	}
+}
+
+void
+ui_page_vars(struct req *r, struct tctx *c, const char *name)
+{
+	struct buf title = BUF_INIT;
+	pagename_title(&title, name);
+	tset(c, "name", name);
+	tset(c, "pagetitle", buf_cstr(&title));
+	buf_free(&title);
+	for (const char *p = name, *slash; (slash = strchr(p, '/')); p = slash + 1) {
+		struct tctx *crumb = tadd(c, "crumbs");
+		tset(crumb, "label", arena_strndup(r->a, p, (size_t)(slash - p)));
+		tset(crumb, "folder", arena_strndup(r->a, name, (size_t)(slash - name)));
+	}
+}
+
+static int
+not_found_page(struct req *r, const char *name, const char *rev)
+{
+	struct tctx *c = ui_context(r, "Not found");
+	ui_page_vars(r, c, name);
+	tset(c, "rev", rev);
+	r->status = 404;
+	log_info("view %s: no such page%s%s", name, rev ? " at " : "", rev ? rev : "");
+	return ui_render(r, "missing", c);
+}
+
+/* Banner for an old revision: who wrote it and when. */
+static void
+set_rev_vars(struct tctx *c, struct snap *s)
+{
+	char when[64], hex[GIT_OID_HEXSZ + 1];
+	const git_signature *a = git_commit_author(s->commit);
+	ui_format_time(when, sizeof(when), a->when.time, a->when.offset);
+	git_oid_tostr(hex, sizeof(hex), &s->id);
+	tset(c, "rev", hex);
+	hex[10] = '\0';
+	tset(c, "rev_short", hex);
+	tset(c, "rev_author", a->name);
+	tset(c, "rev_date", when);
+}
+
+static int
+view_page(struct req *r, const char *name)
+{
+	struct snap s;
+	struct buf path = BUF_INIT, md = BUF_INIT;
+	const char *rev = req_query(r, "rev");
+	char etag[128], hex[GIT_OID_HEXSZ + 1];
+	int rc;
+
+	if (!boot_time)
+		boot_time = time(NULL);
+	if ((rc = store_snap_open(&s, r->st, rev)) < 0)
+		return rc == KN_ENOTFOUND ? not_found_page(r, name, rev) : rc;
+	/* Everything on the page follows from the commit, the name and this server's build. */
+	git_oid_tostr(hex, sizeof(hex), &s.id);
+	snprintf(etag, sizeof(etag), "\"%s-%lx-%s\"", hex, (unsigned long)boot_time, rev ? "r" : "m");
+	resp_header(r, "Cache-Control", "no-cache");
+	r->content_type = "text/html; charset=utf-8";
+	if (ui_not_modified(r, etag))
+		goto done;
+	/* The page follows from (commit, name): a rendered copy can be served as it is. */
+	char *key = arena_printf(r->a, "view:%s:%c:%s", hex, rev ? 'r' : 'm', name);
+	if (cache_get(&r->out, key))
+		goto done;
+	pagename_to_path(&path, name);
+	rc = store_read(&md, NULL, &s, path.ptr);
+	if (rc == KN_ENOTFOUND) {
+		rc = not_found_page(r, name, rev);
+		goto done;
+	}
+	if (rc < 0)
+		goto done;
+
+	const char *fm;
+	size_t fm_len, body = split_front_matter(md.ptr, md.len, &fm, &fm_len);
+	struct tctx *c = ui_context(r, "");
+	ui_page_vars(r, c, name);
+	if (fm)
+		tset(c, "frontmatter", arena_strndup(r->a, fm, fm_len));
+	tset_html(c, "body", render_html(r, &s, md.ptr + body, md.len - body));
+	tset_html(c, "sidebar", frame(r, &s, name, "_Sidebar"));
+	tset_html(c, "header", frame(r, &s, name, "_Header"));
+	tset_html(c, "footer", frame(r, &s, name, "_Footer"));
+	if (rev)
+		set_rev_vars(c, &s);
+	rc = ui_render(r, "view", c);
+	if (rc == 0 && r->status == 200)
+		cache_put(key, r->out.ptr, r->out.len);
+done:
+	buf_free(&path);
+	buf_free(&md);
+	store_snap_close(&s);
+	return rc;
+}
+
+int
+ui_home(struct req *r)
+{
+	return view_page(r, "Home");
+}
+
+int
+ui_view(struct req *r)
+{
+	const char *name;
+	int rc = ui_page_name(r, &name);
+	if (rc < 0)
+		return rc;
+	return view_page(r, name);
+}
+
+int
+ui_raw(struct req *r)
+{
+	const char *name;
+	struct snap s;
+	struct buf path = BUF_INIT;
+	int rc = ui_page_name(r, &name);
+	if (rc < 0)
+		return rc;
+	if ((rc = store_snap_open(&s, r->st, req_query(r, "rev"))) < 0)
+		return rc;
+	pagename_to_path(&path, name);
+	rc = store_read(&r->out, NULL, &s, path.ptr);
+	r->content_type = "text/plain; charset=utf-8";
+	buf_free(&path);
+	store_snap_close(&s);
+	return rc;
+}
+
+struct page_list {
+	struct arena *a;
+	char **names;
+	size_t n, cap;
+};
+
+static int
+collect_page(const char *path, void *payload)
+{
+	struct page_list *l = payload;
+	struct buf name = BUF_INIT;
+	if (pagename_from_path(&name, path, strlen(path)) == 0) {
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 256;
+			l->names = xrealloc(l->names, l->cap * sizeof(char *));
+		}
+		l->names[l->n++] = arena_strndup(l->a, name.ptr, name.len);
+	}
+	buf_free(&name);
+	return 0;
+}
+
+/* Folder first, then name: pages of one folder stay together. */
+static int
+cmp_pages(const void *x, const void *y)
+{
+	const char *a = *(char *const *)x, *b = *(char *const *)y;
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+	size_t da = sa ? (size_t)(sa - a) : 0, db = sb ? (size_t)(sb - b) : 0;
+	int c = strncmp(a, b, da < db ? da : db);
+	if (c == 0 && da != db)
+		return da < db ? -1 : 1;
+	return c ? c : strcmp(a, b);
+}
+
+int
+ui_pages(struct req *r)
+{
+	struct snap s;
+	struct page_list l = { r->a, NULL, 0, 0 };
+	int rc = store_snap_open(&s, r->st, NULL);
+	if (rc < 0)
+		return rc;
+	store_walk(&s, collect_page, &l);
+	qsort(l.names, l.n, sizeof(char *), cmp_pages);
+
+	struct tctx *c = ui_context(r, "All pages");
+	struct tctx *group = NULL;
+	const char *cur = NULL;
+	size_t curlen = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		const char *slash = strrchr(l.names[i], '/');
+		size_t dl = slash ? (size_t)(slash - l.names[i]) : 0;
+		if (!group || dl != curlen || strncmp(cur, l.names[i], dl) != 0) {
+			group = tadd(c, "folders");
+			tset(group, "folder", dl ? arena_strndup(r->a, l.names[i], dl) : "");
+			cur = l.names[i];
+			curlen = dl;
+		}
+		struct tctx *p = tadd(group, "pages");
+		struct buf title = BUF_INIT;
+		pagename_title(&title, l.names[i]);
+		tset(p, "name", l.names[i]);
+		tset(p, "pagetitle", buf_cstr(&title));
+		buf_free(&title);
+	}
+	tsetf(c, "count", "%zu", l.n);
+	free(l.names);
+	store_snap_close(&s);
+	return ui_render(r, "pages", c);
+}
