@@ -1,0 +1,73 @@
+// browser.mjs URL: a person's path through kennis in headless Chromium, as TAP.
+// Opens the front page, follows a wiki link, edits the page through the form, and sees it
+// rendered; checks that no console error (a CSP violation shows as one) happened.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+
+const base = process.argv[2];
+const shots = process.env.SHOTS || '';
+let n = 0, failed = 0;
+function ok(cond, desc, extra) {
+  n++;
+  console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${desc}`);
+  if (!cond) { failed++; if (extra) console.log(`#   ${String(extra).split('\n').join('\n#   ')}`); }
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const errors = [];
+try {
+  const page = await browser.newPage();
+  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', e => errors.push(String(e)));
+
+  let resp = await page.goto(base + '/');
+  ok(resp.status() === 200, 'front page loads');
+  ok((await page.title()).startsWith('Home'), 'front page title is Home', await page.title());
+  ok(await page.locator('link[rel=stylesheet]').count() === 1, 'stylesheet linked');
+  const bg = await page.evaluate(() => getComputedStyle(document.querySelector('header.top')).display);
+  ok(bg === 'flex', 'stylesheet applied (header is a flex box)', bg);
+  if (shots) { mkdirSync(shots, { recursive: true }); await page.screenshot({ path: `${shots}/home.png`, fullPage: true }); }
+
+  await page.locator('main a.wikilink', { hasText: 'Customers/Acme Corp' }).first().click();
+  await page.waitForURL('**/wiki/Customers/Acme-Corp');
+  ok(true, 'wiki link leads to the customer page');
+  ok((await page.locator('h1.page-title').innerText()).trim() === 'Acme Corp', 'customer page heading');
+  ok(await page.locator('article table td', { hasText: 'Wile E. Coyote' }).count() === 1, 'table rendered');
+
+  await page.click('#edit-link');
+  await page.waitForURL('**/edit/Customers/Acme-Corp');
+  const text = await page.inputValue('textarea[name=content]');
+  ok(text.includes('# Acme Corp'), 'edit form holds the Markdown source');
+  await page.fill('textarea[name=content]', text + '\n## Browser note\n\nCalled them from **Chromium**; see [[Customers/Initech]].\n');
+  await page.fill('input[name=message]', 'Note from the browser test');
+  await page.fill('input[name=author]', 'Brenda Browser');
+  await Promise.all([page.waitForURL('**/wiki/Customers/Acme-Corp'), page.click('#save')]);
+  ok(true, 'saving returns to the page');
+  ok(await page.locator('article h2', { hasText: 'Browser note' }).count() === 1, 'edit is rendered as a heading');
+  ok(await page.locator('article strong', { hasText: 'Chromium' }).count() === 1, 'bold text rendered');
+  const missing = page.locator('article a.wikilink.missing', { hasText: 'Customers/Initech' });
+  ok(await missing.count() === 1, 'link to a missing page is marked');
+  if (shots) await page.screenshot({ path: `${shots}/customer.png`, fullPage: true });
+
+  await missing.click();
+  await page.waitForURL('**/edit/Customers/Initech');
+  ok((await page.locator('h1.page-title').innerText()).includes('New page'), 'missing link leads to the create form');
+
+  await page.goto(base + '/history/Customers/Acme-Corp');
+  ok(await page.locator('table.history td', { hasText: 'Brenda Browser' }).count() >= 1, 'history shows the browser edit author');
+  await page.click('table.history button, form button[type=submit]');
+  await page.waitForURL('**/diff/Customers/Acme-Corp**');
+  ok(await page.locator('table.diff tr.add').count() >= 1, 'comparing versions shows added lines');
+  if (shots) await page.screenshot({ path: `${shots}/diff.png`, fullPage: true });
+} catch (e) {
+  ok(false, 'browser walk-through', e.stack || e);
+} finally {
+  ok(errors.length === 0, 'no console errors or CSP violations', errors.join('\n'));
+  await browser.close();
+}
+console.log(`1..${n}`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,108 @@
+# lib.sh: shared helpers for the end-to-end tests (sourced by tests/tNNNN-*.sh).
+# Each test gets its own temporary directory, data directory and server on 127.0.0.1 with a
+# port the kernel picks; output is TAP.
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+KENNIS=${KENNIS:-$TOP/kennis}
+export KENNIS_BIN="$KENNIS"
+T=$(mktemp -d "${TMPDIR:-/tmp}/kennis-test.XXXXXX")
+DATA=$T/data
+LOG=$T/server.log
+URL=
+SERVER_PID=
+_n=0
+_failed=0
+
+# Git must not ask anyone anything, nor read the developer's config.
+export GIT_TERMINAL_PROMPT=0 GIT_CONFIG_NOSYSTEM=1 HOME=$T
+export GIT_AUTHOR_NAME="Test Pusher" GIT_AUTHOR_EMAIL=pusher@example.com
+export GIT_COMMITTER_NAME="Test Pusher" GIT_COMMITTER_EMAIL=pusher@example.com
+git config --global init.defaultBranch main
+git config --global pull.rebase true
+
+cleanup() {
+	stop_server
+	if [ "$_failed" -eq 0 ] && [ -z "${KEEP:-}" ]; then rm -rf "$T"; else echo "# kept $T"; fi
+}
+trap cleanup EXIT
+
+# ok DESCRIPTION COMMAND...: one TAP line; the command's output is shown only on failure.
+ok() {
+	local desc=$1; shift
+	_n=$((_n + 1))
+	if out=$("$@" 2>&1); then
+		echo "ok $_n - $desc"
+	else
+		_failed=$((_failed + 1))
+		echo "not ok $_n - $desc"
+		printf '%s\n' "$out" | tail -n 20 | sed 's/^/#   /'
+	fi
+}
+
+# not_ok DESCRIPTION COMMAND...: passes when the command fails.
+not_ok() {
+	local desc=$1; shift
+	ok "$desc" sh -c '! "$@"' _ "$@"
+}
+
+done_testing() {
+	# A clean shutdown, and no sanitizer report in the server's log (make SAN=... test).
+	if [ -n "$SERVER_PID" ]; then
+		kill "$SERVER_PID"
+		( sleep 15; kill -9 "$SERVER_PID" 2>/dev/null ) >/dev/null 2>&1 & dog=$!
+		wait "$SERVER_PID"; rc=$?
+		kill "$dog" 2>/dev/null
+		SERVER_PID=
+		ok "server exits 0 on SIGTERM (got $rc)" test "$rc" -eq 0
+		ok 'no sanitizer report in the server log' sh -c '! grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$1"' _ "$LOG"
+	fi
+	echo "1..$_n"
+	[ "$_failed" -eq 0 ]
+	exit $?
+}
+
+# start_server [serve options...]: init a data dir (unless one exists) and serve it.
+start_server() {
+	[ -d "$DATA/wiki.git" ] || "$KENNIS" init "$DATA" >/dev/null || return 1
+	"$KENNIS" serve --data "$DATA" --listen 127.0.0.1:0 "$@" >"$T/stdout" 2>"$LOG" &
+	SERVER_PID=$!
+	local i=0
+	while [ $i -lt 100 ]; do
+		URL=$(sed -n 's|^kennis: serving .* on \(http://[^/]*\)/$|\1|p' "$T/stdout" 2>/dev/null)
+		[ -n "$URL" ] && return 0
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "# server did not start:"; sed 's/^/#   /' "$LOG"
+	return 1
+}
+
+stop_server() {
+	if [ -n "$SERVER_PID" ]; then
+		kill "$SERVER_PID" 2>/dev/null
+		wait "$SERVER_PID" 2>/dev/null
+		SERVER_PID=
+	fi
+}
+
+# get PATH: the body; status PATH: the HTTP status code.
+get() { curl -sS --max-time 20 "$URL$1"; }
+status() { curl -s -o /dev/null --max-time 20 -w '%{http_code}' "$@" "$URL${path:-}"; }
+code() { curl -s -o /dev/null --max-time 20 -w '%{http_code}' "$URL$1"; }
+
+# base PAGE: the base commit the edit form of PAGE carries.
+base_of() { get "/edit/$1" | sed -n 's/.*name="base" value="\([0-9a-f]*\)".*/\1/p'; }
+
+# save PAGE BASE CONTENT [MESSAGE] [AUTHOR]: post the edit form; prints the HTTP status.
+save() {
+	curl -s -o "$T/save.out" --max-time 30 -w '%{http_code}' "$URL/edit/$1" \
+		--data-urlencode "base=$2" --data-urlencode "content=$3" \
+		--data-urlencode "message=${4:-test edit}" --data-urlencode "author=${5:-Web Tester}"
+}
+
+# contains STRING COMMAND...: does the command's output contain STRING?
+contains() {
+	local want=$1; shift
+	"$@" | grep -qF -- "$want"
+}
