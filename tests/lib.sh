@@ -86,6 +86,9 @@ stop_server() {
 	fi
 }
 
+# Is ./kennis a sanitizer build? (Memory figures and valgrind mean nothing there.)
+sanitized() { nm -D "$KENNIS" 2>/dev/null | grep -q __asan_init || ldd "$KENNIS" 2>/dev/null | grep -q libasan; }
+
 # get PATH: the body; status PATH: the HTTP status code.
 get() { curl -sS --max-time 20 "$URL$1"; }
 status() { curl -s -o /dev/null --max-time 20 -w '%{http_code}' "$@" "$URL${path:-}"; }

@@ -3,7 +3,7 @@
 # clones and pushes. (Skipped for sanitizer builds: valgrind and ASan do not mix.)
 . "$(dirname "$0")/lib.sh"
 if ! command -v valgrind >/dev/null 2>&1; then echo "1..0 # SKIP valgrind not installed"; exit 0; fi
-if nm -D "$KENNIS" 2>/dev/null | grep -q __asan_init || ldd "$KENNIS" | grep -q libasan; then
+if sanitized; then
 	echo "1..0 # SKIP sanitizer build"; exit 0
 fi
 "$KENNIS" init "$DATA" >/dev/null
