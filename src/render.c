@@ -1,0 +1,799 @@
+/* render.c: Markdown -> safe HTML with cmark-gfm: wiki links, heading ids, cost bounds. */
+#include "render.h"
+#include "pagename.h"
+
+#include <cmark-gfm.h>
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm/registry.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Never CMARK_OPT_UNSAFE: cmark then drops raw HTML and javascript:/vbscript:/file:/data: URLs. */
+#define OPTIONS (CMARK_OPT_NORMALIZE | CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_GITHUB_PRE_LANG)
+
+/* Every insertion into the tree makes cmark walk from the parent to the root, so nodes nested
+ * deeper than this keep their plain text (no wiki links, no heading id) to stay linear. */
+#define MAX_DEPTH 100
+
+/* Cost budgets for the cmark-gfm 0.29.0.gfm.6 extensions, in the rough units of
+ * docs/rendering.md (~3 ns each); over budget, the document is parsed without that extension. */
+#define TABLE_WORK_MAX  (1u << 26)
+#define TABLE_CELLS_SLACK 65536 /* padded cells allowed beyond one per input byte */
+#define EMAIL_WORK_MAX  (1u << 25)
+#define EMAIL_DEPTH     1000    /* the autolink extension stops after this many '@' per text */
+#define NEST_WORK_MAX   (1u << 25)
+#define MAX_NEST        64      /* containers a line may open when nesting is over budget */
+
+enum { USE_TABLE = 1, USE_AUTOLINK = 2, FLATTEN = 4 };
+
+#define NONCE_LEN 32 /* hex digits of the per-render marker in wiki-link titles */
+
+/* cmark-gfm 0.29.0.gfm.6 sets and clears its global SPECIAL_CHARS table around inline parsing
+ * in cmark_parser_finish; two threads finishing at once would lose '~' or ':' for each other. */
+static pthread_mutex_t finish_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* String set with keyed hashing: a page may not pick colliding heading names. */
+struct slot {
+	char *key;
+	size_t len, hash;
+	size_t val;
+};
+
+struct strset {
+	struct slot *slot;
+	size_t cap, n;
+	const unsigned char *seed;
+};
+
+struct render {
+	const struct render_ctx *ctx;
+	unsigned char seed[crypto_shorthash_KEYBYTES];
+	char nonce[NONCE_LEN + 1];
+	struct strset pages; /* page name -> 1 + exists, so page_exists runs once per page */
+	struct strset ids;   /* heading ids handed out -> next numeric suffix to try */
+	cmark_node **heads;  /* headings in document order, rewritten after the walk */
+	size_t nheads, capheads;
+	struct buf scratch[3]; /* reused by every heading */
+	size_t nlinks;
+};
+
+void
+render_global_init(void)
+{
+	cmark_gfm_core_extensions_ensure_registered();
+	if (sodium_init() < 0)
+		log_error("render: libsodium failed to initialise");
+}
+
+void
+render_global_release(void)
+{
+	cmark_release_plugins();
+}
+
+static size_t
+strset_hash(const struct strset *s, const char *k, size_t n)
+{
+	unsigned char h[crypto_shorthash_BYTES];
+	size_t v;
+	crypto_shorthash(h, (const unsigned char *)k, n, s->seed);
+	memcpy(&v, h, sizeof(v));
+	return v;
+}
+
+static void
+strset_grow(struct strset *s)
+{
+	struct slot *old = s->slot;
+	size_t oldcap = s->cap;
+	s->cap = oldcap ? oldcap * 2 : 64;
+	s->slot = xcalloc(s->cap, sizeof(*s->slot));
+	for (size_t i = 0; i < oldcap; i++) {
+		if (!old[i].key)
+			continue;
+		size_t j = old[i].hash & (s->cap - 1);
+		while (s->slot[j].key)
+			j = (j + 1) & (s->cap - 1);
+		s->slot[j] = old[i];
+	}
+	free(old);
+}
+
+/* Index of `k` in `s`, added with val 0 when absent (*added = 1). An index is valid until
+ * the next key is added. */
+static size_t
+strset_add(struct strset *s, const char *k, size_t n, int *added)
+{
+	size_t h = strset_hash(s, k, n), i = 0;
+	if (s->cap) {
+		for (i = h & (s->cap - 1); s->slot[i].key; i = (i + 1) & (s->cap - 1)) {
+			struct slot *e = &s->slot[i];
+			if (e->hash == h && e->len == n && memcmp(e->key, k, n) == 0) {
+				*added = 0;
+				return i;
+			}
+		}
+	}
+	if (2 * (s->n + 1) > s->cap) {
+		strset_grow(s);
+		for (i = h & (s->cap - 1); s->slot[i].key; i = (i + 1) & (s->cap - 1))
+			;
+	}
+	s->slot[i] = (struct slot){ xstrndup(k, n), n, h, 0 };
+	s->n++;
+	*added = 1;
+	return i;
+}
+
+static void
+strset_free(struct strset *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->slot[i].key);
+	free(s->slot);
+}
+
+/* --- cost estimate, before parsing -------------------------------------------------------- */
+
+struct line_scan {
+	size_t pipes; /* unescaped '|' */
+	size_t delim; /* columns, when the line could be a table delimiter row */
+	size_t ats;   /* '@' */
+	size_t nest;  /* containers the line's prefix may open or continue (over-estimate) */
+	size_t cut;   /* offset of the marker that goes past MAX_NEST, else the line length */
+	int blank;    /* nothing but blanks and '>': ends tables and paragraphs */
+};
+
+static int
+is_container_mark(char c)
+{
+	return c == ' ' || c == '\t' || c == '>' || c == '*' || c == '+' || c == '.' ||
+	       c == ')' || (c >= '0' && c <= '9');
+}
+
+/* Length of the container marker at s: '>', a bullet, or "123." / "123)"; 0 for none. */
+static size_t
+marker_len(const char *s, size_t n)
+{
+	size_t i = 0;
+	if (n && s[0] == '>')
+		return 1;
+	if (n && (s[0] == '*' || s[0] == '+' || s[0] == '-'))
+		i = 1;
+	else {
+		while (i < n && i < 9 && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == 0 || i == n || (s[i] != '.' && s[i] != ')'))
+			return 0;
+		i++;
+	}
+	return i == n || s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ? i : 0;
+}
+
+static int
+thematic_break(const char *s, size_t n)
+{
+	size_t marks = 0;
+	char c = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')
+			continue;
+		if ((s[i] != '*' && s[i] != '-' && s[i] != '_') || (c && s[i] != c))
+			return 0;
+		c = s[i];
+		marks++;
+	}
+	return marks >= 3;
+}
+
+/* How deep the line's prefix may nest: each marker counts, and so does each pair of blank
+ * columns, since list items nest by indentation. Never less than cmark's real depth. */
+static void
+scan_nest(struct line_scan *ls, const char *s, size_t n)
+{
+	size_t i = 0, marks = 0, cols = 0, m;
+	ls->cut = n;
+	if (thematic_break(s, n))
+		return;
+	for (;;) {
+		for (; i < n && (s[i] == ' ' || s[i] == '\t'); i++)
+			cols += s[i] == '\t' ? 4 : 1;
+		if (!(m = marker_len(s + i, n - i)))
+			break;
+		if (++marks + cols / 2 > MAX_NEST && ls->cut == n)
+			ls->cut = i + m - 1;
+		i += m;
+	}
+	ls->nest = marks + cols / 2;
+}
+
+/* Generous on purpose: whatever cmark might take for a delimiter row ("|:-|--|", "- ---",
+ * "> 1. |-|") counts, with container marks skipped and every dash run a column. */
+static void
+scan_line(struct line_scan *ls, const char *s, size_t n)
+{
+	size_t i = 0, cols = 0;
+	int dash = 0, delim = 1;
+	memset(ls, 0, sizeof(*ls));
+	scan_nest(ls, s, n);
+	ls->blank = 1;
+	for (; i < n && is_container_mark(s[i]); i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '>')
+			ls->blank = 0;
+	if (i < n && !(i == n - 1 && s[i] == '\r'))
+		ls->blank = 0;
+	for (; i < n; i++) {
+		char c = s[i];
+		if (c == '\\' && i + 1 < n) {
+			i++;
+			delim = 0;
+		} else if (c == '|') {
+			ls->pipes++;
+			cols += dash;
+			dash = 0;
+		} else if (c == '-') {
+			dash = 1;
+		} else if (c == '@') {
+			ls->ats++;
+			delim = 0;
+		} else if (c != ':' && c != ' ' && c != '\t' && c != '\r') {
+			delim = 0;
+		}
+	}
+	cols += dash;
+	ls->delim = delim ? cols : 0;
+}
+
+/* Running estimate over the lines; the units (~3 ns) are in docs/rendering.md. */
+struct cost {
+	size_t table, cells, email, nest; /* totals */
+	size_t run, cols, depth;          /* since the last blank line */
+	unsigned use;
+};
+
+static void
+cost_line(struct cost *c, const struct line_scan *ls, size_t len)
+{
+	size_t line = len + ls->pipes * ls->pipes / 2 + 10 * (ls->pipes + 1);
+	c->email += (ls->ats < EMAIL_DEPTH ? ls->ats : EMAIL_DEPTH) * len;
+	if (ls->blank) {
+		c->run = c->cols = c->depth = 0;
+		return;
+	}
+	if (ls->delim > RENDER_MAX_COLUMNS)
+		c->use &= ~USE_TABLE;
+	if (c->cols) {
+		c->table += line;
+		c->cells += c->cols;
+	}
+	if (ls->delim) {
+		c->table += c->run;
+		c->cols = ls->delim;
+	}
+	c->run += line;
+	if (ls->nest > c->depth)
+		c->depth = ls->nest;
+	c->nest += c->depth * len;
+}
+
+/* What `md` can afford; see docs/rendering.md. cmark-gfm 0.29.0.gfm.6 is quadratic in the
+ * table extension (rows padded to the header's width, a linked-list append per cell, the
+ * paragraph re-parsed as a header at each delimiter-like line), in the autolink extension
+ * (each e-mail address copies the rest of its text), and in nesting (each inline node added
+ * walks up to the root). */
+static unsigned
+affordable(const char *md, size_t len)
+{
+	struct cost c = { .use = USE_TABLE | USE_AUTOLINK };
+	for (size_t pos = 0; pos < len;) {
+		const char *nl = memchr(md + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - md) : len;
+		struct line_scan ls;
+		scan_line(&ls, md + pos, end - pos);
+		cost_line(&c, &ls, end - pos + 1);
+		pos = end + 1;
+	}
+	if (c.table > TABLE_WORK_MAX || c.cells > len + TABLE_CELLS_SLACK)
+		c.use &= ~USE_TABLE;
+	if (c.email > EMAIL_WORK_MAX)
+		c.use &= ~USE_AUTOLINK;
+	if (c.nest > NEST_WORK_MAX)
+		c.use |= FLATTEN;
+	return c.use;
+}
+
+/* Copy `md` with a backslash before each container marker past MAX_NEST, so the rest of
+ * that line is text. */
+static void
+flatten(struct buf *out, const char *md, size_t len)
+{
+	for (size_t pos = 0; pos < len;) {
+		const char *nl = memchr(md + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - md) : len, next = nl ? end + 1 : len;
+		struct line_scan ls;
+		scan_nest(&ls, md + pos, end - pos);
+		buf_put(out, md + pos, ls.cut);
+		if (ls.cut < end - pos)
+			buf_putc(out, '\\');
+		buf_put(out, md + pos + ls.cut, next - pos - ls.cut);
+		pos = next;
+	}
+}
+
+/* --- parsing ------------------------------------------------------------------------------ */
+
+static cmark_parser *
+parser_new(unsigned use)
+{
+	static const char *const names[] = { "strikethrough", "tasklist", "table", "autolink" };
+	cmark_parser *p = cmark_parser_new(OPTIONS);
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		if ((i == 2 && !(use & USE_TABLE)) || (i == 3 && !(use & USE_AUTOLINK)))
+			continue;
+		cmark_syntax_extension *ext = cmark_find_syntax_extension(names[i]);
+		if (ext)
+			cmark_parser_attach_syntax_extension(p, ext);
+	}
+	return p;
+}
+
+static cmark_node *
+parse(cmark_parser *p, const char *md, size_t len)
+{
+	cmark_parser_feed(p, md, len);
+	pthread_mutex_lock(&finish_lock);
+	cmark_node *doc = cmark_parser_finish(p);
+	pthread_mutex_unlock(&finish_lock);
+	return doc;
+}
+
+/* --- slugs -------------------------------------------------------------------------------- */
+
+/* Non-ASCII punctuation and symbols GitHub drops from slugs; only the common blocks, every
+ * other code point is kept as a letter. */
+static int
+unicode_drop(uint32_t cp)
+{
+	return (cp >= 0xA0 && cp <= 0xBF && cp != 0xAA && cp != 0xB5 && cp != 0xBA) ||
+	       cp == 0xD7 || cp == 0xF7 || (cp >= 0x2000 && cp <= 0x206F) ||
+	       (cp >= 0x2190 && cp <= 0x2BFF) || (cp >= 0x2E00 && cp <= 0x2E7F) ||
+	       (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF01 && cp <= 0xFF0F) ||
+	       (cp >= 0x1F000 && cp <= 0x1FAFF) || cp == 0xFEFF || cp == 0xFFFD;
+}
+
+/* Length of the UTF-8 sequence at s (n > 0 bytes, s[0] >= 0x80) and its code point; 1 and
+ * U+FFFD for a stray byte (cmark validated the text, so only defensively). */
+static size_t
+utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 1;
+	if (len == 1 || len > n) {
+		*cp = 0xFFFD;
+		return 1;
+	}
+	uint32_t c = s[0] & (0x7F >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80) {
+			*cp = 0xFFFD;
+			return 1;
+		}
+		c = c << 6 | (s[i] & 0x3F);
+	}
+	*cp = c;
+	return len;
+}
+
+/* GitHub's slug: ASCII lowercased, ' ' -> '-', punctuation but '-' and '_' dropped. */
+static void
+slugify(struct buf *out, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		if (c >= 0x80) {
+			uint32_t cp;
+			size_t k = utf8_next(s + i, n - i, &cp);
+			if (!unicode_drop(cp))
+				buf_put(out, s + i, k);
+			i += k;
+			continue;
+		}
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')
+			buf_putc(out, c);
+		else if (c >= 'A' && c <= 'Z')
+			buf_putc(out, c + ('a' - 'A'));
+		else if (c == ' ')
+			buf_putc(out, '-');
+		i++;
+	}
+}
+
+/* Make the slug in `id` unique in the document: "x", then "x-1", "x-2"... skipping ids an
+ * earlier heading already holds. */
+static void
+unique_id(struct render *r, struct buf *id)
+{
+	int added;
+	if (id->len == 0)
+		buf_puts(id, "section");
+	size_t i = strset_add(&r->ids, id->ptr, id->len, &added);
+	if (added)
+		return;
+	size_t base = id->len, n = r->ids.slot[i].val;
+	do {
+		id->len = base;
+		buf_printf(id, "-%zu", ++n);
+		strset_add(&r->ids, id->ptr, id->len, &added);
+	} while (!added);
+	i = strset_add(&r->ids, id->ptr, base, &added); /* the adds above may have moved it */
+	r->ids.slot[i].val = n;
+}
+
+/* --- wiki links --------------------------------------------------------------------------- */
+
+/* Is `node` shallow enough to rewrite, and outside link text and image descriptions? */
+static int
+rewritable(cmark_node *node)
+{
+	for (int depth = 0; depth < MAX_DEPTH; depth++) {
+		node = cmark_node_parent(node);
+		if (!node)
+			return 1;
+		cmark_node_type t = cmark_node_get_type(node);
+		if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE)
+			return 0;
+	}
+	return 0;
+}
+
+static void
+trim(const char **s, size_t *n)
+{
+	while (*n && (**s == ' ' || **s == '\t')) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+		(*n)--;
+}
+
+/* Does page `name` exist? ctx is asked once per page, and each page is added to ctx->links
+ * once: a page may link the same page thousands of times. */
+static int
+page_exists(struct render *r, const char *name, size_t n)
+{
+	int added;
+	size_t i = strset_add(&r->pages, name, n, &added);
+	if (added) {
+		const struct render_ctx *c = r->ctx;
+		const char *key = r->pages.slot[i].key;
+		r->pages.slot[i].val = 1 + (!c || !c->page_exists || c->page_exists(c->payload, key));
+		if (c && c->links) {
+			buf_put(c->links, name, n);
+			buf_putc(c->links, '\n');
+		}
+	}
+	return r->pages.slot[i].val == 2;
+}
+
+/* Fill `url` for target "Page#Section" (either part may be empty, not both); 0 or -1 when
+ * the page name is invalid. `*missing` tells which class the link gets. */
+static int
+wikilink_url(struct render *r, struct buf *url, const char *t, size_t n, int *missing)
+{
+	struct buf name = BUF_INIT, slug = BUF_INIT;
+	const char *hash = memchr(t, '#', n);
+	const char *anchor = hash ? hash + 1 : t + n;
+	size_t pn = hash ? (size_t)(hash - t) : n, an = (size_t)(t + n - anchor);
+	int rc = -1;
+	trim(&t, &pn);
+	trim(&anchor, &an);
+	slugify(&slug, anchor, an);
+	*missing = 0;
+	if (pn == 0 && slug.len == 0)
+		goto done;
+	if (pn) {
+		if (pagename_from_link(&name, t, pn) < 0)
+			goto done;
+		*missing = !page_exists(r, name.ptr, name.len);
+		buf_puts(url, *missing ? "/edit/" : "/wiki/");
+		url_escape(url, name.ptr, name.len, 1);
+	}
+	if (slug.len && !*missing) {
+		buf_putc(url, '#');
+		url_escape(url, slug.ptr, slug.len, 0);
+	}
+	rc = 0;
+done:
+	buf_free(&name);
+	buf_free(&slug);
+	return rc;
+}
+
+static cmark_node *
+text_node(const char *s, size_t n)
+{
+	cmark_node *node = cmark_node_new(CMARK_NODE_TEXT);
+	char *lit = xstrndup(s, n);
+	cmark_node_set_literal(node, lit);
+	free(lit);
+	return node;
+}
+
+/* A link node for the inside of "[[...]]", or NULL when it is no wiki link. Its title is the
+ * render's nonce plus 'w' or 'm', which fix_links turns into the class. */
+static cmark_node *
+wikilink(struct render *r, const char *s, size_t n)
+{
+	struct buf url = BUF_INIT;
+	const char *bar = memrchr(s, '|', n), *target = bar ? bar + 1 : s, *label = s;
+	size_t tn = (size_t)(s + n - target), ln = bar ? (size_t)(bar - s) : n;
+	cmark_node *link = NULL;
+	int missing;
+	if (memchr(s, '[', n) || memchr(s, ']', n))
+		goto done;
+	if (wikilink_url(r, &url, target, tn, &missing) < 0)
+		goto done;
+	trim(&label, &ln);
+	if (ln == 0) {
+		label = target;
+		ln = tn;
+		trim(&label, &ln);
+	}
+	char title[NONCE_LEN + 2];
+	memcpy(title, r->nonce, NONCE_LEN);
+	title[NONCE_LEN] = missing ? 'm' : 'w';
+	title[NONCE_LEN + 1] = '\0';
+	link = cmark_node_new(CMARK_NODE_LINK);
+	cmark_node_set_url(link, url.ptr);
+	cmark_node_set_title(link, title);
+	cmark_node_append_child(link, text_node(label, ln));
+done:
+	buf_free(&url);
+	return link;
+}
+
+/* Insert `link` and the text before it ahead of `node`; 0 when the parent refused. */
+static int
+insert_link(cmark_node *node, cmark_node *link, const char *pre, size_t n)
+{
+	if (!cmark_node_insert_before(node, link)) {
+		cmark_node_free(link);
+		return 0;
+	}
+	if (n) {
+		cmark_node *text = text_node(pre, n);
+		if (!cmark_node_insert_before(link, text))
+			cmark_node_free(text);
+	}
+	return 1;
+}
+
+/* Replace each [[...]] in text node `node`. New nodes go in before `node`, which keeps the
+ * tail, so an iterator standing on `node` never visits them. One pass: a "]]" closes the
+ * nearest "[[" before it. */
+static void
+wikilinks_in(struct render *r, cmark_node *node)
+{
+	const char *lit = cmark_node_get_literal(node);
+	if (!lit || !strstr(lit, "[[") || !rewritable(node))
+		return;
+	char *s = xstrdup(lit);
+	size_t n = strlen(s), done = 0, open = 0;
+	int have_open = 0;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (s[i] == '[' && s[i + 1] == '[') {
+			open = i;
+			have_open = 1;
+		} else if (s[i] == ']' && s[i + 1] == ']' && have_open) {
+			cmark_node *link = wikilink(r, s + open + 2, i - open - 2);
+			if (link && insert_link(node, link, s + done, open - done)) {
+				done = i + 2;
+				r->nlinks++;
+			}
+			have_open = 0;
+			i++;
+		}
+	}
+	if (done)
+		cmark_node_set_literal(node, s + done);
+	free(s);
+}
+
+/* --- headings ----------------------------------------------------------------------------- */
+
+/* Append the text of heading `h` for its slug. get_literal also makes each literal own its
+ * bytes: cmark points them into the heading's buffer, which goes when the heading is freed. */
+static void
+heading_text(struct buf *out, cmark_node *h)
+{
+	cmark_node *only = cmark_node_first_child(h);
+	if (only && !cmark_node_next(only) && cmark_node_get_type(only) == CMARK_NODE_TEXT) {
+		buf_puts(out, cmark_node_get_literal(only)); /* the usual case needs no iterator */
+		return;
+	}
+	cmark_iter *it = cmark_iter_new(h);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(n);
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		int lit = t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE || t == CMARK_NODE_HTML_INLINE;
+		const char *s = lit ? cmark_node_get_literal(n) : NULL;
+		if (s && t != CMARK_NODE_HTML_INLINE)
+			buf_puts(out, s);
+		else if (t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK)
+			buf_putc(out, ' ');
+	}
+	cmark_iter_free(it);
+}
+
+static cmark_node *
+raw_inline(const char *html)
+{
+	cmark_node *node = cmark_node_new(CMARK_NODE_CUSTOM_INLINE);
+	cmark_node_set_on_enter(node, html);
+	return node;
+}
+
+/* Swap heading `h` for a custom block that renders "<hN id="slug">...</hN>": cmark's own
+ * heading output has no attribute hook. The block is filled while detached, so each move
+ * costs O(1) instead of a walk to the root. */
+static void
+heading_id(struct render *r, cmark_node *h)
+{
+	struct buf *text = &r->scratch[0], *id = &r->scratch[1], *tag = &r->scratch[2];
+	char level = (char)('0' + cmark_node_get_heading_level(h));
+	cmark_node *block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK), *child;
+	buf_reset(text);
+	buf_reset(id);
+	buf_reset(tag);
+	heading_text(text, h);
+	slugify(id, buf_cstr(text), text->len);
+	unique_id(r, id);
+	buf_puts(tag, "<h");
+	buf_putc(tag, level);
+	buf_puts(tag, " id=\"");
+	html_escape(tag, id->ptr, id->len);
+	buf_puts(tag, "\">");
+	cmark_node_append_child(block, raw_inline(tag->ptr));
+	while ((child = cmark_node_first_child(h)))
+		cmark_node_append_child(block, child);
+	char close[] = { '<', '/', 'h', level, '>', '\0' };
+	cmark_node_append_child(block, raw_inline(close));
+	if (cmark_node_replace(h, block)) {
+		cmark_node_free(h);
+		return;
+	}
+	/* Never seen (any container holding a heading takes a custom block): hand the text back
+	 * rather than lose it. */
+	cmark_node_free(cmark_node_first_child(block));
+	cmark_node_free(cmark_node_last_child(block));
+	while ((child = cmark_node_first_child(block)))
+		cmark_node_append_child(h, child);
+	cmark_node_free(block);
+}
+
+/* One walk for wiki links; headings are only collected, since replacing a block under the
+ * iterator would end the walk early. */
+static void
+rewrite(struct render *r, cmark_node *doc)
+{
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		if (cmark_node_get_type(n) == CMARK_NODE_TEXT) {
+			wikilinks_in(r, n);
+		} else if (cmark_node_get_type(n) == CMARK_NODE_HEADING && rewritable(n)) {
+			if (r->nheads == r->capheads) {
+				r->capheads = r->capheads ? 2 * r->capheads : 16;
+				r->heads = xrealloc(r->heads, r->capheads * sizeof(*r->heads));
+			}
+			r->heads[r->nheads++] = n;
+		}
+	}
+	cmark_iter_free(it);
+	for (size_t i = 0; i < r->nheads; i++)
+		heading_id(r, r->heads[i]);
+}
+
+/* --- output ------------------------------------------------------------------------------- */
+
+/* Append `html` (n bytes) to `out`, turning each wiki link's
+ *   <a href="URL" title="NONCEw">   into   <a class="wikilink" href="URL">
+ * The nonce is random per render, so page text cannot forge a marker; URLs we built hold no
+ * '<', so the nearest '<' before the title is the link's own. One memchr pass: strstr from
+ * each match would be quadratic under ASan, whose interceptor measures the whole rest. */
+static void
+fix_links(struct buf *out, const char *html, size_t n, const char *nonce)
+{
+	static const char attr[] = "\" title=\"";
+	const size_t alen = sizeof(attr) - 1, plen = alen + NONCE_LEN + 3; /* flag, '"', '>' */
+	const char *p = html, *q = html, *end = html + n, *m;
+	while ((m = memchr(q, '"', (size_t)(end - q)))) {
+		q = m + 1;
+		if ((size_t)(end - m) < plen || memcmp(m, attr, alen) != 0 ||
+		    memcmp(m + alen, nonce, NONCE_LEN) != 0)
+			continue;
+		char flag = m[alen + NONCE_LEN];
+		const char *a = m;
+		while (a > p && *a != '<')
+			a--;
+		if ((flag != 'w' && flag != 'm') || memcmp(m + plen - 2, "\">", 2) != 0 ||
+		    strncmp(a, "<a href=\"", 9) != 0)
+			continue;
+		buf_put(out, p, (size_t)(a - p));
+		buf_puts(out, flag == 'm' ? "<a class=\"wikilink missing\" href=\""
+		                          : "<a class=\"wikilink\" href=\"");
+		buf_put(out, a + 9, (size_t)(m - a - 9));
+		buf_puts(out, "\">");
+		p = q = m + plen;
+	}
+	buf_put(out, p, (size_t)(end - p));
+}
+
+/* Where to cut `len` bytes at most `max`, without splitting a UTF-8 sequence. */
+static size_t
+cut_at(const char *md, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)md[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}
+
+static void
+render_init(struct render *r, const struct render_ctx *ctx)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[NONCE_LEN / 2];
+	memset(r, 0, sizeof(*r));
+	r->ctx = ctx;
+	randombytes_buf(r->seed, sizeof(r->seed));
+	randombytes_buf(rnd, sizeof(rnd));
+	for (size_t i = 0; i < sizeof(rnd); i++) {
+		r->nonce[2 * i] = hex[rnd[i] >> 4];
+		r->nonce[2 * i + 1] = hex[rnd[i] & 15];
+	}
+	r->pages.seed = r->ids.seed = r->seed;
+}
+
+int
+render_markdown(struct buf *out, const char *md, size_t len, const struct render_ctx *ctx)
+{
+	struct render r;
+	struct buf flat = BUF_INIT;
+	size_t n = cut_at(md, len, RENDER_MAX_INPUT);
+	unsigned use = affordable(md, n);
+	cmark_parser *parser = parser_new(use);
+	if (use & FLATTEN)
+		flatten(&flat, md, n);
+	cmark_node *doc = use & FLATTEN ? parse(parser, flat.ptr, flat.len) : parse(parser, md, n);
+	buf_free(&flat);
+	render_init(&r, ctx);
+	rewrite(&r, doc);
+	char *html = cmark_render_html(doc, OPTIONS, cmark_parser_get_syntax_extensions(parser));
+	if (r.nlinks)
+		fix_links(out, html, strlen(html), r.nonce);
+	else
+		buf_puts(out, html);
+	if (n < len)
+		buf_printf(out, "<p class=\"notice\">This page is longer than %u bytes; the rest "
+		           "is not shown.</p>\n", (unsigned)RENDER_MAX_INPUT);
+	free(html);
+	cmark_node_free(doc);
+	cmark_parser_free(parser);
+	strset_free(&r.pages);
+	strset_free(&r.ids);
+	free(r.heads);
+	for (size_t i = 0; i < sizeof(r.scratch) / sizeof(*r.scratch); i++)
+		buf_free(&r.scratch[i]);
+	return n < len ? KN_ETOOBIG : 0;
+}
