@@ -1,6 +1,8 @@
 /* githttp.c: map a /wiki.git/ request onto the CGI environment of `git http-backend`. */
 #include "githttp.h"
 
+#include "auth.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +57,11 @@ githttp_prepare(struct req *r, const char *raw_query, char ***argv_out, char ***
 	env_add(r, &env, "HTTP_CONTENT_ENCODING", req_header(r, "Content-Encoding"));
 	env_add(r, &env, "GIT_PROTOCOL", req_header(r, "Git-Protocol"));
 	env_add(r, &env, "REMOTE_ADDR", r->remote);
-	env_add(r, &env, "REMOTE_USER", "anonymous");
+	/* Who pushes, for the hook (the same rules as on the web) and git's reflog. */
+	env_add(r, &env, "REMOTE_USER", r->user ? r->user->name : "anonymous");
+	env_add(r, &env, "KENNIS_USER", r->user ? r->user->name : "anonymous");
+	env_add(r, &env, "KENNIS_ROLE", arena_printf(r->a, "%d", r->role));
+	env_add(r, &env, "KENNIS_MAX_FILE", arena_printf(r->a, "%zu", r->cfg->max_file));
 	env_add(r, &env, "SERVER_PROTOCOL", "HTTP/1.1");
 	env_add(r, &env, "GATEWAY_INTERFACE", "CGI/1.1");
 	env_add(r, &env, "PATH", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth.h"
+#include "cmd.h"
 #include "hook.h"
 #include "kennis.h"
 #include "render.h"
@@ -21,6 +23,8 @@ static const char usage[] =
 	"commands:\n"
 	"  init DIR      create a data directory with a starter wiki\n"
 	"  serve         serve a data directory over HTTP\n"
+	"  user          add, list, change and delete accounts\n"
+	"  token         personal access tokens for git and the API\n"
 	"  hook NAME     run a git hook (installed by init; not for people)\n"
 	"\n"
 	"Run 'kennis <command> --help' for a command's options.\n";
@@ -37,7 +41,20 @@ static const char serve_usage[] =
 	"  --max-push BYTES    largest git request body (default: 2147483648; 0: no limit)\n"
 	"  --cache-mb N        memory for rendered pages (default: 64; 0: off)\n"
 	"  --exit-after N      exit after serving N requests (for benchmarks and leak checks)\n"
-	"  --quiet             log warnings and errors only\n";
+	"  --quiet             log warnings and errors only\n"
+	"\n"
+	"access (also settable in DIR/kennis.conf as 'name = value' lines, without the dashes):\n"
+	"  --anonymous-read on|off   let visitors who are not logged in read (default: on only\n"
+	"                            while no account exists; then everyone may also edit)\n"
+	"  --registration on|off     open self-registration as reader (default: off)\n"
+	"  --behind-tls on|off       cookies get the Secure flag (default: off)\n"
+	"  --trust-proxy-header NAME single sign-on: take the user from this header (e.g.\n"
+	"                            X-Remote-User) when the request comes from --trusted-proxy\n"
+	"  --trusted-proxy ADDRS     comma-separated proxy addresses (default: 127.0.0.1)\n"
+	"  --proxy-role ROLE         role of users first seen through the proxy (default: reader)\n"
+	"  --session-idle SECONDS    log out after this long unused (default: 43200)\n"
+	"  --session-max SECONDS     log out after this long in any case (default: 1209600)\n"
+	"  --max-file BYTES          largest file a push may add (default: 67108864)\n";
 
 static int
 self_path(char *out, size_t n)
@@ -103,11 +120,55 @@ num_arg(const char *opt, const char *val, unsigned long long *out)
 }
 
 static int
+on_off(const char *opt, const char *v, int *out)
+{
+	if (strcmp(v, "on") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0)
+		*out = 1;
+	else if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0 || strcmp(v, "no") == 0)
+		*out = 0;
+	else {
+		fprintf(stderr, "kennis: %s takes on or off\n", opt);
+		return -1;
+	}
+	return 0;
+}
+
+/* Options that are not numbers. Returns 1 if `o` was one of them, -1 on a bad value. */
+static int
+parse_access(const char *o, const char *v, struct config *cfg)
+{
+	if (strcmp(o, "--anonymous-read") == 0)
+		return on_off(o, v, &cfg->anon_read) < 0 ? -1 : 1;
+	if (strcmp(o, "--registration") == 0)
+		return on_off(o, v, &cfg->registration) < 0 ? -1 : 1;
+	if (strcmp(o, "--behind-tls") == 0)
+		return on_off(o, v, &cfg->behind_tls) < 0 ? -1 : 1;
+	if (strcmp(o, "--trust-proxy-header") == 0) {
+		cfg->proxy_header = v;
+		return 1;
+	}
+	if (strcmp(o, "--trusted-proxy") == 0) {
+		cfg->proxy_from = v;
+		return 1;
+	}
+	if (strcmp(o, "--proxy-role") == 0) {
+		cfg->proxy_role = role_parse(v);
+		if (cfg->proxy_role == ROLE_NONE) {
+			fprintf(stderr, "kennis: --proxy-role must be reader, editor or admin\n");
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static int
 parse_serve(int argc, char **argv, struct config *cfg)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		unsigned long long n = 0;
+		int a;
 		if (strcmp(o, "--quiet") == 0) {
 			log_min_level = LOG_WARN;
 			continue;
@@ -117,7 +178,10 @@ parse_serve(int argc, char **argv, struct config *cfg)
 			return -1;
 		}
 		i++;
-		if (strcmp(o, "--data") == 0)
+		if ((a = parse_access(o, v, cfg)) != 0) {
+			if (a < 0)
+				return -1;
+		} else if (strcmp(o, "--data") == 0)
 			cfg->data_dir = v;
 		else if (strcmp(o, "--listen") == 0)
 			cfg->listen = v;
@@ -133,6 +197,12 @@ parse_serve(int argc, char **argv, struct config *cfg)
 			cfg->max_form = (size_t)n;
 		else if (strcmp(o, "--max-push") == 0)
 			cfg->max_git_body = (size_t)n;
+		else if (strcmp(o, "--session-idle") == 0 && n > 0)
+			cfg->session_idle = (long long)n;
+		else if (strcmp(o, "--session-max") == 0 && n > 0)
+			cfg->session_max = (long long)n;
+		else if (strcmp(o, "--max-file") == 0 && n > 0)
+			cfg->max_file = (size_t)n;
 		else if (strcmp(o, "--cache-mb") == 0 && n < (1u << 20))
 			cfg->cache_bytes = (size_t)n << 20;
 		else if (strcmp(o, "--exit-after") == 0)
@@ -143,6 +213,50 @@ parse_serve(int argc, char **argv, struct config *cfg)
 		}
 	}
 	return 0;
+}
+
+/* DIR/kennis.conf: "name = value" lines ('#' comments), the serve options without "--". */
+static int
+read_conf(struct config *cfg)
+{
+	char path[4096], line[1024];
+	static char *keep[64]; /* values must outlive this call: the config points into them */
+	static int nkeep;
+	snprintf(path, sizeof(path), "%s/kennis.conf", cfg->data_dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	int rc = 0, lineno = 0;
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		lineno++;
+		char *p = line + strspn(line, " \t"), *eq = strchr(p, '=');
+		if (*p == '#' || *p == '\n' || *p == '\0')
+			continue;
+		if (!eq || nkeep >= 62) {
+			fprintf(stderr, "kennis: %s:%d: want 'name = value'\n", path, lineno);
+			rc = -1;
+			break;
+		}
+		char *k = p, *v = eq + 1;
+		char *ke = eq;
+		while (ke > k && (ke[-1] == ' ' || ke[-1] == '\t'))
+			ke--;
+		*ke = '\0';
+		v += strspn(v, " \t");
+		v[strcspn(v, "\r\n")] = '\0';
+		char *opt = keep[nkeep++] = malloc(strlen(k) + 3);
+		char *val = keep[nkeep++] = strdup(v);
+		if (!opt || !val)
+			abort();
+		sprintf(opt, "--%s", k);
+		char *args[] = { "serve", opt, val };
+		if (strcmp(opt, "--data") == 0 || parse_serve(3, args, cfg) < 0) {
+			fprintf(stderr, "kennis: %s:%d: bad setting '%s'\n", path, lineno, k);
+			rc = -1;
+		}
+	}
+	fclose(f);
+	return rc;
 }
 
 static int
@@ -158,13 +272,21 @@ cmd_serve(int argc, char **argv)
 		.per_ip = 256,
 		.timeout = 30,
 		.cache_bytes = 64u << 20,
+		.anon_read = -1,
+		.proxy_from = "127.0.0.1",
+		.proxy_role = ROLE_READER,
+		.session_idle = 12 * 3600,
+		.session_max = 14 * 24 * 3600,
+		.max_file = 64u << 20,
 	};
 	struct store *st = NULL;
 	if (is_help(argc, argv)) {
 		fputs(serve_usage, stdout);
 		return 0;
 	}
-	if (parse_serve(argc, argv, &cfg) < 0)
+	/* --data first (the config file lives there), then the file, then the flags again so
+	 * they win. */
+	if (parse_serve(argc, argv, &cfg) < 0 || read_conf(&cfg) < 0 || parse_serve(argc, argv, &cfg) < 0)
 		return 2;
 	if (!realpath(cfg.data_dir, data)) {
 		fprintf(stderr, "kennis: no data directory %s (create one with: kennis init %s)\n", cfg.data_dir, cfg.data_dir);
@@ -220,6 +342,10 @@ main(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	git_libgit2_init();
+	if (auth_global_init() < 0) {
+		fputs("kennis: libsodium failed to start\n", stderr);
+		return 1;
+	}
 	/* libgit2 caches no tree over 4 KiB by default; a folder of a few hundred customers is
 	 * bigger, and every page view looks names up in it (links, frames): cache them. */
 	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)(4 << 20));
@@ -229,6 +355,10 @@ main(int argc, char **argv)
 		rc = cmd_init(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "serve") == 0)
 		rc = cmd_serve(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "user") == 0)
+		rc = cmd_user(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "token") == 0)
+		rc = cmd_token(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "hook") == 0)
 		rc = cmd_hook(argc - 1, argv + 1);
 	else {

@@ -28,7 +28,17 @@ struct config {
 	unsigned timeout;      /* idle seconds before a connection is closed */
 	unsigned long exit_after; /* serve this many requests, then exit (0: forever) */
 	size_t cache_bytes;    /* rendered-page cache size (0: off) */
+	int anon_read;         /* anonymous read: 1 on, 0 off, -1 auto (only while no user exists) */
+	int registration;      /* open self-registration (new users are readers) */
+	int behind_tls;        /* served over TLS (by a proxy): cookies get Secure */
+	const char *proxy_header; /* single sign-on header set by a trusted proxy, or NULL */
+	const char *proxy_from;   /* comma-separated addresses allowed to send proxy_header */
+	int proxy_role;        /* role of users created on first sight through the proxy */
+	long long session_idle, session_max; /* seconds */
+	size_t max_file;       /* bytes per file in a push */
 };
+
+struct user;
 
 struct req {
 	struct arena *a;
@@ -38,6 +48,10 @@ struct req {
 	const char *path;       /* percent-decoded, starts with '/' */
 	const char *rest;       /* the part of path after the route's prefix */
 	const char *remote;     /* client address */
+	const struct user *user; /* logged in (session, token or proxy), or NULL */
+	int role;               /* what this request may do (enum role), anonymous included */
+	const char *csrf;       /* the session's CSRF token, or NULL */
+	int open_mode;          /* no accounts exist yet: everyone may read and edit */
 	struct kvlist query, headers, form;
 	const char *body;
 	size_t body_len;

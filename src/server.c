@@ -17,10 +17,11 @@
 #include <sys/socket.h>
 
 #include "cache.h"
+#include "access.h"
 #include "cgi.h"
 #include "githttp.h"
 
-enum conn_kind { CONN_WEB, CONN_GIT };
+enum conn_kind { CONN_WEB, CONN_GIT, CONN_GIT_REFUSED };
 
 /* Per-request state, from the first callback to the completion notice. */
 struct conn {
@@ -182,8 +183,10 @@ queue_error(struct conn *c, int status)
 {
 	int err = status == 413 ? KN_ETOOBIG : status == 404 ? KN_ENOTFOUND : KN_EINVAL;
 	buf_reset(&c->r.out);
-	error_page(&c->r, err, NULL);
 	c->r.status = status;
+	error_page(&c->r, err, NULL);
+	if (status == 401 && c->kind == CONN_GIT_REFUSED)
+		resp_header(&c->r, "WWW-Authenticate", "Basic realm=\"kennis\", charset=\"UTF-8\"");
 	return queue_req(c);
 }
 
@@ -213,11 +216,30 @@ git_reader(void *cls, uint64_t pos, char *out, size_t max)
 	return n;
 }
 
+/* Who may do this git request? 0, or the status to answer (401 asks for credentials). */
+static int
+git_permitted(struct conn *c)
+{
+	struct req *r = &c->r;
+	const char *service = req_query(r, "service");
+	int push = (service && strcmp(service, "git-receive-pack") == 0) || strstr(r->path, "/git-receive-pack");
+	if (access_identify_basic(r) < 0)
+		return 401;
+	if (r->role >= (push ? ROLE_EDITOR : ROLE_READER))
+		return 0;
+	log_warn("git %s %s from %s: %s may not %s", r->method, r->path, r->remote, r->user ? r->user->name : "anonymous",
+		 push ? "push" : "read");
+	return r->user ? 403 : 401;
+}
+
 static int
 git_begin(struct conn *c)
 {
 	struct buf q = BUF_INIT;
 	char **argv, **envp;
+	int status = git_permitted(c);
+	if (status)
+		return status;
 	MHD_get_connection_values(c->mc, MHD_GET_ARGUMENT_KIND, collect_raw_query, &q);
 	int rc = githttp_prepare(&c->r, buf_cstr(&q), &argv, &envp);
 	buf_free(&q);
@@ -282,7 +304,7 @@ web_final(struct conn *c)
 	    form_parse(c->a, &r->form, c->body.ptr, c->body.len) < 0)
 		return queue_error(c, 400);
 	r->st = worker_store();
-	if (!r->st)
+	if (!r->st || access_identify_web(r) < 0)
 		return queue_error(c, 503);
 	router_dispatch(r);
 	return queue_req(c);
@@ -313,12 +335,19 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 			c->kind = CONN_GIT;
 			c->reject = git_begin(c);
 			if (c->reject)
-				c->kind = CONN_WEB;
+				c->kind = CONN_GIT_REFUSED;
 		}
 		return MHD_YES;
 	}
 	if (c->kind == CONN_GIT)
 		return git_step(c, upload_data, upload_data_size);
+	if (c->kind == CONN_GIT_REFUSED) {
+		if (*upload_data_size) {
+			*upload_data_size = 0; /* a refused git body is read and dropped */
+			return MHD_YES;
+		}
+		return queue_error(c, c->reject);
+	}
 	if (*upload_data_size) {
 		c->body_bytes += *upload_data_size;
 		if (!c->reject && c->body.len + *upload_data_size > cfg->max_form) {
@@ -421,6 +450,7 @@ server_run(const struct config *config)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	pthread_key_create(&store_key, store_release);
 	cache_configure(cfg->cache_bytes);
+	access_global_init();
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG;

@@ -16,6 +16,15 @@ int ui_history(struct req *r);
 int ui_diff(struct req *r);
 int ui_pages(struct req *r);
 int ui_static(struct req *r);
+int ui_login_form(struct req *r);
+int ui_login(struct req *r);
+int ui_logout(struct req *r);
+int ui_register_form(struct req *r);
+int ui_register(struct req *r);
+int ui_account(struct req *r);
+int ui_account_post(struct req *r);
+int ui_admin(struct req *r);
+int ui_admin_post(struct req *r);
 int ui_health(struct req *r);
 
 /* A template context with the layout's common values (site name, page title). */

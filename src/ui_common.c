@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "assets.h"
+#include "auth.h"
 #include "pagename.h"
 
 struct tctx *
@@ -14,6 +15,18 @@ ui_context(struct req *r, const char *title)
 	struct tctx *c = tctx_new(r->a);
 	tset(c, "site", "kennis");
 	tset(c, "title", title);
+	if (r->user) {
+		tset(c, "user_name", r->user->name);
+		tset(c, "user_display", r->user->display);
+		tset(c, "user_role", role_name(r->user->role));
+		if (r->user->role >= ROLE_ADMIN)
+			tset(c, "is_admin", "1");
+	}
+	if (r->role >= ROLE_EDITOR)
+		tset(c, "can_edit", "1");
+	if (r->open_mode)
+		tset(c, "open_mode", "1");
+	tset(c, "csrf", r->csrf);
 	return c;
 }
 

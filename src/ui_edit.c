@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth.h"
 #include "pagename.h"
 
 #define MAX_PAGE (1u << 20)   /* bytes of Markdown a web edit may save */
@@ -150,7 +151,12 @@ ui_save(struct req *r)
 		buf_printf(&msg, "Update %s", name);
 	pagename_to_path(&path, name);
 	struct store_edit edit = { path.ptr, content, len };
+	/* The logged-in user is the author; only an open wiki (no accounts yet) asks for a name. */
 	struct store_author who = { clean_author(r->a, req_form(r, "author")), "anonymous@kennis.invalid" };
+	if (r->user) {
+		who.name = clean_author(r->a, r->user->display);
+		who.email = *r->user->email ? r->user->email : arena_printf(r->a, "%s@kennis.invalid", r->user->name);
+	}
 	git_oid out;
 	rc = store_commit(&out, r->st, *base_hex ? &base : NULL, &edit, 1, &who, msg.ptr);
 	if (rc == KN_ECONFLICT) {

@@ -1,0 +1,228 @@
+/* access.c: identify the requester and apply the anonymous/open-mode rules. */
+#include "access.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static pthread_key_t db_key;
+static pthread_once_t db_once = PTHREAD_ONCE_INIT;
+static unsigned char proxy_secret[crypto_auth_KEYBYTES];
+
+static void
+db_close(void *p)
+{
+	sqlite3_close(p);
+}
+
+static void
+make_key(void)
+{
+	pthread_key_create(&db_key, db_close);
+}
+
+void
+access_global_init(void)
+{
+	crypto_auth_keygen(proxy_secret);
+	pthread_once(&db_once, make_key);
+}
+
+sqlite3 *
+access_db(const struct config *cfg)
+{
+	pthread_once(&db_once, make_key);
+	sqlite3 *db = pthread_getspecific(db_key);
+	if (!db && auth_db_open(&db, cfg->data_dir) == 0)
+		pthread_setspecific(db_key, db);
+	return db;
+}
+
+/* The value of cookie `name` in a Cookie header, copied into the arena, or NULL. */
+static const char *
+cookie_value(struct req *r, const char *name)
+{
+	const char *h = req_header(r, "Cookie");
+	size_t n = strlen(name);
+	while (h && *h) {
+		h += strspn(h, " ;");
+		const char *end = h + strcspn(h, ";");
+		if ((size_t)(end - h) > n && strncmp(h, name, n) == 0 && h[n] == '=')
+			return arena_strndup(r->a, h + n + 1, (size_t)(end - h - n - 1));
+		h = end;
+	}
+	return NULL;
+}
+
+/* Is the client one of the comma-separated proxy addresses? */
+static int
+from_trusted_proxy(const struct req *r)
+{
+	const char *list = r->cfg->proxy_from;
+	size_t n = strlen(r->remote);
+	while (list && *list) {
+		list += strspn(list, " ,");
+		size_t len = strcspn(list, ", ");
+		if (len == n && strncmp(list, r->remote, n) == 0)
+			return 1;
+		list += len;
+	}
+	return 0;
+}
+
+/* CSRF token of a proxy-authenticated user: a MAC of the name under a per-process key. */
+static const char *
+proxy_csrf(struct req *r, const char *name)
+{
+	unsigned char mac[crypto_auth_BYTES];
+	char *out = arena_alloc(r->a, sodium_base64_ENCODED_LEN(sizeof(mac), sodium_base64_VARIANT_URLSAFE_NO_PADDING));
+	crypto_auth(mac, (const unsigned char *)name, strlen(name), proxy_secret);
+	sodium_bin2base64(out, sodium_base64_ENCODED_LEN(sizeof(mac), sodium_base64_VARIANT_URLSAFE_NO_PADDING), mac,
+			  sizeof(mac), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return out;
+}
+
+static int
+identify_proxy(struct req *r, sqlite3 *db, struct user *u)
+{
+	const char *name = req_header(r, r->cfg->proxy_header);
+	if (!name || !from_trusted_proxy(r))
+		return KN_ENOTFOUND;
+	if (auth_name_check(name) < 0) {
+		log_warn("proxy %s sent a bad user name in %s", r->remote, r->cfg->proxy_header);
+		return KN_ENOTFOUND;
+	}
+	if (auth_user_get(db, name, u) == KN_ENOTFOUND) {
+		/* first sight: an account with a random password nobody knows (login is the proxy's) */
+		unsigned char pw[32];
+		char hex[65];
+		randombytes_buf(pw, sizeof(pw));
+		sodium_bin2hex(hex, sizeof(hex), pw, sizeof(pw));
+		int rc = auth_user_add(db, name, name, "", (enum role)r->cfg->proxy_role, hex);
+		if ((rc < 0 && rc != KN_EEXISTS) || auth_user_get(db, name, u) < 0)
+			return KN_EIO;
+		log_info("proxy sign-on: created user %s (%s)", name, role_name(u->role));
+	}
+	r->csrf = proxy_csrf(r, name);
+	return 0;
+}
+
+/* Anonymous rights: everything while no account exists, else read if allowed. */
+static void
+anonymous(struct req *r, sqlite3 *db)
+{
+	r->open_mode = auth_user_count(db) == 0;
+	if (r->open_mode)
+		r->role = ROLE_EDITOR;
+	else
+		r->role = r->cfg->anon_read == 1 ? ROLE_READER : ROLE_NONE;
+}
+
+int
+access_identify_web(struct req *r)
+{
+	sqlite3 *db = access_db(r->cfg);
+	struct user *u = arena_alloc(r->a, sizeof(*u));
+	char csrf[AUTH_SECRET_LEN];
+	if (!db)
+		return KN_EIO;
+	if (r->cfg->proxy_header && identify_proxy(r, db, u) == 0) {
+		r->user = u;
+		r->role = u->role;
+		return 0;
+	}
+	const char *sid = cookie_value(r, SESSION_COOKIE);
+	if (sid && auth_session_get(db, sid, r->cfg->session_idle, r->cfg->session_max, u, csrf) == 0) {
+		r->user = u;
+		r->role = u->role;
+		r->csrf = arena_strdup(r->a, csrf);
+		return 0;
+	}
+	anonymous(r, db);
+	return 0;
+}
+
+int
+access_identify_basic(struct req *r)
+{
+	sqlite3 *db = access_db(r->cfg);
+	struct user *u = arena_alloc(r->a, sizeof(*u));
+	const char *h = req_header(r, "Authorization");
+	if (!db)
+		return KN_EIO;
+	if (!h || strncasecmp(h, "Basic ", 6) != 0) {
+		anonymous(r, db);
+		return 0;
+	}
+	size_t bn = strlen(h + 6);
+	unsigned char *raw = arena_alloc(r->a, bn + 1);
+	size_t rawlen = 0;
+	if (sodium_base642bin(raw, bn, h + 6, bn, " ", &rawlen, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+		return KN_EINVAL;
+	raw[rawlen] = '\0';
+	char *colon = strchr((char *)raw, ':');
+	if (!colon)
+		return KN_EINVAL;
+	*colon = '\0';
+	const char *name = (const char *)raw, *secret = colon + 1;
+	char ukey[AUTH_NAME_MAX + 8], akey[80];
+	snprintf(ukey, sizeof(ukey), "user:%s", name);
+	snprintf(akey, sizeof(akey), "addr:%s", r->remote);
+	/* A token names its user; the user part must match (or be empty/any, as git sends). */
+	if (auth_token_check(db, secret, u) == 0) {
+		if (*name && strcasecmp(name, u->name) != 0 && strcmp(name, "token") != 0) {
+			log_warn("git auth from %s: token of %s used with user name %s", r->remote, u->name, name);
+			return KN_EINVAL;
+		}
+	} else {
+		if (auth_throttle_wait(db, ukey) > 0 || auth_throttle_wait(db, akey) > 0) {
+			log_warn("git auth from %s for %s: throttled", r->remote, name);
+			return KN_EINVAL;
+		}
+		if (auth_password_check(db, name, secret, u) < 0) {
+			auth_throttle_fail(db, ukey);
+			auth_throttle_fail(db, akey);
+			log_warn("git auth from %s: wrong token or password for %s", r->remote, name);
+			return KN_EINVAL;
+		}
+		auth_throttle_clear(db, ukey);
+	}
+	r->user = u;
+	r->role = u->role;
+	return 0;
+}
+
+int
+access_check_csrf(struct req *r)
+{
+	const char *site = req_header(r, "Sec-Fetch-Site");
+	const char *origin = req_header(r, "Origin");
+	const char *host = req_header(r, "Host");
+	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0) {
+		log_warn("%s %s from %s: cross-site request (Sec-Fetch-Site: %s) refused", r->method, r->path, r->remote, site);
+		return KN_EINVAL;
+	}
+	if (origin && strcmp(origin, "null") != 0) {
+		const char *o = strstr(origin, "://");
+		if (!host || !o || strcasecmp(o + 3, host) != 0) {
+			log_warn("%s %s from %s: Origin %s does not match Host %s", r->method, r->path, r->remote, origin,
+				 host ? host : "-");
+			return KN_EINVAL;
+		}
+	} else if (origin) {
+		log_warn("%s %s from %s: Origin null refused", r->method, r->path, r->remote);
+		return KN_EINVAL;
+	}
+	/* With a session (or proxy sign-on), the form must carry its token. */
+	if (r->csrf) {
+		const char *t = req_form(r, "csrf");
+		if (!t || !auth_secret_equal(t, r->csrf)) {
+			log_warn("%s %s from %s: missing or wrong CSRF token (user %s)", r->method, r->path, r->remote,
+				 r->user ? r->user->name : "-");
+			return KN_EINVAL;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* access.h: who is asking (session cookie, HTTP Basic, trusted proxy header) and what they
+ * may do; the same rules for the web and for git. */
+#ifndef KENNIS_ACCESS_H
+#define KENNIS_ACCESS_H
+
+#include <sqlite3.h>
+#include "auth.h"
+#include "req.h"
+
+#define SESSION_COOKIE "kennis_session"
+
+/* This thread's connection to the accounts database (NULL if it cannot be opened). */
+sqlite3 *access_db(const struct config *cfg);
+
+/* Start-up: make the process secret for proxy-user CSRF tokens. */
+void access_global_init(void);
+
+/* Fill r->user, r->role, r->csrf, r->open_mode from the session cookie or the trusted
+ * proxy header (web requests). 0, or KN_EIO when the accounts database is unusable. */
+int access_identify_web(struct req *r);
+
+/* Same for git and the API: HTTP Basic with a token or a password (throttled). Returns 0,
+ * or KN_EINVAL for credentials that were given and are wrong (answer 401). */
+int access_identify_basic(struct req *r);
+
+/* Does a state-changing web request carry a valid CSRF token and come from this site
+ * (Origin / Sec-Fetch-Site)? 0 or KN_EINVAL (logged). */
+int access_check_csrf(struct req *r);
+
+#endif

@@ -1,0 +1,9 @@
+/* cmd.h: command-line subcommands outside main.c. */
+#ifndef KENNIS_CMD_H
+#define KENNIS_CMD_H
+
+/* argv[0] is the command name ("user"), argv[1] the subcommand. Return an exit status. */
+int cmd_user(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+
+#endif

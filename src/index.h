@@ -1,0 +1,111 @@
+/* index.h: the derived SQLite index of main (pages, front matter, links, full text) and search. */
+#ifndef KENNIS_INDEX_H
+#define KENNIS_INDEX_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "kennis.h"
+#include "req.h"
+#include "store.h"
+
+#define INDEX_FILE "kennis.db" /* in the data directory */
+
+#define SEARCH_PAGE_SIZE   20
+#define SEARCH_MAX_QUERY   1024 /* bytes of the query text that are read; the rest is ignored */
+#define SEARCH_MAX_TERMS   32   /* words and phrases */
+#define SEARCH_MAX_FILTERS 8    /* per kind (customer, tag, dept) */
+#define SEARCH_MAX_PAGE    500  /* deepest results page served */
+#define SEARCH_FACETS      12   /* values shown per facet */
+
+/* One SQLite connection to DATA/kennis.db (WAL); never shared between threads. */
+struct index;
+
+/* Open (creating if needed) the index database at `db_path` and make sure it holds the
+ * current schema. A file that is not a database, or is corrupt, is reset and recreated
+ * (logged). Caller frees with index_close. Returns 0 or KN_EIO. */
+int index_open(struct index **out, const char *db_path);
+void index_close(struct index *ix);
+
+/* This worker thread's index connection to cfg->data_dir/kennis.db, opened on first use and
+ * closed when the thread exits; NULL when it cannot be opened (logged). */
+struct index *index_for_thread(const struct config *cfg);
+
+/* Bring the index up to main: when main differs from the last indexed commit, apply the
+ * tree diff (renames detected) last..main in one transaction and record main. Costs one
+ * ref read and one SQL read when nothing changed; a first run indexes everything. A corrupt
+ * database found on the way is reset and reindexed. Returns 0, KN_EGIT or KN_EIO. */
+int index_catch_up(struct index *ix, struct store *st);
+
+/* Throw every derived row away and index main from scratch, in one transaction (readers
+ * see the old index until it commits). Returns 0, KN_EGIT or KN_EIO. */
+int index_rebuild(struct index *ix, struct store *st);
+
+/* Verify that the index matches main (the same pages with the same blob ids, last indexed
+ * commit = main, SQLite and FTS integrity) and that the repository is sound (every commit
+ * of main's history, its tree, and every blob of main's tree readable and hash-checked).
+ * Each problem is one line on `report`. Returns 0 when all is well, 1 when not, or a
+ * negative KN_ code when the check itself could not run. */
+int index_check(struct index *ix, struct store *st, FILE *report);
+
+/* Open DATA/kennis.db, check it (SQLite quick_check: a corrupt file is reset) and catch up
+ * with main; for `kennis serve` before it starts serving. Returns 0 or a KN_ code. */
+int index_startup(const char *data_dir, const char *git_dir);
+
+/* --- search ---------------------------------------------------------------------------- */
+
+enum search_filter { SF_CUSTOMER, SF_TAG, SF_DEPT, SF_KINDS };
+
+/* A parsed query. `match` is an FTS5 expression built by search_parse from quoted terms
+ * only, so no user input can make it a syntax error; NULL when there are no terms. */
+struct search_query {
+	const char *match;
+	const char *filters[SF_KINDS][SEARCH_MAX_FILTERS];
+	size_t nfilters[SF_KINDS];
+	size_t nterms;
+	unsigned page;   /* 1-based */
+	int truncated;   /* words, filters or bytes over the limits were ignored */
+};
+
+/* Parse `text` (the search box: words, "phrases", prefix*, customer:X tag:X dept:X, values
+ * may be quoted) into `q`; strings live in arena `a`. FTS operators (AND OR NOT NEAR, ^,
+ * parentheses, column filters) lose their meaning; control bytes and invalid UTF-8 are
+ * dropped. Never fails. `q->page` is set to 1. */
+void search_parse(struct search_query *q, struct arena *a, const char *text);
+/* Add a filter (from a query parameter); ignored when empty or over the limit. */
+void search_add_filter(struct search_query *q, struct arena *a, enum search_filter kind, const char *value);
+/* "customer", "tag", "dept" */
+const char *search_filter_name(enum search_filter kind);
+
+struct search_hit {
+	const char *name;        /* page name, "Customers/Acme-Corp" */
+	const char *title;       /* plain text */
+	const char *title_html;  /* escaped, matches in <mark> */
+	const char *snippet_html;/* escaped, matches in <mark>, "…" where text was cut */
+	const char *customer;    /* "" when none */
+	const char *updated_author;
+	int64_t updated_time;
+};
+
+struct search_facet {
+	const char *value;
+	unsigned count;
+};
+
+struct search_result {
+	size_t total;            /* matching pages */
+	struct search_hit *hits; /* this page of them (at most SEARCH_PAGE_SIZE) */
+	size_t nhits;
+	struct search_facet *facets[SF_KINDS]; /* most frequent values among all matches */
+	size_t nfacets[SF_KINDS];
+};
+
+/* Run `q` against the index: matches ranked by bm25 (title weighted 10, body 1), or by
+ * title when the query has only filters. Result memory lives in arena `a`. A query with
+ * neither terms nor filters gives no results. Returns 0 or KN_EIO. */
+int index_search(struct search_result *res, struct index *ix, const struct search_query *q, struct arena *a);
+
+/* Append `s` HTML-escaped, with \x01 ... \x02 (the marks of snippet() and highlight())
+ * turned into <mark> ... </mark>; unbalanced marks are closed. */
+void search_marks_to_html(struct buf *out, const char *s);
+
+#endif
