@@ -170,13 +170,8 @@ access_identify_basic(struct req *r)
 	char ukey[AUTH_NAME_MAX + 8], akey[80];
 	snprintf(ukey, sizeof(ukey), "user:%s", name);
 	snprintf(akey, sizeof(akey), "addr:%s", r->remote);
-	/* A token names its user; the user part must match (or be empty/any, as git sends). */
-	if (auth_token_check(db, secret, u) == 0) {
-		if (*name && strcasecmp(name, u->name) != 0 && strcmp(name, "token") != 0) {
-			log_warn("git auth from %s: token of %s used with user name %s", r->remote, u->name, name);
-			return KN_EINVAL;
-		}
-	} else {
+	/* A token names its user, whatever user name came with it (as on GitHub). */
+	if (auth_token_check(db, secret, u) != 0) {
 		if (auth_throttle_wait(db, ukey) > 0 || auth_throttle_wait(db, akey) > 0) {
 			log_warn("git auth from %s for %s: throttled", r->remote, name);
 			return KN_EINVAL;

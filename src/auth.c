@@ -150,7 +150,7 @@ auth_user_add(sqlite3 *db, const char *name, const char *display, const char *em
 	if (hash_password(h, password) < 0)
 		return KN_EIO;
 	return exec_stmt(db, "INSERT INTO users(name, display, email, role, pwhash, created) VALUES(?,?,?,?,?,?)",
-			 "ttitii", name, display && *display ? display : name, email && *email ? email : "",
+			 "tttiti", name, display && *display ? display : name, email && *email ? email : "",
 			 (int64_t)role, h, now());
 }
 

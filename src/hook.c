@@ -4,7 +4,11 @@
 #include <git2.h>
 #include <string.h>
 
+#include <stdlib.h>
+
+#include "auth.h"
 #include "kennis.h"
+#include "pagename.h"
 #include "store.h"
 
 /* Inside pre-receive the new objects sit in a quarantine directory that git names in the
@@ -47,11 +51,115 @@ check_update(git_repository *repo, const char *old_hex, const char *new_hex, con
 	return 0;
 }
 
+struct file_rules {
+	git_repository *repo;
+	FILE *msg;
+	size_t max_file;
+	int problems;
+};
+
+#define MAX_PROBLEMS 20
+
+static void
+problem(struct file_rules *fr, const char *path, const char *why)
+{
+	if (fr->problems++ < MAX_PROBLEMS)
+		fprintf(fr->msg, "kennis: %s: %s\n", path, why);
+	log_warn("push refused: %s: %s", path, why);
+}
+
+/* The same rules as the web: a sane path (the page-name rules, for every file), a bounded
+ * size, and Markdown pages in UTF-8. */
+static int
+check_file(const git_diff_delta *d, float progress, void *payload)
+{
+	struct file_rules *fr = payload;
+	const char *path = d->new_file.path;
+	if (d->status == GIT_DELTA_DELETED)
+		return 0;
+	if (pagename_check(path, strlen(path)) < 0) {
+		problem(fr, path, "not an allowed file name (no parts starting with '.', no control "
+				  "characters or \\ : * ? \" < > | # %, valid UTF-8, at most 200 bytes)");
+		return 0;
+	}
+	if (d->new_file.mode == GIT_FILEMODE_LINK || d->new_file.mode == GIT_FILEMODE_COMMIT) {
+		problem(fr, path, "symbolic links and submodules are not allowed");
+		return 0;
+	}
+	if (d->new_file.size > fr->max_file) {
+		problem(fr, path, "file too large for this wiki");
+		return 0;
+	}
+	size_t n = strlen(path);
+	if (n > 3 && strcmp(path + n - 3, ".md") == 0) {
+		git_blob *b = NULL;
+		if (git_blob_lookup(&b, fr->repo, &d->new_file.id) < 0) {
+			problem(fr, path, "cannot read the file");
+			return 0;
+		}
+		if (!utf8_valid(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b)))
+			problem(fr, path, "a page must be UTF-8 text");
+		git_blob_free(b);
+	}
+	return 0;
+}
+
+/* Check every file that each new commit adds or changes. */
+static int
+check_commits(git_repository *repo, const git_oid *old_id, const git_oid *new_id, FILE *msg, size_t max_file)
+{
+	git_revwalk *walk = NULL;
+	git_oid id;
+	struct file_rules fr = { repo, msg, max_file, 0 };
+	int count = 0, rc = 0;
+	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, new_id) < 0 ||
+	    (!git_oid_is_zero(old_id) && git_revwalk_hide(walk, old_id) < 0)) {
+		fprintf(msg, "kennis: cannot walk the pushed commits\n");
+		git_revwalk_free(walk);
+		return 1;
+	}
+	while (rc == 0 && git_revwalk_next(&id, walk) == 0) {
+		git_commit *c = NULL, *parent = NULL;
+		git_tree *t = NULL, *pt = NULL;
+		git_diff *diff = NULL;
+		if (++count > 100000) {
+			fprintf(msg, "kennis: too many commits in one push\n");
+			rc = 1;
+			break;
+		}
+		if (git_commit_lookup(&c, repo, &id) < 0 || git_commit_tree(&t, c) < 0 ||
+		    (git_commit_parentcount(c) > 0 && (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&pt, parent) < 0)) ||
+		    git_diff_tree_to_tree(&diff, repo, pt, t, NULL) < 0 ||
+		    git_diff_foreach(diff, check_file, NULL, NULL, NULL, &fr) < 0) {
+			fprintf(msg, "kennis: cannot read a pushed commit\n");
+			rc = 1;
+		}
+		git_diff_free(diff);
+		git_tree_free(pt);
+		git_tree_free(t);
+		git_commit_free(parent);
+		git_commit_free(c);
+	}
+	git_revwalk_free(walk);
+	if (fr.problems > MAX_PROBLEMS)
+		fprintf(msg, "kennis: ... and %d more problems\n", fr.problems - MAX_PROBLEMS);
+	return rc || fr.problems > 0;
+}
+
 int
 hook_pre_receive(FILE *in, FILE *msg)
 {
 	char line[512], old_hex[64], new_hex[64], ref[400];
 	int refused = 0;
+	const char *role = getenv("KENNIS_ROLE"), *user = getenv("KENNIS_USER");
+	const char *maxs = getenv("KENNIS_MAX_FILE");
+	size_t max_file = maxs ? (size_t)strtoull(maxs, NULL, 10) : (64u << 20);
+	/* The server checked the role already; a push that reaches git another way (ssh, a
+	 * local clone) gets the same check if the role is known. */
+	if (role && atoi(role) < ROLE_EDITOR) {
+		fprintf(msg, "kennis: %s may not change the wiki\n", user ? user : "this user");
+		return 1;
+	}
 	git_repository *repo = open_from_env(msg);
 	if (!repo)
 		return 1;
@@ -63,7 +171,16 @@ hook_pre_receive(FILE *in, FILE *msg)
 		}
 		if (check_update(repo, old_hex, new_hex, ref, msg)) {
 			refused = 1;
-			log_warn("push refused: %s %.10s..%.10s", ref, old_hex, new_hex);
+			log_warn("push by %s refused: %s %.10s..%.10s", user ? user : "-", ref, old_hex, new_hex);
+			continue;
+		}
+		git_oid o, n;
+		git_oid_fromstr(&o, old_hex);
+		git_oid_fromstr(&n, new_hex);
+		if (check_commits(repo, &o, &n, msg, max_file)) {
+			refused = 1;
+			log_warn("push by %s refused: files break the wiki's rules (%.10s..%.10s)", user ? user : "-",
+				 old_hex, new_hex);
 		}
 	}
 	git_repository_free(repo);
@@ -76,9 +193,10 @@ hook_post_receive(FILE *in, FILE *msg)
 	char line[512];
 	/* The server resolves main on every request, so a push is on the web at once.
 	 * (Derived indexes will catch up from here.) */
+	const char *user = getenv("KENNIS_USER");
 	while (fgets(line, sizeof(line), in)) {
 		line[strcspn(line, "\n")] = '\0';
-		log_info("push: %s", line);
+		log_info("push by %s: %s", user ? user : "-", line);
 	}
 	return 0;
 }

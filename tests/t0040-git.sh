@@ -32,7 +32,7 @@ $G commit -q --amend -m 'rewritten'
 ok 'force-push is refused' sh -c "! $G push -q -f origin main 2>'$T/err'"
 ok 'refusal reaches the client as remote: lines' grep -q 'remote: kennis: rewriting main' "$T/err"
 ok 'main unchanged after refused force-push' test "$(git -C "$DATA/wiki.git" rev-parse main)" = "$before"
-ok 'refusal is in the server log' grep -q 'push refused: refs/heads/main' "$LOG"
+ok 'refusal is in the server log' grep -q 'refused: refs/heads/main' "$LOG"
 $G reset -q --hard origin/main
 ok 'deleting main is refused' sh -c "! $G push -q origin :main 2>/dev/null"
 ok 'other branches are refused' sh -c "! $G push -q origin HEAD:refs/heads/feature 2>'$T/err2' && grep -q 'only the main branch' '$T/err2'"
