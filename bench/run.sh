@@ -84,7 +84,8 @@ start_server() {
 	PORT=$(random_port)
 	while port_busy "$PORT"; do PORT=$(random_port); done
 	BASE=http://127.0.0.1:$PORT
-	"$KENNIS" serve --data "$TMP/data" --listen "127.0.0.1:$PORT" >>"$SERVERLOG" 2>&1 &
+	# shellcheck disable=SC2086 # SERVE_ARGS is a list of options
+	"$KENNIS" serve --data "$TMP/data" --listen "127.0.0.1:$PORT" ${SERVE_ARGS:-} >>"$SERVERLOG" 2>&1 &
 	SERVER=$!
 	t0=$(now)
 	i=0
