@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -297,6 +298,167 @@ same_version(git_repository *repo, const git_oid *base, const git_oid *tip, cons
 	return same;
 }
 
+/* ---- three-way merge of a page, with append-only log sections ---- */
+
+static int
+is_marker(const char *line, size_t len, char c)
+{
+	return len >= 7 && memcmp(line, (const char[]){ c, c, c, c, c, c, c }, 7) == 0 && (len == 7 || line[7] == ' ');
+}
+
+/* ATX heading level of a line (0: not a heading); sets *is_log for a heading "Log". */
+static int
+heading_level(const char *line, size_t len, int *is_log)
+{
+	size_t i = 0;
+	while (i < len && i < 7 && line[i] == '#')
+		i++;
+	if (i == 0 || i > 6 || (i < len && line[i] != ' ' && line[i] != '\t'))
+		return 0;
+	const char *t = line + i;
+	size_t n = len - i;
+	while (n && (*t == ' ' || *t == '\t')) {
+		t++;
+		n--;
+	}
+	while (n && (t[n - 1] == ' ' || t[n - 1] == '#' || t[n - 1] == '\t' || t[n - 1] == '\r'))
+		n--;
+	*is_log = n == 3 && strncasecmp(t, "log", 3) == 0;
+	return (int)i;
+}
+
+/* Does the text's front matter say `log: true`? */
+static int
+whole_page_log(const char *s, size_t n)
+{
+	if (n < 4 || strncmp(s, "---\n", 4) != 0)
+		return 0;
+	const char *end = memmem(s + 4, n - 4, "\n---", 4);
+	const char *hit = memmem(s + 3, (end ? (size_t)(end - s) : n) - 3, "\nlog: true", 10);
+	return hit && (hit[10] == '\n' || hit[10] == '\r' || hit[10] == ' ');
+}
+
+/* Resolve the conflicts of a diff3-style merge result where both sides only added lines at
+ * the same place inside a log section: keep both, "ours" (committed first) first. Returns
+ * 0 with the resolved text in `out`, or KN_ECONFLICT. */
+static int
+resolve_log_conflicts(struct buf *out, const char *m, size_t n, int page_log)
+{
+	int log_level = page_log ? 1 : 0; /* >0: inside a log section of that level */
+	const char *p = m, *end = m + n;
+	enum { OUT, OURS, BASE, THEIRS } state = OUT;
+	const char *ours = NULL, *ours_end = NULL, *theirs = NULL;
+	int hunk_ok = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl ? nl + 1 : end;
+		size_t len = (size_t)((nl ? nl : end) - p);
+		int is_log = 0, level;
+		if (state == OUT && is_marker(p, len, '<')) {
+			state = OURS;
+			ours = next;
+			hunk_ok = log_level > 0;
+		} else if (state == OURS && is_marker(p, len, '|')) {
+			state = BASE;
+			ours_end = p;
+		} else if (state == BASE && is_marker(p, len, '=')) {
+			state = THEIRS;
+			theirs = next;
+		} else if (state == THEIRS && is_marker(p, len, '>')) {
+			if (!hunk_ok)
+				return KN_ECONFLICT;
+			buf_put(out, ours, (size_t)(ours_end - ours));
+			buf_put(out, theirs, (size_t)(p - theirs));
+			state = OUT;
+		} else if (state == BASE) {
+			hunk_ok = 0; /* the hunk changes existing lines: not an append */
+		} else if (state != OUT) {
+			if (heading_level(p, len, &is_log))
+				hunk_ok = 0; /* a side adds a heading: not a plain log entry */
+		} else {
+			if ((level = heading_level(p, len, &is_log)) > 0 && !page_log) {
+				if (is_log)
+					log_level = level;
+				else if (log_level && level <= log_level)
+					log_level = 0;
+			}
+			buf_put(out, p, (size_t)(next - p));
+		}
+		p = next;
+	}
+	return state == OUT ? 0 : KN_ECONFLICT;
+}
+
+int
+store_merge_text(struct buf *out, const char *base, size_t blen, const char *theirs, size_t tlen,
+		 const char *ours, size_t olen)
+{
+	git_merge_file_input anc, first, second;
+	git_merge_file_options opts;
+	git_merge_file_result res;
+	int rc;
+
+	git_merge_file_input_init(&anc, GIT_MERGE_FILE_INPUT_VERSION);
+	git_merge_file_input_init(&first, GIT_MERGE_FILE_INPUT_VERSION);
+	git_merge_file_input_init(&second, GIT_MERGE_FILE_INPUT_VERSION);
+	git_merge_file_options_init(&opts, GIT_MERGE_FILE_OPTIONS_VERSION);
+	/* libgit2's "ours" is the version committed first (theirs, to the user). */
+	anc.ptr = base ? base : "";
+	anc.size = base ? blen : 0;
+	first.ptr = theirs;
+	first.size = tlen;
+	second.ptr = ours;
+	second.size = olen;
+	opts.ancestor_label = "base";
+	opts.our_label = "saved meanwhile";
+	opts.their_label = "your edit";
+	opts.flags = GIT_MERGE_FILE_STYLE_DIFF3;
+	memset(&res, 0, sizeof(res));
+	if (git_merge_file(&res, &anc, &first, &second, &opts) < 0) {
+		store_log_git_error("merge file", NULL);
+		return KN_EGIT;
+	}
+	if (res.automergeable) {
+		buf_put(out, res.ptr, res.len);
+		rc = 0;
+	} else {
+		size_t mark = out->len;
+		rc = resolve_log_conflicts(out, res.ptr, res.len, whole_page_log(theirs, tlen));
+		if (rc < 0) {
+			out->len = mark;
+			buf_put(out, res.ptr, res.len);
+		}
+	}
+	git_merge_file_result_free(&res);
+	return rc;
+}
+
+/* Merge edit `e` (made from `base`) with the page as it is at `tip`. */
+static int
+merge_edit(struct buf *out, git_repository *repo, const git_oid *base, const git_oid *tip, const struct store_edit *e)
+{
+	git_commit *bc = NULL, *tc = NULL;
+	git_blob *bb = NULL, *tb = NULL;
+	git_oid bid, tid;
+	int rc = KN_ECONFLICT;
+	if (!e->content) /* deleting a page that changed meanwhile */
+		return KN_ECONFLICT;
+	if (git_commit_lookup(&tc, repo, tip) < 0 || !commit_blob(&tid, tc, e->path) ||
+	    git_blob_lookup(&tb, repo, &tid) < 0)
+		goto done; /* deleted meanwhile: a person has to decide */
+	if (base && git_commit_lookup(&bc, repo, base) == 0 && commit_blob(&bid, bc, e->path) &&
+	    git_blob_lookup(&bb, repo, &bid) < 0)
+		goto done;
+	rc = store_merge_text(out, bb ? git_blob_rawcontent(bb) : NULL, bb ? (size_t)git_blob_rawsize(bb) : 0,
+			      git_blob_rawcontent(tb), (size_t)git_blob_rawsize(tb), e->content, e->len);
+done:
+	git_blob_free(bb);
+	git_blob_free(tb);
+	git_commit_free(bc);
+	git_commit_free(tc);
+	return rc;
+}
+
 /* Build the tree of `tip` (NULL: empty) with `edits` applied; writes it to `out`. */
 static int
 apply_edits(git_oid *out, git_repository *repo, git_commit *tip, const struct store_edit *edits, size_t n)
@@ -346,26 +508,39 @@ done:
 /* One attempt: build and commit on the current tip, then CAS the ref. Returns 0, a KN_
  * error, or LOST_RACE. (libgit2's codes are never returned: they overlap KN_ codes.) */
 static int
-commit_once(git_oid *out, struct store *st, const git_oid *base, const struct store_edit *edits, size_t n,
-	    const git_signature *sig, const char *message)
+commit_once(git_oid *out, struct store *st, const git_oid *base, const struct store_edit *edits_in, size_t n,
+	    const git_signature *sig, const char *message, int *merged)
 {
 	git_oid tip_id, tree_id;
 	git_commit *tip = NULL;
 	git_tree *tree = NULL;
 	git_reference *ref = NULL;
+	struct store_edit *edits = xcalloc(n, sizeof(*edits));
+	struct buf *mbuf = xcalloc(n, sizeof(*mbuf));
 	int have_tip, rc;
 
+	memcpy(edits, edits_in, n * sizeof(*edits));
 	rc = git_reference_name_to_id(&tip_id, st->repo, STORE_BRANCH);
 	if (rc < 0 && rc != GIT_ENOTFOUND) {
 		store_log_git_error("resolve", STORE_BRANCH);
-		return KN_EGIT;
+		rc = KN_EGIT;
+		goto done;
 	}
 	have_tip = rc == 0;
+	rc = 0;
 	if (have_tip && (!base || !git_oid_equal(base, &tip_id))) {
-		/* main moved since the edit started: only safe if none of our paths changed. */
-		for (size_t i = 0; i < n; i++)
-			if (!same_version(st->repo, base, &tip_id, edits[i].path))
-				return KN_ECONFLICT;
+		/* main moved since the edit started: untouched paths apply as they are; a path
+		 * that changed meanwhile is merged (when asked) or refused. */
+		for (size_t i = 0; i < n; i++) {
+			if (same_version(st->repo, base, &tip_id, edits[i].path))
+				continue;
+			rc = merged ? merge_edit(&mbuf[i], st->repo, base, &tip_id, &edits[i]) : KN_ECONFLICT;
+			if (rc < 0)
+				goto done;
+			edits[i].content = buf_cstr(&mbuf[i]);
+			edits[i].len = mbuf[i].len;
+			*merged = 1;
+		}
 	}
 	if (have_tip && git_commit_lookup(&tip, st->repo, &tip_id) < 0) {
 		store_log_git_error("commit lookup", STORE_BRANCH);
@@ -399,12 +574,16 @@ done:
 	git_reference_free(ref);
 	git_tree_free(tree);
 	git_commit_free(tip);
+	for (size_t i = 0; i < n; i++)
+		buf_free(&mbuf[i]);
+	free(mbuf);
+	free(edits);
 	return rc;
 }
 
-int
-store_commit(git_oid *out, struct store *st, const git_oid *base, const struct store_edit *edits, size_t n,
-	     const struct store_author *author, const char *message)
+static int
+commit_retrying(git_oid *out, int *merged, struct store *st, const git_oid *base, const struct store_edit *edits,
+		size_t n, const struct store_author *author, const char *message)
 {
 	git_signature *sig = NULL;
 	int rc = KN_ELOCKED;
@@ -418,7 +597,9 @@ store_commit(git_oid *out, struct store *st, const git_oid *base, const struct s
 	/* A lost compare-and-swap means someone else committed: rebuild on the new tip. A held
 	 * lock (a push in progress) is waited out with a growing pause, up to ~10 s. */
 	for (int attempt = 0; attempt < 50; attempt++) {
-		rc = commit_once(out, st, base, edits, n, sig, message);
+		if (merged)
+			*merged = 0;
+		rc = commit_once(out, st, base, edits, n, sig, message, merged);
 		if (rc != LOST_RACE)
 			break;
 		log_info("commit %s: main moved or locked, retry %d", edits[0].path, attempt + 1);
@@ -428,6 +609,23 @@ store_commit(git_oid *out, struct store *st, const git_oid *base, const struct s
 		rc = KN_ELOCKED;
 	}
 	git_signature_free(sig);
+	return rc;
+}
+
+int
+store_commit(git_oid *out, struct store *st, const git_oid *base, const struct store_edit *edits, size_t n,
+	     const struct store_author *author, const char *message)
+{
+	return commit_retrying(out, NULL, st, base, edits, n, author, message);
+}
+
+int
+store_commit_merge(git_oid *out, int *merged, struct store *st, const git_oid *base, const struct store_edit *edits,
+		   size_t n, const struct store_author *author, const char *message)
+{
+	int m = 0;
+	int rc = commit_retrying(out, &m, st, base, edits, n, author, message);
+	*merged = m;
 	return rc;
 }
 

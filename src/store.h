@@ -86,6 +86,23 @@ int store_log(struct snap *s, const char *path, size_t skip, size_t limit,
 int store_commit(git_oid *out, struct store *st, const git_oid *base, const struct store_edit *edits,
 		 size_t n, const struct store_author *author, const char *message);
 
+/* Like store_commit, but when main has moved and an edited page changed meanwhile, the edit
+ * is three-way merged (git_merge_file) with that change instead of refused: a clean merge is
+ * committed and *merged is set; clashing lines give KN_ECONFLICT. Clashes that are only
+ * entries appended at the same place of an append-only log section (see
+ * store_merge_text) are resolved by keeping both, the one committed first first. */
+int store_commit_merge(git_oid *out, int *merged, struct store *st, const git_oid *base,
+		       const struct store_edit *edits, size_t n, const struct store_author *author,
+		       const char *message);
+
+/* Three-way merge of one text: `base` (the common version; NULL = none), `theirs` (committed
+ * meanwhile) and `ours`. Appends the result to `out` and returns 0, or KN_ECONFLICT (out
+ * then holds the text with conflict markers, for showing). A page is an append-only log as
+ * a whole when its front matter says `log: true`; otherwise a section under a heading
+ * named "Log" (any level) is one, up to the next heading of the same or a higher level. */
+int store_merge_text(struct buf *out, const char *base, size_t blen, const char *theirs, size_t tlen,
+		     const char *ours, size_t olen);
+
 /* Log the last libgit2 error with `what` (operation) and `subject` (page, ref) as context. */
 void store_log_git_error(const char *what, const char *subject);
 

@@ -51,12 +51,13 @@ ui_edit(struct req *r)
 	return rc;
 }
 
-/* Browsers send textarea text with CRLF line ends; pages are stored with LF. */
+/* Browsers send textarea text with CRLF line ends and no final newline; pages are stored
+ * with LF and end with one (so that appended lines merge as appends, and git is happy). */
 static char *
 normalize_newlines(struct arena *a, const char *s, size_t *len)
 {
 	size_t n = strlen(s);
-	char *out = arena_alloc(a, n + 1), *o = out;
+	char *out = arena_alloc(a, n + 2), *o = out;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\r') {
 			*o++ = '\n';
@@ -66,6 +67,8 @@ normalize_newlines(struct arena *a, const char *s, size_t *len)
 			*o++ = s[i];
 		}
 	}
+	if (o > out && o[-1] != '\n')
+		*o++ = '\n';
 	*o = '\0';
 	*len = (size_t)(o - out);
 	return out;
@@ -158,16 +161,19 @@ ui_save(struct req *r)
 		who.email = *r->user->email ? r->user->email : arena_printf(r->a, "%s@kennis.invalid", r->user->name);
 	}
 	git_oid out;
-	rc = store_commit(&out, r->st, *base_hex ? &base : NULL, &edit, 1, &who, msg.ptr);
+	int merged = 0;
+	rc = store_commit_merge(&out, &merged, r->st, *base_hex ? &base : NULL, &edit, 1, &who, msg.ptr);
 	if (rc == KN_ECONFLICT) {
 		rc = conflict_page(r, name, content, base_hex);
 	} else if (rc == 0) {
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), &out);
-		log_info("save %s by %s: commit %s", name, who.name, hex);
+		log_info("save %s by %s: commit %s%s", name, who.name, hex, merged ? " (merged)" : "");
 		struct buf loc = BUF_INIT;
 		buf_puts(&loc, "/wiki/");
 		url_escape(&loc, name, strlen(name), 1);
+		if (merged)
+			buf_puts(&loc, "?merged=1"); /* the page tells the user */
 		ui_redirect(r, loc.ptr);
 		buf_free(&loc);
 	} else {

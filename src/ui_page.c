@@ -152,11 +152,13 @@ view_page(struct req *r, const char *name)
 	snprintf(etag, sizeof(etag), "\"%s-%lx-%s\"", hex, (unsigned long)boot_time, rev ? "r" : "m");
 	resp_header(r, "Cache-Control", "no-cache");
 	r->content_type = "text/html; charset=utf-8";
-	if (ui_not_modified(r, etag))
+	/* After a merged save the page says so once: that answer is neither cached nor 304. */
+	int merged = req_query(r, "merged") != NULL;
+	if (!merged && ui_not_modified(r, etag))
 		goto done;
 	/* The page follows from (commit, name): a rendered copy can be served as it is. */
 	char *key = arena_printf(r->a, "view:%s:%c:%s", hex, rev ? 'r' : 'm', name);
-	if (cache_get(&r->out, key))
+	if (!merged && cache_get(&r->out, key))
 		goto done;
 	pagename_to_path(&path, name);
 	rc = store_read(&md, NULL, &s, path.ptr);
@@ -179,8 +181,10 @@ view_page(struct req *r, const char *name)
 	tset_html(c, "footer", frame(r, &s, name, "_Footer"));
 	if (rev)
 		set_rev_vars(c, &s);
+	if (merged)
+		tset(c, "merged", "1");
 	rc = ui_render(r, "view", c);
-	if (rc == 0 && r->status == 200)
+	if (rc == 0 && r->status == 200 && !merged)
 		cache_put(key, r->out.ptr, r->out.len);
 done:
 	buf_free(&path);

@@ -49,6 +49,46 @@ ok 'saving again on the new base works' test "$(save Customers/Globex "$newbase"
 ok 'edit of another page from an old base is applied' test "$(save Other-Page "$first" 'other' 'Other' 'Dan')" = 303
 ok 'both pages present' sh -c 'curl -s "$1/raw/Other-Page" | grep -qx other && curl -s "$1/raw/Customers/Globex" | grep -qx "Merged text"' _ "$URL"
 
+# Two editors from one base, different lines: the second save is merged, and says so.
+b0=$(base_of Merge-Me)
+save Merge-Me "$b0" 'line one
+line two
+line three' >/dev/null
+mb=$(base_of Merge-Me)
+ok 'first editor changes line one' test "$(save Merge-Me "$mb" 'LINE ONE
+line two
+line three' 'first' 'Ann')" = 303
+ok 'second editor (same base) changes line three: merged' test "$(save Merge-Me "$mb" 'line one
+line two
+LINE THREE' 'second' 'Ben')" = 303
+ok 'the redirect says merged' sh -c 'curl -s -o /dev/null -w "%{redirect_url}" "$1/edit/Merge-Me" --data-urlencode "base=$2" --data-urlencode "content=line one
+line two
+LINE THREE" | grep -q "merged=1"; true' _ "$URL" "$mb"
+ok 'both edits are in the page' sh -c 'test "$(curl -s "$1/raw/Merge-Me")" = "LINE ONE
+line two
+LINE THREE"' _ "$URL"
+ok 'the merged page tells the user' contains 'both were kept' get '/wiki/Merge-Me?merged=1'
+# Two people append to the log section at once: both entries stay, no conflict.
+save Log-Page "$(base_of Log-Page)" '# Acme log
+
+## Log
+
+- 1 May: account opened' >/dev/null
+lb=$(base_of Log-Page)
+ok 'first log entry' test "$(save Log-Page "$lb" '# Acme log
+
+## Log
+
+- 1 May: account opened
+- 2 May: Ann called about the invoice' 'log 1' 'Ann')" = 303
+ok 'second log entry from the same base' test "$(save Log-Page "$lb" '# Acme log
+
+## Log
+
+- 1 May: account opened
+- 2 May: Ben shipped the spare parts' 'log 2' 'Ben')" = 303
+ok 'both log entries kept, in time order' sh -c 'curl -s "$1/raw/Log-Page" | tail -2 | tr "\n" "|" | grep -q "^- 2 May: Ann called about the invoice|- 2 May: Ben shipped the spare parts|$"' _ "$URL"
+
 ok 'CRLF from browsers is stored as LF' sh -c '
 	b=$(curl -s "$1/edit/Crlf" | sed -n "s/.*name=\"base\" value=\"\([0-9a-f]*\)\".*/\1/p");
 	curl -s -o /dev/null "$1/edit/Crlf" --data "base=$b&content=a%0D%0Ab%0D%0A" &&

@@ -82,6 +82,57 @@ main(void)
 	ok(store_snap_open(&s, st, "zz") == KN_EINVAL, "bad rev is KN_EINVAL");
 	ok(store_snap_open(&s, st, "0000000000") == KN_ENOTFOUND, "unknown rev is KN_ENOTFOUND");
 
+	/* Three-way merge through store_commit_merge: two edits of one page from one base. */
+	git_oid mb, m1, m2;
+	int merged = -1;
+	struct store_edit p0 = { "M.md", "alpha\nbeta\ngamma\n", 17 };
+	ok(store_commit(&mb, st, &again, &p0, 1, &who, "m0") == 0, "page for merging");
+	struct store_edit p1 = { "M.md", "ALPHA\nbeta\ngamma\n", 17 };
+	struct store_edit p2 = { "M.md", "alpha\nbeta\nGAMMA\n", 17 };
+	ok(store_commit_merge(&m1, &merged, st, &mb, &p1, 1, &who, "m1") == 0 && merged == 0, "first edit: no merge needed");
+	ok(store_commit_merge(&m2, &merged, st, &mb, &p2, 1, &who, "m2") == 0 && merged == 1, "second edit from the same base merged");
+	buf_reset(&b);
+	read_page(st, "M.md", &b);
+	is_str(buf_cstr(&b), "ALPHA\nbeta\nGAMMA\n", "both edits kept");
+	struct store_edit p3 = { "M.md", "alpha\nBETA?\ngamma\n", 18 };
+	struct store_edit p4 = { "M.md", "alpha\nBETA!\ngamma\n", 18 };
+	ok(store_commit_merge(&m1, &merged, st, &m2, &p3, 1, &who, "m3") == 0, "edit on the tip");
+	ok(store_commit_merge(&m1, &merged, st, &m2, &p4, 1, &who, "m4") == KN_ECONFLICT, "clashing line: conflict");
+	buf_reset(&b);
+	read_page(st, "M.md", &b);
+	is_str(buf_cstr(&b), "alpha\nBETA?\ngamma\n", "conflict wrote nothing");
+
+	/* store_merge_text and append-only logs */
+	const char *lb = "# Acme\n\nIntro.\n\n## Log\n\n- 1 May: first\n";
+	const char *lt = "# Acme\n\nIntro.\n\n## Log\n\n- 1 May: first\n- 2 May: alice called\n";
+	const char *lo = "# Acme\n\nIntro.\n\n## Log\n\n- 1 May: first\n- 2 May: bob shipped\n";
+	buf_reset(&b);
+	ok(store_merge_text(&b, lb, strlen(lb), lt, strlen(lt), lo, strlen(lo)) == 0, "two appends to a log merge");
+	is_str(buf_cstr(&b), "# Acme\n\nIntro.\n\n## Log\n\n- 1 May: first\n- 2 May: alice called\n- 2 May: bob shipped\n",
+	       "both entries, first committed first");
+	const char *nb = "# Acme\n\n## Notes\n\n- a\n";
+	const char *nt = "# Acme\n\n## Notes\n\n- a\n- b\n";
+	const char *no = "# Acme\n\n## Notes\n\n- a\n- c\n";
+	buf_reset(&b);
+	ok(store_merge_text(&b, nb, strlen(nb), nt, strlen(nt), no, strlen(no)) == KN_ECONFLICT, "same appends outside a log conflict");
+	ok(strstr(buf_cstr(&b), "<<<<<<<") != NULL, "conflict text has markers");
+	const char *fb = "---\nlog: true\n---\n- a\n";
+	const char *ft = "---\nlog: true\n---\n- a\n- b\n";
+	const char *fo = "---\nlog: true\n---\n- a\n- c\n";
+	buf_reset(&b);
+	ok(store_merge_text(&b, fb, strlen(fb), ft, strlen(ft), fo, strlen(fo)) == 0, "front matter log: true makes the page a log");
+	is_str(buf_cstr(&b), "---\nlog: true\n---\n- a\n- b\n- c\n", "both kept in order");
+	const char *cb = "## Log\n\n- a\n";
+	const char *ct = "## Log\n\n- a changed\n";
+	const char *co = "## Log\n\n- a edited\n";
+	buf_reset(&b);
+	ok(store_merge_text(&b, cb, strlen(cb), ct, strlen(ct), co, strlen(co)) == KN_ECONFLICT, "changing a log entry twice conflicts");
+	const char *xb = "## Log\n- a\n## After\n- x\n";
+	const char *xt = "## Log\n- a\n## After\n- x\n- y\n";
+	const char *xo = "## Log\n- a\n## After\n- x\n- z\n";
+	buf_reset(&b);
+	ok(store_merge_text(&b, xb, strlen(xb), xt, strlen(xt), xo, strlen(xo)) == KN_ECONFLICT, "the log section ends at the next heading");
+
 	buf_free(&b);
 	store_close(st);
 	git_libgit2_shutdown();
