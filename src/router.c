@@ -28,6 +28,7 @@ static const struct route routes[] = {
 	{ "GET",  "/raw/",        ui_raw,           R_READ },
 	{ "GET",  "/edit/",       ui_edit,          R_EDIT },
 	{ "POST", "/edit/",       ui_save,          R_EDIT | R_CSRF },
+	{ "POST", "/preview",     ui_preview,       R_EXACT | R_EDIT | R_CSRF },
 	{ "GET",  "/history/",    ui_history,       R_READ },
 	{ "GET",  "/diff/",       ui_diff,          R_READ },
 	{ "GET",  "/pages",       ui_pages,         R_EXACT | R_READ },

@@ -12,6 +12,7 @@ int ui_view(struct req *r);
 int ui_raw(struct req *r);
 int ui_edit(struct req *r);
 int ui_save(struct req *r);
+int ui_preview(struct req *r);
 int ui_history(struct req *r);
 int ui_diff(struct req *r);
 int ui_pages(struct req *r);

@@ -6,6 +6,7 @@
 
 #include "auth.h"
 #include "pagename.h"
+#include "render.h"
 
 #define MAX_PAGE (1u << 20)   /* bytes of Markdown a web edit may save */
 #define MAX_MESSAGE 2000
@@ -24,6 +25,45 @@ edit_context(struct req *r, const char *name, const char *content, const char *b
 	return c;
 }
 
+/* Offer the pages under _Templates/ on a new page's form; prefill from ?template=NAME. */
+struct tmpl_list {
+	struct req *r;
+	struct tctx *c;
+	const char *page;
+};
+
+static int
+add_template(const char *path, void *payload)
+{
+	struct tmpl_list *t = payload;
+	struct buf name = BUF_INIT, title = BUF_INIT;
+	if (strncmp(path, "_Templates/", 11) == 0 && !strchr(path + 11, '/') &&
+	    pagename_from_path(&name, path + 11, strlen(path + 11)) == 0) {
+		struct tctx *it = tadd(t->c, "templates");
+		tset(t->c, "has_templates", "1");
+		pagename_title(&title, name.ptr);
+		tset(it, "template", name.ptr);
+		tset(it, "template_title", buf_cstr(&title));
+		tset(it, "page", t->page);
+	}
+	buf_free(&name);
+	buf_free(&title);
+	return 0;
+}
+
+static void
+prefill_from_template(struct req *r, struct snap *s, struct buf *md)
+{
+	const char *t = req_query(r, "template");
+	struct buf path = BUF_INIT;
+	if (t && pagename_check(t, strlen(t)) == 0 && !strchr(t, '/')) {
+		buf_printf(&path, "_Templates/%s.md", t);
+		if (store_read(md, NULL, s, path.ptr) < 0)
+			log_info("edit: no template %s", t);
+	}
+	buf_free(&path);
+}
+
 int
 ui_edit(struct req *r)
 {
@@ -40,8 +80,14 @@ ui_edit(struct req *r)
 		git_oid_tostr(hex, sizeof(hex), &s.id);
 	pagename_to_path(&path, name);
 	rc = store_read(&md, NULL, &s, path.ptr);
+	if (rc == KN_ENOTFOUND)
+		prefill_from_template(r, &s, &md);
 	if (rc == 0 || rc == KN_ENOTFOUND) {
 		struct tctx *c = edit_context(r, name, buf_cstr(&md), hex, rc == KN_ENOTFOUND);
+		if (rc == KN_ENOTFOUND) {
+			struct tmpl_list t = { r, c, name };
+			store_walk(&s, add_template, &t);
+		}
 		resp_header(r, "Cache-Control", "no-store");
 		rc = ui_render(r, "edit", c);
 	}
@@ -72,6 +118,46 @@ normalize_newlines(struct arena *a, const char *s, size_t *len)
 	*o = '\0';
 	*len = (size_t)(o - out);
 	return out;
+}
+
+static int
+preview_exists(void *payload, const char *name)
+{
+	struct buf path = BUF_INIT;
+	git_oid id;
+	pagename_to_path(&path, name);
+	int found = store_blob_id(&id, payload, path.ptr) == 0;
+	buf_free(&path);
+	return found;
+}
+
+int
+ui_preview(struct req *r)
+{
+	const char *content = req_form(r, "content");
+	struct snap s;
+	size_t len;
+	if (!content)
+		return KN_EINVAL;
+	content = normalize_newlines(r->a, content, &len);
+	if (len > MAX_PAGE || !utf8_valid(content, len))
+		return KN_EINVAL;
+	int rc = store_snap_open(&s, r->st, NULL);
+	if (rc < 0)
+		return rc;
+	/* The same renderer as the page view; front matter is not part of the preview. */
+	const char *body = content;
+	if (strncmp(body, "---\n", 4) == 0) {
+		const char *end = strstr(body + 4, "\n---\n");
+		if (end)
+			body = end + 5;
+	}
+	struct render_ctx ctx = { preview_exists, &s, NULL };
+	render_markdown(&r->out, body, strlen(body), &ctx);
+	store_snap_close(&s);
+	r->content_type = "text/html; charset=utf-8";
+	resp_header(r, "Cache-Control", "no-store");
+	return 0;
 }
 
 /* A one-line, git-acceptable author name: no control bytes, no <>, bounded. */

@@ -89,6 +89,14 @@ ok 'second log entry from the same base' test "$(save Log-Page "$lb" '# Acme log
 - 2 May: Ben shipped the spare parts' 'log 2' 'Ben')" = 303
 ok 'both log entries kept, in time order' sh -c 'curl -s "$1/raw/Log-Page" | tail -2 | tr "\n" "|" | grep -q "^- 2 May: Ann called about the invoice|- 2 May: Ben shipped the spare parts|$"' _ "$URL"
 
+ok 'new page form offers the templates' contains 'template=Customer-Profile' get /edit/Customers/Initech
+ok 'a template prefills the form' contains '## Log' get '/edit/Customers/Initech?template=Customer-Profile'
+ok 'a bad template name is ignored' test "$(code '/edit/X?template=../Home')" = 200
+ok 'preview renders with the page renderer' sh -c 'curl -s "$1/preview" --data-urlencode "content=# Hi
+[[Home]] and [[Nope]] <script>x</script>" > "$2/pv"; grep -q "<h1 id=\"hi\">Hi</h1>" "$2/pv" && grep -q "class=\"wikilink missing\"" "$2/pv" && ! grep -q "<script>" "$2/pv"' _ "$URL" "$T"
+ok 'preview needs content' test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/preview" --data 'x=1')" = 400
+ok 'preview refuses a cross-site request' test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Sec-Fetch-Site: cross-site' "$URL/preview" --data 'content=x')" = 403
+
 ok 'CRLF from browsers is stored as LF' sh -c '
 	b=$(curl -s "$1/edit/Crlf" | sed -n "s/.*name=\"base\" value=\"\([0-9a-f]*\)\".*/\1/p");
 	curl -s -o /dev/null "$1/edit/Crlf" --data "base=$b&content=a%0D%0Ab%0D%0A" &&

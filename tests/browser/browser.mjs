@@ -56,6 +56,15 @@ try {
   await missing.click();
   await page.waitForURL('**/edit/Customers/Initech');
   ok((await page.locator('h1.page-title').innerText()).includes('New page'), 'missing link leads to the create form');
+  await page.click('a.template-link');
+  await page.waitForURL('**/edit/Customers/Initech?template=Customer-Profile');
+  ok((await page.inputValue('textarea[name=content]')).includes('## Log'), 'a template prefills the new page');
+  await page.fill('textarea[name=content]', '# Initech\n\nTPS reports, see [[Customers/Acme Corp]].\n');
+  await page.locator('#preview h1', { hasText: 'Initech' }).waitFor({ timeout: 5000 });
+  ok(await page.locator('#preview a.wikilink', { hasText: 'Customers/Acme Corp' }).count() === 1, 'live preview renders while typing');
+  if (shots) await page.screenshot({ path: `${shots}/edit-preview.png`, fullPage: true });
+  await Promise.all([page.waitForURL('**/wiki/Customers/Initech'), page.click('#save')]);
+  ok(await page.locator('article h1', { hasText: 'Initech' }).count() === 1, 'new page saved from the form');
 
   await page.goto(base + '/history/Customers/Acme-Corp');
   ok(await page.locator('table.history td', { hasText: 'Brenda Browser' }).count() >= 1, 'history shows the browser edit author');
