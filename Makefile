@@ -5,7 +5,7 @@ CC      ?= cc
 PKGS    := libgit2 libcmark-gfm libmicrohttpd sqlite3 libsodium yaml-0.1
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
-           -Wmissing-prototypes -Wno-unused-parameter -Wformat=2
+           -Wmissing-prototypes -Wno-unused-parameter -Wno-missing-field-initializers -Wformat=2
 ifdef WERROR
 WARN    += -Werror
 endif

@@ -55,6 +55,10 @@ struct req {
 	struct kvlist query, headers, form;
 	const char *body;
 	size_t body_len;
+	/* a file from a multipart upload, spooled to disk (server.c removes it afterwards) */
+	const char *upload_path, *upload_name, *upload_type;
+	size_t upload_size;
+	int upload_too_big;
 
 	/* response */
 	int status;

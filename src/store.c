@@ -441,7 +441,7 @@ merge_edit(struct buf *out, git_repository *repo, const git_oid *base, const git
 	git_blob *bb = NULL, *tb = NULL;
 	git_oid bid, tid;
 	int rc = KN_ECONFLICT;
-	if (!e->content) /* deleting a page that changed meanwhile */
+	if (!e->content) /* deleting (or uploading over) a file that changed meanwhile */
 		return KN_ECONFLICT;
 	if (git_commit_lookup(&tc, repo, tip) < 0 || !commit_blob(&tid, tc, e->path) ||
 	    git_blob_lookup(&tb, repo, &tid) < 0)
@@ -468,13 +468,14 @@ apply_edits(git_oid *out, git_repository *repo, git_commit *tip, const struct st
 	int rc = KN_EGIT;
 	for (size_t i = 0; i < n; i++) {
 		ups[i].path = edits[i].path;
-		if (!edits[i].content) {
+		if (!edits[i].content && !edits[i].from_file) {
 			ups[i].action = GIT_TREE_UPDATE_REMOVE;
 			continue;
 		}
 		ups[i].action = GIT_TREE_UPDATE_UPSERT;
 		ups[i].filemode = GIT_FILEMODE_BLOB;
-		if (git_blob_create_from_buffer(&ups[i].id, repo, edits[i].content, edits[i].len) < 0) {
+		if (edits[i].from_file ? git_blob_create_from_disk(&ups[i].id, repo, edits[i].from_file) < 0
+				       : git_blob_create_from_buffer(&ups[i].id, repo, edits[i].content, edits[i].len) < 0) {
 			store_log_git_error("write blob", edits[i].path);
 			goto done;
 		}
@@ -703,7 +704,7 @@ store_init(const char *gitdir, const char *self_exe)
 	}
 
 	/* The starter wiki: every embedded starter/ file, as one first commit. */
-	struct store_edit edits[32];
+	struct store_edit edits[32] = { 0 };
 	size_t n = 0;
 	for (const struct asset *a = assets; a->name && n < 32; a++) {
 		if (strncmp(a->name, "starter/", 8) != 0)

@@ -22,11 +22,13 @@ struct snap {
 	git_tree *tree;
 };
 
-/* One file change in a commit: content NULL deletes `path`. */
+/* One file change in a commit: content NULL (and no from_file) deletes `path`. With
+ * from_file, the new content is streamed from that file on disk (uploads). */
 struct store_edit {
 	const char *path;
 	const char *content;
 	size_t len;
+	const char *from_file;
 };
 
 struct store_author {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth.h"
 #include "cache.h"
 #include "pagename.h"
 #include "render.h"
@@ -54,14 +55,19 @@ split_front_matter(const char *s, size_t n, const char **fm, size_t *fm_len)
 	return 0;
 }
 
-/* Render Markdown of a page or frame into HTML for the template. */
+/* Render Markdown of a page or frame into HTML for the template. The result depends only
+ * on the commit and the file, so it is cached under `key` (the page around it is not: it
+ * shows who is logged in, and their CSRF token). */
 static char *
-render_html(struct req *r, struct snap *s, const char *md, size_t len)
+render_html(struct req *r, struct snap *s, const char *key, const char *md, size_t len)
 {
 	struct buf html = BUF_INIT;
-	struct render_ctx rc = { page_exists, s, NULL };
-	if (render_markdown(&html, md, len, &rc) == KN_ETOOBIG)
-		log_warn("render %s: page over %u bytes, cut", r->path, RENDER_MAX_INPUT);
+	if (!cache_get(&html, key)) {
+		struct render_ctx rc = { page_exists, s, NULL };
+		if (render_markdown(&html, md, len, &rc) == KN_ETOOBIG)
+			log_warn("render %s: page over %u bytes, cut", r->path, RENDER_MAX_INPUT);
+		cache_put(key, buf_cstr(&html), html.len);
+	}
 	char *out = arena_strndup(r->a, buf_cstr(&html), html.len);
 	buf_free(&html);
 	return out;
@@ -69,7 +75,7 @@ render_html(struct req *r, struct snap *s, const char *md, size_t len)
 
 /* The nearest `_Sidebar.md` (or header, footer) in the folder chain of `name`, rendered, or NULL. */
 static char *
-frame(struct req *r, struct snap *s, const char *name, const char *which)
+frame(struct req *r, struct snap *s, const char *hex, const char *name, const char *which)
 {
 	size_t dir = 0;
 	const char *slash = strrchr(name, '/');
@@ -79,7 +85,8 @@ frame(struct req *r, struct snap *s, const char *name, const char *which)
 		struct buf path = BUF_INIT, md = BUF_INIT;
 		buf_printf(&path, "%.*s%s.md", (int)dir, name, which);
 		int found = store_read(&md, NULL, s, path.ptr) == 0;
-		char *html = found ? render_html(r, s, buf_cstr(&md), md.len) : NULL;
+		char *html = found ? render_html(r, s, arena_printf(r->a, "md:%s:%s", hex, path.ptr), buf_cstr(&md), md.len)
+				   : NULL;
 		buf_free(&path);
 		buf_free(&md);
 		if (found)
@@ -134,6 +141,24 @@ set_rev_vars(struct tctx *c, struct snap *s)
 	tset(c, "rev_date", when);
 }
 
+/* Who is looking, for the ETag: a page cached by one user's browser must not be shown to
+ * another (FNV-1a of user name and CSRF token). */
+static unsigned
+viewer_hash(const struct req *r)
+{
+	const char *parts[2] = { r->user ? r->user->name : "", r->csrf ? r->csrf : "" };
+	uint32_t h = 2166136261u;
+	for (int i = 0; i < 2; i++) {
+		for (const char *p = parts[i]; *p; p++) {
+			h ^= (unsigned char)*p;
+			h *= 16777619u;
+		}
+		h ^= 0xff;
+		h *= 16777619u;
+	}
+	return h;
+}
+
 static int
 view_page(struct req *r, const char *name)
 {
@@ -147,18 +172,16 @@ view_page(struct req *r, const char *name)
 		boot_time = time(NULL);
 	if ((rc = store_snap_open(&s, r->st, rev)) < 0)
 		return rc == KN_ENOTFOUND ? not_found_page(r, name, rev) : rc;
-	/* Everything on the page follows from the commit, the name and this server's build. */
+	/* Everything on the page follows from the commit, the name, this server's build and
+	 * who is looking (the header names them and carries their CSRF token). */
 	git_oid_tostr(hex, sizeof(hex), &s.id);
-	snprintf(etag, sizeof(etag), "\"%s-%lx-%s\"", hex, (unsigned long)boot_time, rev ? "r" : "m");
+	snprintf(etag, sizeof(etag), "\"%s-%lx-%s-%08x\"", hex, (unsigned long)boot_time, rev ? "r" : "m",
+		 viewer_hash(r));
 	resp_header(r, "Cache-Control", "no-cache");
 	r->content_type = "text/html; charset=utf-8";
 	/* After a merged save the page says so once: that answer is neither cached nor 304. */
 	int merged = req_query(r, "merged") != NULL;
 	if (!merged && ui_not_modified(r, etag))
-		goto done;
-	/* The page follows from (commit, name): a rendered copy can be served as it is. */
-	char *key = arena_printf(r->a, "view:%s:%c:%s", hex, rev ? 'r' : 'm', name);
-	if (!merged && cache_get(&r->out, key))
 		goto done;
 	pagename_to_path(&path, name);
 	rc = store_read(&md, NULL, &s, path.ptr);
@@ -175,17 +198,15 @@ view_page(struct req *r, const char *name)
 	ui_page_vars(r, c, name);
 	if (fm)
 		tset(c, "frontmatter", arena_strndup(r->a, fm, fm_len));
-	tset_html(c, "body", render_html(r, &s, md.ptr + body, md.len - body));
-	tset_html(c, "sidebar", frame(r, &s, name, "_Sidebar"));
-	tset_html(c, "header", frame(r, &s, name, "_Header"));
-	tset_html(c, "footer", frame(r, &s, name, "_Footer"));
+	tset_html(c, "body", render_html(r, &s, arena_printf(r->a, "md:%s:%s", hex, path.ptr), md.ptr + body, md.len - body));
+	tset_html(c, "sidebar", frame(r, &s, hex, name, "_Sidebar"));
+	tset_html(c, "header", frame(r, &s, hex, name, "_Header"));
+	tset_html(c, "footer", frame(r, &s, hex, name, "_Footer"));
 	if (rev)
 		set_rev_vars(c, &s);
 	if (merged)
 		tset(c, "merged", "1");
 	rc = ui_render(r, "view", c);
-	if (rc == 0 && r->status == 200 && !merged)
-		cache_put(key, r->out.ptr, r->out.len);
 done:
 	buf_free(&path);
 	buf_free(&md);

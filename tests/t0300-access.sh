@@ -71,6 +71,13 @@ ok 'web commit carries the account as author (no <> in git names)' sh -c 'git -C
 ok 'display name is escaped in the page' sh -c 'c=$(curl -s -b "$2/ed.jar" "$1/history/Acl-Page"); echo "$c" | grep -q "Ed &lt;b&gt;Editor&lt;/b&gt;" && ! echo "$c" | grep -q "<b>Editor"' _ "$URL" "$T"
 ok 'editor may not see the user admin' test "$(as ed -o /dev/null -w '%{http_code}' "$URL/admin/users")" = 403
 
+# The rendered-page cache must not hand one user's header (name, CSRF token) to another.
+as ed -o /dev/null "$URL/wiki/Home"
+ok 'a cached page never shows another user'"'"'s name or token' sh -c '
+	p=$(curl -s -b "$2/rd.jar" "$1/wiki/Home"); ! echo "$p" | grep -q "$3" && echo "$p" | grep -q "Rita Reader"' _ "$URL" "$T" "$ED_CSRF"
+etag=$(as ed -sI "$URL/wiki/Home" | sed -n 's/^ETag: //Ip' | tr -d '\r')
+ok 'one user'"'"'s ETag is no 304 for another' test "$(as rd -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$URL/wiki/Home")" = 200
+
 # --- admin
 ADM_CSRF=$(csrf_of adm)
 ok 'admin sees the users' sh -c 'curl -s -b "$2/adm.jar" "$1/admin/users" | grep -q "Rita Reader"' _ "$URL" "$T"
