@@ -15,13 +15,17 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "cache.h"
 #include "access.h"
 #include "cgi.h"
 #include "githttp.h"
 
-enum conn_kind { CONN_WEB, CONN_GIT, CONN_GIT_REFUSED };
+enum conn_kind { CONN_WEB, CONN_GIT, CONN_GIT_REFUSED, CONN_UPLOAD };
+
+#define UPLOAD_FIELDS 8
+#define UPLOAD_FIELD_MAX 8192 /* bytes of a non-file field of an upload form */
 
 /* Per-request state, from the first callback to the completion notice. */
 struct conn {
@@ -35,6 +39,12 @@ struct conn {
 	size_t body_bytes;
 	struct cgi *cgi;
 	struct timespec start;
+	/* multipart uploads: the file goes to a temporary file, other fields to memory */
+	struct MHD_PostProcessor *pp;
+	int up_fd;
+	char up_path[4200];
+	struct { const char *key; struct buf val; } fields[UPLOAD_FIELDS];
+	int nfields;
 };
 
 #define DISCARD_MAX (8u << 20) /* bytes of an oversized form read and dropped */
@@ -134,6 +144,7 @@ conn_new(struct MHD_Connection *mc, const char *url, const char *method)
 	c->r.method = arena_strdup(c->a, strcmp(method, "HEAD") == 0 ? "GET" : method);
 	c->r.remote = peer_address(mc, c->a);
 	c->r.status = 200;
+	c->up_fd = -1;
 	c->r.path = url_decode(c->a, url, strlen(url), 0);
 	if (!c->r.path || c->r.path[0] != '/') {
 		c->r.path = "/";
@@ -291,6 +302,102 @@ git_step(struct conn *c, const char *data, size_t *size)
 	return ret;
 }
 
+/* ---- uploads: multipart bodies streamed to a temporary file ---- */
+
+static int
+upload_field(struct conn *c, const char *key, const char *data, size_t size)
+{
+	int i;
+	for (i = 0; i < c->nfields; i++)
+		if (strcmp(c->fields[i].key, key) == 0)
+			break;
+	if (i == c->nfields) {
+		if (c->nfields == UPLOAD_FIELDS)
+			return -1;
+		c->fields[c->nfields++].key = arena_strdup(c->a, key);
+	}
+	if (c->fields[i].val.len + size > UPLOAD_FIELD_MAX)
+		return -1;
+	buf_put(&c->fields[i].val, data, size);
+	return 0;
+}
+
+static enum MHD_Result
+upload_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename, const char *ctype,
+	    const char *enc, const char *data, uint64_t off, size_t size)
+{
+	struct conn *c = cls;
+	struct req *r = &c->r;
+	if (strcmp(key, "file") != 0 || !filename)
+		return upload_field(c, key, data, size) < 0 ? MHD_NO : MHD_YES;
+	if (r->upload_name && strcmp(r->upload_name, filename) != 0)
+		return MHD_YES; /* one file per upload: ignore others */
+	if (!r->upload_name) {
+		snprintf(c->up_path, sizeof(c->up_path), "%s/tmp/upload-XXXXXX", cfg->data_dir);
+		c->up_fd = mkstemp(c->up_path);
+		if (c->up_fd < 0) {
+			log_error("upload %s: cannot create %s: %s", r->path, c->up_path, strerror(errno));
+			c->up_path[0] = '\0';
+			return MHD_NO;
+		}
+		r->upload_name = arena_strdup(c->a, filename);
+		r->upload_type = arena_strdup(c->a, ctype ? ctype : "application/octet-stream");
+	}
+	if (r->upload_too_big || r->upload_size + size > cfg->max_file) {
+		r->upload_too_big = 1; /* keep reading, to answer 413 cleanly */
+		return MHD_YES;
+	}
+	for (size_t done = 0; done < size;) {
+		ssize_t w = write(c->up_fd, data + done, size - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			log_error("upload %s: write %s: %s", r->path, c->up_path, strerror(errno));
+			return MHD_NO;
+		}
+		done += (size_t)w;
+	}
+	r->upload_size += size;
+	return MHD_YES;
+}
+
+static void
+upload_cleanup(struct conn *c)
+{
+	if (c->pp)
+		MHD_destroy_post_processor(c->pp);
+	c->pp = NULL;
+	if (c->up_fd >= 0)
+		close(c->up_fd);
+	c->up_fd = -1;
+	if (c->up_path[0])
+		unlink(c->up_path);
+	c->up_path[0] = '\0';
+	for (int i = 0; i < c->nfields; i++)
+		buf_free(&c->fields[i].val);
+	c->nfields = 0;
+}
+
+static enum MHD_Result upload_final(struct conn *c);
+
+static enum MHD_Result
+upload_step(struct conn *c, const char *data, size_t *size)
+{
+	if (*size) {
+		c->body_bytes += *size;
+		if (!c->reject && (c->body_bytes > cfg->max_file + (1u << 20) ||
+				   MHD_post_process(c->pp, data, *size) != MHD_YES)) {
+			log_warn("upload %s from %s: refused (%zu bytes so far)", c->r.path, c->r.remote, c->body_bytes);
+			c->reject = c->body_bytes > cfg->max_file ? 413 : 400;
+		}
+		*size = 0;
+		return MHD_YES;
+	}
+	if (c->reject)
+		return queue_error(c, c->reject);
+	return upload_final(c);
+}
+
 /* ---- web requests ---- */
 
 static enum MHD_Result
@@ -303,6 +410,24 @@ web_final(struct conn *c)
 	if (c->body.len && ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
 	    form_parse(c->a, &r->form, c->body.ptr, c->body.len) < 0)
 		return queue_error(c, 400);
+	r->st = worker_store();
+	if (!r->st || access_identify_web(r) < 0)
+		return queue_error(c, 503);
+	router_dispatch(r);
+	return queue_req(c);
+}
+
+static enum MHD_Result
+upload_final(struct conn *c)
+{
+	struct req *r = &c->r;
+	if (c->up_fd >= 0) {
+		close(c->up_fd);
+		c->up_fd = -1;
+	}
+	for (int i = 0; i < c->nfields; i++)
+		kv_add(c->a, &r->form, c->fields[i].key, arena_strndup(c->a, buf_cstr(&c->fields[i].val), c->fields[i].val.len));
+	r->upload_path = c->up_path[0] ? c->up_path : NULL;
 	r->st = worker_store();
 	if (!r->st || access_identify_web(r) < 0)
 		return queue_error(c, 503);
@@ -331,6 +456,18 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 			c->reject = -1;
 			return queue_error(c, 413);
 		}
+		if (!c->reject && strcmp(method, "POST") == 0 && strncmp(c->r.path, "/upload/", 8) == 0) {
+			c->kind = CONN_UPLOAD;
+			c->pp = MHD_create_post_processor(mc, 64 * 1024, upload_iter, c);
+			if (!c->pp) /* not multipart/form-data or urlencoded */
+				c->reject = 400;
+			if (cl && strtoull(cl, NULL, 10) > cfg->max_file + (1u << 20)) {
+				log_warn("upload %s from %s: over %zu bytes, refused", url, c->r.remote, cfg->max_file);
+				c->reject = -1;
+				return queue_error(c, 413);
+			}
+			return MHD_YES;
+		}
 		if (!c->reject && githttp_match(c->r.path)) {
 			c->kind = CONN_GIT;
 			c->reject = git_begin(c);
@@ -341,6 +478,8 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 	}
 	if (c->kind == CONN_GIT)
 		return git_step(c, upload_data, upload_data_size);
+	if (c->kind == CONN_UPLOAD)
+		return c->reject == -1 ? (*upload_data_size = 0, MHD_YES) : upload_step(c, upload_data, upload_data_size);
 	if (c->kind == CONN_GIT_REFUSED) {
 		if (*upload_data_size) {
 			*upload_data_size = 0; /* a refused git body is read and dropped */
@@ -386,6 +525,7 @@ on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_Requ
 	log_info("%s %s %d %.1fms %s%s", c->r.method, c->r.path, c->r.status, ms, c->r.remote,
 		 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	cgi_free(c->cgi);
+	upload_cleanup(c);
 	buf_free(&c->body);
 	buf_free(&c->r.out);
 	arena_free(c->a);
@@ -449,6 +589,11 @@ server_run(const struct config *config)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	pthread_key_create(&store_key, store_release);
+	/* uploads are spooled here, on the repository's file system */
+	char tmpdir[4200];
+	snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", cfg->data_dir);
+	if (mkdir(tmpdir, 0700) < 0 && errno != EEXIST)
+		log_warn("cannot create %s: %s (uploads will fail)", tmpdir, strerror(errno));
 	cache_configure(cfg->cache_bytes);
 	access_global_init();
 
