@@ -54,7 +54,9 @@ static const char serve_usage[] =
 	"  --proxy-role ROLE         role of users first seen through the proxy (default: reader)\n"
 	"  --session-idle SECONDS    log out after this long unused (default: 43200)\n"
 	"  --session-max SECONDS     log out after this long in any case (default: 1209600)\n"
-	"  --max-file BYTES          largest file a push may add (default: 67108864)\n";
+	"  --max-file BYTES          largest file a push or upload may add (default: 67108864)\n"
+	"  --upload-types LIST       attachment file extensions allowed (default:\n"
+	"                            png,jpg,jpeg,gif,webp,svg,pdf,txt,csv,json,zip,docx,xlsx,pptx,eml)\n";
 
 static int
 self_path(char *out, size_t n)
@@ -149,6 +151,10 @@ parse_access(const char *o, const char *v, struct config *cfg)
 	}
 	if (strcmp(o, "--trusted-proxy") == 0) {
 		cfg->proxy_from = v;
+		return 1;
+	}
+	if (strcmp(o, "--upload-types") == 0) {
+		cfg->upload_types = v;
 		return 1;
 	}
 	if (strcmp(o, "--proxy-role") == 0) {
@@ -278,6 +284,7 @@ cmd_serve(int argc, char **argv)
 		.session_idle = 12 * 3600,
 		.session_max = 14 * 24 * 3600,
 		.max_file = 64u << 20,
+		.upload_types = "png,jpg,jpeg,gif,webp,svg,pdf,txt,csv,json,zip,docx,xlsx,pptx,eml",
 	};
 	struct store *st = NULL;
 	if (is_help(argc, argv)) {

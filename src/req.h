@@ -35,7 +35,8 @@ struct config {
 	const char *proxy_from;   /* comma-separated addresses allowed to send proxy_header */
 	int proxy_role;        /* role of users created on first sight through the proxy */
 	long long session_idle, session_max; /* seconds */
-	size_t max_file;       /* bytes per file in a push */
+	size_t max_file;       /* bytes per file in a push or an upload */
+	const char *upload_types; /* comma-separated file extensions allowed as attachments */
 };
 
 struct user;

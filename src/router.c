@@ -29,6 +29,8 @@ static const struct route routes[] = {
 	{ "GET",  "/edit/",       ui_edit,          R_EDIT },
 	{ "POST", "/edit/",       ui_save,          R_EDIT | R_CSRF },
 	{ "POST", "/preview",     ui_preview,       R_EXACT | R_EDIT | R_CSRF },
+	{ "POST", "/upload/",     ui_upload,        R_EDIT | R_CSRF },
+	{ "POST", "/detach/",     ui_detach,        R_EDIT | R_CSRF },
 	{ "GET",  "/history/",    ui_history,       R_READ },
 	{ "GET",  "/diff/",       ui_diff,          R_READ },
 	{ "GET",  "/pages",       ui_pages,         R_EXACT | R_READ },

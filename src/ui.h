@@ -13,6 +13,13 @@ int ui_raw(struct req *r);
 int ui_edit(struct req *r);
 int ui_save(struct req *r);
 int ui_preview(struct req *r);
+int ui_upload(struct req *r);
+int ui_detach(struct req *r);
+/* Serve the attachment at `path` of the snapshot (safe type and disposition). */
+int ui_file_serve(struct req *r, struct snap *s, const char *path);
+/* Put the attachments of page `name` (files in the folder of that name) into list
+ * "attachments" of `c`. */
+void ui_list_attachments(struct req *r, struct tctx *c, struct snap *s, const char *name);
 int ui_history(struct req *r);
 int ui_diff(struct req *r);
 int ui_pages(struct req *r);

@@ -186,7 +186,10 @@ view_page(struct req *r, const char *name)
 	pagename_to_path(&path, name);
 	rc = store_read(&md, NULL, &s, path.ptr);
 	if (rc == KN_ENOTFOUND) {
-		rc = not_found_page(r, name, rev);
+		/* not a page: perhaps an attachment (Page-Name/file.png) */
+		rc = ui_file_serve(r, &s, name);
+		if (rc == KN_ENOTFOUND)
+			rc = not_found_page(r, name, rev);
 		goto done;
 	}
 	if (rc < 0)
@@ -206,6 +209,7 @@ view_page(struct req *r, const char *name)
 		set_rev_vars(c, &s);
 	if (merged)
 		tset(c, "merged", "1");
+	ui_list_attachments(r, c, &s, name);
 	rc = ui_render(r, "view", c);
 done:
 	buf_free(&path);
