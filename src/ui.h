@@ -13,6 +13,14 @@ int ui_raw(struct req *r);
 int ui_edit(struct req *r);
 int ui_save(struct req *r);
 int ui_preview(struct req *r);
+int ui_rename_form(struct req *r);
+int ui_rename(struct req *r);
+int ui_delete_form(struct req *r);
+int ui_delete(struct req *r);
+int ui_restore_form(struct req *r);
+int ui_restore(struct req *r);
+int ui_revert(struct req *r);
+int ui_blame(struct req *r);
 int ui_upload(struct req *r);
 int ui_detach(struct req *r);
 /* Serve the attachment at `path` of the snapshot (safe type and disposition). */

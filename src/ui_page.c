@@ -8,6 +8,7 @@
 
 #include "auth.h"
 #include "cache.h"
+#include "manage.h"
 #include "pagename.h"
 #include "render.h"
 
@@ -116,14 +117,39 @@ ui_page_vars(struct req *r, struct tctx *c, const char *name)
 }
 
 static int
-not_found_page(struct req *r, const char *name, const char *rev)
+not_found_page(struct req *r, const char *name, const char *rev, int deleted)
 {
 	struct tctx *c = ui_context(r, "Not found");
 	ui_page_vars(r, c, name);
 	tset(c, "rev", rev);
+	if (deleted)
+		tset(c, "deleted", "1");
 	r->status = 404;
 	log_info("view %s: no such page%s%s", name, rev ? " at " : "", rev ? rev : "");
 	return ui_render(r, "missing", c);
+}
+
+/* A page that is not there: a renamed page's old name leads to the new name (current
+ * version only), a deleted page offers its restore. */
+static int
+missing_page(struct req *r, struct snap *s, const char *name, const char *rev)
+{
+	struct buf to = BUF_INIT, path = BUF_INIT;
+	git_oid last;
+	if (!rev && manage_redirect_target(&to, s, name) == 0) {
+		struct buf loc = BUF_INIT;
+		buf_puts(&loc, "/wiki/");
+		url_escape(&loc, to.ptr, to.len, 1);
+		ui_redirect(r, loc.ptr);
+		buf_free(&loc);
+		buf_free(&to);
+		return 0;
+	}
+	buf_free(&to);
+	pagename_to_path(&path, name);
+	int deleted = !rev && manage_last_version(&last, s, path.ptr) == 0;
+	buf_free(&path);
+	return not_found_page(r, name, rev, deleted);
 }
 
 /* Banner for an old revision: who wrote it and when. */
@@ -171,7 +197,7 @@ view_page(struct req *r, const char *name)
 	if (!boot_time)
 		boot_time = time(NULL);
 	if ((rc = store_snap_open(&s, r->st, rev)) < 0)
-		return rc == KN_ENOTFOUND ? not_found_page(r, name, rev) : rc;
+		return rc == KN_ENOTFOUND ? not_found_page(r, name, rev, 0) : rc;
 	/* Everything on the page follows from the commit, the name, this server's build and
 	 * who is looking (the header names them and carries their CSRF token). */
 	git_oid_tostr(hex, sizeof(hex), &s.id);
@@ -189,7 +215,7 @@ view_page(struct req *r, const char *name)
 		/* not a page: perhaps an attachment (Page-Name/file.png) */
 		rc = ui_file_serve(r, &s, name);
 		if (rc == KN_ENOTFOUND)
-			rc = not_found_page(r, name, rev);
+			rc = missing_page(r, &s, name, rev);
 		goto done;
 	}
 	if (rc < 0)
