@@ -55,6 +55,12 @@ void ui_page_vars(struct req *r, struct tctx *c, const char *name);
 void ui_format_time(char *out, size_t n, int64_t t, int offset_min);
 /* Answer 304 when the client's If-None-Match equals `etag` (sets ETag either way). */
 int ui_not_modified(struct req *r, const char *etag);
+/* `in` as one line: control bytes become blanks, bytes in `drop` go, blanks are trimmed,
+ * at most `max` bytes. NULL when nothing is left or the result is not UTF-8. */
+const char *ui_one_line(struct arena *a, const char *in, size_t max, const char *drop);
+/* The author of a web change: the logged-in account; in an open wiki the form's optional
+ * `author` field; else "Anonymous". */
+struct store_author ui_author(struct req *r);
 /* Redirect with 303 See Other to `location` (a path on this server). */
 void ui_redirect(struct req *r, const char *location);
 

@@ -133,3 +133,39 @@ ui_health(struct req *r)
 	buf_puts(&r->out, "ok\n");
 	return 0;
 }
+
+const char *
+ui_one_line(struct arena *a, const char *in, size_t max, const char *drop)
+{
+	struct buf b = BUF_INIT;
+	for (const char *p = in ? in : ""; *p && b.len < max; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (!strchr(drop, ch))
+			buf_putc(&b, ch < 0x20 || ch == 0x7f ? ' ' : ch);
+	}
+	size_t start = 0, end = b.len;
+	while (start < end && b.ptr[start] == ' ')
+		start++;
+	while (end > start && b.ptr[end - 1] == ' ')
+		end--;
+	const char *out = end > start && utf8_valid(b.ptr + start, end - start) ? arena_strndup(a, b.ptr + start, end - start)
+										 : NULL;
+	buf_free(&b);
+	return out;
+}
+
+struct store_author
+ui_author(struct req *r)
+{
+	/* git refuses '<' and '>' in names; 100 bytes is plenty for a name */
+	struct store_author who = { NULL, "anonymous@kennis.invalid" };
+	if (r->user) {
+		who.name = ui_one_line(r->a, r->user->display, 100, "<>");
+		who.email = *r->user->email ? r->user->email : arena_printf(r->a, "%s@kennis.invalid", r->user->name);
+	} else {
+		who.name = ui_one_line(r->a, req_form(r, "author"), 100, "<>");
+	}
+	if (!who.name)
+		who.name = "Anonymous";
+	return who;
+}

@@ -10,7 +10,6 @@
 
 #define MAX_PAGE (1u << 20)   /* bytes of Markdown a web edit may save */
 #define MAX_MESSAGE 2000
-#define MAX_AUTHOR 100
 
 /* Fill the form's values: `content` is what the textarea shows. */
 static struct tctx *
@@ -160,28 +159,6 @@ ui_preview(struct req *r)
 	return 0;
 }
 
-/* A one-line, git-acceptable author name: no control bytes, no <>, bounded. */
-static const char *
-clean_author(struct arena *a, const char *in)
-{
-	struct buf b = BUF_INIT;
-	for (const char *p = in ? in : ""; *p && b.len < MAX_AUTHOR; p++) {
-		unsigned char ch = (unsigned char)*p;
-		if (ch >= 0x20 && ch != 0x7f && ch != '<' && ch != '>')
-			buf_putc(&b, ch);
-	}
-	/* trim, and fall back to Anonymous */
-	size_t start = 0, end = b.len;
-	while (start < end && b.ptr[start] == ' ')
-		start++;
-	while (end > start && b.ptr[end - 1] == ' ')
-		end--;
-	const char *out = end > start && utf8_valid(b.ptr + start, end - start)
-				  ? arena_strndup(a, b.ptr + start, end - start)
-				  : "Anonymous";
-	buf_free(&b);
-	return out;
-}
 
 /* The user's edit could not be applied: give the form back with their text intact. */
 static int
@@ -240,12 +217,7 @@ ui_save(struct req *r)
 		buf_printf(&msg, "Update %s", name);
 	pagename_to_path(&path, name);
 	struct store_edit edit = { path.ptr, content, len };
-	/* The logged-in user is the author; only an open wiki (no accounts yet) asks for a name. */
-	struct store_author who = { clean_author(r->a, req_form(r, "author")), "anonymous@kennis.invalid" };
-	if (r->user) {
-		who.name = clean_author(r->a, r->user->display);
-		who.email = *r->user->email ? r->user->email : arena_printf(r->a, "%s@kennis.invalid", r->user->name);
-	}
+	struct store_author who = ui_author(r);
 	git_oid out;
 	int merged = 0;
 	rc = store_commit_merge(&out, &merged, r->st, *base_hex ? &base : NULL, &edit, 1, &who, msg.ptr);

@@ -110,17 +110,6 @@ ui_list_attachments(struct req *r, struct tctx *c, struct snap *s, const char *n
 	git_tree_entry_free(e);
 }
 
-/* The author of a web change: the account, or in an open wiki "Anonymous". */
-static struct store_author
-web_author(struct req *r)
-{
-	struct store_author who = { "Anonymous", "anonymous@kennis.invalid" };
-	if (r->user) {
-		who.name = r->user->display;
-		who.email = *r->user->email ? r->user->email : arena_printf(r->a, "%s@kennis.invalid", r->user->name);
-	}
-	return who;
-}
 
 static void
 back_to_page(struct req *r, const char *name)
@@ -163,7 +152,7 @@ ui_upload(struct req *r)
 	}
 	buf_printf(&msg, "Attach %s to %s", buf_cstr(&file), name);
 	struct store_edit edit = { .path = path.ptr, .from_file = r->upload_path };
-	struct store_author who = web_author(r);
+	struct store_author who = ui_author(r);
 	git_oid out, tip;
 	/* A file of the same name is replaced (its old version stays in history). */
 	struct snap s;
@@ -209,7 +198,7 @@ ui_detach(struct req *r)
 		goto done;
 	buf_printf(&msg, "Remove attachment %s from %s", file, name);
 	struct store_edit edit = { .path = path.ptr };
-	struct store_author who = web_author(r);
+	struct store_author who = ui_author(r);
 	git_oid out;
 	/* base: the version just looked at; if the file changes meanwhile, nothing is removed */
 	rc = store_commit(&out, r->st, &tip, &edit, 1, &who, msg.ptr);

@@ -8,29 +8,7 @@
 #include "pagename.h"
 
 #define MAX_TEXT 2000  /* bytes of a message or reason, as for edits */
-#define MAX_AUTHOR 100
 
-/* `in` as one line: control bytes become blanks, bytes in `drop` go, blanks are trimmed.
- * NULL when nothing is left or the result is not UTF-8. */
-static const char *
-one_line(struct arena *a, const char *in, size_t max, const char *drop)
-{
-	struct buf b = BUF_INIT;
-	for (const char *p = in ? in : ""; *p && b.len < max; p++) {
-		unsigned char ch = (unsigned char)*p;
-		if (!strchr(drop, ch))
-			buf_putc(&b, ch < 0x20 || ch == 0x7f ? ' ' : ch);
-	}
-	size_t start = 0, end = b.len;
-	while (start < end && b.ptr[start] == ' ')
-		start++;
-	while (end > start && b.ptr[end - 1] == ' ')
-		end--;
-	const char *out = end > start && utf8_valid(b.ptr + start, end - start) ? arena_strndup(a, b.ptr + start, end - start)
-										 : NULL;
-	buf_free(&b);
-	return out;
-}
 
 /* Optional form text `key` (message, reason) as one line into *out (NULL: empty).
  * KN_EINVAL when it is too long or not UTF-8. */
@@ -43,26 +21,12 @@ form_text(struct req *r, const char *key, const char **out)
 		return 0;
 	if (strlen(v) > MAX_TEXT || !utf8_valid(v, strlen(v)))
 		return KN_EINVAL;
-	*out = one_line(r->a, v, MAX_TEXT, "");
+	*out = ui_one_line(r->a, v, MAX_TEXT, "");
 	return 0;
 }
 
 /* The author of a change: the logged-in user; in an open wiki the optional `author` field;
  * else Anonymous. (The same rules as ui_save in ui_edit.c.) */
-static struct store_author
-author_of(struct req *r)
-{
-	struct store_author who = { NULL, "anonymous@kennis.invalid" };
-	if (r->user) {
-		who.name = one_line(r->a, r->user->display, MAX_AUTHOR, "<>");
-		who.email = *r->user->email ? r->user->email : arena_printf(r->a, "%s@kennis.invalid", r->user->name);
-	} else {
-		who.name = one_line(r->a, req_form(r, "author"), MAX_AUTHOR, "<>");
-	}
-	if (!who.name)
-		who.name = "Anonymous";
-	return who;
-}
 
 /* A full 40-digit commit id from a form field. */
 static int
@@ -183,7 +147,7 @@ ui_rename(struct req *r)
 		rc = show_form(r, "rename", "Rename", name, 400, &v);
 		goto done;
 	}
-	struct store_author who = author_of(r);
+	struct store_author who = ui_author(r);
 	rc = manage_rename(&out, &npages, r->st, &base, name, new_name.ptr, &who, message);
 	if (rc == 0) {
 		log_info("rename %s to %s by %s: %zu other pages updated", name, new_name.ptr, who.name, npages);
@@ -233,7 +197,7 @@ ui_delete(struct req *r)
 		v.error = "Please give a reason: it goes into the history, for whoever wonders where the page went.";
 		return show_form(r, "delete", "Delete", name, 400, &v);
 	}
-	struct store_author who = author_of(r);
+	struct store_author who = ui_author(r);
 	rc = manage_delete(&out, r->st, &base, name, &who, reason);
 	if (rc == 0) {
 		log_info("delete %s by %s: %s", name, who.name, reason);
@@ -316,7 +280,7 @@ bring_back(struct req *r, int restore)
 		return KN_EINVAL;
 	if (base_hex && *base_hex && parse_oid(&base, base_hex) < 0)
 		return KN_EINVAL;
-	struct store_author who = author_of(r);
+	struct store_author who = ui_author(r);
 	rc = manage_bring_back(&out, r->st, base_hex && *base_hex ? &base : NULL, name, rev, restore, &who, message);
 	if (rc == 0) {
 		log_info("%s %s to %s by %s", restore ? "restore" : "revert", name, rev, who.name);
