@@ -302,6 +302,17 @@ git_step(struct conn *c, const char *data, size_t *size)
 	return ret;
 }
 
+/* A complete web request: who is asking, then the route table. */
+static enum MHD_Result
+dispatch(struct conn *c)
+{
+	c->r.st = worker_store();
+	if (!c->r.st || access_identify_web(&c->r) < 0)
+		return queue_error(c, 503);
+	router_dispatch(&c->r);
+	return queue_req(c);
+}
+
 /* ---- uploads: multipart bodies streamed to a temporary file ---- */
 
 static int
@@ -410,11 +421,7 @@ web_final(struct conn *c)
 	if (c->body.len && ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
 	    form_parse(c->a, &r->form, c->body.ptr, c->body.len) < 0)
 		return queue_error(c, 400);
-	r->st = worker_store();
-	if (!r->st || access_identify_web(r) < 0)
-		return queue_error(c, 503);
-	router_dispatch(r);
-	return queue_req(c);
+	return dispatch(c);
 }
 
 static enum MHD_Result
@@ -428,11 +435,7 @@ upload_final(struct conn *c)
 	for (int i = 0; i < c->nfields; i++)
 		kv_add(c->a, &r->form, c->fields[i].key, arena_strndup(c->a, buf_cstr(&c->fields[i].val), c->fields[i].val.len));
 	r->upload_path = c->up_path[0] ? c->up_path : NULL;
-	r->st = worker_store();
-	if (!r->st || access_identify_web(r) < 0)
-		return queue_error(c, 503);
-	router_dispatch(r);
-	return queue_req(c);
+	return dispatch(c);
 }
 
 static enum MHD_Result

@@ -61,6 +61,8 @@ const char *ui_one_line(struct arena *a, const char *in, size_t max, const char 
 /* The author of a web change: the logged-in account; in an open wiki the form's optional
  * `author` field; else "Anonymous". */
 struct store_author ui_author(struct req *r);
+/* render_ctx.page_exists for a struct snap: is there a page `name` in it? */
+int ui_page_exists(void *snap, const char *name);
 /* Redirect with 303 See Other to `location` (a path on this server). */
 void ui_redirect(struct req *r, const char *location);
 

@@ -169,3 +169,14 @@ ui_author(struct req *r)
 		who.name = "Anonymous";
 	return who;
 }
+
+int
+ui_page_exists(void *snap, const char *name)
+{
+	struct buf path = BUF_INIT;
+	git_oid id;
+	pagename_to_path(&path, name);
+	int found = store_blob_id(&id, snap, path.ptr) == 0;
+	buf_free(&path);
+	return found;
+}

@@ -119,16 +119,6 @@ normalize_newlines(struct arena *a, const char *s, size_t *len)
 	return out;
 }
 
-static int
-preview_exists(void *payload, const char *name)
-{
-	struct buf path = BUF_INIT;
-	git_oid id;
-	pagename_to_path(&path, name);
-	int found = store_blob_id(&id, payload, path.ptr) == 0;
-	buf_free(&path);
-	return found;
-}
 
 int
 ui_preview(struct req *r)
@@ -151,7 +141,7 @@ ui_preview(struct req *r)
 		if (end)
 			body = end + 5;
 	}
-	struct render_ctx ctx = { preview_exists, &s, NULL };
+	struct render_ctx ctx = { ui_page_exists, &s, NULL };
 	render_markdown(&r->out, body, strlen(body), &ctx);
 	store_snap_close(&s);
 	r->content_type = "text/html; charset=utf-8";

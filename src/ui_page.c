@@ -16,17 +16,6 @@
  * behind a client's cached copy. */
 static time_t boot_time;
 
-static int
-page_exists(void *payload, const char *name)
-{
-	struct snap *s = payload;
-	struct buf path = BUF_INIT;
-	git_oid id;
-	pagename_to_path(&path, name);
-	int found = store_blob_id(&id, s, path.ptr) == 0;
-	buf_free(&path);
-	return found;
-}
 
 /* Split optional YAML front matter ("---" line ... "---" or "..." line) off the top.
  * Returns the offset where the Markdown body starts; *fm and *fm_len give the YAML. */
@@ -64,7 +53,7 @@ render_html(struct req *r, struct snap *s, const char *key, const char *md, size
 {
 	struct buf html = BUF_INIT;
 	if (!cache_get(&html, key)) {
-		struct render_ctx rc = { page_exists, s, NULL };
+		struct render_ctx rc = { ui_page_exists, s, NULL };
 		if (render_markdown(&html, md, len, &rc) == KN_ETOOBIG)
 			log_warn("render %s: page over %u bytes, cut", r->path, RENDER_MAX_INPUT);
 		cache_put(key, buf_cstr(&html), html.len);
