@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "auth.h"
+#include "index.h"
 #include "kennis.h"
 #include "pagename.h"
 #include "store.h"
@@ -198,5 +199,9 @@ hook_post_receive(FILE *in, FILE *msg)
 		line[strcspn(line, "\n")] = '\0';
 		log_info("push by %s: %s", user ? user : "-", line);
 	}
+	/* Index the push now: the pusher waits for it, not the next reader. git runs hooks
+	 * inside DATA/wiki.git; a failure is harmless (the next search catches up). */
+	if (index_update("..", ".") < 0)
+		log_warn("push: search index not updated now; it catches up at the next search");
 	return 0;
 }

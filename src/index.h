@@ -8,7 +8,7 @@
 #include "req.h"
 #include "store.h"
 
-#define INDEX_FILE "kennis.db" /* in the data directory */
+#define INDEX_FILE "index.db" /* in the data directory: derived, may be deleted; accounts live in kennis.db */
 
 #define SEARCH_PAGE_SIZE   20
 #define SEARCH_MAX_QUERY   1024 /* bytes of the query text that are read; the rest is ignored */
@@ -17,16 +17,17 @@
 #define SEARCH_MAX_PAGE    500  /* deepest results page served */
 #define SEARCH_FACETS      12   /* values shown per facet */
 
-/* One SQLite connection to DATA/kennis.db (WAL); never shared between threads. */
+/* One SQLite connection to DATA/index.db (WAL); never shared between threads. */
 struct index;
 
 /* Open (creating if needed) the index database at `db_path` and make sure it holds the
- * current schema. A file that is not a database, or is corrupt, is reset and recreated
+ * current schema (another version: the derived tables are dropped and made anew). A file
+ * that is not a database, or is corrupt, is copied aside (PATH.damaged-TIME) and reset
  * (logged). Caller frees with index_close. Returns 0 or KN_EIO. */
 int index_open(struct index **out, const char *db_path);
 void index_close(struct index *ix);
 
-/* This worker thread's index connection to cfg->data_dir/kennis.db, opened on first use and
+/* This worker thread's index connection to cfg->data_dir/index.db, opened on first use and
  * closed when the thread exits; NULL when it cannot be opened (logged). */
 struct index *index_for_thread(const struct config *cfg);
 
@@ -47,9 +48,19 @@ int index_rebuild(struct index *ix, struct store *st);
  * negative KN_ code when the check itself could not run. */
 int index_check(struct index *ix, struct store *st, FILE *report);
 
-/* Open DATA/kennis.db, check it (SQLite quick_check: a corrupt file is reset) and catch up
- * with main; for `kennis serve` before it starts serving. Returns 0 or a KN_ code. */
+/* Open DATA/index.db, check it (SQLite quick_check: on damage the derived tables are
+ * rebuilt, or the file is reset when that is not enough) and catch up with main; for
+ * `kennis serve` before it starts serving. Returns 0 or a KN_ code. */
 int index_startup(const char *data_dir, const char *git_dir);
+/* Open DATA/index.db and catch up with main, without the check (for the post-receive
+ * hook: the pusher waits for the indexing of a push, not the next reader). */
+int index_update(const char *data_dir, const char *git_dir);
+
+/* The commands `kennis reindex --data DIR` and `kennis check --data DIR`: exit statuses
+ * (0 fine; check: 1 when the index or the repository is not sound; 1 when the command
+ * failed). Messages go to stdout (check's findings) and stderr (failures). */
+int index_cmd_reindex(const char *data_dir);
+int index_cmd_check(const char *data_dir);
 
 /* --- search ---------------------------------------------------------------------------- */
 
@@ -59,6 +70,7 @@ enum search_filter { SF_CUSTOMER, SF_TAG, SF_DEPT, SF_KINDS };
  * only, so no user input can make it a syntax error; NULL when there are no terms. */
 struct search_query {
 	const char *match;
+	const char *text;    /* the query text as read: cut, control bytes and bad UTF-8 dropped */
 	const char *filters[SF_KINDS][SEARCH_MAX_FILTERS];
 	size_t nfilters[SF_KINDS];
 	size_t nterms;
@@ -83,7 +95,8 @@ struct search_hit {
 	const char *snippet_html;/* escaped, matches in <mark>, "…" where text was cut */
 	const char *customer;    /* "" when none */
 	const char *updated_author;
-	int64_t updated_time;
+	int64_t updated_time;    /* seconds since the epoch; 0 unknown */
+	int updated_offset;      /* minutes east of UTC */
 };
 
 struct search_facet {
@@ -100,12 +113,16 @@ struct search_result {
 };
 
 /* Run `q` against the index: matches ranked by bm25 (title weighted 10, body 1), or by
- * title when the query has only filters. Result memory lives in arena `a`. A query with
- * neither terms nor filters gives no results. Returns 0 or KN_EIO. */
+ * title when the query has only filters; the ranking of the last few MATCH expressions is
+ * remembered per connection, so other pages and filters of a search are cheap. Pages with
+ * a part starting with '_' (frames such as _Sidebar, templates in _Templates/) are indexed
+ * but never found. Result memory lives in arena `a`. A query with neither terms nor
+ * filters gives no results. Returns 0 or KN_EIO. */
 int index_search(struct search_result *res, struct index *ix, const struct search_query *q, struct arena *a);
 
 /* Append `s` HTML-escaped, with \x01 ... \x02 (the marks of snippet() and highlight())
  * turned into <mark> ... </mark>; unbalanced marks are closed. */
 void search_marks_to_html(struct buf *out, const char *s);
+
 
 #endif

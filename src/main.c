@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "cmd.h"
 #include "hook.h"
+#include "index.h"
 #include "kennis.h"
 #include "render.h"
 #include "server.h"
@@ -25,6 +26,8 @@ static const char usage[] =
 	"  serve         serve a data directory over HTTP\n"
 	"  user          add, list, change and delete accounts\n"
 	"  token         personal access tokens for git and the API\n"
+	"  reindex       rebuild the search index and page data from wiki.git\n"
+	"  check         verify the repository and the index; exit 1 on damage\n"
 	"  hook NAME     run a git hook (installed by init; not for people)\n"
 	"\n"
 	"Run 'kennis <command> --help' for a command's options.\n";
@@ -315,7 +318,30 @@ cmd_serve(int argc, char **argv)
 	cfg.data_dir = data;
 	cfg.git_dir = gitdir;
 	cfg.self_exe = exe;
+	/* A missing or damaged index is rebuilt here; should that fail, search retries later. */
+	if (index_startup(data, gitdir) < 0)
+		log_warn("search index not ready; it is retried at the first search");
 	return server_run(&cfg);
+}
+
+/* kennis reindex|check [--data DIR] */
+static int
+cmd_index(int argc, char **argv)
+{
+	const char *data = "data";
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+			data = argv[++i];
+			continue;
+		}
+		int help = is_help(argc, argv);
+		fprintf(help ? stdout : stderr, "usage: kennis %s [--data DIR]\n\n%s", argv[0],
+			strcmp(argv[0], "check") == 0
+				? "Verify that the repository is sound and the index matches main; exit 1 if not.\n"
+				: "Rebuild the derived index (search, page data, links) from wiki.git.\n");
+		return help ? 0 : 2;
+	}
+	return strcmp(argv[0], "check") == 0 ? index_cmd_check(data) : index_cmd_reindex(data);
 }
 
 static int
@@ -366,6 +392,8 @@ main(int argc, char **argv)
 		rc = cmd_user(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "token") == 0)
 		rc = cmd_token(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "reindex") == 0 || strcmp(argv[1], "check") == 0)
+		rc = cmd_index(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "hook") == 0)
 		rc = cmd_hook(argc - 1, argv + 1);
 	else {

@@ -42,6 +42,7 @@ static const struct route routes[] = {
 	{ "POST", "/restore/",    ui_restore,       R_EDIT | R_CSRF },
 	{ "POST", "/revert/",     ui_revert,        R_EDIT | R_CSRF },
 	{ "GET",  "/pages",       ui_pages,         R_EXACT | R_READ },
+	{ "GET",  "/search",      ui_search,        R_EXACT | R_READ },
 	{ "GET",  "/login",       ui_login_form,    R_EXACT },
 	{ "POST", "/login",       ui_login,         R_EXACT | R_CSRF },
 	{ "POST", "/logout",      ui_logout,        R_EXACT | R_CSRF },

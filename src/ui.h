@@ -31,6 +31,7 @@ void ui_list_attachments(struct req *r, struct tctx *c, struct snap *s, const ch
 int ui_history(struct req *r);
 int ui_diff(struct req *r);
 int ui_pages(struct req *r);
+int ui_search(struct req *r);
 int ui_static(struct req *r);
 int ui_login_form(struct req *r);
 int ui_login(struct req *r);

@@ -99,6 +99,11 @@ title: <script>alert(1)</script>
 ok 'no script or handler reaches the page' sh -c '! curl -s -b "$2/ed.jar" "$1/wiki/Xss" | grep -Eq "<script>|<img src=x|href=\"javascript"' _ "$URL" "$T"
 ok 'commit message is escaped in history' sh -c 'h=$(curl -s -b "$2/ed.jar" "$1/history/Xss"); echo "$h" | grep -q "&lt;script&gt;alert(4)" && ! echo "$h" | grep -q "<script>"' _ "$URL" "$T"
 
+ok 'a search query never comes back as markup' sh -c '
+	h=$(curl -s -b "$2/ed.jar" "$1/search?q=%22%3E%3Cscript%3Ealert(5)%3C%2Fscript%3E%3Cimg+src%3Dx+onerror%3Dalert(6)%3E");
+	echo "$h" | grep -q "&lt;script&gt;alert(5)" && ! echo "$h" | grep -Eq "<script>alert|<img src=x"' _ "$URL" "$T"
+ok 'search finds the XSS page as text' sh -c 'curl -s -b "$2/ed.jar" "$1/search?q=alert" | grep -q "href=\"/wiki/Xss\""' _ "$URL" "$T"
+
 # --- account page: own tokens, password change
 ok 'account page lists own tokens' sh -c 'curl -s -b "$2/rd.jar" "$1/account" | grep -q laptop' _ "$URL" "$T"
 ok 'web token creation shows the token once' sh -c '

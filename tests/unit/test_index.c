@@ -1,0 +1,441 @@
+/* test_index.c: the derived index on a real repository: catch-up, renames, search, damage. */
+#include "tap.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "index.h"
+#include "render.h"
+
+static struct store *st;
+static struct store_author who = { "Unit Test", "unit@example.com" };
+static char dbpath[128];
+
+/* Commit `n` edits (path, content; NULL content deletes) on main. */
+static int
+commit(const char *msg, size_t n, ...)
+{
+	struct store_edit e[16];
+	git_oid base, out;
+	va_list ap;
+	memset(e, 0, sizeof(e));
+	va_start(ap, n);
+	for (size_t i = 0; i < n; i++) {
+		e[i].path = va_arg(ap, const char *);
+		e[i].content = va_arg(ap, const char *);
+		e[i].len = e[i].content ? strlen(e[i].content) : 0;
+	}
+	va_end(ap);
+	if (git_reference_name_to_id(&base, st->repo, STORE_BRANCH) < 0)
+		return -1;
+	return store_commit(&out, st, &base, e, n, &who, msg);
+}
+
+/* Search `text` (page 1); the total, or -1 on error. Names of the hits go to `names`,
+ * space-separated, in rank order. */
+static long
+search(struct index *ix, const char *text, struct buf *names)
+{
+	struct arena *a = arena_new();
+	struct search_query q;
+	struct search_result res;
+	search_parse(&q, a, text);
+	int rc = index_search(&res, ix, &q, a);
+	if (names) {
+		buf_reset(names);
+		for (size_t i = 0; rc == 0 && i < res.nhits; i++)
+			buf_printf(names, "%s%s", i ? " " : "", res.hits[i].name);
+	}
+	arena_free(a);
+	return rc < 0 ? -1 : (long)res.total;
+}
+
+/* Run `sql` on the database file behind the index's back. */
+static int
+raw_sql(const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open(dbpath, &db);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+static int
+check_quiet(struct index *ix)
+{
+	FILE *devnull = fopen("/dev/null", "w");
+	int rc = index_check(ix, st, devnull);
+	fclose(devnull);
+	return rc;
+}
+
+static void
+test_parse(void)
+{
+	struct arena *a = arena_new();
+	struct search_query q;
+	search_parse(&q, a, "foo \"bar baz\" qu* customer:\"Acme Corp\" TAG:x AND NEAR( (x) -y ^z *");
+	is_str(q.match, "\"foo\" \"bar baz\" \"qu\"* \"x\" \"y\" \"z\"", "terms quoted, operators dropped");
+	ok(q.nfilters[SF_CUSTOMER] == 1 && strcmp(q.filters[SF_CUSTOMER][0], "Acme Corp") == 0, "quoted filter value");
+	ok(q.nfilters[SF_TAG] == 1 && strcmp(q.filters[SF_TAG][0], "x") == 0, "filter key in any case");
+	search_parse(&q, a, "\"unbalanced phrase");
+	is_str(q.match, "\"unbalanced phrase\"", "unbalanced quote: phrase to the end");
+	search_parse(&q, a, "a\"b \x01x\x02 \xff\xfeok");
+	is_str(q.match, "\"a b\" \"x\" \"ok\"", "quotes in words, control bytes, bad UTF-8 dropped");
+	search_parse(&q, a, "a* ab* ü* \"x y\"* \"x yz\"*");
+	is_str(q.match, "\"a\" \"ab\"* \"ü\" \"x y\" \"x yz\"*", "a prefix needs two characters");
+	search_parse(&q, a, "* \"\" ** --- NEAR");
+	ok(q.match == NULL && q.nterms == 0, "nothing searchable: no MATCH");
+	search_parse(&q, a, "tag: customer:");
+	ok(q.match && q.nfilters[SF_TAG] == 0, "empty filter value is a word");
+	struct buf big = BUF_INIT;
+	for (int i = 0; i < 2000; i++)
+		buf_printf(&big, "w%d ", i);
+	search_parse(&q, a, big.ptr);
+	ok(q.nterms == SEARCH_MAX_TERMS && q.truncated, "long query: %d terms, truncated", (int)q.nterms);
+	buf_free(&big);
+	arena_free(a);
+
+	struct buf h = BUF_INIT;
+	search_marks_to_html(&h, "a<\x01" "b&\x02 \x02" "c\x01" "d");
+	is_str(h.ptr, "a&lt;<mark>b&amp;</mark> c<mark>d</mark>", "marks become <mark>, the rest is escaped");
+	buf_free(&h);
+}
+
+static const char acme[] =
+	"---\n"
+	"title: Acme Holding\n"
+	"customer: Acmetest Corp\n"
+	"departments: [Field-Sales, Quality]\n"
+	"tags:\n  - retail-x\n  - key-account\n"
+	"owner: alice\n"
+	"review-by: 2025-01-31\n"
+	"crm-id: 4711\n"
+	"---\n"
+	"# Acme\n\nHerr **Müller** ordered 12 widgets. 5 < 6 & \"quoted\" <script>x</script>\n\n"
+	"See [[Customers/Globex]] and [[Notes]].\n";
+
+static void
+test_search(struct index *ix)
+{
+	struct buf names = BUF_INIT;
+	ok(commit("acme", 3, "Customers/Acme.md", acme,
+		  "Notes.md", "Muller and the quick brown fox. widgets widgets widgets widgets.\n",
+		  "Customers/Globex.md", "---\ncustomer: Globex\ntags: retail-x\ndepartments: field-sales\n---\nGlobex buys gadgets.\n") == 0,
+	   "commit pages");
+	ok(index_catch_up(ix, st) == 0, "catch up");
+	ok(check_quiet(ix) == 0, "index matches main");
+	ok(search(ix, "muller", NULL) == 2, "'muller' finds both spellings");
+	ok(search(ix, "Müller", NULL) == 2, "'Müller' too");
+	ok(search(ix, "widg*", NULL) == 2, "prefix");
+	ok(search(ix, "\"quick brown\"", &names) == 1 && strcmp(names.ptr, "Notes") == 0, "phrase");
+	ok(search(ix, "\"brown quick\"", NULL) == 0, "phrase order matters");
+	ok(search(ix, "holding", &names) == 1 && strcmp(names.ptr, "Customers/Acme") == 0, "front matter title");
+	ok(search(ix, "widgets", &names) == 2 && strcmp(names.ptr, "Notes Customers/Acme") == 0,
+	   "more hits rank higher");
+	ok(search(ix, "customer:\"acmetest corp\"", &names) == 1 && strcmp(names.ptr, "Customers/Acme") == 0, "customer filter");
+	ok(search(ix, "customer:acmetest", NULL) == 0, "customer filter matches whole values");
+	ok(search(ix, "tag:RETAIL-X", NULL) == 2, "tag filter, any case");
+	ok(search(ix, "dept:quality", NULL) == 1, "dept filter");
+	ok(search(ix, "dept:FIELD-SALES", NULL) == 2, "'Field-Sales' and 'field-sales' are one department");
+	ok(search(ix, "tag:retail-x dept:field-sales", NULL) == 2, "filters combine");
+	ok(search(ix, "tag:retail-x dept:quality", NULL) == 1, "filters combine");
+	ok(search(ix, "gadgets tag:retail-x", NULL) == 1, "terms and filters");
+	ok(search(ix, "crm", NULL) == 0, "keys of the front matter are not text");
+
+	/* Title weighted over body: a title hit beats four body hits. */
+	ok(commit("fox", 1, "Fox-Farm.md", "---\ntitle: Widgets\n---\nnothing else here\n") == 0, "title page");
+	index_catch_up(ix, st);
+	ok(search(ix, "widgets", &names) == 3 && strncmp(names.ptr, "Fox-Farm ", 9) == 0, "title hit first");
+
+	/* Snippets: escaped, marks only, and the whole result. */
+	struct arena *a = arena_new();
+	struct search_query q;
+	struct search_result res;
+	search_parse(&q, a, "quoted");
+	ok(index_search(&res, ix, &q, a) == 0 && res.nhits == 1, "one hit");
+	const struct search_hit *h = &res.hits[0];
+	ok(strstr(h->snippet_html, "<mark>quoted</mark>") != NULL, "snippet highlights (%s)", h->snippet_html);
+	ok(strstr(h->snippet_html, "5 &lt; 6 &amp; &quot;") != NULL, "snippet escapes the text");
+	ok(!strstr(h->snippet_html, "<script") && !strstr(h->snippet_html, "<strong"), "no markup but marks");
+	is_str(h->title, "Acme Holding", "title");
+	is_str(h->customer, "Acmetest Corp", "customer");
+	is_str(h->updated_author, "Unit Test", "author of the last change");
+	ok(h->updated_time > 1700000000, "time of the last change");
+	ok(res.nfacets[SF_DEPT] == 2 && res.nfacets[SF_TAG] == 2, "facets of the matches");
+	search_parse(&q, a, "tag:retail-x");
+	ok(index_search(&res, ix, &q, a) == 0 && res.total == 2 && res.nfacets[SF_CUSTOMER] == 2 &&
+	   res.facets[SF_TAG][0].count == 2, "filter-only query lists pages with facets");
+	ok(res.nhits == 2 && strlen(res.hits[0].snippet_html) > 0, "filter-only hits have an excerpt");
+	arena_free(a);
+
+	/* Invalid YAML must not keep a page out. */
+	ok(commit("yaml", 1, "Broken.md", "---\ntitle: [unclosed\n: : :\n---\nzebra crossing\n") == 0, "bad YAML page");
+	ok(index_catch_up(ix, st) == 0, "catch up with bad YAML");
+	ok(search(ix, "zebra", &names) == 1 && strcmp(names.ptr, "Broken") == 0, "still indexed");
+	buf_free(&names);
+}
+
+static void
+test_changes(struct index *ix)
+{
+	struct buf names = BUF_INIT;
+	ok(commit("rename", 2, "Notes.md", NULL, "Archive/Old-Notes.md",
+		  "Muller and the quick brown fox. widgets widgets widgets widgets.\n") == 0, "rename by git");
+	ok(index_catch_up(ix, st) == 0, "catch up after rename");
+	ok(search(ix, "\"quick brown\"", &names) == 1 && strcmp(names.ptr, "Archive/Old-Notes") == 0,
+	   "search follows the rename");
+	ok(commit("delete", 1, "Fox-Farm.md", NULL) == 0, "delete");
+	ok(index_catch_up(ix, st) == 0 && search(ix, "nothing", NULL) == 0, "deleted page gone");
+	ok(commit("attach", 2, "logo.png", "\x89PNG", "_Sidebar.md", "sidebar text\n") == 0, "attachment");
+	ok(index_catch_up(ix, st) == 0 && check_quiet(ix) == 0, "attachments are no pages; check passes");
+
+	/* Paging: 25 matches, 20 on the first page. */
+	for (int i = 0; i < 25; i++) {
+		char path[32], body[64];
+		snprintf(path, sizeof(path), "Many/P%02d.md", i);
+		snprintf(body, sizeof(body), "pagingterm number %d\n", i);
+		commit("many", 1, path, body);
+	}
+	ok(index_catch_up(ix, st) == 0, "25 commits caught up at once");
+	struct arena *a = arena_new();
+	struct search_query q;
+	struct search_result res;
+	search_parse(&q, a, "pagingterm");
+	ok(index_search(&res, ix, &q, a) == 0 && res.total == 25 && res.nhits == 20, "page 1: 20 of 25");
+	q.page = 2;
+	ok(index_search(&res, ix, &q, a) == 0 && res.total == 25 && res.nhits == 5, "page 2: 5");
+	q.page = 9;
+	ok(index_search(&res, ix, &q, a) == 0 && res.nhits == 0, "past the end: none");
+	arena_free(a);
+
+	/* A big commit goes through the rendering pipeline (worker threads). */
+	struct store_edit big[100];
+	char paths[100][32], bodies[100][64];
+	memset(big, 0, sizeof(big));
+	for (int i = 0; i < 100; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "Bulk/B%03d.md", i);
+		snprintf(bodies[i], sizeof(bodies[i]), "---\ntags: bulk\n---\nbulkterm %d [[Bulk/B%03d]]\n", i, (i + 1) % 100);
+		big[i].path = paths[i];
+		big[i].content = bodies[i];
+		big[i].len = strlen(bodies[i]);
+	}
+	git_oid tip, out;
+	git_reference_name_to_id(&tip, st->repo, STORE_BRANCH);
+	ok(store_commit(&out, st, &tip, big, 100, &who, "bulk") == 0, "one commit of 100 pages");
+	ok(index_catch_up(ix, st) == 0 && check_quiet(ix) == 0, "indexed through the pipeline");
+	ok(search(ix, "bulkterm", NULL) == 100 && search(ix, "tag:bulk", NULL) == 100, "all 100 found");
+
+	/* Each page keeps the commit that last changed it, not the tip. */
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	sqlite3_open(dbpath, &db);
+	sqlite3_prepare_v2(db, "SELECT count(DISTINCT updated_commit) FROM pages WHERE path LIKE 'Many/%'", -1, &s, NULL);
+	ok(sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 25, "25 distinct commits");
+	sqlite3_finalize(s);
+	sqlite3_prepare_v2(db, "SELECT group_concat(dst, ' ') FROM (SELECT dst FROM links WHERE src = 'Customers/Acme.md' ORDER BY dst)", -1, &s, NULL);
+	ok(sqlite3_step(s) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0), "Customers/Globex.md Notes.md") == 0,
+	   "links recorded");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	buf_free(&names);
+}
+
+static void
+test_hostile(struct index *ix)
+{
+	static const char *const qs[] = {
+		"", "*", "NEAR(", "NEAR(a b, 2)", "\"", "\"\"", "\"unbalanced", "a AND OR NOT", "(((", ")))",
+		"title:foo", "body:x", "^x", "-x", "+x", "{a b}", "a:b", "customer:", "tag:\"", "\x01\x02",
+		"\xff\xfe\xfd", "***", "a*b*c", "'", "\\", "%", "_", "--", "/*", "NOT x", "x NOT", "—", "\"—\"",
+		"customer:\"x\"\"y\"", "Müller*", "ü*",
+	};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
+		if (search(ix, qs[i], NULL) < 0) {
+			bad++;
+			printf("# query failed: %s\n", qs[i]);
+		}
+	ok(bad == 0, "hostile queries answer (%d failed)", bad);
+	struct buf big = BUF_INIT;
+	srand(7);
+	for (int i = 0; i < 10240; i++)
+		buf_putc(&big, 1 + rand() % 255);
+	ok(search(ix, big.ptr, NULL) >= 0, "10 KB of random bytes");
+	buf_reset(&big);
+	for (int i = 0; i < 5000; i++)
+		buf_puts(&big, "a* ");
+	ok(search(ix, big.ptr, NULL) >= 0, "thousands of prefixes");
+	buf_reset(&big);
+	for (int i = 0; i < 3000; i++)
+		buf_puts(&big, "\"x");
+	ok(search(ix, big.ptr, NULL) >= 0, "thousands of quotes");
+	buf_free(&big);
+}
+
+static int
+reopen(struct index **ix)
+{
+	index_close(*ix);
+	*ix = NULL;
+	return index_open(ix, dbpath);
+}
+
+static void
+wipe_files(const char *suffix)
+{
+	char p[160];
+	snprintf(p, sizeof(p), "%s%s", dbpath, suffix);
+	unlink(p);
+}
+
+static void
+test_damage(struct index **ix, const char *dir)
+{
+	/* Behind its back: a row lost, a blob id changed, a stale commit. */
+	ok(raw_sql("DELETE FROM pages WHERE path = 'Broken.md'") == SQLITE_OK, "drop a row behind the index's back");
+	ok(check_quiet(*ix) == 1, "check sees the missing page");
+	ok(search(*ix, "bulkterm tag:bulk", NULL) == 100, "a search remembered before the rebuild");
+	ok(index_rebuild(*ix, st) == 0 && check_quiet(*ix) == 0, "rebuild repairs it");
+	struct buf names = BUF_INIT;
+	ok(search(*ix, "bulkterm tag:bulk", &names) == 100 && strncmp(names.ptr, "Bulk/B", 6) == 0,
+	   "after the rebuild (new page ids) the same search is right");
+	buf_free(&names);
+	ok(raw_sql("UPDATE index_meta SET value = '0123456789012345678901234567890123456789' WHERE key = 'last_commit'") == SQLITE_OK,
+	   "last commit unknown to git");
+	ok(index_catch_up(*ix, st) == 0 && check_quiet(*ix) == 0, "unknown last commit: reindexed");
+	ok(raw_sql("UPDATE index_meta SET value = '0' WHERE key = 'schema'") == SQLITE_OK, "old schema version");
+	ok(reopen(ix) == 0 && index_catch_up(*ix, st) == 0 && check_quiet(*ix) == 0, "old schema: rebuilt");
+
+	/* Deleted file. */
+	index_close(*ix);
+	*ix = NULL;
+	wipe_files("");
+	wipe_files("-wal");
+	wipe_files("-shm");
+	ok(index_open(ix, dbpath) == 0 && index_catch_up(*ix, st) == 0 && search(*ix, "zebra", NULL) == 1,
+	   "deleted file: recreated and filled");
+
+	/* Not a database at all. */
+	index_close(*ix);
+	*ix = NULL;
+	wipe_files("-wal");
+	wipe_files("-shm");
+	FILE *f = fopen(dbpath, "w");
+	for (int i = 0; i < 100000; i++)
+		fputc("garbage"[i % 7], f);
+	fclose(f);
+	ok(index_open(ix, dbpath) == 0, "garbage file: open resets it");
+	ok(*ix && index_catch_up(*ix, st) == 0 && search(*ix, "zebra", NULL) == 1, "garbage file: reindexed");
+
+	/* Damage inside: overwrite pages in the middle of the file. */
+	index_close(*ix);
+	*ix = NULL;
+	ok(raw_sql("PRAGMA wal_checkpoint(TRUNCATE)") == SQLITE_OK, "checkpoint");
+	f = fopen(dbpath, "r+b");
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	for (long off = 4096 * 2; off < size; off += 4096 * 2) {
+		fseek(f, off + 100, SEEK_SET);
+		for (int i = 0; i < 512; i++)
+			fputc(0xA5, f);
+	}
+	fclose(f);
+	char gitdir[160];
+	snprintf(gitdir, sizeof(gitdir), "%s/wiki.git", dir);
+	ok(index_startup(dir, gitdir) == 0, "damaged pages: startup repairs (%ld bytes)", size);
+	ok(index_open(ix, dbpath) == 0 && check_quiet(*ix) == 0, "and the index matches main");
+	ok(search(*ix, "zebra", NULL) == 1, "search works again");
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "ls %s/kennis.db.damaged-* >/dev/null 2>&1", dir);
+	ok(system(cmd) == 0, "a copy of the damaged file is kept");
+}
+
+struct thread_arg {
+	struct config cfg;
+	int rc;
+	long hits;
+};
+
+static void *
+thread_main(void *p)
+{
+	struct thread_arg *t = p;
+	struct store *mine = NULL;
+	struct index *ix = index_for_thread(&t->cfg);
+	t->rc = !ix || store_open(&mine, t->cfg.git_dir) < 0 ? -1 : index_catch_up(ix, mine);
+	t->hits = ix ? search(ix, "pagingterm", NULL) : -1;
+	store_close(mine);
+	return NULL;
+}
+
+static void
+test_threads(const char *dir)
+{
+	char gitdir[160];
+	snprintf(gitdir, sizeof(gitdir), "%s/wiki.git", dir);
+	ok(commit("more", 1, "Many/P99.md", "pagingterm once more\n") == 0, "one more page");
+	struct thread_arg t[4];
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++) {
+		memset(&t[i], 0, sizeof(t[i]));
+		t[i].cfg.data_dir = dir;
+		t[i].cfg.git_dir = gitdir;
+		pthread_create(&th[i], NULL, thread_main, &t[i]);
+	}
+	int good = 0;
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		good += t[i].rc == 0 && t[i].hits == 26;
+	}
+	ok(good == 4, "four threads catch up at once, each with its own connection (%d good)", good);
+
+	/* As the post-receive hook would: git runs it inside the bare repository. */
+	char cwd[256];
+	ok(commit("hook", 1, "Pushed.md", "pushedterm\n") == 0, "a commit for the hook");
+	ok(getcwd(cwd, sizeof(cwd)) && chdir(gitdir) == 0 && index_update("..", ".") == 0 && chdir(cwd) == 0,
+	   "index_update from inside the repository");
+	struct index *ix = NULL;
+	ok(index_open(&ix, dbpath) == 0 && search(ix, "pushedterm", NULL) == 1, "the hook's update is searchable");
+	index_close(ix);
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/kennis-index-XXXXXX", gitdir[64];
+	struct index *ix = NULL;
+	git_libgit2_init();
+	render_global_init();
+	log_min_level = LOG_ERROR + 1;
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(gitdir, sizeof(gitdir), "%s/wiki.git", dir);
+	snprintf(dbpath, sizeof(dbpath), "%s/" INDEX_FILE, dir);
+
+	test_parse();
+	ok(store_init(gitdir, "/bin/false") == 0 && store_open(&st, gitdir) == 0, "repository");
+	ok(index_open(&ix, dbpath) == 0, "open a new index");
+	ok(index_catch_up(ix, st) == 0, "first catch-up indexes the starter wiki");
+	ok(search(ix, "welcome", NULL) >= 1, "starter Home is found");
+	ok(index_catch_up(ix, st) == 0, "nothing changed: nothing to do");
+	test_search(ix);
+	test_changes(ix);
+	test_hostile(ix);
+	test_damage(&ix, dir);
+	test_threads(dir);
+
+	index_close(ix);
+	store_close(st);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	render_global_release();
+	git_libgit2_shutdown();
+	return tap_done();
+}
