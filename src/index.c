@@ -1487,6 +1487,12 @@ sqlite_sound(struct index *ix, const char *pragma, FILE *report)
 	return sound;
 }
 
+sqlite3 *
+index_sqlite(struct index *ix)
+{
+	return ix->db;
+}
+
 /* Open DATA/index.db, optionally check it (a damaged file is repaired), catch up. */
 static int
 update_dir(const char *data_dir, const char *git_dir, int check)

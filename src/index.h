@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sqlite3.h>
+
 #include "kennis.h"
 #include "req.h"
 #include "store.h"
@@ -36,6 +38,10 @@ struct index *index_for_thread(const struct config *cfg);
  * ref read and one SQL read when nothing changed; a first run indexes everything. A corrupt
  * database found on the way is reset and reindexed. Returns 0, KN_EGIT or KN_EIO. */
 int index_catch_up(struct index *ix, struct store *st);
+
+/* The SQLite connection behind `ix`, for read-only views of the derived tables (pages, tags,
+ * departments, links); it stays owned by `ix`. */
+sqlite3 *index_sqlite(struct index *ix);
 
 /* Throw every derived row away and index main from scratch, in one transaction (readers
  * see the old index until it commits). Returns 0, KN_EGIT or KN_EIO. */

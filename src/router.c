@@ -43,6 +43,8 @@ static const struct route routes[] = {
 	{ "POST", "/revert/",     ui_revert,        R_EDIT | R_CSRF },
 	{ "GET",  "/pages",       ui_pages,         R_EXACT | R_READ },
 	{ "GET",  "/search",      ui_search,        R_EXACT | R_READ },
+	{ "GET",  "/wanted",      ui_wanted,        R_EXACT | R_READ },
+	{ "GET",  "/orphans",     ui_orphans,       R_EXACT | R_READ },
 	{ "GET",  "/login",       ui_login_form,    R_EXACT },
 	{ "POST", "/login",       ui_login,         R_EXACT | R_CSRF },
 	{ "POST", "/logout",      ui_logout,        R_EXACT | R_CSRF },

@@ -32,6 +32,10 @@ int ui_history(struct req *r);
 int ui_diff(struct req *r);
 int ui_pages(struct req *r);
 int ui_search(struct req *r);
+int ui_wanted(struct req *r);
+int ui_orphans(struct req *r);
+/* Put the pages linking to file `path` into list "backlinks" of `c` (from the index). */
+void ui_backlinks(struct req *r, struct tctx *c, const char *path);
 int ui_static(struct req *r);
 int ui_login_form(struct req *r);
 int ui_login(struct req *r);
