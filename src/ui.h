@@ -34,8 +34,8 @@ int ui_pages(struct req *r);
 int ui_search(struct req *r);
 int ui_wanted(struct req *r);
 int ui_orphans(struct req *r);
-/* Put the pages linking to file `path` into list "backlinks" of `c` (from the index). */
-void ui_backlinks(struct req *r, struct tctx *c, const char *path);
+/* Put the pages linking to file `path` at commit `hex` into list "backlinks" of `c`. */
+void ui_backlinks(struct req *r, struct tctx *c, const char *hex, const char *path);
 int ui_static(struct req *r);
 int ui_login_form(struct req *r);
 int ui_login(struct req *r);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "cache.h"
 #include "index.h"
 #include "pagename.h"
 
@@ -33,20 +34,42 @@ add_page(struct req *r, struct tctx *c, const char *key, const char *path)
 	return it;
 }
 
-void
-ui_backlinks(struct req *r, struct tctx *c, const char *path)
+/* The files linking to `path`, one per line, as of commit `hex`: cached under that key (a
+ * page view then costs no SQL at all), else asked of the caught-up index. */
+static int
+backlink_list(struct req *r, struct buf *out, const char *hex, const char *path)
 {
+	char *key = arena_printf(r->a, "bl:%s:%s", hex, path);
+	if (cache_get(out, key))
+		return 0;
 	sqlite3 *db = graph(r);
 	sqlite3_stmt *st = NULL;
 	if (!db || sqlite3_prepare_v2(db, "SELECT src FROM links WHERE dst = ?1 AND src <> ?1 ORDER BY src", -1, &st, NULL) != SQLITE_OK) {
 		log_warn("backlinks of %s: index not available", path);
-		return;
+		return KN_EIO;
 	}
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (add_page(r, c, "backlinks", (const char *)sqlite3_column_text(st, 0)))
-			tset(c, "has_backlinks", "1");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		buf_puts(out, (const char *)sqlite3_column_text(st, 0));
+		buf_putc(out, '\n');
+	}
 	sqlite3_finalize(st);
+	cache_put(key, buf_cstr(out), out->len);
+	return 0;
+}
+
+void
+ui_backlinks(struct req *r, struct tctx *c, const char *hex, const char *path)
+{
+	struct buf list = BUF_INIT;
+	if (backlink_list(r, &list, hex, path) == 0) {
+		for (char *line = list.ptr, *nl; line && (nl = strchr(line, '\n')); line = nl + 1) {
+			*nl = '\0';
+			if (add_page(r, c, "backlinks", line))
+				tset(c, "has_backlinks", "1");
+		}
+	}
+	buf_free(&list);
 }
 
 int

@@ -226,7 +226,7 @@ view_page(struct req *r, const char *name)
 		tset(c, "merged", "1");
 	ui_list_attachments(r, c, &s, name);
 	if (!rev)
-		ui_backlinks(r, c, path.ptr);
+		ui_backlinks(r, c, hex, path.ptr);
 	rc = ui_render(r, "view", c);
 done:
 	buf_free(&path);

@@ -39,10 +39,17 @@ ok() {
 	fi
 }
 
-# not_ok DESCRIPTION COMMAND...: passes when the command fails.
+# not_ok DESCRIPTION COMMAND...: passes when the command fails. It runs in this shell (not
+# a new sh), so shell functions work, and "command not found" is never a pass.
 not_ok() {
 	local desc=$1; shift
-	ok "$desc" sh -c '! "$@"' _ "$@"
+	ok "$desc" _fails "$@"
+}
+_fails() {
+	"$@"
+	rc=$?
+	[ $rc -eq 127 ] && { echo "not found: $1"; return 1; }
+	[ $rc -ne 0 ]
 }
 
 done_testing() {

@@ -351,7 +351,7 @@ test_damage(struct index **ix, const char *dir)
 	ok(index_open(ix, dbpath) == 0 && check_quiet(*ix) == 0, "and the index matches main");
 	ok(search(*ix, "zebra", NULL) == 1, "search works again");
 	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "ls %s/kennis.db.damaged-* >/dev/null 2>&1", dir);
+	snprintf(cmd, sizeof(cmd), "ls %s/" INDEX_FILE ".damaged-* >/dev/null 2>&1", dir);
 	ok(system(cmd) == 0, "a copy of the damaged file is kept");
 }
 
