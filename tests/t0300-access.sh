@@ -146,6 +146,10 @@ ok 'symlink is refused' refused_push symlink
 head -c 70000000 /dev/zero > "$T/ed/huge.bin"; git -C "$T/ed" add huge.bin
 ok 'file over --max-file is refused' refused_push huge
 ok '... saying it is too large' grep -q 'huge.bin: file too large' "$T/push.err"
+ok 'admin may push too' sh -c "
+	git -c http.extraHeader='Authorization: Basic $(printf 'adm:%s' "$TOK_ADM" | base64 -w0)' clone -q '$URL/wiki.git' '$T/adm' &&
+	cd '$T/adm' && echo admin > Adm-Push.md && git add . && git commit -qm 'adm push' &&
+	git -c http.extraHeader='Authorization: Basic $(printf 'adm:%s' "$TOK_ADM" | base64 -w0)' push -q origin main"
 "$KENNIS" token revoke --data "$DATA" 1 >/dev/null
 ok 'revoked token is refused' sh -c '! git -c credential.helper= -c "http.extraHeader=Authorization: Basic $(printf "rd:%s" "$2" | base64 -w0)" ls-remote "$1/wiki.git" 2>/dev/null' _ "$URL" "$TOK_RD"
 
