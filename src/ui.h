@@ -33,6 +33,13 @@ int ui_diff(struct req *r);
 int ui_pages(struct req *r);
 int ui_search(struct req *r);
 int ui_wanted(struct req *r);
+int ui_customers(struct req *r);
+int ui_customer(struct req *r);
+int ui_tags(struct req *r);
+int ui_tag(struct req *r);
+int ui_departments(struct req *r);
+int ui_department(struct req *r);
+int ui_stale(struct req *r);
 int ui_orphans(struct req *r);
 /* Put the pages linking to file `path` at commit `hex` into list "backlinks" of `c`. */
 void ui_backlinks(struct req *r, struct tctx *c, const char *hex, const char *path);
