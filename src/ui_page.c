@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <yaml.h>
 
 #include "auth.h"
 #include "cache.h"
@@ -43,6 +44,76 @@ split_front_matter(const char *s, size_t n, const char **fm, size_t *fm_len)
 		p = nl + 1;
 	}
 	return 0;
+}
+
+/* Links for the values of keys that have a view (customer, tags, departments). */
+static const char *
+view_of(const char *key)
+{
+	if (strcmp(key, "customer") == 0)
+		return "customer";
+	if (strcmp(key, "tags") == 0)
+		return "tag";
+	if (strcmp(key, "departments") == 0)
+		return "department";
+	return NULL;
+}
+
+static void
+add_fm_value(struct req *r, struct tctx *row, const char *view, const char *value, size_t len)
+{
+	struct tctx *v = tadd(row, "values");
+	tset(v, "text", arena_strndup(r->a, value, len > 300 ? 300 : len));
+	if (view) {
+		tset(v, "view", view);
+		tset(v, "link", arena_strndup(r->a, value, len > 300 ? 300 : len));
+	}
+}
+
+/* The front matter as a tidy table (top-level keys with scalar or list values); invalid
+ * YAML sets "fm_error" with libyaml's message instead, and the body renders all the same. */
+static void
+front_matter_vars(struct req *r, struct tctx *c, const char *fm, size_t len)
+{
+	yaml_parser_t p;
+	yaml_document_t doc;
+	if (len > (64u << 10) || !yaml_parser_initialize(&p)) {
+		tset(c, "fm_error", "front matter too long");
+		return;
+	}
+	yaml_parser_set_input_string(&p, (const unsigned char *)fm, len);
+	if (!yaml_parser_load(&p, &doc)) {
+		tset(c, "fm_error", arena_printf(r->a, "%s (line %zu)", p.problem ? p.problem : "invalid YAML",
+						  p.problem_mark.line + 2));
+		yaml_parser_delete(&p);
+		return;
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (root && root->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
+			yaml_node_t *k = yaml_document_get_node(&doc, pair->key);
+			yaml_node_t *v = yaml_document_get_node(&doc, pair->value);
+			if (!k || !v || k->type != YAML_SCALAR_NODE)
+				continue;
+			const char *key = arena_strndup(r->a, (const char *)k->data.scalar.value, k->data.scalar.length);
+			struct tctx *row = tadd(c, "fm");
+			tset(row, "key", key);
+			if (v->type == YAML_SCALAR_NODE) {
+				add_fm_value(r, row, view_of(key), (const char *)v->data.scalar.value, v->data.scalar.length);
+			} else if (v->type == YAML_SEQUENCE_NODE) {
+				for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+					yaml_node_t *e = yaml_document_get_node(&doc, *it);
+					if (e && e->type == YAML_SCALAR_NODE)
+						add_fm_value(r, row, view_of(key), (const char *)e->data.scalar.value, e->data.scalar.length);
+				}
+			}
+		}
+		tset(c, "has_fm", "1");
+	} else if (root) {
+		tset(c, "fm_error", "front matter is not a list of 'key: value' lines");
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&p);
 }
 
 /* Render Markdown of a page or frame into HTML for the template. The result depends only
@@ -214,8 +285,10 @@ view_page(struct req *r, const char *name)
 	size_t fm_len, body = split_front_matter(md.ptr, md.len, &fm, &fm_len);
 	struct tctx *c = ui_context(r, "");
 	ui_page_vars(r, c, name);
-	if (fm)
+	if (fm) {
 		tset(c, "frontmatter", arena_strndup(r->a, fm, fm_len));
+		front_matter_vars(r, c, fm, fm_len);
+	}
 	tset_html(c, "body", render_html(r, &s, arena_printf(r->a, "md:%s:%s", hex, path.ptr), md.ptr + body, md.len - body));
 	tset_html(c, "sidebar", frame(r, &s, hex, name, "_Sidebar"));
 	tset_html(c, "header", frame(r, &s, hex, name, "_Header"));

@@ -9,7 +9,7 @@ ok 'sidebar frames pages' contains '<aside class="sidebar' get /wiki/How-To-Use-
 ok 'customer page renders a table' contains '<td>Wile E. Coyote</td>' get /wiki/Customers/Acme-Corp
 ok 'task lists render as checkboxes' contains 'type="checkbox"' get /wiki/Customers/Acme-Corp
 ok 'front matter is not rendered as Markdown' sh -c '! curl -s "$1/wiki/Customers/Acme-Corp" | grep -q "<hr />"' _ "$URL"
-ok 'front matter is shown as page data' contains 'customer: Acme Corp' get /wiki/Customers/Acme-Corp
+ok 'front matter is shown as a tidy header with links' contains 'href="/customer/Acme%20Corp">Acme Corp</a>' get /wiki/Customers/Acme-Corp
 ok 'raw gives the Markdown source' contains '| Wile E. Coyote |' get /raw/Customers/Acme-Corp
 ok 'raw is text/plain' sh -c 'curl -sI "$1/raw/Home" | grep -qi "^content-type: text/plain; charset=utf-8"' _ "$URL"
 ok 'page list shows folders' sh -c 'curl -s "$1/pages" | grep -q "Customers/</h2>" && curl -s "$1/pages" | grep -q "href=\"/wiki/How-To-Use-Kennis\""' _ "$URL"

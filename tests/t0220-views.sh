@@ -44,6 +44,8 @@ ok 'departments' contains 'href="/department/finance"' get /departments
 ok 'one department' contains 'href="/wiki/Notes/Call"' get /department/finance
 ok 'stale lists pages past review-by, by owner' sh -c 'h=$(curl -s "$1/stale"); echo "$h" | grep -q "Support-Notes" && echo "$h" | grep -q "<h2>Sam Support</h2>" && ! echo "$h" | grep -q "Notes/Call"' _ "$URL"
 ok 'invalid front matter: the page still renders' contains 'Body still renders' get /wiki/Notes/Broken
+ok 'invalid front matter: a warning, not a 500' sh -c 'test "$(curl -s -o "$2/b" -w "%{http_code}" "$1/wiki/Notes/Broken")" = 200 && grep -q "not valid YAML" "$2/b"' _ "$URL" "$T"
+ok 'front matter header links tags and departments' sh -c 'h=$(curl -s "$1/wiki/Customers/Globex/Support-Notes"); echo "$h" | grep -q "href=\"/tag/escalation\"" && echo "$h" | grep -q "href=\"/department/support\""' _ "$URL"
 ok 'hostile values are escaped' sh -c 'test "$(curl -s -o /dev/null -w "%{http_code}" "$1/tag/%3Cscript%3E")" = 200 && ! curl -s "$1/tag/%3Cscript%3E" | grep -q "<script>"' _ "$URL"
 git -C "$T/c" rm -q Notes/Call.md
 ok 'push a delete' sh -c "cd '$T/c' && git commit -qm gone && git push -q"
