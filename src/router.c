@@ -51,6 +51,8 @@ static const struct route routes[] = {
 	{ "GET",  "/departments", ui_departments,   R_EXACT | R_READ },
 	{ "GET",  "/department/", ui_department,    R_READ },
 	{ "GET",  "/stale",       ui_stale,         R_EXACT | R_READ },
+	{ "GET",  "/recent",      ui_recent,        R_EXACT | R_READ },
+	{ "GET",  "/feed",        ui_feed,          R_READ },
 	{ "GET",  "/orphans",     ui_orphans,       R_EXACT | R_READ },
 	{ "GET",  "/login",       ui_login_form,    R_EXACT },
 	{ "POST", "/login",       ui_login,         R_EXACT | R_CSRF },

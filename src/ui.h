@@ -40,6 +40,8 @@ int ui_tag(struct req *r);
 int ui_departments(struct req *r);
 int ui_department(struct req *r);
 int ui_stale(struct req *r);
+int ui_recent(struct req *r);
+int ui_feed(struct req *r);
 int ui_orphans(struct req *r);
 /* Put the pages linking to file `path` at commit `hex` into list "backlinks" of `c`. */
 void ui_backlinks(struct req *r, struct tctx *c, const char *hex, const char *path);

@@ -298,6 +298,11 @@ view_page(struct req *r, const char *name)
 	if (merged)
 		tset(c, "merged", "1");
 	ui_list_attachments(r, c, &s, name);
+	struct buf feed = BUF_INIT;
+	buf_puts(&feed, "/feed/page/");
+	url_escape(&feed, name, strlen(name), 1);
+	tset(c, "feed", feed.ptr);
+	buf_free(&feed);
 	if (!rev)
 		ui_backlinks(r, c, hex, path.ptr);
 	rc = ui_render(r, "view", c);

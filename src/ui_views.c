@@ -119,8 +119,8 @@ who_knows(struct req *r, struct tctx *c, const char *customer)
 /* Pages matching one value; grouped by column 7 when `group_empty` (the label of the group
  * with no value) is given. */
 static int
-page_list(struct req *r, const char *title, const char *sql, const char *value, const char *group_empty,
-	  void (*extra)(struct req *r, struct tctx *c, const char *value))
+page_list(struct req *r, const char *title, const char *feed_kind, const char *sql, const char *value,
+	  const char *group_empty, void (*extra)(struct req *r, struct tctx *c, const char *value))
 {
 	sqlite3 *db = db_for(r);
 	sqlite3_stmt *st = NULL;
@@ -133,6 +133,14 @@ page_list(struct req *r, const char *title, const char *sql, const char *value, 
 	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
 	struct tctx *c = ui_context(r, title);
 	tset(c, "value", value);
+	if (feed_kind) {
+		struct buf feed = BUF_INIT;
+		buf_printf(&feed, "/feed/%s/", feed_kind);
+		url_escape(&feed, value, strlen(value), 0);
+		tset(c, "feed", feed.ptr);
+		tset(c, "recent", arena_printf(r->a, "/recent?%s=%s", feed_kind, feed.ptr + strlen(feed_kind) + 7));
+		buf_free(&feed);
+	}
 	struct tctx *group = NULL;
 	char cur[256] = "\\1";
 	int n = 0;
@@ -164,7 +172,7 @@ ui_customer(struct req *r)
 	for (char *p = value; *p; p++)
 		if (*p == '-')
 			*p = ' ';
-	return page_list(r, "Customer",
+	return page_list(r, "Customer", "customer",
 			 "SELECT " PAGE_COLS ", coalesce(d.dept, '') FROM pages p LEFT JOIN departments d ON d.path = p.path "
 			 "WHERE p.hidden = 0 AND (" CUSTOMER_SQL ") = ?1 COLLATE NOCASE "
 			 "ORDER BY coalesce(d.dept, '') = '', coalesce(d.dept, '') COLLATE NOCASE, p.updated_time DESC",
@@ -174,7 +182,7 @@ ui_customer(struct req *r)
 int
 ui_tag(struct req *r)
 {
-	return page_list(r, "Tag",
+	return page_list(r, "Tag", "tag",
 			 "SELECT " PAGE_COLS " FROM pages p JOIN tags t ON t.path = p.path WHERE p.hidden = 0 "
 			 "AND t.tag = ?1 COLLATE NOCASE ORDER BY p.updated_time DESC",
 			 r->rest, NULL, NULL);
@@ -183,7 +191,7 @@ ui_tag(struct req *r)
 int
 ui_department(struct req *r)
 {
-	return page_list(r, "Department",
+	return page_list(r, "Department", "department",
 			 "SELECT " PAGE_COLS " FROM pages p JOIN departments d ON d.path = p.path WHERE p.hidden = 0 "
 			 "AND d.dept = ?1 COLLATE NOCASE ORDER BY p.updated_time DESC",
 			 r->rest, NULL, NULL);
@@ -198,7 +206,7 @@ ui_stale(struct req *r)
 	gmtime_r(&now, &tm);
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 	/* grouped by owner: the "department" column of page_list carries the owner here */
-	return page_list(r, "Due for review",
+	return page_list(r, "Due for review", NULL,
 			 "SELECT " PAGE_COLS ", p.owner FROM pages p WHERE p.hidden = 0 AND p.review_by <> '' "
 			 "AND p.review_by < ?1 ORDER BY p.owner = '', p.owner COLLATE NOCASE, p.review_by",
 			 today, "no owner", NULL);

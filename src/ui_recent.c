@@ -1,0 +1,286 @@
+/* ui_recent.c: recent changes across the wiki (web and push alike) and Atom feeds of them:
+ * all changes, one page, one customer, one tag, one department. */
+#include "ui.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "index.h"
+#include "pagename.h"
+
+#define RECENT_MAX 50      /* entries on a page or in a feed */
+#define SCAN_MAX 5000      /* commits looked at, at most, to find them */
+
+struct change {
+	char hex[GIT_OID_HEXSZ + 1];
+	const char *name, *author, *summary;
+	int64_t time;
+	int offset;
+	char kind; /* 'A', 'M', 'D' */
+};
+
+struct changes {
+	struct change *v;
+	size_t n;
+};
+
+/* The set of page files a filter selects (from the index), one per line in `out`. */
+static int
+filter_paths(struct req *r, struct buf *out, const char *kind, const char *value)
+{
+	static const struct { const char *kind, *sql; } q[] = {
+		{ "customer", "SELECT path FROM pages p WHERE p.customer = ?1 COLLATE NOCASE OR "
+			      "replace(p.path, '-', ' ') LIKE 'Customers/' || ?1 || '/%'" },
+		{ "tag", "SELECT path FROM tags WHERE tag = ?1 COLLATE NOCASE" },
+		{ "department", "SELECT path FROM departments WHERE dept = ?1 COLLATE NOCASE" },
+	};
+	struct index *ix = index_for_thread(r->cfg);
+	sqlite3 *db = ix && index_catch_up(ix, r->st) == 0 ? index_sqlite(ix) : NULL;
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		sqlite3_stmt *st = NULL;
+		if (strcmp(kind, q[i].kind) != 0)
+			continue;
+		if (!db || sqlite3_prepare_v2(db, q[i].sql, -1, &st, NULL) != SQLITE_OK)
+			return KN_EIO;
+		sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+		buf_putc(out, '\n');
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			buf_puts(out, (const char *)sqlite3_column_text(st, 0));
+			buf_putc(out, '\n');
+		}
+		sqlite3_finalize(st);
+		return 0;
+	}
+	return KN_EINVAL;
+}
+
+/* Walk main's history, newest first, and collect page changes: of one file (`only`), of the
+ * files listed in `set` ("\npath\npath\n"), or of all pages. */
+static int
+collect(struct req *r, struct changes *out, const char *only, const char *set)
+{
+	struct snap s;
+	git_revwalk *walk = NULL;
+	git_oid id;
+	int rc = store_snap_open(&s, r->st, NULL), scanned = 0;
+	if (rc < 0)
+		return rc;
+	out->v = arena_alloc(r->a, RECENT_MAX * sizeof(*out->v));
+	out->n = 0;
+	if (!s.commit)
+		goto done;
+	git_repository *repo = r->st->repo;
+	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, &s.id) < 0) {
+		rc = KN_EGIT;
+		goto done;
+	}
+	git_revwalk_sorting(walk, GIT_SORT_TIME);
+	while (out->n < RECENT_MAX && scanned++ < SCAN_MAX && git_revwalk_next(&id, walk) == 0) {
+		git_commit *c = NULL, *parent = NULL;
+		git_tree *t = NULL, *pt = NULL;
+		git_diff *diff = NULL;
+		if (git_commit_lookup(&c, repo, &id) < 0 || git_commit_tree(&t, c) < 0)
+			goto next;
+		if (git_commit_parentcount(c) > 1)
+			goto next; /* a merge repeats its parents' changes */
+		if (git_commit_parentcount(c) == 1 && (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&pt, parent) < 0))
+			goto next;
+		git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+		if (only) {
+			opts.pathspec.strings = (char **)&only;
+			opts.pathspec.count = 1;
+			opts.flags = GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+		}
+		if (git_diff_tree_to_tree(&diff, repo, pt, t, &opts) < 0)
+			goto next;
+		for (size_t i = 0; i < git_diff_num_deltas(diff) && out->n < RECENT_MAX; i++) {
+			const git_diff_delta *d = git_diff_get_delta(diff, i);
+			const char *path = d->new_file.path;
+			struct buf name = BUF_INIT, key = BUF_INIT;
+			buf_printf(&key, "\n%s\n", path);
+			if ((set && !strstr(set, key.ptr)) || pagename_from_path(&name, path, strlen(path)) < 0 ||
+			    (!only && (name.ptr[0] == '_' || strstr(name.ptr, "/_")))) {
+				buf_free(&name);
+				buf_free(&key);
+				continue;
+			}
+			struct change *ch = &out->v[out->n++];
+			const git_signature *a = git_commit_author(c);
+			git_oid_tostr(ch->hex, sizeof(ch->hex), &id);
+			ch->name = arena_strdup(r->a, name.ptr);
+			ch->author = arena_strdup(r->a, a->name);
+			ch->summary = arena_strdup(r->a, git_commit_summary(c) ? git_commit_summary(c) : "");
+			ch->time = a->when.time;
+			ch->offset = a->when.offset;
+			ch->kind = d->status == GIT_DELTA_ADDED ? 'A' : d->status == GIT_DELTA_DELETED ? 'D' : 'M';
+			buf_free(&name);
+			buf_free(&key);
+		}
+	next:
+		git_diff_free(diff);
+		git_tree_free(pt);
+		git_tree_free(t);
+		git_commit_free(parent);
+		git_commit_free(c);
+	}
+done:
+	git_revwalk_free(walk);
+	store_snap_close(&s);
+	return rc;
+}
+
+/* Which changes the request asks for: ?customer= / ?tag= / ?department= (also the feed
+ * paths /feed/<kind>/<value>), or one page. Sets *only or *set; *label names it. */
+static int
+select_changes(struct req *r, const char *kind, const char *value, struct changes *out, const char **label)
+{
+	struct buf set = BUF_INIT, path = BUF_INIT;
+	int rc;
+	*label = NULL;
+	if (!kind) {
+		rc = collect(r, out, NULL, NULL);
+	} else if (strcmp(kind, "page") == 0) {
+		if (pagename_check(value, strlen(value)) < 0)
+			return KN_EINVAL;
+		pagename_to_path(&path, value);
+		rc = collect(r, out, path.ptr, NULL);
+		*label = arena_printf(r->a, "page %s", value);
+	} else {
+		if (!value || !*value || strlen(value) > 200 || !utf8_valid(value, strlen(value)))
+			return KN_EINVAL;
+		rc = filter_paths(r, &set, kind, value);
+		if (rc == 0)
+			rc = collect(r, out, NULL, set.ptr);
+		*label = arena_printf(r->a, "%s %s", kind, value);
+	}
+	buf_free(&set);
+	buf_free(&path);
+	return rc;
+}
+
+static const char *
+query_filter(struct req *r, const char **value)
+{
+	static const char *kinds[] = { "customer", "tag", "department" };
+	for (size_t i = 0; i < 3; i++)
+		if ((*value = req_query(r, kinds[i])) && **value)
+			return kinds[i];
+	*value = NULL;
+	return NULL;
+}
+
+int
+ui_recent(struct req *r)
+{
+	struct changes ch;
+	const char *value, *label, *kind = query_filter(r, &value);
+	int rc = select_changes(r, kind, value, &ch, &label);
+	if (rc < 0)
+		return rc;
+	struct tctx *c = ui_context(r, "Recent changes");
+	tset(c, "filter", label);
+	tset(c, "feed", kind ? arena_printf(r->a, "/feed/%s/%s", kind, value) : "/feed");
+	for (size_t i = 0; i < ch.n; i++) {
+		struct tctx *it = tadd(c, "changes");
+		char when[64];
+		ui_format_time(when, sizeof(when), ch.v[i].time, ch.v[i].offset);
+		tset(it, "name", ch.v[i].name);
+		tset(it, "id", ch.v[i].hex);
+		tset(it, "author", ch.v[i].author);
+		tset(it, "summary", ch.v[i].summary);
+		tset(it, "date", when);
+		tset(it, "kind", ch.v[i].kind == 'A' ? "new" : ch.v[i].kind == 'D' ? "deleted" : "");
+	}
+	if (ch.n)
+		tset(c, "has_changes", "1");
+	resp_header(r, "Cache-Control", "no-cache");
+	return ui_render(r, "recent", c);
+}
+
+static void
+xml_put(struct buf *out, const char *s)
+{
+	/* XML 1.0 forbids most control bytes even escaped: drop them */
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+			continue;
+		html_escape(out, (const char *)p, 1);
+	}
+}
+
+static void
+rfc3339(char *out, size_t n, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+ui_feed(struct req *r)
+{
+	/* /feed, /feed/page/<name>, /feed/customer/<c>, /feed/tag/<t>, /feed/department/<d> */
+	const char *rest = r->rest, *kind = NULL, *value = NULL, *label;
+	struct changes ch;
+	if (*rest == '/')
+		rest++;
+	if (*rest) {
+		const char *slash = strchr(rest, '/');
+		if (!slash)
+			return KN_ENOTFOUND;
+		kind = arena_strndup(r->a, rest, (size_t)(slash - rest));
+		value = slash + 1;
+		if (strcmp(kind, "page") && strcmp(kind, "customer") && strcmp(kind, "tag") && strcmp(kind, "department"))
+			return KN_ENOTFOUND;
+	}
+	int rc = select_changes(r, kind, value, &ch, &label);
+	if (rc < 0)
+		return rc;
+	const char *host = req_header(r, "Host");
+	char *base = arena_printf(r->a, "%s://%s", r->cfg->behind_tls ? "https" : "http", host ? host : "localhost");
+	char when[32];
+	struct buf *o = &r->out;
+	buf_puts(o, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>");
+	xml_put(o, label ? arena_printf(r->a, "kennis: changes to %s", label) : "kennis: recent changes");
+	buf_puts(o, "</title>\n<id>");
+	xml_put(o, base);
+	xml_put(o, r->path);
+	buf_puts(o, "</id>\n<link rel=\"self\" href=\"");
+	xml_put(o, base);
+	url_escape(o, r->path, strlen(r->path), 1);
+	buf_puts(o, "\"/>\n<link href=\"");
+	xml_put(o, base);
+	buf_puts(o, "/recent\"/>\n<updated>");
+	rfc3339(when, sizeof(when), ch.n ? ch.v[0].time : 0);
+	buf_puts(o, when);
+	buf_puts(o, "</updated>\n");
+	for (size_t i = 0; i < ch.n; i++) {
+		struct change *e = &ch.v[i];
+		buf_puts(o, "<entry>\n<title>");
+		xml_put(o, e->name);
+		buf_puts(o, e->kind == 'A' ? " (new): " : e->kind == 'D' ? " (deleted): " : ": ");
+		xml_put(o, e->summary);
+		buf_puts(o, "</title>\n<id>tag:kennis,2026:");
+		buf_puts(o, e->hex);
+		buf_putc(o, '/');
+		url_escape(o, e->name, strlen(e->name), 1);
+		buf_puts(o, "</id>\n<link href=\"");
+		xml_put(o, base);
+		buf_puts(o, "/diff/");
+		url_escape(o, e->name, strlen(e->name), 1);
+		buf_printf(o, "?to=%s\"/>\n<updated>", e->hex);
+		rfc3339(when, sizeof(when), e->time);
+		buf_puts(o, when);
+		buf_puts(o, "</updated>\n<author><name>");
+		xml_put(o, *e->author ? e->author : "unknown");
+		buf_puts(o, "</name></author>\n<summary>");
+		xml_put(o, e->summary);
+		buf_puts(o, "</summary>\n</entry>\n");
+	}
+	buf_puts(o, "</feed>\n");
+	r->content_type = "application/atom+xml; charset=utf-8";
+	resp_header(r, "Cache-Control", "no-cache");
+	return 0;
+}
