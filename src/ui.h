@@ -42,6 +42,9 @@ int ui_department(struct req *r);
 int ui_stale(struct req *r);
 int ui_recent(struct req *r);
 int ui_feed(struct req *r);
+/* "Who knows" a customer: the authors of the latest changes to its pages (git history),
+ * most recent first, into list "knows" of `c`. */
+void ui_who_knows(struct req *r, struct tctx *c, const char *customer);
 int ui_orphans(struct req *r);
 /* Put the pages linking to file `path` at commit `hex` into list "backlinks" of `c`. */
 void ui_backlinks(struct req *r, struct tctx *c, const char *hex, const char *path);

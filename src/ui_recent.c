@@ -284,3 +284,30 @@ ui_feed(struct req *r)
 	resp_header(r, "Cache-Control", "no-cache");
 	return 0;
 }
+
+void
+ui_who_knows(struct req *r, struct tctx *c, const char *customer)
+{
+	struct changes ch;
+	const char *label;
+	if (select_changes(r, "customer", customer, &ch, &label) < 0)
+		return;
+	/* authors of the customer's last changes, most recent first, each once */
+	for (size_t i = 0; i < ch.n; i++) {
+		size_t j, pages = 0;
+		for (j = 0; j < i; j++)
+			if (strcmp(ch.v[j].author, ch.v[i].author) == 0)
+				break;
+		if (j < i)
+			continue;
+		for (size_t k = i; k < ch.n; k++)
+			pages += strcmp(ch.v[k].author, ch.v[i].author) == 0;
+		struct tctx *it = tadd(c, "knows");
+		char when[64];
+		ui_format_time(when, sizeof(when), ch.v[i].time, ch.v[i].offset);
+		tset(it, "who", ch.v[i].author);
+		tset(it, "date", when);
+		tsetf(it, "pages", "%zu", pages);
+		tset(c, "has_knows", "1");
+	}
+}

@@ -93,29 +93,6 @@ ui_departments(struct req *r)
 			  "WHERE p.hidden = 0 GROUP BY d.dept COLLATE NOCASE ORDER BY d.dept COLLATE NOCASE");
 }
 
-/* "Who knows": the people who changed this customer's pages, most recent first. */
-static void
-who_knows(struct req *r, struct tctx *c, const char *customer)
-{
-	sqlite3 *db = db_for(r);
-	sqlite3_stmt *st = NULL;
-	if (!db || sqlite3_prepare_v2(db,
-				      "SELECT p.updated_author, max(p.updated_time), count(*) FROM pages p WHERE p.hidden = 0 "
-				      "AND (" CUSTOMER_SQL ") = ?1 COLLATE NOCASE AND p.updated_author <> '' "
-				      "GROUP BY p.updated_author ORDER BY 2 DESC LIMIT 20",
-				      -1, &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(st, 1, customer, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct tctx *it = tadd(c, "knows");
-		tset(c, "has_knows", "1");
-		tset(it, "who", (const char *)sqlite3_column_text(st, 0));
-		set_when(it, "date", sqlite3_column_int64(st, 1), 0);
-		tsetf(it, "pages", "%d", sqlite3_column_int(st, 2));
-	}
-	sqlite3_finalize(st);
-}
-
 /* Pages matching one value; grouped by column 7 when `group_empty` (the label of the group
  * with no value) is given. */
 static int
@@ -176,7 +153,7 @@ ui_customer(struct req *r)
 			 "SELECT " PAGE_COLS ", coalesce(d.dept, '') FROM pages p LEFT JOIN departments d ON d.path = p.path "
 			 "WHERE p.hidden = 0 AND (" CUSTOMER_SQL ") = ?1 COLLATE NOCASE "
 			 "ORDER BY coalesce(d.dept, '') = '', coalesce(d.dept, '') COLLATE NOCASE, p.updated_time DESC",
-			 value, "all departments", who_knows);
+			 value, "all departments", ui_who_knows);
 }
 
 int

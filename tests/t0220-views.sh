@@ -36,7 +36,10 @@ ok 'customers lists both customers' sh -c 'h=$(curl -s "$1/customers"); echo "$h
 ok 'the customer 360 has the folder page and the front-matter page' sh -c '
 	h=$(curl -s "$1/customer/Globex"); echo "$h" | grep -q "href=\"/wiki/Customers/Globex/Support-Notes\"" && echo "$h" | grep -q "href=\"/wiki/Notes/Call\""' _ "$URL"
 ok 'grouped by department' sh -c 'h=$(curl -s "$1/customer/Globex"); echo "$h" | grep -q "<h2>support</h2>" && echo "$h" | grep -q "<h2>sales</h2>"' _ "$URL"
-ok 'who knows: the pusher' sh -c 'curl -s "$1/customer/Globex" | grep -A3 "Who knows" | grep -q "Test Pusher"' _ "$URL"
+save Customers/Globex/Support-Notes "$(base_of Customers/Globex/Support-Notes)" "$(git -C "$T/c" show HEAD:Customers/Globex/Support-Notes.md)
+More notes from the web." 'web notes' 'Wendy Web' >/dev/null
+ok 'who knows: from history, most recent first' sh -c '
+	curl -s "$1/customer/Globex" | grep -A4 "Who knows" | grep -o "<strong>[^<]*</strong>" | tr "\n" "|" | grep -q "^<strong>Wendy Web</strong>|<strong>Test Pusher</strong>|$"' _ "$URL"
 ok 'dashes in the address mean blanks' contains 'Wile E. Coyote' sh -c 'curl -s "$1/customer/Acme-Corp"; curl -s "$1/wiki/Customers/Acme-Corp"' _ "$URL"
 ok 'tags' contains 'href="/tag/escalation"' get /tags
 ok 'one tag' contains 'href="/wiki/Customers/Globex/Support-Notes"' get /tag/escalation
@@ -47,7 +50,7 @@ ok 'invalid front matter: the page still renders' contains 'Body still renders' 
 ok 'invalid front matter: a warning, not a 500' sh -c 'test "$(curl -s -o "$2/b" -w "%{http_code}" "$1/wiki/Notes/Broken")" = 200 && grep -q "not valid YAML" "$2/b"' _ "$URL" "$T"
 ok 'front matter header links tags and departments' sh -c 'h=$(curl -s "$1/wiki/Customers/Globex/Support-Notes"); echo "$h" | grep -q "href=\"/tag/escalation\"" && echo "$h" | grep -q "href=\"/department/support\""' _ "$URL"
 ok 'hostile values are escaped' sh -c 'test "$(curl -s -o /dev/null -w "%{http_code}" "$1/tag/%3Cscript%3E")" = 200 && ! curl -s "$1/tag/%3Cscript%3E" | grep -q "<script>"' _ "$URL"
-git -C "$T/c" rm -q Notes/Call.md
+git -C "$T/c" pull -q && git -C "$T/c" rm -q Notes/Call.md
 ok 'push a delete' sh -c "cd '$T/c' && git commit -qm gone && git push -q"
 ok 'views follow at once' sh -c '! curl -s "$1/customer/Globex" | grep -q "Notes/Call"' _ "$URL"
 done_testing
