@@ -70,6 +70,13 @@ echo "bench: kennis init + $N generated pages in $TMP/data" >&2
 [ -d "$TMP/data/wiki.git" ] || die "kennis init did not create $TMP/data/wiki.git"
 t0=$(now)
 sh bench/gencorpus.sh "$N" "$TMP/data/wiki.git" "$URLS"
+# Search queries for the 'search' scenario: 300 distinct words (5+ letters) of the first 40
+# pages, so some match a few pages and some most of them; deterministic like the corpus.
+SEARCH_URLS=$OUT/search-urls.txt
+awk 'NR <= 40 { sub(/^\/wiki\//, ""); print $0 ".md" }' "$URLS" |
+	while read -r p; do git -C "$TMP/data/wiki.git" show "main:$p" 2>/dev/null; done |
+	tr -cs 'A-Za-z' '\n' | awk 'length($0) >= 5 { print tolower($0) }' | sort -u | head -n 300 |
+	sed 's|^|/search?q=|' > "$SEARCH_URLS"
 GEN_S=$(since "$t0")
 PAGE=${PAGE:-$(head -n 1 "$URLS")}
 
@@ -131,12 +138,15 @@ run_wrk() {
 	same) set -- "$1" "$2" -s bench/report.lua "$BASE$PAGE" ;;
 	random) set -- "$1" "$2" -s bench/random.lua "$BASE/" ;;
 	front) set -- "$1" "$2" -s bench/report.lua "$BASE/" ;;
-	*) die "unknown scenario $1 (use: same random front)" ;;
+	search) set -- "$1" "$2" -s bench/random.lua "$BASE/" ;;
+	*) die "unknown scenario $1 (use: same random front search)" ;;
 	esac
 	sc=$1 d=$2
 	shift 2
+	u=$URLS
+	[ "$sc" = search ] && u=$SEARCH_URLS
 	# shellcheck disable=SC2086 # WRK_ARGS is split on purpose
-	URLS=$URLS wrk -t"$THREADS" -c"$CONNS" -d"$d" --latency $WRK_ARGS "$@" >"$TMP/wrk.out" 2>&1 ||
+	URLS=$u wrk -t"$THREADS" -c"$CONNS" -d"$d" --latency $WRK_ARGS "$@" >"$TMP/wrk.out" 2>&1 ||
 		{ cat "$TMP/wrk.out" >&2; die "wrk failed ($sc)"; }
 	{ echo "== $sc d=$d $*"; cat "$TMP/wrk.out"; } >>"$RAW"
 	line=$(grep '^BENCH ' "$TMP/wrk.out") || { cat "$TMP/wrk.out" >&2; die "no BENCH line from wrk ($sc)"; }
