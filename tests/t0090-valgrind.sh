@@ -36,10 +36,11 @@ kill "$dog" 2>/dev/null
 ok "server exited by itself after $REQS requests, valgrind clean (rc $rc)" test "$rc" -eq 0
 ok 'valgrind log is empty' sh -c '! test -s "$1" || { cat "$1"; false; }' _ "$T/vg.log"
 
-# Second run: with accounts (SQLite, sessions, tokens, argon2id) and an upload.
+# Second run: with accounts (SQLite, sessions, tokens, argon2id), an upload, search and the
+# index views.
 echo 'pw-vg-secret' | "$KENNIS" user add --data "$DATA" --role editor vg >/dev/null
 TOK=$("$KENNIS" token add --data "$DATA" vg 2>/dev/null)
-REQS=10
+REQS=14
 valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
 	--error-exitcode=99 --log-file="$T/vg2.log" \
 	"$KENNIS" serve --data "$DATA" --listen 127.0.0.1:0 --threads 2 --exit-after $REQS >"$T/stdout2" 2>>"$LOG" &
@@ -54,7 +55,11 @@ printf 'PNG' > "$T/a.png"
 ok 'upload' test "$(curl -s -o /dev/null -w '%{http_code}' -b "$T/jar" "$URL/upload/Vg" -F "csrf=$csrf" -F "file=@$T/a.png")" = 303   # 5
 ok 'account page' test "$(curl -s -o /dev/null -w '%{http_code}' -b "$T/jar" "$URL/account")" = 200                                # 6
 ok 'clone with a token' git -c "http.extraHeader=Authorization: Basic $(printf 'vg:%s' "$TOK" | base64 -w0)" clone -q "$URL/wiki.git" "$T/c2"  # 7-9
-ok 'logout' test "$(curl -s -o /dev/null -w '%{http_code}' -b "$T/jar" "$URL/logout" --data-urlencode "csrf=$csrf")" = 303          # 10
+ok 'search' test "$(curl -s -o /dev/null -w '%{http_code}' -b "$T/jar" "$URL/search?q=acme")" = 200                            # 10
+ok 'customer 360' test "$(curl -s -o /dev/null -w '%{http_code}' -b "$T/jar" "$URL/customer/Acme-Corp")" = 200                 # 11
+ok 'recent' test "$(curl -s -o /dev/null -w '%{http_code}' -b "$T/jar" "$URL/recent?tag=key-account")" = 200                   # 12
+ok 'feed' test "$(curl -s -o /dev/null -w '%{http_code}' -b "$T/jar" "$URL/feed/customer/Acme%20Corp")" = 200                  # 13
+ok 'logout' test "$(curl -s -o /dev/null -w '%{http_code}' -b "$T/jar" "$URL/logout" --data-urlencode "csrf=$csrf")" = 303          # 14
 ( sleep 60; kill "$VG" 2>/dev/null ) >/dev/null 2>&1 & dog=$!
 wait "$VG"; rc=$?
 kill "$dog" 2>/dev/null
