@@ -42,7 +42,7 @@ static const char serve_usage[] =
 	"  --per-ip N          connections per client address (default: 256)\n"
 	"  --max-form BYTES    largest form body (default: 4194304)\n"
 	"  --max-push BYTES    largest git request body (default: 2147483648; 0: no limit)\n"
-	"  --cache-mb N        memory for rendered pages (default: 64; 0: off)\n"
+	"  --cache-mb N        memory for rendered Markdown and backlinks (default: 64; 0: off)\n"
 	"  --exit-after N      exit after serving N requests (for benchmarks and leak checks)\n"
 	"  --quiet             log warnings and errors only\n"
 	"\n"
