@@ -466,31 +466,6 @@ page_data_free(struct page_data *d)
 	strlist_free(&d->depts);
 }
 
-/* Split optional YAML front matter ("---" line ... "---" or "..." line) off the top, as the
- * page view does: sets d->fm, d->fm_len and d->body. */
-static void
-split_front_matter(struct page_data *d, const char *s, size_t n)
-{
-	if (n < 4 || strncmp(s, "---", 3) != 0 || (s[3] != '\n' && !(s[3] == '\r' && n > 4 && s[4] == '\n')))
-		return;
-	const char *start = (const char *)memchr(s, '\n', n) + 1, *p = start, *end = s + n;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = (size_t)((nl ? nl : end) - p);
-		if (len && p[len - 1] == '\r')
-			len--;
-		if (len == 3 && (strncmp(p, "---", 3) == 0 || strncmp(p, "...", 3) == 0)) {
-			d->fm = start;
-			d->fm_len = (size_t)(p - start);
-			d->body = nl ? (size_t)(nl + 1 - s) : n;
-			return;
-		}
-		if (!nl)
-			return;
-		p = nl + 1;
-	}
-}
-
 /* A YAML scalar as a one-line value: control bytes become spaces, trimmed, cut at
  * VALUE_MAX bytes (on a character boundary). Empty: 0. */
 static size_t
@@ -899,7 +874,7 @@ prepare_page(struct prepared *p, git_repository *repo)
 	const char *md = buf_cstr(&p->src);
 	struct page_data *d = &p->d;
 	pagename_from_path(&p->name, p->path, strlen(p->path));
-	split_front_matter(d, md, p->src.len);
+	d->body = render_split_front_matter(md, p->src.len, &d->fm, &d->fm_len);
 	parse_front_matter(d);
 	if (d->title)
 		buf_puts(&p->title, d->title);

@@ -135,14 +135,10 @@ ui_preview(struct req *r)
 	if (rc < 0)
 		return rc;
 	/* The same renderer as the page view; front matter is not part of the preview. */
-	const char *body = content;
-	if (strncmp(body, "---\n", 4) == 0) {
-		const char *end = strstr(body + 4, "\n---\n");
-		if (end)
-			body = end + 5;
-	}
+	const char *fm;
+	size_t fm_len, body = render_split_front_matter(content, len, &fm, &fm_len);
 	struct render_ctx ctx = { ui_page_exists, &s, NULL };
-	render_markdown(&r->out, body, strlen(body), &ctx);
+	render_markdown(&r->out, content + body, len - body, &ctx);
 	store_snap_close(&s);
 	r->content_type = "text/html; charset=utf-8";
 	resp_header(r, "Cache-Control", "no-store");

@@ -18,33 +18,6 @@
 static time_t boot_time;
 
 
-/* Split optional YAML front matter ("---" line ... "---" or "..." line) off the top.
- * Returns the offset where the Markdown body starts; *fm and *fm_len give the YAML. */
-static size_t
-split_front_matter(const char *s, size_t n, const char **fm, size_t *fm_len)
-{
-	*fm = NULL;
-	*fm_len = 0;
-	if (n < 4 || strncmp(s, "---", 3) != 0 || (s[3] != '\n' && !(s[3] == '\r' && n > 4 && s[4] == '\n')))
-		return 0;
-	const char *start = (const char *)memchr(s, '\n', n) + 1, *p = start, *end = s + n;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		size_t len = (size_t)(le - p);
-		if (len && p[len - 1] == '\r')
-			len--;
-		if (len == 3 && (strncmp(p, "---", 3) == 0 || strncmp(p, "...", 3) == 0)) {
-			*fm = start;
-			*fm_len = (size_t)(p - start);
-			return nl ? (size_t)(nl + 1 - s) : n;
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return 0;
-}
 
 /* Links for the values of keys that have a view (customer, tags, departments). */
 static const char *
@@ -282,7 +255,7 @@ view_page(struct req *r, const char *name)
 		goto done;
 
 	const char *fm;
-	size_t fm_len, body = split_front_matter(md.ptr, md.len, &fm, &fm_len);
+	size_t fm_len, body = render_split_front_matter(md.ptr, md.len, &fm, &fm_len);
 	struct tctx *c = ui_context(r, "");
 	ui_page_vars(r, c, name);
 	if (fm) {

@@ -94,6 +94,10 @@ ok 'a template prefills the form' contains '## Log' get '/edit/Customers/Initech
 ok 'a bad template name is ignored' test "$(code '/edit/X?template=../Home')" = 200
 ok 'preview renders with the page renderer' sh -c 'curl -s "$1/preview" --data-urlencode "content=# Hi
 [[Home]] and [[Nope]] <script>x</script>" > "$2/pv"; grep -q "<h1 id=\"hi\">Hi</h1>" "$2/pv" && grep -q "class=\"wikilink missing\"" "$2/pv" && ! grep -q "<script>" "$2/pv"' _ "$URL" "$T"
+ok 'preview leaves front matter out, as the view does (--- ... ...)' sh -c 'curl -s "$1/preview" --data-urlencode "content=---
+title: Hidden
+...
+# Shown" > "$2/pv2"; grep -q "Shown</h1>" "$2/pv2" && ! grep -q "Hidden" "$2/pv2"' _ "$URL" "$T"
 ok 'preview needs content' test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/preview" --data 'x=1')" = 400
 ok 'preview refuses a cross-site request' test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Sec-Fetch-Site: cross-site' "$URL/preview" --data 'content=x')" = 403
 
