@@ -131,4 +131,11 @@ int index_search(struct search_result *res, struct index *ix, const struct searc
 void search_marks_to_html(struct buf *out, const char *s);
 
 
+/* SQL for the customer a page (table alias p) is about: front matter `customer:`, else the
+ * folder under Customers/ with '-' as ' '. The one definition for every customer view. */
+#define CUSTOMER_SQL \
+	"CASE WHEN p.customer <> '' THEN p.customer " \
+	"WHEN p.path LIKE 'Customers/%/%' THEN replace(substr(p.path, 11, instr(substr(p.path, 11), '/') - 1), '-', ' ') " \
+	"ELSE '' END"
+
 #endif

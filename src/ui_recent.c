@@ -30,8 +30,7 @@ static int
 filter_paths(struct req *r, struct buf *out, const char *kind, const char *value)
 {
 	static const struct { const char *kind, *sql; } q[] = {
-		{ "customer", "SELECT path FROM pages p WHERE p.customer = ?1 COLLATE NOCASE OR "
-			      "replace(p.path, '-', ' ') LIKE 'Customers/' || ?1 || '/%'" },
+		{ "customer", "SELECT path FROM pages p WHERE (" CUSTOMER_SQL ") = ?1 COLLATE NOCASE" },
 		{ "tag", "SELECT path FROM tags WHERE tag = ?1 COLLATE NOCASE" },
 		{ "department", "SELECT path FROM departments WHERE dept = ?1 COLLATE NOCASE" },
 	};

@@ -9,11 +9,6 @@
 #include "index.h"
 #include "pagename.h"
 
-/* The customer a page is about: front matter `customer:`, else the folder under Customers/. */
-#define CUSTOMER_SQL \
-	"CASE WHEN p.customer <> '' THEN p.customer " \
-	"WHEN p.path LIKE 'Customers/%/%' THEN replace(substr(p.path, 11, instr(substr(p.path, 11), '/') - 1), '-', ' ') " \
-	"ELSE '' END"
 
 static sqlite3 *
 db_for(struct req *r)
