@@ -35,7 +35,8 @@ ok() {
 	else
 		_failed=$((_failed + 1))
 		echo "not ok $_n - $desc"
-		printf '%s\n' "$out" | tail -n 20 | sed 's/^/#   /'
+		# on stderr too: prove shows stderr, so CI logs say why
+		printf '%s\n' "$out" | tail -n 20 | sed 's/^/#   /' | tee /dev/stderr
 	fi
 }
 

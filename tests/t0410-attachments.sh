@@ -54,7 +54,8 @@ ok 'deleting with a path is 400' test "$(curl -s -o /dev/null -w '%{http_code}' 
 stop_server
 echo 'pw-rd-secret' | "$KENNIS" user add --data "$DATA" --role reader rd >/dev/null
 start_server --max-file 200000
-curl -s -o /dev/null -c "$T/rd.jar" "$URL/login" --data 'user=rd&password=pw-rd-secret'
-ok 'a reader may not upload' test "$(curl -s -o /dev/null -w '%{http_code}' -b "$T/rd.jar" "$URL/upload/Customers/Acme-Corp" -F "file=@$T/logo.png")" = 403
+ok 'the reader logs in' test "$(curl -s -o /dev/null -w '%{http_code}' -c "$T/rd.jar" "$URL/login" --data 'user=rd&password=pw-rd-secret')" = 303
+c=$(curl -s -o /dev/null -w '%{http_code}' -b "$T/rd.jar" "$URL/upload/Customers/Acme-Corp" -F "file=@$T/logo.png")
+ok "a reader may not upload (got $c)" test "$c" = 403
 ok 'a reader sees the attachment list without forms' sh -c '! curl -s -b "$2/rd.jar" "$1/wiki/Customers/Acme-Corp" | grep -q "upload-form"' _ "$URL" "$T"
 done_testing
