@@ -102,31 +102,18 @@ static const char *const stmt_sql[Q_COUNT] = {
 
 struct facets;
 
-/* The pages matching one MATCH expression, best first, as of one index generation:
- * paging through results and narrowing them by facets reuse it. */
-#define RANKINGS 8
-struct ranking {
-	char *match;
-	char gen[24];
-	sqlite3_int64 *id;
-	size_t n;
-	unsigned long used;
-};
-
 struct index {
 	sqlite3 *db;
 	char *path;
 	int corrupt; /* SQLite reported a damaged file: reset at the next catch-up */
 	sqlite3_stmt *stmt[Q_COUNT];
 	struct facets *facets; /* page data for filters and facets, as of one generation */
-	struct ranking rank[RANKINGS];
-	unsigned long ticks;
-	int rank_lengths; /* kennis_rank may take row lengths from `facets` (see ranked_ids) */
+	int rank_lengths; /* kennis_rank may take row lengths from `facets` (see ranking_compute) */
 };
 
 static void facets_free(struct facets *fc);
-static void rankings_free(struct index *ix);
 static int register_rank(struct index *ix);
+static int sql_int(struct index *ix, const char *sql, sqlite3_int64 *out);
 
 /* --- SQLite plumbing ------------------------------------------------------------------- */
 
@@ -391,7 +378,6 @@ index_close(struct index *ix)
 		return;
 	disconnect(ix);
 	facets_free(ix->facets);
-	rankings_free(ix);
 	free(ix->path);
 	free(ix);
 }
@@ -1276,6 +1262,24 @@ done:
 	return rc;
 }
 
+/* After a bulk change (a first index, a big push: 64 pages and at least an eighth of the
+ * wiki), merge the full-text index into one segment. FTS5 writes a large transaction as
+ * several segments of similar size, and every term lookup searches each of them: with the
+ * 8 segments a 10,000-page index is built as, fetching 20 results costs 3x and ranking
+ * 1.4x what it does after the merge (0.5 s, once). Small edits add small segments, which
+ * FTS5's automerge folds in. */
+static int
+compact_fts(struct index *ix, size_t changes)
+{
+	sqlite3_int64 pages = 0;
+	if (changes < PIPE_MIN)
+		return 0;
+	int rc = sql_int(ix, "SELECT count(*) FROM pages", &pages);
+	if (rc < 0 || (sqlite3_int64)changes * 8 < pages)
+		return rc;
+	return exec(ix, "INSERT INTO fts(fts) VALUES('optimize')");
+}
+
 /* Main's commit into `out`; *have = 0 for an empty wiki. */
 static int
 main_commit(git_oid *out, int *have, struct store *st)
@@ -1386,6 +1390,8 @@ update(struct index *ix, struct store *st, int full)
 			goto done;
 	}
 	rc = apply_range(ix, st, incremental ? &from : NULL, have_main ? &main_id : NULL, &changes);
+	if (rc == 0)
+		rc = compact_fts(ix, changes);
 	if (rc == 0)
 		rc = new_generation(ix);
 	if (rc == 0)
@@ -2056,6 +2062,8 @@ struct facets {
 	int loaded;
 	struct fpage *page; /* by id */
 	size_t npage, cappage;
+	uint32_t *at; /* at[id] = index in page + 1, 0 for none; NULL: ids too sparse */
+	size_t nat;
 	uint32_t *vals[SF_KINDS];
 	size_t nvals[SF_KINDS], capvals[SF_KINDS];
 	struct vocab vocab[SF_KINDS];
@@ -2121,6 +2129,7 @@ facets_clear(struct facets *fc)
 		free(fc->vals[k]);
 	}
 	free(fc->page);
+	free(fc->at);
 	memset(fc, 0, sizeof(*fc));
 }
 
@@ -2230,6 +2239,16 @@ facets_load(struct index *ix, struct facets *fc, const char *gen)
 		facets_clear(fc);
 		return sql_fail(ix, rc, "load page data");
 	}
+	/* Ids grow as pages change (a changed page is indexed anew): a direct table while they
+	 * are dense enough, else fpage_find searches. */
+	sqlite3_int64 maxid = fc->npage ? fc->page[fc->npage - 1].id : 0;
+	if (maxid >= 0 && (uint64_t)maxid < 16 * (uint64_t)fc->npage + 65536) {
+		fc->nat = (size_t)maxid + 1;
+		fc->at = xcalloc(fc->nat, sizeof(*fc->at));
+		for (size_t i = 0; i < fc->npage; i++)
+			if (fc->page[i].id >= 0)
+				fc->at[fc->page[i].id] = (uint32_t)i + 1;
+	}
 	snprintf(fc->gen, sizeof(fc->gen), "%s", gen);
 	fc->loaded = 1;
 	return 0;
@@ -2255,6 +2274,8 @@ facets_current(struct index *ix, struct facets **out)
 static struct fpage *
 fpage_find(struct facets *fc, sqlite3_int64 id)
 {
+	if (fc->at)
+		return id >= 0 && (uint64_t)id < fc->nat && fc->at[id] ? &fc->page[fc->at[id] - 1] : NULL;
 	size_t lo = 0, hi = fc->npage;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -2413,71 +2434,285 @@ cmp_scored(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static void
-rankings_free(struct index *ix)
+/* --- rankings, shared by all threads ------------------------------------------------------
+ * The scores of every match of one MATCH expression at one index generation: the next
+ * results page, a facet link, or the same search by someone else reuse them. Kept
+ * unsorted (in id order, as FTS5 returns them); each search picks its best with
+ * select_best. The scores never change once made; the results shown so far (with their
+ * snippets, the other costly part) are added as they are fetched. Reference counted, at
+ * most --search-cache-mb in all (0: nothing is kept; every search scores anew). */
+
+#define RANK_CACHE_SLOTS 256
+#define MEMO_MAX         200 /* results remembered per ranking: the first 10 pages */
+
+/* One result as shown (search_hit's strings in one allocation). */
+struct memo_hit {
+	sqlite3_int64 id;
+	struct search_hit h;
+	char *strings;
+};
+
+struct ranking {
+	char *match;
+	char gen[24];
+	struct scored *hit;
+	size_t n;
+	size_t bytes;
+	unsigned refs;      /* holders, the cache being one */
+	unsigned long used; /* for LRU eviction */
+	struct memo_hit *memo; /* results shown so far, with their snippets (under rank_mu) */
+	size_t nmemo;
+	int cached; /* in rank_slot, its bytes counted in rank_bytes */
+};
+
+static pthread_mutex_t rank_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ranking *rank_slot[RANK_CACHE_SLOTS];
+static size_t rank_bytes, rank_budget = 32u << 20;
+static unsigned long rank_ticks;
+
+void
+index_configure_cache(size_t bytes)
 {
-	for (int i = 0; i < RANKINGS; i++) {
-		free(ix->rank[i].match);
-		free(ix->rank[i].id);
-		memset(&ix->rank[i], 0, sizeof(ix->rank[i]));
+	pthread_mutex_lock(&rank_mu);
+	rank_budget = bytes;
+	pthread_mutex_unlock(&rank_mu);
+}
+
+static void
+ranking_unref_locked(struct ranking *r)
+{
+	if (r && --r->refs == 0) {
+		for (size_t i = 0; i < r->nmemo; i++)
+			free(r->memo[i].strings);
+		free(r->memo);
+		free(r->match);
+		free(r->hit);
+		free(r);
 	}
 }
 
-/* The ids matching `match`, best first (bm25), at generation `gen`: remembered, or
- * computed into the least recently used slot. */
-static int
-ranked_ids(struct index *ix, const char *match, const char *gen, const struct ranking **out)
+static void
+ranking_release(struct ranking *r)
 {
-	struct ranking *r = &ix->rank[0];
-	for (int i = 0; i < RANKINGS; i++) {
-		struct ranking *c = &ix->rank[i];
-		if (c->match && strcmp(c->match, match) == 0 && strcmp(c->gen, gen) == 0) {
-			c->used = ++ix->ticks;
-			*out = c;
-			return 0;
-		}
-		if (c->used < r->used)
-			r = c;
+	pthread_mutex_lock(&rank_mu);
+	ranking_unref_locked(r);
+	pthread_mutex_unlock(&rank_mu);
+}
+
+static void
+rank_evict_locked(size_t i)
+{
+	rank_bytes -= rank_slot[i]->bytes;
+	rank_slot[i]->cached = 0;
+	ranking_unref_locked(rank_slot[i]);
+	rank_slot[i] = NULL;
+}
+
+/* A held ranking of `match` at `gen`, or NULL. Rankings of other generations are dropped
+ * on the way: the index has moved on. */
+static struct ranking *
+ranking_lookup(const char *match, const char *gen)
+{
+	struct ranking *found = NULL;
+	pthread_mutex_lock(&rank_mu);
+	for (size_t i = 0; i < RANK_CACHE_SLOTS; i++) {
+		struct ranking *r = rank_slot[i];
+		if (!r)
+			continue;
+		if (strcmp(r->gen, gen) != 0)
+			rank_evict_locked(i);
+		else if (!found && strcmp(r->match, match) == 0)
+			found = r;
 	}
-	free(r->match);
-	free(r->id);
-	memset(r, 0, sizeof(*r));
+	if (found) {
+		found->refs++;
+		found->used = ++rank_ticks;
+	}
+	pthread_mutex_unlock(&rank_mu);
+	return found;
+}
+
+/* Offer a held ranking to the cache, evicting the least recently used to make room. */
+static void
+ranking_share(struct ranking *r)
+{
+	pthread_mutex_lock(&rank_mu);
+	while (r->bytes <= rank_budget / 4) {
+		size_t free_slot = RANK_CACHE_SLOTS, lru = RANK_CACHE_SLOTS;
+		for (size_t i = 0; i < RANK_CACHE_SLOTS; i++) {
+			if (!rank_slot[i])
+				free_slot = i;
+			else if (lru == RANK_CACHE_SLOTS || rank_slot[i]->used < rank_slot[lru]->used)
+				lru = i;
+		}
+		if (free_slot < RANK_CACHE_SLOTS && rank_bytes + r->bytes <= rank_budget) {
+			r->refs++;
+			r->used = ++rank_ticks;
+			r->cached = 1;
+			rank_slot[free_slot] = r;
+			rank_bytes += r->bytes;
+			break;
+		}
+		rank_evict_locked(lru); /* there is one: r fits in an empty cache */
+	}
+	pthread_mutex_unlock(&rank_mu);
+}
+
+/* Copy a remembered result of ranking `r` into `h` (strings into the arena): 1, else 0. */
+static int
+memo_get(struct ranking *r, sqlite3_int64 id, struct search_hit *h, struct arena *a)
+{
+	int found = 0;
+	pthread_mutex_lock(&rank_mu);
+	for (size_t i = 0; i < r->nmemo && !found; i++) {
+		const struct memo_hit *m = &r->memo[i];
+		if (m->id != id)
+			continue;
+		*h = m->h;
+		h->name = arena_strdup(a, m->h.name);
+		h->title = arena_strdup(a, m->h.title);
+		h->title_html = arena_strdup(a, m->h.title_html);
+		h->snippet_html = arena_strdup(a, m->h.snippet_html);
+		h->customer = arena_strdup(a, m->h.customer);
+		h->updated_author = arena_strdup(a, m->h.updated_author);
+		found = 1;
+	}
+	pthread_mutex_unlock(&rank_mu);
+	return found;
+}
+
+/* Remember result `h` of ranking `r` (a shared one: others may read it meanwhile). */
+static void
+memo_put(struct ranking *r, sqlite3_int64 id, const struct search_hit *h)
+{
+	const char *f[6] = { h->name, h->title, h->title_html, h->snippet_html, h->customer, h->updated_author };
+	size_t len[6], total = 0;
+	for (int i = 0; i < 6; i++)
+		total += (len[i] = strlen(f[i])) + 1;
+	pthread_mutex_lock(&rank_mu);
+	int known = 0;
+	for (size_t i = 0; i < r->nmemo; i++)
+		known |= r->memo[i].id == id;
+	if (!known && r->nmemo < MEMO_MAX && r->cached) {
+		if (!r->memo) {
+			r->memo = xcalloc(MEMO_MAX, sizeof(*r->memo));
+			total += MEMO_MAX * sizeof(*r->memo);
+		}
+		struct memo_hit *m = &r->memo[r->nmemo++];
+		char *p = m->strings = xmalloc(total);
+		const char **to[6] = { &m->h.name, &m->h.title, &m->h.title_html, &m->h.snippet_html,
+				       &m->h.customer, &m->h.updated_author };
+		m->id = id;
+		m->h = *h;
+		for (int i = 0; i < 6; i++) {
+			memcpy(p, f[i], len[i] + 1);
+			*to[i] = p;
+			p += len[i] + 1;
+		}
+		r->bytes += total;
+		rank_bytes += total;
+	}
+	pthread_mutex_unlock(&rank_mu);
+}
+
+void
+index_global_release(void)
+{
+	pthread_mutex_lock(&rank_mu);
+	for (size_t i = 0; i < RANK_CACHE_SLOTS; i++)
+		if (rank_slot[i])
+			rank_evict_locked(i);
+	pthread_mutex_unlock(&rank_mu);
+}
+
+/* Score every match of `match` (the caller holds a read transaction at generation `gen`,
+ * whose facet data is loaded) into a new held ranking. */
+static int
+ranking_compute(struct index *ix, const char *match, const char *gen, struct ranking **out)
+{
 	sqlite3_stmt *s = stmt(ix, Q_RANKED_IDS);
 	if (!s)
 		return KN_EIO;
-	bind_str(s, 1, match);
-	struct scored *sc = NULL;
+	struct ranking *r = xcalloc(1, sizeof(*r));
 	size_t cap = 0;
 	int rc;
+	bind_str(s, 1, match);
 	/* The facet data is of this transaction's generation (facets_current): its lengths are
-	 * the ones FTS5 would read. Sorting here instead of ORDER BY rank saves FTS5's sorter. */
+	 * the ones FTS5 would read. */
 	ix->rank_lengths = 1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (r->n == cap) {
 			cap = cap ? cap * 2 : 256;
-			sc = xrealloc(sc, cap * sizeof(*sc));
+			r->hit = xrealloc(r->hit, cap * sizeof(*r->hit));
 		}
-		sc[r->n++] = (struct scored){ sqlite3_column_double(s, 1), sqlite3_column_int64(s, 0) };
+		r->hit[r->n++] = (struct scored){ sqlite3_column_double(s, 1), sqlite3_column_int64(s, 0) };
 	}
 	ix->rank_lengths = 0;
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
-		free(sc);
-		memset(r, 0, sizeof(*r));
+		free(r->hit);
+		free(r);
 		return sql_fail(ix, rc, "search");
 	}
-	qsort(sc, r->n, sizeof(*sc), cmp_scored);
-	r->id = xmalloc((r->n ? r->n : 1) * sizeof(*r->id));
-	for (size_t i = 0; i < r->n; i++)
-		r->id[i] = sc[i].id;
-	free(sc);
 	r->match = xstrdup(match);
 	snprintf(r->gen, sizeof(r->gen), "%s", gen);
-	r->used = ++ix->ticks;
+	r->bytes = sizeof(*r) + cap * sizeof(*r->hit) + strlen(match) + 1;
+	r->refs = 1;
 	*out = r;
 	return 0;
 }
 
+/* The ranking of `match` at `gen`, held (ranking_release it). */
+static int
+ranking_get(struct index *ix, const char *match, const char *gen, struct ranking **out)
+{
+	if ((*out = ranking_lookup(match, gen)))
+		return 0;
+	int rc = ranking_compute(ix, match, gen, out);
+	if (rc == 0)
+		ranking_share(*out);
+	return rc;
+}
+
+static void
+swap_scored(struct scored *a, struct scored *b)
+{
+	struct scored t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/* Reorder v so that its k best (lowest score, then lowest id: all distinct) come first,
+ * in order. A quickselect, then a sort of those k: for the first results page of 10,000
+ * matches about a tenth of the cost of sorting them all. */
+static void
+select_best(struct scored *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n;
+	if (k > n)
+		k = n;
+	while (k > lo && k < hi && hi - lo > 1) {
+		/* median of three to v[hi - 1], Lomuto partition around it */
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_scored(&v[mid], &v[lo]) < 0)
+			swap_scored(&v[mid], &v[lo]);
+		if (cmp_scored(&v[hi - 1], &v[lo]) < 0)
+			swap_scored(&v[hi - 1], &v[lo]);
+		if (cmp_scored(&v[mid], &v[hi - 1]) < 0)
+			swap_scored(&v[mid], &v[hi - 1]);
+		size_t store = lo;
+		for (size_t i = lo; i < hi - 1; i++)
+			if (cmp_scored(&v[i], &v[hi - 1]) < 0)
+				swap_scored(&v[i], &v[store++]);
+		swap_scored(&v[store], &v[hi - 1]);
+		/* [lo, store) < v[store] < (store, hi) */
+		if (k <= store)
+			hi = store;
+		else
+			lo = store + 1;
+	}
+	qsort(v, k, sizeof(*v), cmp_scored);
+}
 
 /* One search's filters as value indexes, and its counts per value. */
 struct tally {
@@ -2489,6 +2724,7 @@ struct tally {
 	size_t first;                         /* matches before the page shown */
 	sqlite3_int64 shown[SEARCH_PAGE_SIZE]; /* ids on the page shown, in rank order */
 	size_t nshown;
+	struct ranking *rank; /* held */
 };
 
 static int
@@ -2500,18 +2736,19 @@ has_value(const struct facets *fc, const struct fpage *p, int k, uint32_t v)
 	return 0;
 }
 
-static void
+/* Count page `p` if it passes the filters (1), else 0. */
+static int
 tally_page(struct tally *t, const struct fpage *p)
 {
 	for (int k = 0; k < SF_KINDS; k++)
 		for (size_t i = 0; i < t->nwant[k]; i++)
 			if (!has_value(t->fc, p, k, t->want[k][i]))
-				return;
-	if (t->total++ >= t->first && t->nshown < SEARCH_PAGE_SIZE)
-		t->shown[t->nshown++] = p->id;
+				return 0;
+	t->total++;
 	for (int k = 0; k < SF_KINDS; k++)
 		for (uint32_t i = 0; i < p->count[k]; i++)
 			t->count[k][t->fc->vals[k][p->first[k] + i]]++;
+	return 1;
 }
 
 struct ranked {
@@ -2575,14 +2812,27 @@ count_matches(struct index *ix, struct tally *t, const struct search_query *q)
 			tally_page(t, &t->fc->page[i]);
 		return 0;
 	}
-	const struct ranking *r = NULL;
-	int rc = ranked_ids(ix, q->match, t->fc->gen, &r);
-	for (size_t i = 0; rc == 0 && i < r->n; i++) {
-		struct fpage *p = fpage_find(t->fc, r->id[i]);
-		if (p) /* else a hidden page */
-			tally_page(t, p);
+	/* The matches that pass the filters are counted and copied; the page shown is picked
+	 * from the copy. Hidden pages have no fpage: skipped. */
+	int rc = ranking_get(ix, q->match, t->fc->gen, &t->rank);
+	if (rc < 0)
+		return rc;
+	const struct ranking *r = t->rank;
+	struct scored *pass = xmalloc((r->n ? r->n : 1) * sizeof(*pass));
+	size_t npass = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		struct fpage *p = fpage_find(t->fc, r->hit[i].id);
+		if (p && tally_page(t, p))
+			pass[npass++] = r->hit[i];
 	}
-	return rc;
+	if (t->first < npass) {
+		size_t want = t->first + SEARCH_PAGE_SIZE;
+		select_best(pass, npass, want);
+		for (size_t i = t->first; i < want && i < npass; i++)
+			t->shown[t->nshown++] = pass[i].id;
+	}
+	free(pass);
+	return 0;
 }
 
 static const char *
@@ -2623,14 +2873,20 @@ fetch_ranked(struct search_result *res, struct index *ix, const struct search_qu
 {
 	res->hits = arena_alloc(a, SEARCH_PAGE_SIZE * sizeof(struct search_hit));
 	for (size_t i = 0; i < t->nshown; i++) {
+		if (memo_get(t->rank, t->shown[i], &res->hits[res->nhits], a)) {
+			res->nhits++;
+			continue;
+		}
 		sqlite3_stmt *s = stmt(ix, Q_HIT);
 		if (!s)
 			return KN_EIO;
 		bind_str(s, 1, q->match);
 		sqlite3_bind_int64(s, 2, t->shown[i]);
 		int rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW)
-			read_hit(&res->hits[res->nhits++], s, a);
+		if (rc == SQLITE_ROW) {
+			read_hit(&res->hits[res->nhits], s, a);
+			memo_put(t->rank, t->shown[i], &res->hits[res->nhits++]);
+		}
 		sqlite3_reset(s);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			return sql_fail(ix, rc, "search results");
@@ -2686,9 +2942,10 @@ index_search(struct search_result *res, struct index *ix, const struct search_qu
 	t.first = (size_t)(q->page ? q->page - 1 : 0) * SEARCH_PAGE_SIZE;
 	if (!q->match && !q->nfilters[SF_CUSTOMER] && !q->nfilters[SF_TAG] && !q->nfilters[SF_DEPT])
 		return 0;
-	/* One read transaction: counts, facets and the page all see the same index. Ranking
-	 * all matches is what costs (bm25 for each); filters, counts and facets are done in C
-	 * on the ranked ids, so paging and facet links reuse a ranking. */
+	/* One read transaction: counts, facets and the page all see the same index. Scoring
+	 * all matches is what costs (kennis_rank for each); the scores are shared by all
+	 * threads (ranking_get), and filters, counts, facets and the page shown are worked out
+	 * in C from them, so paging, facet links and a repeated search do not score again. */
 	if ((rc = exec(ix, "BEGIN")) < 0)
 		return rc;
 	if ((rc = facets_current(ix, &t.fc)) == 0)
@@ -2700,6 +2957,8 @@ index_search(struct search_result *res, struct index *ix, const struct search_qu
 		rc = q->match ? fetch_ranked(res, ix, q, &t, a) : fetch_listed(res, ix, q, a);
 	for (int k = 0; k < SF_KINDS; k++)
 		free(t.count[k]);
+	if (t.rank)
+		ranking_release(t.rank);
 	rollback(ix); /* nothing was written */
 	return rc;
 }

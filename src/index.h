@@ -28,6 +28,10 @@ struct index;
  * (logged). Caller frees with index_close. Returns 0 or KN_EIO. */
 int index_open(struct index **out, const char *db_path);
 void index_close(struct index *ix);
+/* Free what searches keep across threads (at exit, for leak checkers). */
+void index_global_release(void);
+/* Memory for search results shared by all threads (default 32 MiB; 0: none kept). */
+void index_configure_cache(size_t bytes);
 
 /* This worker thread's index connection to cfg->data_dir/index.db, opened on first use and
  * closed when the thread exits; NULL when it cannot be opened (logged). */

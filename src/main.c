@@ -43,6 +43,7 @@ static const char serve_usage[] =
 	"  --max-form BYTES    largest form body (default: 4194304)\n"
 	"  --max-push BYTES    largest git request body (default: 2147483648; 0: no limit)\n"
 	"  --cache-mb N        memory for rendered Markdown and backlinks (default: 64; 0: off)\n"
+	"  --search-cache-mb N memory for search results shared by all threads (default: 32; 0: off)\n"
 	"  --exit-after N      exit after serving N requests (for benchmarks and leak checks)\n"
 	"  --quiet             log warnings and errors only\n"
 	"\n"
@@ -214,6 +215,8 @@ parse_serve(int argc, char **argv, struct config *cfg)
 			cfg->max_file = (size_t)n;
 		else if (strcmp(o, "--cache-mb") == 0 && n < (1u << 20))
 			cfg->cache_bytes = (size_t)n << 20;
+		else if (strcmp(o, "--search-cache-mb") == 0 && n < (1u << 20))
+			cfg->search_cache_bytes = (size_t)n << 20;
 		else if (strcmp(o, "--exit-after") == 0)
 			cfg->exit_after = (unsigned long)n;
 		else {
@@ -281,6 +284,7 @@ cmd_serve(int argc, char **argv)
 		.per_ip = 256,
 		.timeout = 30,
 		.cache_bytes = 64u << 20,
+		.search_cache_bytes = 32u << 20,
 		.anon_read = -1,
 		.proxy_from = "127.0.0.1",
 		.proxy_role = ROLE_READER,
@@ -400,6 +404,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "kennis: unknown command '%s'\n%s", argv[1], usage);
 		rc = 2;
 	}
+	index_global_release();
 	render_global_release();
 	git_libgit2_shutdown();
 	return rc;

@@ -28,6 +28,7 @@ struct config {
 	unsigned timeout;      /* idle seconds before a connection is closed */
 	unsigned long exit_after; /* serve this many requests, then exit (0: forever) */
 	size_t cache_bytes;    /* rendered-page cache size (0: off) */
+	size_t search_cache_bytes; /* search results shared by all threads (0: off) */
 	int anon_read;         /* anonymous read: 1 on, 0 off, -1 auto (only while no user exists) */
 	int registration;      /* open self-registration (new users are readers) */
 	int behind_tls;        /* served over TLS (by a proxy): cookies get Secure */

@@ -513,6 +513,7 @@ main(void)
 	test_threads(dir);
 
 	index_close(ix);
+	index_global_release();
 	store_close(st);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
