@@ -2662,15 +2662,23 @@ ranking_compute(struct index *ix, const char *match, const char *gen, struct ran
 	return 0;
 }
 
-/* The ranking of `match` at `gen`, held (ranking_release it). */
+/* The ranking of `match` at `gen`, held (ranking_release it). FTS5 ignores case, so
+ * "Gateway" and "gateway" share one (ASCII letters: enough for the common case). */
 static int
 ranking_get(struct index *ix, const char *match, const char *gen, struct ranking **out)
 {
-	if ((*out = ranking_lookup(match, gen)))
-		return 0;
-	int rc = ranking_compute(ix, match, gen, out);
-	if (rc == 0)
+	char *key = xstrdup(match);
+	for (char *p = key; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + ('a' - 'A'));
+	int rc = 0;
+	if (!(*out = ranking_lookup(key, gen)) && (rc = ranking_compute(ix, match, gen, out)) == 0) {
+		free((*out)->match);
+		(*out)->match = key;
+		key = NULL;
 		ranking_share(*out);
+	}
+	free(key);
 	return rc;
 }
 

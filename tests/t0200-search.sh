@@ -92,6 +92,22 @@ ok 'invalid UTF-8 and odd parameters: 200' sh -c 'for p in "q=%FF%FE" "q=x&page=
 ok 'a lone * says no results' contains 'id="no-results"' get '/search?q=*'
 ok 'an empty search shows the help' contains 'finds a phrase' get '/search'
 
+# Shared results: what this server keeps for all threads (scores, shown results) gives the
+# very page a second server without it (--search-cache-mb 0) computes from the same index.
+results() { curl -s "$1/search?$2" | sed -n '/id="search-summary"/,/class="paging"/p'; }
+URL1=$URL PID1=$SERVER_PID LOG1=$LOG
+LOG=$T/server0.log
+start_server --search-cache-mb 0
+URL0=$URL PID0=$SERVER_PID
+URL=$URL1 SERVER_PID=$PID1 LOG=$LOG1
+for q in 'q=Gateway' 'q=Gateway&page=3' 'q=gateway+renewal' 'q=Gateway&tag=gdpr' 'q=Kestr*' 'q=%22Sync+Gateway%22&page=2'; do
+	results "$URL" "$q" >"$T/r1"; results "$URL" "$q" >"$T/r2"; results "$URL0" "$q" >"$T/r0"
+	ok "$q: a repeated search shows the same page" sh -c 'test -s "$1" && cmp -s "$1" "$2"' _ "$T/r1" "$T/r2"
+	ok "$q: the same page as without shared results" cmp "$T/r0" "$T/r2"
+done
+kill "$PID0"; wait "$PID0"
+ok 'the second server exits 0, no sanitizer report' sh -c 'test "$1" -eq 0 && ! grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$2"' _ "$?" "$T/server0.log"
+
 # The index file: checked, damaged, rebuilt.
 stop_server
 ok 'kennis check: index matches main' "$KENNIS" check --data "$DATA"

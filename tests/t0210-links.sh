@@ -18,6 +18,11 @@ ok 'push a page' sh -c "cd '$T/c' && git add . && git commit -qm initech && git 
 ok 'the pushed page is no longer wanted' sh -c '! curl -s "$1/wanted" | grep -q "/edit/Customers/Initech\""' _ "$URL"
 ok 'the pushed link makes the meeting no orphan' sh -c '! curl -s "$1/orphans" | grep -q "href=\"/wiki/Notes/Meeting\""' _ "$URL"
 ok 'and shows as its backlink' contains 'href="/wiki/Customers/Initech"' get /wiki/Notes/Meeting
+git -C "$T/c" pull -q
+git -C "$T/c" mv Notes/Meeting.md Notes/Kickoff.md
+ok 'push a rename of a linking page' sh -c "cd '$T/c' && git commit -qm 'rename meeting' && git push -q"
+ok 'the backlink follows the rename' sh -c 'h=$(curl -s "$1/wiki/Customers/Acme-Corp"); echo "$h" | grep -q "href=\"/wiki/Notes/Kickoff\"" && ! echo "$h" | grep -q "href=\"/wiki/Notes/Meeting\""' _ "$URL"
+ok 'the link to the old name is now wanted' sh -c 'h=$(curl -s "$1/wanted"); echo "$h" | grep -q "/edit/Notes/Meeting\"" && echo "$h" | grep -q "href=\"/wiki/Customers/Initech\""' _ "$URL"
 git -C "$T/c" rm -q Customers/Initech.md
 ok 'push a delete' sh -c "cd '$T/c' && git commit -qm gone && git push -q"
 ok 'the deleted page is wanted again' contains '/edit/Customers/Initech"' get /wanted

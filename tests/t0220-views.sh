@@ -50,7 +50,14 @@ ok 'invalid front matter: the page still renders' contains 'Body still renders' 
 ok 'invalid front matter: a warning, not a 500' sh -c 'test "$(curl -s -o "$2/b" -w "%{http_code}" "$1/wiki/Notes/Broken")" = 200 && grep -q "not valid YAML" "$2/b"' _ "$URL" "$T"
 ok 'front matter header links tags and departments' sh -c 'h=$(curl -s "$1/wiki/Customers/Globex/Support-Notes"); echo "$h" | grep -q "href=\"/tag/escalation\"" && echo "$h" | grep -q "href=\"/department/support\""' _ "$URL"
 ok 'hostile values are escaped' sh -c 'test "$(curl -s -o /dev/null -w "%{http_code}" "$1/tag/%3Cscript%3E")" = 200 && ! curl -s "$1/tag/%3Cscript%3E" | grep -q "<script>"' _ "$URL"
-git -C "$T/c" pull -q && git -C "$T/c" rm -q Notes/Call.md
+git -C "$T/c" pull -q && git -C "$T/c" mv Customers/Globex/Support-Notes.md Customers/Globex/Helpdesk.md &&
+	git -C "$T/c" mv Notes/Call.md Notes/Sales-Call.md
+ok 'push renames' sh -c "cd '$T/c' && git commit -qm 'rename' && git push -q"
+ok 'the customer 360 follows the renames' sh -c '
+	h=$(curl -s "$1/customer/Globex"); echo "$h" | grep -q "href=\"/wiki/Customers/Globex/Helpdesk\"" && echo "$h" | grep -q "href=\"/wiki/Notes/Sales-Call\"" &&
+	! echo "$h" | grep -q "Support-Notes\|Notes/Call\""' _ "$URL"
+ok 'tag and department views follow too' sh -c 'curl -s "$1/tag/escalation" | grep -q "href=\"/wiki/Customers/Globex/Helpdesk\"" && curl -s "$1/department/finance" | grep -q "href=\"/wiki/Notes/Sales-Call\""' _ "$URL"
+git -C "$T/c" rm -q Notes/Sales-Call.md
 ok 'push a delete' sh -c "cd '$T/c' && git commit -qm gone && git push -q"
-ok 'views follow at once' sh -c '! curl -s "$1/customer/Globex" | grep -q "Notes/Call"' _ "$URL"
+ok 'views follow at once' sh -c '! curl -s "$1/customer/Globex" | grep -q "Notes/Sales-Call" && ! curl -s "$1/department/finance" | grep -q "Notes/Sales-Call"' _ "$URL"
 done_testing
