@@ -13,6 +13,7 @@
 
 #include "pagename.h"
 #include "render.h"
+#include "snippet.h"
 
 /* Bump when the tables below change: an index with another version is dropped and rebuilt
  * from git (everything here is derived). Kept in index_meta. The index has a file of its own
@@ -23,6 +24,8 @@
 #define VALUE_MAX  200         /* bytes of one front-matter value kept */
 #define LIST_MAX   64          /* items of one front-matter list kept */
 #define BUSY_MS    10000       /* wait for another writer (a catch-up in another thread) */
+#define SNIPPET_TOKENS   28    /* words in a result's snippet */
+#define SNIPPET_FALLBACK 200   /* bytes of text shown when it cannot be tokenized */
 
 static const char schema_sql[] =
 	"CREATE TABLE pages("
@@ -87,10 +90,9 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_RANKED_IDS] = "SELECT rowid, kennis_rank(fts, 10.0, 1.0) FROM fts WHERE fts MATCH ?1",
 	/* snippet() and highlight() work only in a MATCH query: one per result shown. \x01 and
 	 * \x02 never occur in indexed text (see html_text). */
-	[Q_HIT] = "SELECT p.name, p.title, highlight(fts, 0, char(1), char(2)),"
-		  " snippet(fts, 1, char(1), char(2), '…', 28), p.customer, p.updated_author,"
-		  " p.updated_time, p.updated_offset FROM fts JOIN pages p ON p.id = fts.rowid"
-		  " WHERE fts MATCH ?1 AND fts.rowid = ?2",
+	/* The text of a result shown, to highlight and cut a snippet from (snippet.c). */
+	[Q_HIT] = "SELECT p.name, p.title, f.title, f.body, p.customer, p.updated_author, p.updated_time,"
+		  " p.updated_offset FROM pages p JOIN fts f ON f.rowid = p.id WHERE p.id = ?1",
 	/* Both ordered by page id, scanning pages in rowid order (no sort). */
 	[Q_FACET_PAGES] = "SELECT id, customer FROM pages WHERE hidden = 0 ORDER BY id",
 	[Q_FACET_TAGS] = "SELECT p.id, t.tag FROM pages p JOIN tags t ON t.path = p.path WHERE p.hidden = 0 ORDER BY p.id",
@@ -109,6 +111,7 @@ struct index {
 	sqlite3_stmt *stmt[Q_COUNT];
 	struct facets *facets; /* page data for filters and facets, as of one generation */
 	int rank_lengths; /* kennis_rank may take row lengths from `facets` (see ranking_compute) */
+	struct hl_tokenizer *hl; /* the full-text table's tokenizer, for results shown */
 };
 
 static void facets_free(struct facets *fc);
@@ -240,6 +243,8 @@ connect(struct index *ix)
 static void
 disconnect(struct index *ix)
 {
+	hl_tokenizer_close(ix->hl);
+	ix->hl = NULL;
 	finalize_all(ix);
 	sqlite3_close(ix->db);
 	ix->db = NULL;
@@ -2417,7 +2422,11 @@ register_rank(struct index *ix)
 		rc = SQLITE_ERROR;
 	if (rc == SQLITE_OK)
 		rc = api->xCreateFunction(api, "kennis_rank", ix, rank_row, NULL);
-	return rc == SQLITE_OK ? 0 : sql_fail(ix, rc, "register kennis_rank");
+	if (rc != SQLITE_OK)
+		return sql_fail(ix, rc, "register kennis_rank");
+	/* The same tokenizer as the table's: 'unicode61 remove_diacritics 2' (schema_sql). */
+	static const char *const args[] = { "remove_diacritics", "2" };
+	return ix->hl ? 0 : hl_tokenizer_open(&ix->hl, ix->db, "unicode61", args, 2);
 }
 
 struct scored {
@@ -2874,11 +2883,52 @@ read_hit(struct search_hit *h, sqlite3_stmt *s, struct arena *a)
 	h->updated_offset = sqlite3_column_int(s, 7);
 }
 
+/* A column marked by `mark` (hl_highlight or a snippet of 28 tokens) as HTML. */
+static const char *
+marked_column(struct arena *a, sqlite3_stmt *s, int col, struct hl_tokenizer *hl, const struct hl_query *hq,
+	      int snippet)
+{
+	struct buf m = BUF_INIT, h = BUF_INIT;
+	const char *text = (const char *)sqlite3_column_text(s, col);
+	size_t n = (size_t)sqlite3_column_bytes(s, col);
+	int rc = !text ? KN_EINVAL
+		 : snippet ? hl_snippet(&m, hl, hq, text, n, SNIPPET_TOKENS, "…")
+			   : hl_highlight(&m, hl, hq, text, n);
+	if (rc < 0) { /* cannot tokenize: the text as it is */
+		buf_reset(&m);
+		if (snippet && n > SNIPPET_FALLBACK) /* cut on a character boundary */
+			for (n = SNIPPET_FALLBACK; n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80; n--)
+				;
+		if (text)
+			buf_put(&m, text, n);
+	}
+	search_marks_to_html(&h, buf_cstr(&m));
+	const char *out = arena_strndup(a, buf_cstr(&h), h.len);
+	buf_free(&m);
+	buf_free(&h);
+	return out;
+}
+
+static void
+read_ranked_hit(struct search_hit *h, sqlite3_stmt *s, struct hl_tokenizer *hl, const struct hl_query *hq,
+		struct arena *a)
+{
+	h->name = col_text(a, s, 0);
+	h->title = col_text(a, s, 1);
+	h->title_html = marked_column(a, s, sqlite3_column_type(s, 2) == SQLITE_NULL ? 1 : 2, hl, hq, 0);
+	h->snippet_html = marked_column(a, s, 3, hl, hq, 1);
+	h->customer = col_text(a, s, 4);
+	h->updated_author = col_text(a, s, 5);
+	h->updated_time = sqlite3_column_int64(s, 6);
+	h->updated_offset = sqlite3_column_int(s, 7);
+}
+
 /* The ranked results shown: their rows, snippets and highlighted titles. */
 static int
 fetch_ranked(struct search_result *res, struct index *ix, const struct search_query *q, const struct tally *t,
 	     struct arena *a)
 {
+	struct hl_query *hq = NULL;
 	res->hits = arena_alloc(a, SEARCH_PAGE_SIZE * sizeof(struct search_hit));
 	for (size_t i = 0; i < t->nshown; i++) {
 		if (memo_get(t->rank, t->shown[i], &res->hits[res->nhits], a)) {
@@ -2886,19 +2936,25 @@ fetch_ranked(struct search_result *res, struct index *ix, const struct search_qu
 			continue;
 		}
 		sqlite3_stmt *s = stmt(ix, Q_HIT);
-		if (!s)
+		if (!s) {
+			hl_query_free(hq);
 			return KN_EIO;
-		bind_str(s, 1, q->match);
-		sqlite3_bind_int64(s, 2, t->shown[i]);
+		}
+		if (!hq)
+			hq = hl_query_new(ix->hl, q->match);
+		sqlite3_bind_int64(s, 1, t->shown[i]);
 		int rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW) {
-			read_hit(&res->hits[res->nhits], s, a);
+			read_ranked_hit(&res->hits[res->nhits], s, ix->hl, hq, a);
 			memo_put(t->rank, t->shown[i], &res->hits[res->nhits++]);
 		}
 		sqlite3_reset(s);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			hl_query_free(hq);
 			return sql_fail(ix, rc, "search results");
+		}
 	}
+	hl_query_free(hq);
 	return 0;
 }
 

@@ -1,0 +1,184 @@
+/* test_snippet.c: highlights and snippets from FTS5's tokenizer, checked against FTS5's own
+ * highlight() and snippet() on the same texts and queries. */
+#include "snippet.h"
+#include "tap.h"
+
+#include <stdlib.h>
+
+static sqlite3 *db;
+static struct hl_tokenizer *tk;
+
+static const char *const docs[] = {
+	"Acme Corp uses the Sync Gateway since 2019.",
+	"Müller GmbH: contact Jürgen Müller (muller@example.com) about the e-mail gateway.",
+	"gateway gateway GATEWAY, Gateway; gateways and gatekeepers.",
+	"  ...leading punctuation, then sync; then gateway sync gateway!",
+	"Kestrel Kestrels kestrel-like: KESTREL.",
+	"Renewal talks usually start three months before the end date. The renewal quote was sent "
+	"in May. Procurement requires three quotes for anything above EUR 10,000. They asked for a "
+	"discount on the Sync Gateway and on the renewal quote. Decisions are made by a steering "
+	"committee that meets every quarter. Their fiscal year ends in June, so budget questions go "
+	"out in spring. The gateway team is the main day-to-day user of the Sync Gateway.",
+	"Word one. Word two: word three! Word four? A very long sentence follows here with many many "
+	"words in it so that no window of twenty eight tokens can hold all of the matches at once and "
+	"the snippet has to choose the part with the most distinct phrases like sync and then "
+	"gateway near the end where sync gateway appears together at last.",
+	"<b>escaped</b> & \"quoted\" text: the snippet keeps bytes as they are; café CAFE cafe.",
+	"the sync gateway team met the gateway team",
+};
+
+static const char *const queries[] = {
+	"\"gateway\"", "\"sync gateway\"", "\"sync\" \"gateway\"", "\"gate\"*", "\"muller\"", "\"Müller\"",
+	"\"e-mail\"", "\"kestrel\"", "\"renewal\" \"quote\"", "\"renewal quote\"", "\"cafe\"", "\"word\"",
+	"\"say \"\"hi\"\"\"", "\"escaped\" \"quoted\"", "\"th\"*", "\"sync gate\"*",
+	"\"sync gateway\" \"gateway team\"",
+};
+
+/* FTS5's function `fn` ("highlight(t, 0, ...)" etc.) on row `id` for `match`, or NULL. */
+static char *
+fts5(const char *fn, const char *match, int id)
+{
+	char sql[256];
+	sqlite3_stmt *s = NULL;
+	char *out = NULL;
+	snprintf(sql, sizeof(sql), "SELECT %s FROM t WHERE t MATCH ?1 AND rowid = ?2", fn);
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		out = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return out;
+}
+
+static size_t
+count_char(const char *s, char c)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += *s == c;
+	return n;
+}
+
+/* Words in s as unicode61 splits these texts (runs of letters, digits and non-ASCII
+ * bytes), the ellipsis "…" and the marks left out. */
+static size_t
+words(const char *s)
+{
+	size_t n = 0;
+	int in = 0;
+	while (*s) {
+		if (strncmp(s, "…", 3) == 0) {
+			in = 0;
+			s += 3;
+			continue;
+		}
+		int w = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+			(unsigned char)*s >= 0x80;
+		n += w && !in;
+		in = w;
+		s++;
+	}
+	return n;
+}
+
+/* Does the snippet start where its text starts (its first 8 bytes, marks left out)? */
+static int
+starts_text(const char *snip, const char *text)
+{
+	for (int n = 0; *snip && *text && n < 8; snip++, n++) {
+		if (*snip == '\x01' || *snip == '\x02')
+			continue;
+		if (*snip != *text++)
+			return 0;
+	}
+	return 1;
+}
+
+int
+main(void)
+{
+	static const char *const args[] = { "remove_diacritics", "2" };
+	ok(sqlite3_open(":memory:", &db) == SQLITE_OK, "in-memory database");
+	ok(sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'unicode61 remove_diacritics 2')",
+			NULL, NULL, NULL) == SQLITE_OK, "FTS5 table");
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		sqlite3_stmt *s = NULL;
+		sqlite3_prepare_v2(db, "INSERT INTO t(rowid, body) VALUES(?1, ?2)", -1, &s, NULL);
+		sqlite3_bind_int(s, 1, (int)i + 1);
+		sqlite3_bind_text(s, 2, docs[i], -1, SQLITE_STATIC);
+		sqlite3_step(s);
+		sqlite3_finalize(s);
+	}
+	ok(hl_tokenizer_open(&tk, db, "unicode61", args, 2) == 0, "the table's tokenizer");
+	ok(hl_query_new(tk, "") == NULL && hl_query_new(tk, "\"--\" \"\"") == NULL, "no phrases: no query");
+
+	int pairs = 0, same_hl = 0, snip_ok = 0, snip_same = 0;
+	for (size_t qi = 0; qi < sizeof(queries) / sizeof(queries[0]); qi++) {
+		struct hl_query *q = hl_query_new(tk, queries[qi]);
+		for (size_t di = 0; di < sizeof(docs) / sizeof(docs[0]); di++) {
+			char *want = fts5("highlight(t, 0, char(1), char(2))", queries[qi], (int)di + 1);
+			if (!want)
+				continue; /* not a match */
+			pairs++;
+			struct buf got = BUF_INIT, snip = BUF_INIT;
+			hl_highlight(&got, tk, q, docs[di], strlen(docs[di]));
+			if (strcmp(buf_cstr(&got), want) == 0)
+				same_hl++;
+			else
+				printf("# highlight %s in doc %zu:\n#   got:  %s\n#   want: %s\n", queries[qi], di + 1,
+				       buf_cstr(&got), want);
+			/* Snippets: ours may pick another window than FTS5's, but never a worse one
+			 * (as many marks of distinct phrases), never longer, with "…" where cut. */
+			char *fsnip = fts5("snippet(t, 0, char(1), char(2), '…', 28)", queries[qi], (int)di + 1);
+			hl_snippet(&snip, tk, q, docs[di], strlen(docs[di]), 28, "…");
+			const char *sn = buf_cstr(&snip);
+			int good = fsnip && count_char(sn, '\x01') >= (count_char(fsnip, '\x01') > 0) &&
+				   count_char(sn, '\x01') == count_char(sn, '\x02') && words(sn) <= 28 &&
+				   (strncmp(sn, "…", 3) == 0) == !starts_text(sn, docs[di]);
+			snip_ok += good;
+			snip_same += fsnip && strcmp(sn, fsnip) == 0;
+			if (!good)
+				printf("# snippet %s in doc %zu (%zu marks, %zu words):\n#   got:  %s\n#   fts5: %s\n",
+				       queries[qi], di + 1, count_char(sn, '\x01'), words(sn), sn, fsnip ? fsnip : "(null)");
+			free(fsnip);
+			free(want);
+			buf_free(&got);
+			buf_free(&snip);
+		}
+		hl_query_free(q);
+	}
+	ok(pairs >= 30, "%d matching (query, text) pairs", pairs);
+	ok(same_hl == pairs, "highlight equals FTS5's highlight() in %d of %d", same_hl, pairs);
+	ok(snip_ok == pairs, "snippets are sound in %d of %d (%d the same as FTS5's)", snip_ok, pairs, snip_same);
+
+	/* Specific cases. */
+	struct hl_query *q = hl_query_new(tk, "\"sync gateway\" \"gateway\"");
+	struct buf b = BUF_INIT;
+	hl_highlight(&b, tk, q, "a Sync Gateway b", 16);
+	is_str(buf_cstr(&b), "a \001Sync Gateway\002 b", "overlapping matches make one mark");
+	hl_query_free(q);
+	q = hl_query_new(tk, "\"say \"\"hi\"\"\"");
+	buf_reset(&b);
+	hl_highlight(&b, tk, q, "they say \"hi\" here", 18);
+	is_str(buf_cstr(&b), "they \001say \"hi\002\" here", "a quote inside a phrase");
+	hl_query_free(q);
+	q = hl_query_new(tk, "\"zzz\"");
+	buf_reset(&b);
+	hl_snippet(&b, tk, q, docs[5], strlen(docs[5]), 10, "…");
+	ok(strncmp(buf_cstr(&b), "Renewal talks", 13) == 0 && words(buf_cstr(&b)) == 10 &&
+	   strcmp(b.ptr + b.len - 3, "…") == 0, "no match: the start of the text, cut");
+	hl_query_free(q);
+	q = hl_query_new(tk, "\"committee\"");
+	buf_reset(&b);
+	hl_snippet(&b, tk, q, docs[5], strlen(docs[5]), 12, "…");
+	ok(strncmp(buf_cstr(&b), "…Decisions are made", 21) == 0 && strstr(b.ptr, "\001committee\002"),
+	   "a snippet starts at the sentence of its match: %s", buf_cstr(&b));
+	hl_query_free(q);
+	buf_free(&b);
+
+	hl_tokenizer_close(tk);
+	sqlite3_close(db);
+	return tap_done();
+}
