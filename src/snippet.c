@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_PHRASES 64
+#define MAX_PHRASES  64
+#define SNIPPET_SCAN (128u << 10) /* bytes of a text searched for the best window */
 
 struct hl_tokenizer {
 	fts5_tokenizer api;
@@ -289,17 +290,27 @@ hl_snippet(struct buf *out, struct hl_tokenizer *t, const struct hl_query *q, co
 {
 	struct tokens d = { 0 };
 	struct inst *in = NULL;
-	int rc = q ? tokenize(t, FTS5_TOKENIZE_DOCUMENT, text, n, &d) : 0;
+	/* A snippet is looked for in the first SNIPPET_SCAN bytes only (cut on a character):
+	 * a 3 MiB page among the results must not cost 30 ms of tokenizing. */
+	size_t scan = n;
+	if (scan > SNIPPET_SCAN)
+		for (scan = SNIPPET_SCAN; scan > 0 && ((unsigned char)text[scan] & 0xc0) == 0x80; scan--)
+			;
+	int rc = q ? tokenize(t, FTS5_TOKENIZE_DOCUMENT, text, scan, &d) : 0;
 	size_t len = ntokens > 0 ? (size_t)ntokens : 1;
 	if (rc != 0 || d.n == 0) {
 		if (rc == 0)
-			buf_put(out, text, n);
+			buf_put(out, text, scan);
+		if (rc == 0 && scan < n)
+			buf_puts(out, ellipsis);
 		tokens_free(&d);
 		return rc;
 	}
 	size_t nin = find_instances(&d, q, &in);
 	if (d.n <= len) {
-		emit(out, text, n, &d, in, nin, 0, d.n - 1, 1, 1);
+		emit(out, text, scan, &d, in, nin, 0, d.n - 1, 1, 1);
+		if (scan < n)
+			buf_puts(out, ellipsis);
 	} else {
 		size_t best = 0, last_sentence = 0;
 		long best_score = -1;
@@ -329,8 +340,8 @@ hl_snippet(struct buf *out, struct hl_tokenizer *t, const struct hl_query *q, co
 		size_t end = best + len - 1 < d.n - 1 ? best + len - 1 : d.n - 1;
 		if (best > 0)
 			buf_puts(out, ellipsis);
-		emit(out, text, n, &d, in, nin, best, end, best == 0, end == d.n - 1);
-		if (end < d.n - 1)
+		emit(out, text, scan, &d, in, nin, best, end, best == 0, end == d.n - 1);
+		if (end < d.n - 1 || scan < n)
 			buf_puts(out, ellipsis);
 	}
 	free(in);

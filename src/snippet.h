@@ -32,7 +32,8 @@ int hl_highlight(struct buf *out, struct hl_tokenizer *t, const struct hl_query 
 
 /* Append the best window of at most `ntokens` tokens of text[0..n): most distinct phrases,
  * then most matches, preferring the start of a sentence; matches marked; `ellipsis` where
- * text was cut. A text of at most `ntokens` tokens is highlighted whole. */
+ * text was cut. A text of at most `ntokens` tokens is highlighted whole. Only the first
+ * 128 KiB of a text are searched. */
 int hl_snippet(struct buf *out, struct hl_tokenizer *t, const struct hl_query *q, const char *text, size_t n,
 	       int ntokens, const char *ellipsis);
 

@@ -176,6 +176,21 @@ main(void)
 	ok(strncmp(buf_cstr(&b), "…Decisions are made", 21) == 0 && strstr(b.ptr, "\001committee\002"),
 	   "a snippet starts at the sentence of its match: %s", buf_cstr(&b));
 	hl_query_free(q);
+	/* A huge text: only its first 128 KiB are searched, and the snippet says it was cut. */
+	struct buf big = BUF_INIT;
+	for (int i = 0; i < 20000; i++)
+		buf_puts(&big, "filler words here ");
+	buf_puts(&big, "needle");
+	q = hl_query_new(tk, "\"needle\"");
+	buf_reset(&b);
+	hl_snippet(&b, tk, q, big.ptr, big.len, 28, "…");
+	ok(!strchr(buf_cstr(&b), '\x01') && words(b.ptr) == 28 && strcmp(b.ptr + b.len - 3, "…") == 0,
+	   "a match past 128 KiB is not looked for");
+	buf_reset(&b);
+	hl_snippet(&b, tk, q, big.ptr + big.len - 200, 200, 28, "…");
+	ok(strstr(buf_cstr(&b), "\001needle\002") != NULL, "but found in a shorter text");
+	hl_query_free(q);
+	buf_free(&big);
 	buf_free(&b);
 
 	hl_tokenizer_close(tk);
