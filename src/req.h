@@ -54,6 +54,7 @@ struct req {
 	int role;               /* what this request may do (enum role), anonymous included */
 	const char *csrf;       /* the session's CSRF token, or NULL */
 	int open_mode;          /* no accounts exist yet: everyone may read and edit */
+	int index_ready;        /* the index was caught up with main in this request */
 	struct kvlist query, headers, form;
 	const char *body;
 	size_t body_len;

@@ -82,5 +82,8 @@ struct store_author ui_author(struct req *r);
 int ui_page_exists(void *snap, const char *name);
 /* Redirect with 303 See Other to `location` (a path on this server). */
 void ui_redirect(struct req *r, const char *location);
+/* The derived index for this request, caught up with main once per request (a push or an
+ * edit shows at once); NULL when it is not available (logged). */
+struct sqlite3 *ui_index_db(struct req *r);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "assets.h"
 #include "auth.h"
+#include "index.h"
 #include "pagename.h"
 
 struct tctx *
@@ -179,4 +180,16 @@ ui_page_exists(void *snap, const char *name)
 	int found = store_blob_id(&id, snap, path.ptr) == 0;
 	buf_free(&path);
 	return found;
+}
+
+sqlite3 *
+ui_index_db(struct req *r)
+{
+	struct index *ix = index_for_thread(r->cfg);
+	if (!ix)
+		return NULL;
+	if (!r->index_ready && index_catch_up(ix, r->st) < 0)
+		return NULL;
+	r->index_ready = 1;
+	return index_sqlite(ix);
 }

@@ -7,16 +7,6 @@
 #include "index.h"
 #include "pagename.h"
 
-/* The index for this request, caught up with main (a push or edit shows at once). */
-static sqlite3 *
-graph(struct req *r)
-{
-	struct index *ix = index_for_thread(r->cfg);
-	if (!ix || index_catch_up(ix, r->st) < 0)
-		return NULL;
-	return index_sqlite(ix);
-}
-
 /* Add page `path` (a .md file) to list `key` of `c` as name and title; 0 if not a page. */
 static struct tctx *
 add_page(struct req *r, struct tctx *c, const char *key, const char *path)
@@ -42,7 +32,7 @@ backlink_list(struct req *r, struct buf *out, const char *hex, const char *path)
 	char *key = arena_printf(r->a, "bl:%s:%s", hex, path);
 	if (cache_get(out, key))
 		return 0;
-	sqlite3 *db = graph(r);
+	sqlite3 *db = ui_index_db(r);
 	sqlite3_stmt *st = NULL;
 	if (!db || sqlite3_prepare_v2(db, "SELECT src FROM links WHERE dst = ?1 AND src <> ?1 ORDER BY src", -1, &st, NULL) != SQLITE_OK) {
 		log_warn("backlinks of %s: index not available", path);
@@ -75,7 +65,7 @@ ui_backlinks(struct req *r, struct tctx *c, const char *hex, const char *path)
 int
 ui_wanted(struct req *r)
 {
-	sqlite3 *db = graph(r);
+	sqlite3 *db = ui_index_db(r);
 	sqlite3_stmt *st = NULL, *from = NULL;
 	if (!db)
 		return KN_EIO;
@@ -108,7 +98,7 @@ ui_wanted(struct req *r)
 int
 ui_orphans(struct req *r)
 {
-	sqlite3 *db = graph(r);
+	sqlite3 *db = ui_index_db(r);
 	sqlite3_stmt *st = NULL;
 	if (!db)
 		return KN_EIO;

@@ -34,8 +34,7 @@ filter_paths(struct req *r, struct buf *out, const char *kind, const char *value
 		{ "tag", "SELECT path FROM tags WHERE tag = ?1 COLLATE NOCASE" },
 		{ "department", "SELECT path FROM departments WHERE dept = ?1 COLLATE NOCASE" },
 	};
-	struct index *ix = index_for_thread(r->cfg);
-	sqlite3 *db = ix && index_catch_up(ix, r->st) == 0 ? index_sqlite(ix) : NULL;
+	sqlite3 *db = ui_index_db(r);
 	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
 		sqlite3_stmt *st = NULL;
 		if (strcmp(kind, q[i].kind) != 0)

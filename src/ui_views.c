@@ -10,15 +10,6 @@
 #include "pagename.h"
 
 
-static sqlite3 *
-db_for(struct req *r)
-{
-	struct index *ix = index_for_thread(r->cfg);
-	if (!ix || index_catch_up(ix, r->st) < 0)
-		return NULL;
-	return index_sqlite(ix);
-}
-
 static void
 set_when(struct tctx *c, const char *key, int64_t t, int offset)
 {
@@ -45,7 +36,7 @@ page_row(struct tctx *it, sqlite3_stmt *st)
 static int
 group_list(struct req *r, const char *title, const char *tmpl, const char *sql)
 {
-	sqlite3 *db = db_for(r);
+	sqlite3 *db = ui_index_db(r);
 	sqlite3_stmt *st = NULL;
 	if (!db || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		log_error("%s: index query failed: %s", r->path, db ? sqlite3_errmsg(db) : "no index");
@@ -94,7 +85,7 @@ static int
 page_list(struct req *r, const char *title, const char *feed_kind, const char *sql, const char *value,
 	  const char *group_empty, void (*extra)(struct req *r, struct tctx *c, const char *value))
 {
-	sqlite3 *db = db_for(r);
+	sqlite3 *db = ui_index_db(r);
 	sqlite3_stmt *st = NULL;
 	if (!value || !*value || strlen(value) > 200 || !utf8_valid(value, strlen(value)))
 		return KN_EINVAL;
