@@ -3,12 +3,19 @@
 #include "ui.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "index.h"
 #include "pagename.h"
 
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 static void
 set_when(struct tctx *c, const char *key, int64_t t, int offset)
@@ -106,7 +113,8 @@ page_list(struct req *r, const char *title, const char *feed_kind, const char *s
 	}
 	struct tctx *group = NULL;
 	char cur[256] = "\\1";
-	int n = 0;
+	const char **names = NULL; /* a page in several sections counts once */
+	size_t n = 0, cap = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		/* column 7, when the query has one, names the section (department, owner) */
 		const char *dept = group_empty ? (const char *)sqlite3_column_text(st, 7) : "";
@@ -116,10 +124,20 @@ page_list(struct req *r, const char *title, const char *feed_kind, const char *s
 			snprintf(cur, sizeof(cur), "%s", dept);
 		}
 		page_row(tadd(group, "pages"), st);
-		n++;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			names = xrealloc(names, cap * sizeof(*names));
+		}
+		names[n++] = arena_strdup(r->a, (const char *)sqlite3_column_text(st, 0));
 	}
 	sqlite3_finalize(st);
-	tsetf(c, "count", "%d", n);
+	qsort(names, n, sizeof(*names), cmp_str);
+	size_t distinct = 0;
+	for (size_t i = 0; i < n; i++)
+		distinct += i == 0 || strcmp(names[i - 1], names[i]) != 0;
+	free(names);
+	tsetf(c, "count", "%zu", distinct);
+	tset(c, "pages_word", distinct == 1 ? "page" : "pages");
 	if (n)
 		tset(c, "has_pages", "1");
 	if (extra)

@@ -40,6 +40,7 @@ save Customers/Globex/Support-Notes "$(base_of Customers/Globex/Support-Notes)" 
 More notes from the web." 'web notes' 'Wendy Web' >/dev/null
 ok 'who knows: from history, most recent first' sh -c '
 	curl -s "$1/customer/Globex" | grep -A4 "Who knows" | grep -o "<strong>[^<]*</strong>" | tr "\n" "|" | grep -q "^<strong>Wendy Web</strong>|<strong>Test Pusher</strong>|$"' _ "$URL"
+ok 'a page in four departments is listed in each and counted once' sh -c 'h=$(curl -s "$1/customer/Acme-Corp"); echo "$h" | grep -q "<p>1 page\." && test "$(echo "$h" | grep -o "href=\"/wiki/Customers/Acme-Corp\"" | wc -l)" -eq 4' _ "$URL"
 ok 'dashes in the address mean blanks' contains 'Wile E. Coyote' sh -c 'curl -s "$1/customer/Acme-Corp"; curl -s "$1/wiki/Customers/Acme-Corp"' _ "$URL"
 ok 'tags' contains 'href="/tag/escalation"' get /tags
 ok 'one tag' contains 'href="/wiki/Customers/Globex/Support-Notes"' get /tag/escalation

@@ -1,6 +1,7 @@
 // browser.mjs URL: a person's path through kennis in headless Chromium, as TAP.
 // Opens the front page, follows a wiki link, edits the page through the form, and sees it
-// rendered; checks that no console error (a CSP violation shows as one) happened.
+// rendered; searches from the header box, follows a result, the customer 360, backlinks
+// and a feed; checks that no console error (a CSP violation shows as one) happened.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 
@@ -72,6 +73,40 @@ try {
   await page.waitForURL('**/diff/Customers/Acme-Corp**');
   ok(await page.locator('table.diff tr.add').count() >= 1, 'comparing versions shows added lines');
   if (shots) await page.screenshot({ path: `${shots}/diff.png`, fullPage: true });
+
+  // Finding and following: the search box on every page, results, facets, the customer
+  // 360, backlinks and the page's feed.
+  await page.goto(base + '/wiki/Customers/Initech');
+  await page.fill('header form.search input[name=q]', 'chromium');
+  await Promise.all([page.waitForURL('**/search?q=chromium'), page.press('header form.search input[name=q]', 'Enter')]);
+  const first = page.locator('ol.results li.result').first();
+  ok(await page.locator('ol.results li.result').count() === 1, 'the search box finds the page edited a moment ago');
+  ok(await first.locator('p.snippet mark', { hasText: /chromium/i }).count() >= 1, 'the match is marked in the snippet',
+     await first.innerHTML().catch(() => ''));
+  ok(await page.locator('.facets a', { hasText: 'Acme Corp' }).count() === 1, 'a customer facet is offered');
+  await Promise.all([page.waitForURL('**/wiki/Customers/Acme-Corp'), first.locator('a.result-title').click()]);
+  ok(true, 'a result leads to its page');
+  await page.fill('header form.search input[name=q]', 'TPS reports');
+  await Promise.all([page.waitForURL('**/search?q=TPS+reports'), page.press('header form.search input[name=q]', 'Enter')]);
+  ok(await page.locator('ol.results a.result-title', { hasText: 'Initech' }).count() === 1, 'both words: the new page is found');
+  if (shots) await page.screenshot({ path: `${shots}/search.png`, fullPage: true });
+
+  await page.click('header nav a[href="/customers"]');
+  await page.waitForURL('**/customers');
+  await Promise.all([page.waitForURL('**/customer/Acme**'), page.locator('main a', { hasText: 'Acme Corp' }).first().click()]);
+  ok(await page.locator('main a[href="/wiki/Customers/Acme-Corp"]').count() >= 1, 'the customer 360 lists the customer page');
+  ok(await page.locator('#who-knows li', { hasText: 'Brenda Browser' }).count() === 1, 'who knows: the browser edit author');
+  if (shots) await page.screenshot({ path: `${shots}/customer-360.png`, fullPage: true });
+
+  await page.goto(base + '/wiki/Customers/Initech');
+  ok(await page.locator('#backlinks a[href="/wiki/Customers/Acme-Corp"]').count() === 1, 'what links here: the page that links to it');
+  const feed = await page.locator('link[rel=alternate][title="Changes to this"]').getAttribute('href');
+  const xml = await (await page.request.get(base + feed)).text();
+  const parsed = await page.evaluate(x => {
+    const d = new DOMParser().parseFromString(x, 'application/xml');
+    return d.getElementsByTagName('parsererror').length === 0 ? d.documentElement.localName + ' ' + d.getElementsByTagName('entry').length : 'error';
+  }, xml);
+  ok(/^feed [1-9]/.test(parsed), "the page's Atom feed parses in the browser and has entries", parsed);
 } catch (e) {
   ok(false, 'browser walk-through', e.stack || e);
 } finally {
