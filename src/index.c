@@ -109,12 +109,12 @@ struct index {
 	char *path;
 	int corrupt; /* SQLite reported a damaged file: reset at the next catch-up */
 	sqlite3_stmt *stmt[Q_COUNT];
-	struct facets *facets; /* page data for filters and facets, as of one generation */
+	struct facets *facets; /* page data of the search under way (held), or NULL */
 	int rank_lengths; /* kennis_rank may take row lengths from `facets` (see ranking_compute) */
 	struct hl_tokenizer *hl; /* the full-text table's tokenizer, for results shown */
 };
 
-static void facets_free(struct facets *fc);
+static void facets_release(struct facets *fc);
 static int register_rank(struct index *ix);
 static int sql_int(struct index *ix, const char *sql, sqlite3_int64 *out);
 
@@ -382,7 +382,7 @@ index_close(struct index *ix)
 	if (!ix)
 		return;
 	disconnect(ix);
-	facets_free(ix->facets);
+	facets_release(ix->facets);
 	free(ix->path);
 	free(ix);
 }
@@ -2043,8 +2043,8 @@ search_marks_to_html(struct buf *out, const char *s)
 
 /* --- filters and facets ------------------------------------------------------------------
  * Counting customers, tags and departments over thousands of matches in SQL (joins, GROUP
- * BY) costs tens of milliseconds; instead each connection keeps every page's values as
- * small integers, loaded once per indexed commit, and counts in C. */
+ * BY) costs tens of milliseconds; instead the server keeps every page's values as small
+ * integers, loaded once per indexed commit and shared by all threads, and counts in C. */
 
 /* The distinct values of one kind, compared without ASCII case (like SQLite's NOCASE). */
 struct vocab {
@@ -2065,6 +2065,7 @@ struct fpage {
 struct facets {
 	char gen[24];
 	int loaded;
+	unsigned refs; /* holders; facets_shared is one */
 	struct fpage *page; /* by id */
 	size_t npage, cappage;
 	uint32_t *at; /* at[id] = index in page + 1, 0 for none; NULL: ids too sparse */
@@ -2259,20 +2260,60 @@ facets_load(struct index *ix, struct facets *fc, const char *gen)
 	return 0;
 }
 
-/* The facet data of the current generation (inside the caller's read transaction). */
+/* The newest page data loaded, shared by all threads: immutable once loaded, reference
+ * counted. One load per change of the wiki for the whole server, not one per thread. */
+static pthread_mutex_t facets_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct facets *facets_shared;
+
+static void
+facets_release(struct facets *fc)
+{
+	if (!fc)
+		return;
+	pthread_mutex_lock(&facets_mu);
+	int last = --fc->refs == 0;
+	pthread_mutex_unlock(&facets_mu);
+	if (last)
+		facets_free(fc);
+}
+
+/* The page data of the current generation (inside the caller's read transaction), held:
+ * facets_release it. */
 static int
 facets_current(struct index *ix, struct facets **out)
 {
 	struct buf gen = BUF_INIT;
+	struct facets *fc = NULL;
 	int rc = meta_get(ix, "generation", &gen);
 	if (rc == KN_ENOTFOUND)
 		rc = 0;
-	if (!ix->facets)
-		ix->facets = xcalloc(1, sizeof(*ix->facets));
-	if (rc == 0 && (!ix->facets->loaded || strcmp(ix->facets->gen, buf_cstr(&gen)) != 0))
-		rc = facets_load(ix, ix->facets, buf_cstr(&gen));
+	*out = NULL;
+	if (rc < 0)
+		goto done;
+	pthread_mutex_lock(&facets_mu);
+	if (facets_shared && strcmp(facets_shared->gen, buf_cstr(&gen)) == 0) {
+		fc = facets_shared;
+		fc->refs++;
+	}
+	pthread_mutex_unlock(&facets_mu);
+	if (!fc) {
+		fc = xcalloc(1, sizeof(*fc));
+		if ((rc = facets_load(ix, fc, buf_cstr(&gen))) < 0) {
+			facets_free(fc);
+			goto done;
+		}
+		fc->refs = 1;
+		struct facets *old = NULL;
+		pthread_mutex_lock(&facets_mu);
+		old = facets_shared;
+		facets_shared = fc;
+		fc->refs++;
+		pthread_mutex_unlock(&facets_mu);
+		facets_release(old);
+	}
+	*out = fc;
+done:
 	buf_free(&gen);
-	*out = ix->facets;
 	return rc;
 }
 
@@ -2296,9 +2337,9 @@ fpage_find(struct facets *fc, sqlite3_int64 id)
 
 /* --- ranking --------------------------------------------------------------------------- *
  * kennis_rank(fts, w0, w1 ...) is FTS5's bm25(fts, w0, w1 ...), the same formula and the
- * same numbers (a unit test compares the two), computed with the row lengths this
- * connection already holds. FTS5's bm25 looks each matching row's length up in
- * fts_docsize, a B-tree search per row: more than half of its cost. Measured on the 10,000
+ * same numbers (a unit test compares the two), computed with the row lengths the server
+ * holds with its page data for filters and facets. FTS5's bm25 looks each matching row's
+ * length up in fts_docsize, a B-tree search per row: more than half of its cost. Measured on the 10,000
  * page corpus, "customer" (every page): ORDER BY rank 22.9 ms; bm25() unsorted 15.5 ms;
  * kennis_rank 3.4 ms, and sorting 10,000 (score, id) pairs in C under 1 ms. */
 
@@ -2627,6 +2668,11 @@ memo_put(struct ranking *r, sqlite3_int64 id, const struct search_hit *h)
 void
 index_global_release(void)
 {
+	pthread_mutex_lock(&facets_mu);
+	struct facets *fc = facets_shared;
+	facets_shared = NULL;
+	pthread_mutex_unlock(&facets_mu);
+	facets_release(fc);
 	pthread_mutex_lock(&rank_mu);
 	for (size_t i = 0; i < RANK_CACHE_SLOTS; i++)
 		if (rank_slot[i])
@@ -3012,8 +3058,10 @@ index_search(struct search_result *res, struct index *ix, const struct search_qu
 	 * in C from them, so paging, facet links and a repeated search do not score again. */
 	if ((rc = exec(ix, "BEGIN")) < 0)
 		return rc;
-	if ((rc = facets_current(ix, &t.fc)) == 0)
+	if ((rc = facets_current(ix, &t.fc)) == 0) {
+		ix->facets = t.fc; /* for kennis_rank's row lengths */
 		rc = count_matches(ix, &t, q);
+	}
 	res->total = t.total;
 	if (rc == 0 && t.total > 0)
 		top_facets(res, &t, a);
@@ -3023,6 +3071,8 @@ index_search(struct search_result *res, struct index *ix, const struct search_qu
 		free(t.count[k]);
 	if (t.rank)
 		ranking_release(t.rank);
+	ix->facets = NULL;
+	facets_release(t.fc);
 	rollback(ix); /* nothing was written */
 	return rc;
 }
