@@ -14,7 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define IN_MAX (256u << 10)  /* request bytes queued for the child */
+#define IN_MAX (256u << 10)  /* request bytes queued in memory for the child; more are spilled */
+#define SPILL_CHUNK (64u << 10) /* bytes moved from the spill file to the queue at a time */
 #define OUT_MAX (256u << 10) /* response bytes read ahead of the client */
 #define HDR_MAX (64u << 10)
 
@@ -31,6 +32,9 @@ struct cgi {
 	int hdr_done;
 	struct buf in;    /* queued request body */
 	size_t in_off;
+	int spill_fd;     /* the body beyond `in`, in order: bytes spill_r .. spill_w */
+	off_t spill_r, spill_w;
+	char *spill_dir;
 	struct buf out;   /* response bytes (headers first, until parsed) */
 	size_t out_off;
 };
@@ -91,6 +95,37 @@ header_end(const struct buf *b)
 	return 0;
 }
 
+/* Move spilled body into the empty memory queue, in order. Lock held. */
+static void
+refill(struct cgi *c)
+{
+	if (c->in.len > c->in_off || c->spill_r >= c->spill_w)
+		return;
+	buf_reset(&c->in);
+	c->in_off = 0;
+	size_t want = (size_t)(c->spill_w - c->spill_r) < SPILL_CHUNK ? (size_t)(c->spill_w - c->spill_r) : SPILL_CHUNK;
+	buf_grow(&c->in, want);
+	ssize_t n = pread(c->spill_fd, c->in.ptr, want, c->spill_r);
+	if (n <= 0) {
+		log_error("cgi: reading the spilled request body: %s", n < 0 ? strerror(errno) : "short file");
+		c->spill_r = c->spill_w = 0;
+		c->failed = 1;
+		if (c->in_fd >= 0) { /* the child gets a cut body and fails: no half-read push */
+			close(c->in_fd);
+			c->in_fd = -1;
+		}
+		return;
+	}
+	c->in.len = (size_t)n;
+	c->in.ptr[n] = '\0';
+	c->spill_r += n;
+	if (c->spill_r == c->spill_w) { /* all read: start the file over */
+		c->spill_r = c->spill_w = 0;
+		if (ftruncate(c->spill_fd, 0) < 0)
+			log_warn("cgi: truncating the spill file: %s", strerror(errno));
+	}
+}
+
 static void
 pump_io(struct cgi *c, struct pollfd *fds)
 {
@@ -126,14 +161,14 @@ pump_io(struct cgi *c, struct pollfd *fds)
 				buf_reset(&c->in);
 				c->in_off = 0;
 			}
-			resume_conn(c); /* room for more body */
 		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			/* the child stopped reading (it failed or had all it wanted): drop the rest */
 			c->input_closed = 1;
 			buf_reset(&c->in);
 			c->in_off = 0;
-			resume_conn(c);
+			c->spill_r = c->spill_w = 0;
 		}
+		refill(c);
 		int done = c->input_closed && c->in.len == c->in_off;
 		pthread_mutex_unlock(&c->lock);
 		if (done) {
@@ -151,6 +186,7 @@ pump(void *arg)
 		struct pollfd fds[3];
 		pthread_mutex_lock(&c->lock);
 		int stop = c->stop;
+		refill(c);
 		int want_in = c->in_fd >= 0 && (c->in.len > c->in_off || c->input_closed);
 		int want_out = c->out_fd >= 0 && c->out.len - c->out_off < OUT_MAX;
 		if (c->in_fd >= 0 && c->input_closed && c->in.len == c->in_off) {
@@ -183,7 +219,8 @@ pump(void *arg)
 }
 
 int
-cgi_start(struct cgi **out, char *const argv[], char *const envp[], const struct cgi_hooks *hooks)
+cgi_start(struct cgi **out, char *const argv[], char *const envp[], const struct cgi_hooks *hooks,
+	  const char *spill_dir)
 {
 	int in[2] = { -1, -1 }, outp[2] = { -1, -1 };
 	posix_spawn_file_actions_t fa;
@@ -201,7 +238,8 @@ cgi_start(struct cgi **out, char *const argv[], char *const envp[], const struct
 	 * pusher, not to us. */
 	posix_spawn_file_actions_adddup2(&fa, 2, 3);
 	c = xcalloc(1, sizeof(*c));
-	c->in_fd = c->out_fd = c->wake_fd = -1;
+	c->in_fd = c->out_fd = c->wake_fd = c->spill_fd = -1;
+	c->spill_dir = xstrdup(spill_dir ? spill_dir : "/tmp");
 	/* The server ignores SIGPIPE; the child must not inherit that. */
 	posix_spawnattr_init(&attr);
 	sigemptyset(&dflt);
@@ -233,6 +271,7 @@ cgi_start(struct cgi **out, char *const argv[], char *const envp[], const struct
 		if (c->wake_fd >= 0)
 			close(c->wake_fd);
 		pthread_mutex_destroy(&c->lock);
+		free(c->spill_dir);
 		free(c);
 		return KN_EIO;
 	}
@@ -245,29 +284,63 @@ fail:
 		if (outp[i] >= 0)
 			close(outp[i]);
 	}
+	if (c)
+		free(c->spill_dir);
 	free(c);
 	return KN_EIO;
 }
 
-size_t
+/* Append to the spill file (opened at the first need). Lock held. */
+static int
+spill(struct cgi *c, const char *data, size_t n)
+{
+	if (c->spill_fd < 0) {
+		struct buf path = BUF_INIT;
+		buf_printf(&path, "%s/git-body-XXXXXX", c->spill_dir);
+		c->spill_fd = mkostemp(path.ptr, O_CLOEXEC);
+		if (c->spill_fd >= 0)
+			unlink(path.ptr);
+		else
+			log_error("cgi: cannot create %s: %s", path.ptr, strerror(errno));
+		buf_free(&path);
+		if (c->spill_fd < 0)
+			return KN_EIO;
+	}
+	while (n > 0) {
+		ssize_t w = pwrite(c->spill_fd, data, n, c->spill_w);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			log_error("cgi: writing the request body to a file: %s", w < 0 ? strerror(errno) : "no space");
+			return KN_EIO;
+		}
+		c->spill_w += w;
+		data += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
 cgi_write(struct cgi *c, const char *data, size_t n)
 {
+	int rc = 0;
 	pthread_mutex_lock(&c->lock);
-	size_t queued = c->in.len - c->in_off;
-	size_t take = 0;
-	if (c->input_closed || c->in_fd < 0) {
-		take = n; /* the child is gone or stopped reading: swallow the rest */
-	} else if (queued < IN_MAX) {
-		compact(&c->in, &c->in_off);
-		take = IN_MAX - queued < n ? IN_MAX - queued : n;
-		buf_put(&c->in, data, take);
+	if (!c->input_closed && c->in_fd >= 0 && n > 0) { /* else the child is gone: swallow */
+		size_t room = 0;
+		if (c->spill_r == c->spill_w) { /* nothing spilled: the memory queue first */
+			compact(&c->in, &c->in_off);
+			room = c->in.len < IN_MAX ? IN_MAX - c->in.len : 0;
+			if (room > n)
+				room = n;
+			buf_put(&c->in, data, room);
+		}
+		if (room < n)
+			rc = spill(c, data + room, n - room);
 	}
-	if (take == 0 && n > 0)
-		suspend_conn(c);
 	pthread_mutex_unlock(&c->lock);
-	if (take)
-		wake_pump(c);
-	return take;
+	wake_pump(c);
+	return rc;
 }
 
 void
@@ -373,6 +446,8 @@ cgi_free(struct cgi *c)
 		close(c->in_fd);
 	if (c->out_fd >= 0)
 		close(c->out_fd);
+	if (c->spill_fd >= 0)
+		close(c->spill_fd);
 	close(c->wake_fd);
 	/* A child that closed its output is finishing on its own (hooks may still run): wait.
 	 * One still writing lost its client: end it. */
@@ -384,5 +459,6 @@ cgi_free(struct cgi *c)
 	pthread_mutex_destroy(&c->lock);
 	buf_free(&c->in);
 	buf_free(&c->out);
+	free(c->spill_dir);
 	free(c);
 }

@@ -1,5 +1,7 @@
 /* cgi.h: run a CGI program (git http-backend) with its input and output streamed through
- * bounded buffers by a pump thread, so server workers never block on the child. */
+ * bounded buffers by a pump thread, so server workers never block on the child. The request
+ * body is taken as fast as the client sends it: what the child has not read yet beyond a
+ * memory queue waits in an unlinked file (the connection is never suspended for input). */
 #ifndef KENNIS_CGI_H
 #define KENNIS_CGI_H
 
@@ -10,20 +12,23 @@
 struct cgi;
 
 /* The connection's side: `suspend` is called (with the cgi's lock held) when a call must
- * wait; `resume` is called from the pump thread (lock held) once it may go on. Both get
- * `payload`. They are called in pairs: resume only after suspend. */
+ * wait for the child's output; `resume` is called from the pump thread (lock held) once it
+ * may go on. Both get `payload`. They are called in pairs: resume only after suspend. */
 struct cgi_hooks {
 	void (*suspend)(void *payload);
 	void (*resume)(void *payload);
 	void *payload;
 };
 
-/* Start argv[0] with environment `envp`. Caller frees with cgi_free. 0 or KN_EIO. */
-int cgi_start(struct cgi **out, char *const argv[], char *const envp[], const struct cgi_hooks *hooks);
+/* Start argv[0] with environment `envp`; request bodies beyond the memory queue are kept
+ * in a file in `spill_dir` (removed at once: it has no name). Caller frees with cgi_free.
+ * 0 or KN_EIO. */
+int cgi_start(struct cgi **out, char *const argv[], char *const envp[], const struct cgi_hooks *hooks,
+	      const char *spill_dir);
 
-/* Queue request-body bytes for the child. Returns how many were taken; 0 (for n > 0) means
- * the queue is full: hooks->suspend was called, retry after resume. */
-size_t cgi_write(struct cgi *c, const char *data, size_t n);
+/* Queue request-body bytes for the child: all of them, in memory or in the spill file.
+ * 0, or KN_EIO when the spill file cannot be written (logged). */
+int cgi_write(struct cgi *c, const char *data, size_t n);
 
 /* No more request body. */
 void cgi_close_input(struct cgi *c);

@@ -258,7 +258,9 @@ git_begin(struct conn *c)
 	if (rc < 0)
 		return rc == KN_ENOTFOUND ? 404 : 400;
 	struct cgi_hooks hooks = { hook_suspend, hook_resume, c };
-	if (cgi_start(&c->cgi, argv, envp, &hooks) < 0)
+	char spill_dir[4200];
+	snprintf(spill_dir, sizeof(spill_dir), "%s/tmp", cfg->data_dir);
+	if (cgi_start(&c->cgi, argv, envp, &hooks, spill_dir) < 0)
 		return 503;
 	return 0;
 }
@@ -267,15 +269,23 @@ static enum MHD_Result
 git_step(struct conn *c, const char *data, size_t *size)
 {
 	if (*size) {
-		size_t took = cgi_write(c->cgi, data, *size);
-		c->body_bytes += took;
-		*size -= took;
-		if (cfg->max_git_body && c->body_bytes > cfg->max_git_body) {
-			log_warn("git %s from %s: body over %zu bytes, refused", c->r.path, c->r.remote, cfg->max_git_body);
+		/* All of it: what git has not read yet waits in memory or a file, so the
+		 * connection is never suspended while the body arrives. */
+		c->body_bytes += *size;
+		int refused = cfg->max_git_body && c->body_bytes > cfg->max_git_body ? 413 : 0;
+		if (!refused && cgi_write(c->cgi, data, *size) < 0)
+			refused = 503;
+		*size = 0;
+		if (refused) {
+			if (refused == 413)
+				log_warn("git %s from %s: body over %zu bytes, refused", c->r.path, c->r.remote,
+					 cfg->max_git_body);
+			else
+				log_error("git %s from %s: cannot queue the request body", c->r.path, c->r.remote);
 			cgi_free(c->cgi);
 			c->cgi = NULL;
 			c->kind = CONN_WEB;
-			return queue_error(c, 413);
+			return queue_error(c, refused);
 		}
 		return MHD_YES;
 	}
