@@ -53,13 +53,15 @@ ok 'gzip-encoded upload-pack request is answered with a pack' sh -c '
 	curl -s --max-time 20 -H "Content-Type: application/x-git-upload-pack-request" -H "Content-Encoding: gzip" \
 		--data-binary @"$2" "$1/wiki.git/git-upload-pack" | grep -aq PACK' _ "$URL" "$T/req.gz"
 
-# A large push (48 MiB of incompressible data) is streamed: the server never holds it.
+# A large push (48 MiB of incompressible data) is streamed: the server never holds it in
+# memory (what git has not read yet waits in an unlinked file in DATA/tmp).
 head -c 50331648 /dev/urandom > "$T/c/big.bin"
 $G pull -q && $G add big.bin && $G commit -qm 'big attachment'
 ok 'large push succeeds' sh -c "$G -c http.postBuffer=1048576 push -q origin main"
 rss=$(awk '/VmHWM/ {print $2}' /proc/$SERVER_PID/status)
 limit=25000; sanitized && limit=100000   # ASan's shadow memory and quarantine
 ok "server peak memory stays small during a 48 MiB push (VmHWM ${rss} kB < $limit)" test "$rss" -lt "$limit"
+ok 'the body waiting for git left no file in DATA/tmp' sh -c '! ls "$1/tmp" | grep -q .' _ "$DATA"
 ok 'large file is in the repository' sh -c 'git -C "$1/wiki.git" cat-file -s main:big.bin | grep -qx 50331648' _ "$DATA"
 ok 'clone after large push' git clone -q "$URL/wiki.git" "$T/c2"
 
