@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pagename.h"
 
@@ -20,6 +21,8 @@ struct rw {
 	const char *newdir; /* the folder relative links must work from afterwards */
 	int rebase;         /* the text is the moved page's own, and its folder changes */
 	int count;
+	const char *const *files; /* attachments moving from old/ to new_name/ */
+	size_t nfiles;
 };
 
 /* Length of the folder part of `name`, its last '/' included. */
@@ -199,8 +202,22 @@ same_target(const struct rw *w, const char *target, const char *d, size_t n)
 	return same;
 }
 
-/* Copy destination [d, d+n) to the output, changed if it leads to the old page (or, for the
- * moved page's own text, if it is relative). */
+/* The name of the attachment `target` leads to when it is one that moves: "Old/logo.png"
+ * gives "logo.png". */
+static const char *
+moved_file(const struct rw *w, const char *target)
+{
+	size_t ol = strlen(w->old);
+	if (strncmp(target, w->old, ol) != 0 || target[ol] != '/')
+		return NULL;
+	for (size_t i = 0; i < w->nfiles; i++)
+		if (strcmp(target + ol + 1, w->files[i]) == 0)
+			return w->files[i];
+	return NULL;
+}
+
+/* Copy destination [d, d+n) to the output, changed if it leads to the old page or one of
+ * its moving attachments (or, for the moved page's own text, if it is relative). */
 static void
 rewrite_dest(struct rw *w, const char *d, size_t n)
 {
@@ -208,10 +225,17 @@ rewrite_dest(struct rw *w, const char *d, size_t n)
 	int rel = 0;
 	size_t frag;
 	if (dest_target(&target, &rel, &frag, w->dir, d, n) == 0) {
-		if (strcmp(target.ptr, w->old) == 0)
+		const char *file = moved_file(w, target.ptr);
+		if (strcmp(target.ptr, w->old) == 0) {
 			put_dest(&nd, w->new_name, rel, w->newdir);
-		else if (w->rebase && rel && !same_target(w, target.ptr, d, n))
+		} else if (file) {
+			struct buf moved = BUF_INIT;
+			buf_printf(&moved, "%s/%s", w->new_name, file);
+			put_dest(&nd, moved.ptr, rel, w->newdir);
+			buf_free(&moved);
+		} else if (w->rebase && rel && !same_target(w, target.ptr, d, n)) {
 			put_dest(&nd, target.ptr, rel, w->newdir);
+		}
 	}
 	if (nd.len) {
 		buf_put(&nd, d + frag, n - frag);
@@ -430,11 +454,18 @@ int
 manage_rewrite_links(struct buf *out, const char *md, size_t len, const char *page, const char *old_name,
 		     const char *new_name)
 {
+	return manage_rewrite_links_files(out, md, len, page, old_name, new_name, NULL, 0);
+}
+
+int
+manage_rewrite_links_files(struct buf *out, const char *md, size_t len, const char *page, const char *old_name,
+			   const char *new_name, const char *const *files, size_t nfiles)
+{
 	struct buf dir = BUF_INIT, newdir = BUF_INIT;
 	buf_put(&dir, page, dir_len(page));
 	int own = strcmp(page, old_name) == 0;
 	buf_put(&newdir, own ? new_name : page, dir_len(own ? new_name : page));
-	struct rw w = { out, old_name, new_name, buf_cstr(&dir), buf_cstr(&newdir), 0, 0 };
+	struct rw w = { out, old_name, new_name, buf_cstr(&dir), buf_cstr(&newdir), 0, 0, files, nfiles };
 	w.rebase = own && strcmp(w.dir, w.newdir) != 0;
 	size_t i = 0;
 	char fc = 0;
@@ -646,6 +677,9 @@ struct rename_ctx {
 	struct buf md, name;
 	int rc;
 	int stale; /* the page itself changed since the user's base */
+	char **files;  /* its attachments (names in its folder), moving with it */
+	git_oid *blobs;
+	size_t nfiles;
 };
 
 static void
@@ -656,6 +690,49 @@ add_edit(struct rename_ctx *c, const char *path, char *content, size_t len)
 		c->edits = xrealloc(c->edits, c->cap * sizeof(*c->edits));
 	}
 	c->edits[c->n++] = (struct store_edit){ .path = xstrdup(path), .content = content, .len = len };
+}
+
+static void
+add_blob_edit(struct rename_ctx *c, const char *path, const git_oid *blob)
+{
+	add_edit(c, path, NULL, 0);
+	c->edits[c->n - 1].blob = blob;
+}
+
+/* The page's attachments: the files in its folder that are no pages (as the page view
+ * lists them). 0, or KN_EEXISTS when one of them cannot go to the new folder. */
+static int
+collect_attachments(struct rename_ctx *c, struct snap *s)
+{
+	git_tree_entry *e = NULL;
+	git_tree *t = NULL;
+	int rc = 0;
+	if (!s->tree || git_tree_entry_bypath(&e, s->tree, c->old_name) < 0)
+		return 0;
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE && git_tree_lookup(&t, s->st->repo, git_tree_entry_id(e)) == 0) {
+		size_t n = git_tree_entrycount(t);
+		c->files = xcalloc(n + 1, sizeof(*c->files));
+		c->blobs = xcalloc(n + 1, sizeof(*c->blobs));
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			const git_tree_entry *f = git_tree_entry_byindex(t, i);
+			const char *fn = git_tree_entry_name(f), *dot = strrchr(fn, '.');
+			if (git_tree_entry_filemode(f) != GIT_FILEMODE_BLOB || (dot && strcasecmp(dot, ".md") == 0))
+				continue;
+			struct buf to = BUF_INIT;
+			buf_printf(&to, "%s/%s", c->new_name, fn);
+			if (path_taken(s, to.ptr))
+				rc = KN_EEXISTS;
+			buf_free(&to);
+			c->files[c->nfiles] = xstrdup(fn);
+			git_oid_cpy(&c->blobs[c->nfiles++], git_tree_entry_id(f));
+		}
+	}
+	git_oid id;
+	if (rc == 0 && c->nfiles && store_blob_id(&id, s, c->new_name) == 0)
+		rc = KN_EEXISTS; /* a file where the new folder would go */
+	git_tree_free(t);
+	git_tree_entry_free(e);
+	return rc;
 }
 
 /* store_walk callback: rewrite the links of one page. */
@@ -671,7 +748,8 @@ rewrite_page(const char *path, void *payload)
 	if ((c->rc = store_read(&c->md, NULL, c->s, path)) < 0)
 		return 1;
 	struct buf out = BUF_INIT;
-	if (manage_rewrite_links(&out, c->md.ptr, c->md.len, c->name.ptr, c->old_name, c->new_name) > 0) {
+	if (manage_rewrite_links_files(&out, c->md.ptr, c->md.len, c->name.ptr, c->old_name, c->new_name,
+				       (const char *const *)c->files, c->nfiles) > 0) {
 		size_t len = out.len;
 		add_edit(c, path, buf_detach(&out), len);
 		buf_printf(&c->names, "%s\n", c->name.ptr);
@@ -720,6 +798,11 @@ rename_message(struct buf *msg, const struct rename_ctx *c, const char *message)
 	buf_printf(msg, "Rename %s to %s", c->old_name, c->new_name);
 	if (message && *message)
 		buf_printf(msg, ": %s", message);
+	if (c->nfiles) {
+		buf_printf(msg, "\n\nAttachments moved along:");
+		for (size_t i = 0; i < c->nfiles; i++)
+			buf_printf(msg, " %s", c->files[i]);
+	}
 	if (c->names.len) {
 		size_t n = 0;
 		for (size_t i = 0; i < c->names.len; i++)
@@ -748,11 +831,12 @@ rename_once(git_oid *out, size_t *npages, struct store *st, const git_oid *base,
 		rc = KN_ECONFLICT;
 		goto done;
 	}
-	if (!name_free(&s, new_path)) {
+	if (!name_free(&s, new_path) || (rc = collect_attachments(c, &s)) < 0) {
 		rc = KN_EEXISTS;
 		goto done;
 	}
-	manage_rewrite_links(&moved, c->md.ptr, c->md.len, c->old_name, c->old_name, c->new_name);
+	manage_rewrite_links_files(&moved, c->md.ptr, c->md.len, c->old_name, c->old_name, c->new_name,
+				   (const char *const *)c->files, c->nfiles);
 	add_edit(c, old_path, NULL, 0);
 	size_t len = moved.len;
 	add_edit(c, new_path, buf_detach(&moved), len);
@@ -760,12 +844,22 @@ rename_once(git_oid *out, size_t *npages, struct store *st, const git_oid *base,
 	manage_redirects_update(&redirects, list.ptr, list.len, c->old_name, c->new_name);
 	len = redirects.len;
 	add_edit(c, MANAGE_REDIRECTS, buf_detach(&redirects), len);
+	for (size_t i = 0; i < c->nfiles; i++) {
+		struct buf from = BUF_INIT, to = BUF_INIT;
+		buf_printf(&from, "%s/%s", c->old_name, c->files[i]);
+		buf_printf(&to, "%s/%s", c->new_name, c->files[i]);
+		add_edit(c, from.ptr, NULL, 0);
+		add_blob_edit(c, to.ptr, &c->blobs[i]);
+		buf_free(&from);
+		buf_free(&to);
+	}
+	size_t fixed = c->n;
 	*npages = 0;
 	if ((rc = store_walk(&s, rewrite_page, c)) != 0) {
 		rc = c->rc < 0 ? c->rc : KN_EGIT;
 		goto done;
 	}
-	*npages = c->n - 3;
+	*npages = c->n - fixed;
 	rename_message(&msg, c, message);
 	rc = store_commit(out, st, &s.id, c->edits, c->n, who, msg.ptr);
 done:
@@ -785,6 +879,13 @@ rename_reset(struct rename_ctx *c)
 		free((char *)c->edits[i].content);
 	}
 	c->n = 0;
+	for (size_t i = 0; i < c->nfiles; i++)
+		free(c->files[i]);
+	free(c->files);
+	free(c->blobs);
+	c->files = NULL;
+	c->blobs = NULL;
+	c->nfiles = 0;
 	buf_reset(&c->names);
 	buf_reset(&c->md);
 }

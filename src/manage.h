@@ -24,6 +24,11 @@
  * keep pointing where they did. */
 int manage_rewrite_links(struct buf *out, const char *md, size_t len, const char *page,
 			 const char *old_name, const char *new_name);
+/* The same, when the page's attachments `files[0..nfiles)` (file names in the old page's
+ * folder) move with it: links to "Old-Name/file" then lead to "New-Name/file". */
+int manage_rewrite_links_files(struct buf *out, const char *md, size_t len, const char *page,
+			       const char *old_name, const char *new_name, const char *const *files,
+			       size_t nfiles);
 
 /* The redirect list `text` (len bytes; may be empty) after renaming `old_name` to
  * `new_name`: redirects to the old name now lead to the new one, redirects away from either
@@ -45,8 +50,9 @@ int manage_redirect_target(struct buf *out, struct snap *s, const char *name);
 #define MANAGE_HISTORY_MAX 20000
 int manage_last_version(git_oid *rev, struct snap *s, const char *path);
 
-/* Rename page `old_name` to `new_name` in one commit: move the file, rewrite links in every
- * page (manage_rewrite_links), record the redirect. `new_name` must be in link form (no
+/* Rename page `old_name` to `new_name` in one commit: move the file and its attachments
+ * (the files in its folder that are no pages; pages below it stay), rewrite links in every
+ * page (manage_rewrite_links_files), record the redirect. `new_name` must be in link form (no
  * blanks: pagename_from_link). `base` is the commit the user saw (NULL: no check): the page
  * must be unchanged since then. The other pages are read from the current tip and committed
  * by compare-and-swap against it; when main moves meanwhile, the whole rename is recomputed

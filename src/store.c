@@ -468,14 +468,16 @@ apply_edits(git_oid *out, git_repository *repo, git_commit *tip, const struct st
 	int rc = KN_EGIT;
 	for (size_t i = 0; i < n; i++) {
 		ups[i].path = edits[i].path;
-		if (!edits[i].content && !edits[i].from_file) {
+		if (!edits[i].content && !edits[i].from_file && !edits[i].blob) {
 			ups[i].action = GIT_TREE_UPDATE_REMOVE;
 			continue;
 		}
 		ups[i].action = GIT_TREE_UPDATE_UPSERT;
 		ups[i].filemode = GIT_FILEMODE_BLOB;
-		if (edits[i].from_file ? git_blob_create_from_disk(&ups[i].id, repo, edits[i].from_file) < 0
-				       : git_blob_create_from_buffer(&ups[i].id, repo, edits[i].content, edits[i].len) < 0) {
+		if (edits[i].blob)
+			git_oid_cpy(&ups[i].id, edits[i].blob);
+		else if (edits[i].from_file ? git_blob_create_from_disk(&ups[i].id, repo, edits[i].from_file) < 0
+					    : git_blob_create_from_buffer(&ups[i].id, repo, edits[i].content, edits[i].len) < 0) {
 			store_log_git_error("write blob", edits[i].path);
 			goto done;
 		}

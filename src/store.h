@@ -22,13 +22,15 @@ struct snap {
 	git_tree *tree;
 };
 
-/* One file change in a commit: content NULL (and no from_file) deletes `path`. With
- * from_file, the new content is streamed from that file on disk (uploads). */
+/* One file change in a commit: content NULL (and no from_file, no blob) deletes `path`.
+ * With from_file, the new content is streamed from that file on disk (uploads); with blob,
+ * it is a blob already in the repository (a file that moves). */
 struct store_edit {
 	const char *path;
 	const char *content;
 	size_t len;
 	const char *from_file;
+	const git_oid *blob;
 };
 
 struct store_author {

@@ -50,6 +50,18 @@ ok 'gone from main, kept in history' sh -c '! git -C "$1/wiki.git" cat-file -e m
 ok 'deleting a missing attachment is 404' test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/detach/Customers/Acme-Corp" --data 'file=nope.png')" = 404
 ok 'deleting with a path is 400' test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/detach/Customers/Acme-Corp" --data 'file=../Home.md')" = 400
 
+# Renaming the page takes its attachments along, and the links to them.
+ok 'the logo again' test "$(up Customers/Acme-Corp "$T/logo.png")" = 303
+rb=$(get /rename/Customers/Acme-Corp | sed -n 's/.*name="base" value="\([0-9a-f]*\)".*/\1/p')
+ok 'rename the page with attachments' test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/rename/Customers/Acme-Corp" --data "to=Archive/Acme&base=$rb")" = 303
+ok 'the attachment is served from the new folder' sh -c 'curl -sI "$1/wiki/Archive/Acme/logo.png" | grep -qi "^content-type: image/png"' _ "$URL"
+ok 'and no longer from the old one' test "$(code /wiki/Customers/Acme-Corp/logo.png)" = 404
+ok 'the renamed page lists it' contains '![](Acme/logo.png)' get /wiki/Archive/Acme
+ok 'its embedded image follows' contains '<img src="Acme/logo.png" alt="logo"' get /wiki/Archive/Acme
+ok 'the commit says so' sh -c 'git -C "$1/wiki.git" log -1 --format=%B main | grep -q "Attachments moved along: .*logo.png"' _ "$DATA"
+rb=$(get /rename/Archive/Acme | sed -n 's/.*name="base" value="\([0-9a-f]*\)".*/\1/p')
+ok 'and back' test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/rename/Archive/Acme" --data "to=Customers/Acme-Corp&base=$rb")" = 303
+
 # With accounts, only editors upload, and with their CSRF token.
 stop_server
 echo 'pw-rd-secret' | "$KENNIS" user add --data "$DATA" --role reader rd >/dev/null

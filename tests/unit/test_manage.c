@@ -237,6 +237,7 @@ test_store(void)
 	ok(read_page(st, "Notes.md", &b) == 0 && strstr(b.ptr, "`[[Customers/Acme]]`"), "code span untouched");
 	ok(read_page(st, "_Redirects.md", &b) == 0 && strstr(b.ptr, "\n- Customers/Acme -> Clients/Acme\n"),
 	   "redirect recorded");
+
 	git_commit *cm = NULL;
 	git_commit_lookup(&cm, st->repo, &tip);
 	ok(cm && strstr(git_commit_message(cm), "Rename Customers/Acme to Clients/Acme: moved\n\nLinks updated in 1 page:\nCustomers/Globex\n"),
@@ -310,6 +311,69 @@ test_store(void)
 		return;
 }
 
+/* Attachments (files in the page's folder that are no pages) move with it; pages below it
+ * stay; links to them follow, relative or absolute, from the page and elsewhere. */
+static void
+test_attachments(void)
+{
+	char dir[] = "/tmp/kennis-unit-XXXXXX", gitdir[64];
+	struct store *st = NULL;
+	struct store_author ann = { "Ann", "ann@example.com" };
+	struct buf b = BUF_INIT;
+	size_t np;
+	if (!mkdtemp(dir))
+		return;
+	snprintf(gitdir, sizeof(gitdir), "%s/wiki.git", dir);
+	ok(store_init(gitdir, "/bin/false") == 0 && store_open(&st, gitdir) == 0, "repository");
+	git_oid t0, t1, tip;
+	struct store_edit att[] = {
+		{ .path = "Clients/Acme/logo.png", .content = "PNG", .len = 3 },
+		{ .path = "Clients/Acme/contract.pdf", .content = "PDF", .len = 3 },
+		{ .path = "Clients/Acme/Sub-Page.md", .content = "sub\n", .len = 4 },
+		{ .path = "Clients/Acme.md", .content = "![](Acme/logo.png) [c](Acme/contract.pdf) [s](Acme/Sub-Page)\n", .len = 61 },
+		{ .path = "Notes.md", .content = "[c](/wiki/Clients/Acme/contract.pdf) [o](Clients/Acme/other.txt)\n", .len = 65 },
+	};
+	git_reference_name_to_id(&t0, st->repo, STORE_BRANCH);
+	ok(store_commit(&t1, st, &t0, att, 5, &ann, "attachments") == 0, "a page with two attachments and a sub-page");
+	int rrc = manage_rename(&tip, &np, st, &t1, "Clients/Acme", "Archive/Acme-Old", &ann, NULL);
+	ok(rrc == 0 && np == 1, "rename it (%d; %zu other page rewritten: Notes)", rrc, rrc == 0 ? np : 0);
+	ok(read_page(st, "Archive/Acme-Old/logo.png", &b) == 0 && strcmp(b.ptr, "PNG") == 0 &&
+	   read_page(st, "Archive/Acme-Old/contract.pdf", &b) == 0 && strcmp(b.ptr, "PDF") == 0,
+	   "the attachments moved, same content");
+	ok(read_page(st, "Clients/Acme/logo.png", &b) == KN_ENOTFOUND && read_page(st, "Clients/Acme/contract.pdf", &b) == KN_ENOTFOUND,
+	   "and are gone from the old folder");
+	ok(read_page(st, "Clients/Acme/Sub-Page.md", &b) == 0, "a page below the old one stays where it is");
+	ok(read_page(st, "Archive/Acme-Old.md", &b) == 0, "the page moved");
+	is_str(b.ptr, "![](Acme-Old/logo.png) [c](Acme-Old/contract.pdf) [s](/wiki/Clients/Acme/Sub-Page)\n",
+	       "its links: to the moved attachments relative, to the sub-page re-based");
+	ok(read_page(st, "Notes.md", &b) == 0, "the other page");
+	is_str(b.ptr, "[c](/wiki/Archive/Acme-Old/contract.pdf) [o](Clients/Acme/other.txt)\n",
+	       "its link to a moved attachment follows; one to a file that did not move stays");
+	git_commit *ac = NULL;
+	git_commit_lookup(&ac, st->repo, &tip);
+	ok(ac && strstr(git_commit_message(ac), "Attachments moved along: contract.pdf logo.png"),
+	   "the commit says which attachments moved");
+	git_commit_free(ac);
+	struct store_edit clash = { .path = "Clients/Acme/logo.png", .content = "X", .len = 1 };
+	struct store_edit back = { .path = "Clients/Acme.md", .content = "x\n", .len = 2 };
+	git_reference_name_to_id(&t0, st->repo, STORE_BRANCH);
+	ok(store_commit(&t1, st, &t0, &clash, 1, &ann, "clash") == 0 && store_commit(&t0, st, &t1, &back, 1, &ann, "page") == 0,
+	   "a new page Clients/Acme, and a file in its folder");
+	ok(manage_rename(&tip, &np, st, &t0, "Archive/Acme-Old", "Clients/Acme-2", &ann, NULL) == 0, "moving elsewhere is fine");
+	git_reference_name_to_id(&t0, st->repo, STORE_BRANCH);
+	struct store_edit taken = { .path = "Clients/Acme-3/logo.png", .content = "Y", .len = 1 };
+	ok(store_commit(&t1, st, &t0, &taken, 1, &ann, "taken") == 0 &&
+	   manage_rename(&tip, &np, st, &t1, "Clients/Acme-2", "Clients/Acme-3", &ann, NULL) == KN_EEXISTS,
+	   "an attachment that would overwrite a file: the rename is refused");
+	ok(read_page(st, "Clients/Acme-2/logo.png", &b) == 0 && strcmp(b.ptr, "PNG") == 0, "nothing moved");
+	buf_free(&b);
+	store_close(st);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return;
+}
+
 int
 main(void)
 {
@@ -320,6 +384,7 @@ main(void)
 	test_hostile();
 	test_redirects();
 	test_store();
+	test_attachments();
 	git_libgit2_shutdown();
 	return tap_done();
 }
