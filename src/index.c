@@ -2451,18 +2451,8 @@ rank_row(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 static int
 register_rank(struct index *ix)
 {
-	fts5_api *api = NULL;
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(ix->db, "SELECT fts5(?1)", -1, &s, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
-		sqlite3_step(s);
-		rc = sqlite3_finalize(s);
-	}
-	if (rc == SQLITE_OK && !api)
-		rc = SQLITE_ERROR;
-	if (rc == SQLITE_OK)
-		rc = api->xCreateFunction(api, "kennis_rank", ix, rank_row, NULL);
+	fts5_api *api = fts5_api_of(ix->db);
+	int rc = api ? api->xCreateFunction(api, "kennis_rank", ix, rank_row, NULL) : SQLITE_ERROR;
 	if (rc != SQLITE_OK)
 		return sql_fail(ix, rc, "register kennis_rank");
 	/* The same tokenizer as the table's: 'unicode61 remove_diacritics 2' (schema_sql). */

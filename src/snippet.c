@@ -40,22 +40,26 @@ struct inst {
 	int phrase;
 };
 
-int
-hl_tokenizer_open(struct hl_tokenizer **out, sqlite3 *db, const char *name, const char *const *args, int nargs)
+fts5_api *
+fts5_api_of(sqlite3 *db)
 {
 	fts5_api *api = NULL;
 	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &s, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(s);
+	return sqlite3_finalize(s) == SQLITE_OK ? api : NULL;
+}
+
+int
+hl_tokenizer_open(struct hl_tokenizer **out, sqlite3 *db, const char *name, const char *const *args, int nargs)
+{
+	fts5_api *api = fts5_api_of(db);
 	void *ud = NULL;
 	struct hl_tokenizer *t = xcalloc(1, sizeof(*t));
 	*out = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &s, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
-		sqlite3_step(s);
-		rc = sqlite3_finalize(s);
-	}
-	if (rc == SQLITE_OK && !api)
-		rc = SQLITE_ERROR;
+	int rc = api ? SQLITE_OK : SQLITE_ERROR;
 	if (rc == SQLITE_OK)
 		rc = api->xFindTokenizer(api, name, &ud, &t->api);
 	if (rc == SQLITE_OK)

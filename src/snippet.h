@@ -15,6 +15,9 @@
 struct hl_tokenizer;
 struct hl_query;
 
+/* Connection `db`'s FTS5 API (to register functions, find tokenizers), or NULL. */
+fts5_api *fts5_api_of(sqlite3 *db);
+
 /* The tokenizer `name` with `args` (as in the table's tokenize option) of connection `db`'s
  * FTS5. Returns 0 or a KN_ code. */
 int hl_tokenizer_open(struct hl_tokenizer **out, sqlite3 *db, const char *name, const char *const *args, int nargs);

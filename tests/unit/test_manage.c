@@ -190,10 +190,33 @@ blame_cb(const struct manage_blame_group *g, void *payload)
 	return 0;
 }
 
+/* A new wiki repository in a new directory made from template `dir`; NULL on failure. */
+static struct store *
+new_repo(char *dir)
+{
+	char gitdir[64];
+	struct store *st = NULL;
+	if (!mkdtemp(dir))
+		return NULL;
+	snprintf(gitdir, sizeof(gitdir), "%s/wiki.git", dir);
+	ok(store_init(gitdir, "/bin/false") == 0 && store_open(&st, gitdir) == 0, "repository");
+	return st;
+}
+
+static void
+drop_repo(struct store *st, const char *dir)
+{
+	char cmd[128];
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
 static void
 test_store(void)
 {
-	char dir[] = "/tmp/kennis-unit-XXXXXX", gitdir[64], hex[GIT_OID_HEXSZ + 1];
+	char dir[] = "/tmp/kennis-unit-XXXXXX", hex[GIT_OID_HEXSZ + 1];
 	struct store *st = NULL;
 	struct store_author ann = { "Ann", "ann@example.com" }, bob = { "Bob", "bob@example.com" };
 	git_oid base, c1, c2, tip;
@@ -202,10 +225,8 @@ test_store(void)
 	size_t np;
 
 	git_libgit2_init();
-	if (!mkdtemp(dir))
+	if (!(st = new_repo(dir)))
 		return;
-	snprintf(gitdir, sizeof(gitdir), "%s/wiki.git", dir);
-	ok(store_init(gitdir, "/bin/false") == 0 && store_open(&st, gitdir) == 0, "repository");
 	struct store_edit e[] = {
 		{ .path = "Customers/Acme.md", .content = "# Acme\n\nSee [x](Globex).\n", .len = 25 },
 		{ .path = "Customers/Globex.md", .content = "[[Customers/Acme]] and [a](Acme)\n", .len = 33 },
@@ -304,11 +325,7 @@ test_store(void)
 	git_commit_free(cm);
 
 	buf_free(&b);
-	store_close(st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		return;
+	drop_repo(st, dir);
 }
 
 /* Attachments (files in the page's folder that are no pages) move with it; pages below it
@@ -316,15 +333,13 @@ test_store(void)
 static void
 test_attachments(void)
 {
-	char dir[] = "/tmp/kennis-unit-XXXXXX", gitdir[64];
+	char dir[] = "/tmp/kennis-unit-XXXXXX";
 	struct store *st = NULL;
 	struct store_author ann = { "Ann", "ann@example.com" };
 	struct buf b = BUF_INIT;
 	size_t np;
-	if (!mkdtemp(dir))
+	if (!(st = new_repo(dir)))
 		return;
-	snprintf(gitdir, sizeof(gitdir), "%s/wiki.git", dir);
-	ok(store_init(gitdir, "/bin/false") == 0 && store_open(&st, gitdir) == 0, "repository");
 	git_oid t0, t1, tip;
 	struct store_edit att[] = {
 		{ .path = "Clients/Acme/logo.png", .content = "PNG", .len = 3 },
@@ -367,11 +382,7 @@ test_attachments(void)
 	   "an attachment that would overwrite a file: the rename is refused");
 	ok(read_page(st, "Clients/Acme-2/logo.png", &b) == 0 && strcmp(b.ptr, "PNG") == 0, "nothing moved");
 	buf_free(&b);
-	store_close(st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		return;
+	drop_repo(st, dir);
 }
 
 int
