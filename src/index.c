@@ -18,7 +18,7 @@
 /* Bump when the tables below change: an index with another version is dropped and rebuilt
  * from git (everything here is derived). Kept in index_meta. The index has a file of its own
  * (index.db): a damaged one can be reset without touching the accounts in kennis.db. */
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "2"
 
 #define FM_MAX     (64u << 10) /* bytes of front matter handed to the YAML parser */
 #define VALUE_MAX  200         /* bytes of one front-matter value kept */
@@ -54,20 +54,23 @@ static const char schema_sql[] =
 	/* Wiki links by file path: src links to dst (which may not exist). */
 	"CREATE TABLE links(src TEXT NOT NULL, dst TEXT NOT NULL, PRIMARY KEY(src, dst)) WITHOUT ROWID;"
 	"CREATE INDEX links_dst ON links(dst);"
+	/* Page files deleted (or renamed away) and not there now: a commit at or after the
+	 * deletion, from which a short walk back finds the last version (see index_gone). */
+	"CREATE TABLE gone(path TEXT PRIMARY KEY, commit_id TEXT NOT NULL) WITHOUT ROWID;"
 	/* rowid = pages.id; prefix indexes make "ab*" and "abc*" as fast as a word */
 	"CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"
 	"INSERT INTO fts(fts, rank) VALUES('rank', 'bm25(10.0, 1.0)');";
 
 static const char drop_sql[] =
 	"DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS tags; DROP TABLE IF EXISTS departments;"
-	"DROP TABLE IF EXISTS links; DROP TABLE IF EXISTS fts;"
+	"DROP TABLE IF EXISTS links; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS gone;"
 	"DELETE FROM index_meta;";
 
 /* Statements prepared once per connection. */
 enum stmt_id {
 	Q_META_GET, Q_META_SET, Q_PAGE_ID, Q_PAGE_DEL, Q_FTS_DEL, Q_TAGS_DEL, Q_DEPTS_DEL, Q_LINKS_DEL,
 	Q_PAGE_ADD, Q_FTS_ADD, Q_TAG_ADD, Q_DEPT_ADD, Q_LINK_ADD, Q_UPDATED, Q_RANKED_IDS, Q_HIT, Q_FACET_PAGES,
-	Q_FACET_TAGS, Q_FACET_DEPTS, Q_FACET_SIZES, Q_COUNT
+	Q_FACET_TAGS, Q_FACET_DEPTS, Q_FACET_SIZES, Q_GONE_ADD, Q_GONE_DEL, Q_GONE_GET, Q_GONE_OLD, Q_COUNT
 };
 
 static const char *const stmt_sql[Q_COUNT] = {
@@ -100,6 +103,12 @@ static const char *const stmt_sql[Q_COUNT] = {
 			  " WHERE p.hidden = 0 ORDER BY p.id",
 	/* FTS5's own table of row lengths in tokens: a varint per column (see rank_row). */
 	[Q_FACET_SIZES] = "SELECT id, sz FROM fts_docsize ORDER BY id",
+	[Q_GONE_ADD] = "INSERT OR REPLACE INTO gone(path, commit_id) VALUES(?1, ?2)",
+	[Q_GONE_DEL] = "DELETE FROM gone WHERE path = ?1",
+	[Q_GONE_GET] = "SELECT commit_id FROM gone WHERE path = ?1",
+	/* from history, newest first: the first deletion seen wins; pages there now are not gone */
+	[Q_GONE_OLD] = "INSERT OR IGNORE INTO gone(path, commit_id) SELECT ?1, ?2"
+		       " WHERE NOT EXISTS (SELECT 1 FROM pages WHERE path = ?1)",
 };
 
 struct facets;
@@ -1068,7 +1077,7 @@ is_file_mode(uint16_t mode)
 
 /* Apply one file change of the diff: deletions now, pages to index into `j`. */
 static int
-apply_delta(struct index *ix, const git_diff_delta *dd, struct jobs *j, size_t *changes)
+apply_delta(struct index *ix, const git_diff_delta *dd, struct jobs *j, size_t *changes, const char *to_hex)
 {
 	const char *oldp = dd->old_file.path, *newp = dd->new_file.path;
 	int rc = 0;
@@ -1078,6 +1087,11 @@ apply_delta(struct index *ix, const git_diff_delta *dd, struct jobs *j, size_t *
 		if (is_page(oldp)) {
 			rc = delete_page(ix, oldp);
 			(*changes)++;
+			sqlite3_stmt *s = stmt(ix, Q_GONE_ADD);
+			bind_str(s, 1, oldp);
+			bind_str(s, 2, to_hex);
+			if (rc == 0)
+				rc = run(ix, s);
 		}
 		if (dd->status == GIT_DELTA_DELETED)
 			return rc;
@@ -1093,15 +1107,21 @@ apply_delta(struct index *ix, const git_diff_delta *dd, struct jobs *j, size_t *
 	if (rc < 0 || !is_page(newp))
 		return rc;
 	(*changes)++;
+	sqlite3_stmt *s = stmt(ix, Q_GONE_DEL); /* there (again) */
+	bind_str(s, 1, newp);
+	if ((rc = run(ix, s)) < 0)
+		return rc;
 	if (!is_file_mode(dd->new_file.mode)) /* a symlink or submodule is no page */
 		return delete_page(ix, newp);
 	jobs_add(j, newp, &dd->new_file.id);
 	return 0;
 }
 
-/* Apply the tree diff old..new (old NULL: everything is new). */
+/* Apply the tree diff old..new (old NULL: everything is new); deletions are recorded as
+ * seen at commit `to_hex`. */
 static int
-apply_diff(struct index *ix, struct store *st, git_tree *old, git_tree *new, struct pending *pd, size_t *changes)
+apply_diff(struct index *ix, struct store *st, git_tree *old, git_tree *new, struct pending *pd, size_t *changes,
+	   const char *to_hex)
 {
 	git_diff *diff = NULL;
 	int rc = 0;
@@ -1121,7 +1141,7 @@ apply_diff(struct index *ix, struct store *st, git_tree *old, git_tree *new, str
 	struct jobs j = { 0 };
 	size_t n = git_diff_num_deltas(diff);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = apply_delta(ix, git_diff_get_delta(diff, i), &j, changes);
+		rc = apply_delta(ix, git_diff_get_delta(diff, i), &j, changes, to_hex);
 	git_diff_free(diff);
 	if (rc == 0)
 		return write_jobs(ix, st, &j, pd);
@@ -1227,6 +1247,75 @@ apply_updated(struct index *ix, struct store *st, git_commit *to, const git_oid 
 	return rc;
 }
 
+/* A first index: the pages deleted in main's history (the newest deletion of each, at most
+ * GONE_HISTORY commits back) that are not pages now, so that a missing page can offer its
+ * last version without walking history (index_gone). Later deletions are recorded as the
+ * index catches up (apply_delta). */
+#define GONE_HISTORY 20000 /* as MANAGE_HISTORY_MAX */
+static int
+gone_from_history(struct index *ix, struct store *st, git_commit *tip)
+{
+	git_revwalk *walk = NULL;
+	git_oid id;
+	int rc = 0;
+	if (git_revwalk_new(&walk, st->repo) < 0 || git_revwalk_push(walk, git_commit_id(tip)) < 0) {
+		store_log_git_error("revwalk", "index history");
+		git_revwalk_free(walk);
+		return KN_EGIT;
+	}
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+	for (int seen = 0; rc == 0 && seen < GONE_HISTORY && git_revwalk_next(&id, walk) == 0; seen++) {
+		git_commit *c = NULL, *parent = NULL;
+		git_tree *tree = NULL, *ptree = NULL;
+		git_diff *diff = NULL;
+		char hex[GIT_OID_HEXSZ + 1];
+		if (git_commit_lookup(&c, st->repo, &id) < 0 || git_commit_parentcount(c) == 0) {
+			git_commit_free(c);
+			continue; /* a root commit deletes nothing */
+		}
+		if (git_commit_tree(&tree, c) < 0 || git_commit_parent(&parent, c, 0) < 0 ||
+		    git_commit_tree(&ptree, parent) < 0 || git_diff_tree_to_tree(&diff, st->repo, ptree, tree, NULL) < 0) {
+			store_log_git_error("history diff", "index");
+			rc = KN_EGIT;
+		}
+		git_oid_tostr(hex, sizeof(hex), &id);
+		for (size_t i = 0; rc == 0 && diff && i < git_diff_num_deltas(diff); i++) {
+			const git_diff_delta *dd = git_diff_get_delta(diff, i);
+			if (dd->status != GIT_DELTA_DELETED || !is_page(dd->old_file.path))
+				continue;
+			sqlite3_stmt *s = stmt(ix, Q_GONE_OLD);
+			bind_str(s, 1, dd->old_file.path);
+			bind_str(s, 2, hex);
+			rc = run(ix, s);
+		}
+		git_diff_free(diff);
+		git_tree_free(ptree);
+		git_tree_free(tree);
+		git_commit_free(parent);
+		git_commit_free(c);
+	}
+	git_revwalk_free(walk);
+	return rc;
+}
+
+int
+index_gone(struct index *ix, const char *path, git_oid *where)
+{
+	sqlite3_stmt *s = stmt(ix, Q_GONE_GET);
+	if (!s)
+		return KN_EIO;
+	bind_str(s, 1, path);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *hex = (const char *)sqlite3_column_text(s, 0);
+		rc = hex && git_oid_fromstr(where, hex) == 0 ? 0 : KN_EIO;
+	} else {
+		rc = rc == SQLITE_DONE ? KN_ENOTFOUND : sql_fail(ix, rc, "deleted pages");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
 /* Inside a write transaction: index main (`to`, NULL for an empty wiki) from the state of
  * commit `from` (NULL: from nothing; the tables must be empty then). */
 static int
@@ -1245,17 +1334,19 @@ apply_range(struct index *ix, struct store *st, const git_oid *from, const git_o
 		store_log_git_error("commit lookup", STORE_BRANCH);
 		goto done;
 	}
+	if (to)
+		git_oid_tostr(hex, sizeof(hex), to);
 	if (!tt && !ft)
 		rc = 0;
 	else if (!tt) /* main is gone: no pages */
 		rc = exec(ix, "DELETE FROM pages; DELETE FROM tags; DELETE FROM departments; DELETE FROM links;"
-			      " DELETE FROM fts");
+			      " DELETE FROM fts; DELETE FROM gone");
 	else
-		rc = apply_diff(ix, st, ft, tt, &pd, changes);
+		rc = apply_diff(ix, st, ft, tt, &pd, changes, hex);
 	if (rc == 0 && tc)
 		rc = apply_updated(ix, st, tc, from, &pd);
-	if (to)
-		git_oid_tostr(hex, sizeof(hex), to);
+	if (rc == 0 && tc && !from)
+		rc = gone_from_history(ix, st, tc);
 	if (rc == 0)
 		rc = meta_set(ix, "last_commit", hex);
 done:

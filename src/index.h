@@ -43,6 +43,13 @@ struct index *index_for_thread(const struct config *cfg);
  * database found on the way is reset and reindexed. Returns 0, KN_EGIT or KN_EIO. */
 int index_catch_up(struct index *ix, struct store *st);
 
+/* Was page file `path` ("Notes/Old.md") deleted, and is it not there now? 0 with `where`
+ * a commit at or after its last deletion (walking back from there finds its last version
+ * in a few steps: manage_last_version); KN_ENOTFOUND: never deleted within the history the
+ * index knows (20,000 commits before its first run, everything since); KN_EIO. The index
+ * should be caught up first. */
+int index_gone(struct index *ix, const char *path, git_oid *where);
+
 /* The SQLite connection behind `ix`, for read-only views of the derived tables (pages, tags,
  * departments, links); it stays owned by `ix`. */
 sqlite3 *index_sqlite(struct index *ix);

@@ -85,5 +85,10 @@ void ui_redirect(struct req *r, const char *location);
 /* The derived index for this request, caught up with main once per request (a push or an
  * edit shows at once); NULL when it is not available (logged). */
 struct sqlite3 *ui_index_db(struct req *r);
+struct index *ui_index(struct req *r);
+/* The version to restore of deleted page file `path` at snapshot `s` (which lacks it):
+ * from the index when it can tell (a short walk, or none for a page that never was), else
+ * by walking history (manage_last_version). 0, KN_ENOTFOUND or KN_EGIT. */
+int ui_last_version(struct req *r, git_oid *rev, struct snap *s, const char *path);
 
 #endif

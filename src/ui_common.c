@@ -8,6 +8,7 @@
 #include "assets.h"
 #include "auth.h"
 #include "index.h"
+#include "manage.h"
 #include "pagename.h"
 
 struct tctx *
@@ -182,8 +183,8 @@ ui_page_exists(void *snap, const char *name)
 	return found;
 }
 
-sqlite3 *
-ui_index_db(struct req *r)
+struct index *
+ui_index(struct req *r)
 {
 	struct index *ix = index_for_thread(r->cfg);
 	if (!ix)
@@ -191,5 +192,34 @@ ui_index_db(struct req *r)
 	if (!r->index_ready && index_catch_up(ix, r->st) < 0)
 		return NULL;
 	r->index_ready = 1;
-	return index_sqlite(ix);
+	return ix;
+}
+
+sqlite3 *
+ui_index_db(struct req *r)
+{
+	struct index *ix = ui_index(r);
+	return ix ? index_sqlite(ix) : NULL;
+}
+
+int
+ui_last_version(struct req *r, git_oid *rev, struct snap *s, const char *path)
+{
+	struct index *ix = ui_index(r);
+	git_oid where;
+	char hex[GIT_OID_HEXSZ + 1];
+	struct snap at;
+	int rc = ix ? index_gone(ix, path, &where) : KN_EIO;
+	if (rc == KN_ENOTFOUND)
+		return rc;
+	if (rc == 0) {
+		git_oid_tostr(hex, sizeof(hex), &where);
+		if (store_snap_open(&at, r->st, hex) == 0) {
+			rc = manage_last_version(rev, &at, path);
+			store_snap_close(&at);
+			if (rc == 0)
+				return 0;
+		}
+	}
+	return manage_last_version(rev, s, path); /* no index, or its hint failed */
 }

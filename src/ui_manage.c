@@ -244,7 +244,7 @@ ui_restore_form(struct req *r)
 		ui_redirect(r, page_url(r, "/wiki/", name)); /* nothing to restore */
 		goto done;
 	}
-	if ((rc = manage_last_version(&rev, &s, path.ptr)) < 0)
+	if ((rc = ui_last_version(r, &rev, &s, path.ptr)) < 0)
 		goto done;
 	git_oid_tostr(hex, sizeof(hex), &rev);
 	if ((rc = store_snap_open(&old, r->st, hex)) < 0)

@@ -180,7 +180,7 @@ missing_page(struct req *r, struct snap *s, const char *name, const char *rev)
 	}
 	buf_free(&to);
 	pagename_to_path(&path, name);
-	int deleted = !rev && manage_last_version(&last, s, path.ptr) == 0;
+	int deleted = !rev && ui_last_version(r, &last, s, path.ptr) == 0;
 	buf_free(&path);
 	return not_found_page(r, name, rev, deleted);
 }

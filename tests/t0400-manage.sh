@@ -101,6 +101,7 @@ ok 'after delete: the restore page' test "$(location)" = /restore/Notes
 ok 'restore page says who and why' sh -c 'r=$(curl -s "$1/restore/Notes"); echo "$r" | grep -q "Eve Ops" && echo "$r" | grep -q "merged into the customer pages"' _ "$URL"
 if [ -n "$wired" ]; then
 	ok 'the missing page offers the restore' contains 'href="/restore/Notes"' get /wiki/Notes
+	ok 'a page that never was offers none' sh -c 'test "$(curl -s -o "$2/nv" -w "%{http_code}" "$1/wiki/Never/Was")" = 404 && ! grep -q "/restore/" "$2/nv"' _ "$URL" "$T"
 else
 	skip 'the missing page does not offer restores yet (manage_last_version is not wired into ui_page.c)'
 fi
@@ -171,4 +172,6 @@ ok 'editor reverts with the token' test "$(as ed -o /dev/null -w '%{http_code}' 
 ok 'the author is the logged-in user, not the form field' sh -c 'git -C "$1" log -1 --format="%an|%ae" main | grep -qx "Ed Editor|ed@example.com"' _ "$GIT"
 ok 'clone with accounts' sh -c 'rm -rf "$1/c2" && git clone -q "http://ed:pw-ed-secret@${2#http://}/wiki.git" "$1/c2" &&
 	test "$(cat "$1/c2/Rev.md")" = "version two"' _ "$T" "$URL"
+ok 'a page deleted by a push offers its restore' sh -c 'cd "$1/c2" && git rm -q Rev.md && git commit -qm "drop Rev" && git push -q &&
+	curl -s -b "$1/ed.jar" "$2/wiki/Rev" | grep -q "href=\"/restore/Rev\"" && curl -s -b "$1/ed.jar" "$2/restore/Rev" | grep -q "name=\"rev\""' _ "$T" "$URL"
 done_testing

@@ -486,6 +486,35 @@ test_ranking(struct index *ix)
 	buf_free(&want);
 }
 
+/* Deleted pages are known to the index (index_gone), from catch-ups and, for a first
+ * index, from history; a page that is there again is not gone. */
+static void
+test_gone(struct index *ix)
+{
+	git_oid where, tip;
+	ok(index_gone(ix, "Notes.md", &where) == 0 && index_gone(ix, "Fox-Farm.md", &where) == 0,
+	   "renamed-away and deleted pages are gone");
+	git_reference_name_to_id(&tip, st->repo, STORE_BRANCH);
+	ok(index_gone(ix, "Fox-Farm.md", &where) == 0 && git_oid_equal(&where, &tip) == 0,
+	   "recorded at the commit the index caught up to (not the tip now)");
+	ok(index_gone(ix, "Never-Was.md", &where) == KN_ENOTFOUND, "a page that never was is not gone");
+	ok(index_gone(ix, "Archive/Old-Notes.md", &where) == KN_ENOTFOUND, "a page that is there is not gone");
+	ok(commit("back", 1, "Fox-Farm.md", "the fox is back\n") == 0 && index_catch_up(ix, st) == 0 &&
+	   index_gone(ix, "Fox-Farm.md", &where) == KN_ENOTFOUND, "a page created again is not gone");
+	ok(commit("again", 1, "Fox-Farm.md", NULL) == 0 && index_catch_up(ix, st) == 0 &&
+	   index_gone(ix, "Fox-Farm.md", &where) == 0, "and gone again after a second delete");
+	/* From scratch: the history walk finds the same. */
+	ok(index_rebuild(ix, st) == 0, "rebuild the index from git");
+	ok(index_gone(ix, "Notes.md", &where) == 0 && index_gone(ix, "Fox-Farm.md", &where) == 0,
+	   "a rebuilt index knows the deleted pages from history");
+	git_commit *c = NULL;
+	int found = git_commit_lookup(&c, st->repo, &where) == 0 && strcmp(git_commit_summary(c), "again") == 0;
+	git_commit_free(c);
+	ok(found, "the newest deletion: the commit that deleted it");
+	ok(index_gone(ix, "Archive/Old-Notes.md", &where) == KN_ENOTFOUND &&
+	   index_gone(ix, "Never-Was.md", &where) == KN_ENOTFOUND, "pages there now, or never, are not gone");
+}
+
 int
 main(void)
 {
@@ -507,6 +536,7 @@ main(void)
 	ok(index_catch_up(ix, st) == 0, "nothing changed: nothing to do");
 	test_search(ix);
 	test_changes(ix);
+	test_gone(ix);
 	test_ranking(ix);
 	test_hostile(ix);
 	test_damage(&ix, dir);
