@@ -72,6 +72,10 @@ done_testing() {
 # start_server [serve options...]: init a data dir (unless one exists) and serve it.
 start_server() {
 	[ -d "$DATA/wiki.git" ] || "$KENNIS" init "$DATA" >/dev/null || return 1
+	# Empty the files first: the background job's own redirection truncates them only when
+	# it gets to run, and until then the loop below could read the last server's address.
+	: >"$T/stdout"
+	: >"$LOG"
 	"$KENNIS" serve --data "$DATA" --listen 127.0.0.1:0 "$@" >"$T/stdout" 2>"$LOG" &
 	SERVER_PID=$!
 	local i=0
