@@ -131,7 +131,8 @@ page_list(struct req *r, const char *title, const char *feed_kind, const char *s
 		names[n++] = arena_strdup(r->a, (const char *)sqlite3_column_text(st, 0));
 	}
 	sqlite3_finalize(st);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
 	size_t distinct = 0;
 	for (size_t i = 0; i < n; i++)
 		distinct += i == 0 || strcmp(names[i - 1], names[i]) != 0;
