@@ -2684,7 +2684,9 @@ ranking_share(struct ranking *r)
 			rank_bytes += r->bytes;
 			break;
 		}
-		rank_evict_locked(lru); /* there is one: r fits in an empty cache */
+		if (lru == RANK_CACHE_SLOTS) /* cannot happen: r fits in an empty cache */
+			break;
+		rank_evict_locked(lru);
 	}
 	pthread_mutex_unlock(&rank_mu);
 }
