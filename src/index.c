@@ -18,7 +18,7 @@
 /* Bump when the tables below change: an index with another version is dropped and rebuilt
  * from git (everything here is derived). Kept in index_meta. The index has a file of its own
  * (index.db): a damaged one can be reset without touching the accounts in kennis.db. */
-#define SCHEMA_VERSION "2"
+#define SCHEMA_VERSION "3"
 
 #define FM_MAX     (64u << 10) /* bytes of front matter handed to the YAML parser */
 #define VALUE_MAX  200         /* bytes of one front-matter value kept */
@@ -47,9 +47,15 @@ static const char schema_sql[] =
 	"CREATE INDEX pages_customer ON pages(customer COLLATE NOCASE);"
 	"CREATE INDEX pages_review_by ON pages(review_by);"
 	"CREATE INDEX pages_updated ON pages(updated_time);"
-	"CREATE TABLE tags(path TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY(path, tag)) WITHOUT ROWID;"
+	/* page_id (= pages.id) lets the search's page data be read in one scan of an index
+	 * (facets_load) instead of a lookup by path per page: 40 ms -> a few at 10,000 pages */
+	"CREATE TABLE tags(path TEXT NOT NULL, tag TEXT NOT NULL, page_id INTEGER NOT NULL,"
+	" PRIMARY KEY(path, tag)) WITHOUT ROWID;"
+	"CREATE INDEX tags_page ON tags(page_id, tag);"
 	"CREATE INDEX tags_tag ON tags(tag COLLATE NOCASE);"
-	"CREATE TABLE departments(path TEXT NOT NULL, dept TEXT NOT NULL, PRIMARY KEY(path, dept)) WITHOUT ROWID;"
+	"CREATE TABLE departments(path TEXT NOT NULL, dept TEXT NOT NULL, page_id INTEGER NOT NULL,"
+	" PRIMARY KEY(path, dept)) WITHOUT ROWID;"
+	"CREATE INDEX departments_page ON departments(page_id, dept);"
 	"CREATE INDEX departments_dept ON departments(dept COLLATE NOCASE);"
 	/* Wiki links by file path: src links to dst (which may not exist). */
 	"CREATE TABLE links(src TEXT NOT NULL, dst TEXT NOT NULL, PRIMARY KEY(src, dst)) WITHOUT ROWID;"
@@ -85,8 +91,8 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_PAGE_ADD] = "INSERT INTO pages(path, name, title, blob, customer, owner, review_by, frontmatter, hidden)"
 		       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[Q_FTS_ADD] = "INSERT INTO fts(rowid, title, body) VALUES(?1, ?2, ?3)",
-	[Q_TAG_ADD] = "INSERT OR IGNORE INTO tags(path, tag) VALUES(?1, ?2)",
-	[Q_DEPT_ADD] = "INSERT OR IGNORE INTO departments(path, dept) VALUES(?1, ?2)",
+	[Q_TAG_ADD] = "INSERT OR IGNORE INTO tags(path, tag, page_id) VALUES(?1, ?2, ?3)",
+	[Q_DEPT_ADD] = "INSERT OR IGNORE INTO departments(path, dept, page_id) VALUES(?1, ?2, ?3)",
 	[Q_LINK_ADD] = "INSERT OR IGNORE INTO links(src, dst) VALUES(?1, ?2)",
 	[Q_UPDATED] = "UPDATE pages SET updated_commit = ?2, updated_time = ?3, updated_offset = ?4,"
 		      " updated_author = ?5, updated_email = ?6 WHERE path = ?1",
@@ -98,9 +104,9 @@ static const char *const stmt_sql[Q_COUNT] = {
 		  " p.updated_offset FROM pages p JOIN fts f ON f.rowid = p.id WHERE p.id = ?1",
 	/* Both ordered by page id, scanning pages in rowid order (no sort). */
 	[Q_FACET_PAGES] = "SELECT id, customer FROM pages WHERE hidden = 0 ORDER BY id",
-	[Q_FACET_TAGS] = "SELECT p.id, t.tag FROM pages p JOIN tags t ON t.path = p.path WHERE p.hidden = 0 ORDER BY p.id",
-	[Q_FACET_DEPTS] = "SELECT p.id, d.dept FROM pages p JOIN departments d ON d.path = p.path"
-			  " WHERE p.hidden = 0 ORDER BY p.id",
+	/* by page id, from the covering indexes (hidden pages have no facet entry: skipped) */
+	[Q_FACET_TAGS] = "SELECT page_id, tag FROM tags ORDER BY page_id",
+	[Q_FACET_DEPTS] = "SELECT page_id, dept FROM departments ORDER BY page_id",
 	/* FTS5's own table of row lengths in tokens: a varint per column (see rank_row). */
 	[Q_FACET_SIZES] = "SELECT id, sz FROM fts_docsize ORDER BY id",
 	[Q_GONE_ADD] = "INSERT OR REPLACE INTO gone(path, commit_id) VALUES(?1, ?2)",
@@ -125,6 +131,7 @@ struct index {
 
 static void facets_release(struct facets *fc);
 static int register_rank(struct index *ix);
+static double ms_since(const struct timespec *t0);
 static int sql_int(struct index *ix, const char *sql, sqlite3_int64 *out);
 
 /* --- SQLite plumbing ------------------------------------------------------------------- */
@@ -776,12 +783,14 @@ delete_page(struct index *ix, const char *path)
 }
 
 static int
-add_list(struct index *ix, enum stmt_id id, const char *path, const struct strlist *l)
+add_list(struct index *ix, enum stmt_id id, const char *path, sqlite3_int64 page_id, const struct strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		sqlite3_stmt *s = stmt(ix, id);
 		bind_str(s, 1, path);
 		bind_str(s, 2, l->v[i]);
+		if (s)
+			sqlite3_bind_int64(s, 3, page_id);
 		int rc = run(ix, s);
 		if (rc < 0)
 			return rc;
@@ -811,7 +820,7 @@ add_links(struct index *ix, const char *path, const struct buf *links)
 
 static int
 insert_page(struct index *ix, const char *path, const char *name, const git_oid *blob, const struct page_data *d,
-	    const char *title, const struct buf *text)
+	    const char *title, const struct buf *text, sqlite3_int64 *page_id)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof(hex), blob);
@@ -830,6 +839,7 @@ insert_page(struct index *ix, const char *path, const char *name, const git_oid 
 	if (rc < 0)
 		return rc;
 	sqlite3_int64 id = sqlite3_last_insert_rowid(ix->db);
+	*page_id = id;
 	if ((s = stmt(ix, Q_FTS_ADD))) {
 		sqlite3_bind_int64(s, 1, id);
 		bind_str(s, 2, title);
@@ -919,10 +929,11 @@ static int
 write_page(struct index *ix, struct prepared *p, struct pending *pd)
 {
 	int rc = p->rc;
+	sqlite3_int64 id = 0;
 	if (rc == 0 && (rc = delete_page(ix, p->path)) == 0 &&
-	    (rc = insert_page(ix, p->path, p->name.ptr, &p->blob, &p->d, p->title.ptr, &p->text)) == 0 &&
-	    (rc = add_list(ix, Q_TAG_ADD, p->path, &p->d.tags)) == 0 &&
-	    (rc = add_list(ix, Q_DEPT_ADD, p->path, &p->d.depts)) == 0 &&
+	    (rc = insert_page(ix, p->path, p->name.ptr, &p->blob, &p->d, p->title.ptr, &p->text, &id)) == 0 &&
+	    (rc = add_list(ix, Q_TAG_ADD, p->path, id, &p->d.tags)) == 0 &&
+	    (rc = add_list(ix, Q_DEPT_ADD, p->path, id, &p->d.depts)) == 0 &&
 	    (rc = add_links(ix, p->path, &p->links)) == 0)
 		pending_add(pd, p->path);
 	return rc;
@@ -2388,12 +2399,15 @@ facets_current(struct index *ix, struct facets **out)
 	}
 	pthread_mutex_unlock(&facets_mu);
 	if (!fc) {
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		fc = xcalloc(1, sizeof(*fc));
 		if ((rc = facets_load(ix, fc, buf_cstr(&gen))) < 0) {
 			facets_free(fc);
 			goto done;
 		}
 		fc->refs = 1;
+		log_info("index: page data of %zu pages loaded for search in %.1f ms", fc->npage, ms_since(&t0));
 		struct facets *old = NULL;
 		pthread_mutex_lock(&facets_mu);
 		old = facets_shared;
