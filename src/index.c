@@ -124,8 +124,8 @@ struct index {
 	char *path;
 	int corrupt; /* SQLite reported a damaged file: reset at the next catch-up */
 	sqlite3_stmt *stmt[Q_COUNT];
-	struct facets *facets; /* page data of the search under way (held), or NULL */
-	int rank_lengths; /* kennis_rank may take row lengths from `facets` (see ranking_compute) */
+	struct facets *facets; /* page data of the search under way (held), or NULL: kennis_rank
+			        * takes row lengths from it */
 	struct hl_tokenizer *hl; /* the full-text table's tokenizer, for results shown */
 };
 
@@ -2166,7 +2166,6 @@ struct fpage {
 
 struct facets {
 	char gen[24];
-	int loaded;
 	unsigned refs; /* holders; facets_shared is one */
 	struct fpage *page; /* by id */
 	size_t npage, cappage;
@@ -2358,7 +2357,6 @@ facets_load(struct index *ix, struct facets *fc, const char *gen)
 				fc->at[fc->page[i].id] = (uint32_t)i + 1;
 	}
 	snprintf(fc->gen, sizeof(fc->gen), "%s", gen);
-	fc->loaded = 1;
 	return 0;
 }
 
@@ -2532,7 +2530,7 @@ rank_row(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 		rq->freq[i] = f;
 	}
 	uint32_t ntok = NTOK_UNKNOWN;
-	if (ix->rank_lengths && ix->facets && ix->facets->loaded) {
+	if (ix->facets) {
 		struct fpage *p = fpage_find(ix->facets, api->xRowid(fts));
 		if (p)
 			ntok = p->ntok;
@@ -2789,9 +2787,8 @@ ranking_compute(struct index *ix, const char *match, const char *gen, struct ran
 	size_t cap = 0;
 	int rc;
 	bind_str(s, 1, match);
-	/* The facet data is of this transaction's generation (facets_current): its lengths are
+	/* ix->facets (index_search) is of this transaction's generation: its lengths are
 	 * the ones FTS5 would read. */
-	ix->rank_lengths = 1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (r->n == cap) {
 			cap = cap ? cap * 2 : 256;
@@ -2799,7 +2796,6 @@ ranking_compute(struct index *ix, const char *match, const char *gen, struct ran
 		}
 		r->hit[r->n++] = (struct scored){ sqlite3_column_double(s, 1), sqlite3_column_int64(s, 0) };
 	}
-	ix->rank_lengths = 0;
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		free(r->hit);
