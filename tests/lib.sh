@@ -22,6 +22,7 @@ git config --global pull.rebase true
 
 cleanup() {
 	stop_server
+	stop_postgres
 	if [ "$_failed" -eq 0 ] && [ -z "${KEEP:-}" ]; then rm -rf "$T"; else echo "# kept $T"; fi
 }
 trap cleanup EXIT
@@ -120,4 +121,39 @@ save() {
 contains() {
 	local want=$1; shift
 	"$@" | grep -qF -- "$want"
+}
+
+# start_postgres: a PostgreSQL server of this test's own: initdb into a new directory, on
+# 127.0.0.1 and a free port, run as the unprivileged user nobody when the tests run as root
+# (PostgreSQL refuses root). Sets PG_URL; cleanup stops it and removes its files.
+PG_DIR=
+PG_URL=
+_pg() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; else "$@"; fi; }
+start_postgres() {
+	local bin port i=0
+	bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+	[ -x "$bin/initdb" ] || { echo "# no PostgreSQL server (tools/deps.sh installs the package)"; return 1; }
+	PG_BIN=$bin
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kennis-pg.XXXXXX")
+	chmod 755 "$PG_DIR"
+	[ "$(id -u)" = 0 ] && chown nobody "$PG_DIR"
+	_pg "$bin/initdb" -D "$PG_DIR/data" -U kennis --auth=trust -E UTF8 --locale=C --no-sync >"$PG_DIR/initdb.log" 2>&1 ||
+		{ sed 's/^/#   /' "$PG_DIR/initdb.log"; return 1; }
+	while [ $i -lt 10 ]; do
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		if _pg "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 \
+			-o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c max_connections=200" start >/dev/null 2>&1; then
+			PG_URL="postgresql://kennis@127.0.0.1:$port/postgres"
+			return 0
+		fi
+		i=$((i + 1))
+	done
+	echo "# PostgreSQL did not start:"; sed 's/^/#   /' "$PG_DIR/server.log"
+	return 1
+}
+stop_postgres() {
+	[ -n "$PG_DIR" ] || return 0
+	_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1
+	rm -rf "$PG_DIR"
+	PG_DIR=
 }

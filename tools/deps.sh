@@ -2,9 +2,10 @@
 # deps.sh: make sure the Debian packages kennis builds, runs and tests with are installed.
 # As root it installs what is missing; otherwise it prints the one command to run.
 PKGS="build-essential pkg-config git libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
-libmicrohttpd-dev libsqlite3-dev libsodium-dev libyaml-dev curl perl"
-# Test-only tools: the browser test and the benchmarks.
-[ "${KENNIS_DEPS:-test}" = "test" ] && PKGS="$PKGS chromium wrk hyperfine valgrind"
+libmicrohttpd-dev libsqlite3-dev libsodium-dev libyaml-dev libpq-dev curl perl"
+# Test-only tools: the browser test, the benchmarks, and PostgreSQL (tests start their own
+# server in a temporary directory; the package's own cluster is never used).
+[ "${KENNIS_DEPS:-test}" = "test" ] && PKGS="$PKGS chromium wrk hyperfine valgrind postgresql"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
