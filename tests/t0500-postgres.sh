@@ -8,4 +8,7 @@ ok 'it answers on 127.0.0.1' sh -c '"$1/psql" "$2" -Atc "select 1" | grep -qx 1'
 KENNIS_TEST_PG="$PG_URL" "$TOP/build/test_db" >"$T/test_db.out" 2>&1
 ok 'db unit tests ran against PostgreSQL' grep -q '^ok .* postgresql: a killed connection is re-opened' "$T/test_db.out"
 ok 'db unit tests pass against both engines' sh -c 'grep "^not ok" -A3 "$1"; ! grep -q "^not ok" "$1"' _ "$T/test_db.out"
+KENNIS_TEST_PG="$PG_URL" "$TOP/build/test_spaces" >"$T/test_spaces.out" 2>&1
+ok 'spaces unit tests ran against PostgreSQL' grep -q '^ok .* postgresql: remove a space' "$T/test_spaces.out"
+ok 'spaces unit tests pass against both engines' sh -c 'grep "^not ok" -A3 "$1"; ! grep -q "^not ok" "$1"' _ "$T/test_spaces.out"
 done_testing
