@@ -1,5 +1,6 @@
 /* access.c: identify the requester and apply the anonymous/open-mode rules. */
 #include "access.h"
+#include "state.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -12,15 +13,15 @@ static pthread_once_t db_once = PTHREAD_ONCE_INIT;
 static unsigned char proxy_secret[crypto_auth_KEYBYTES];
 
 static void
-db_close(void *p)
+state_close(void *p)
 {
-	sqlite3_close(p);
+	db_close(p);
 }
 
 static void
 make_key(void)
 {
-	pthread_key_create(&db_key, db_close);
+	pthread_key_create(&db_key, state_close);
 }
 
 void
@@ -30,12 +31,12 @@ access_global_init(void)
 	pthread_once(&db_once, make_key);
 }
 
-sqlite3 *
+struct db *
 access_db(const struct config *cfg)
 {
 	pthread_once(&db_once, make_key);
-	sqlite3 *db = pthread_getspecific(db_key);
-	if (!db && auth_db_open(&db, cfg->data_dir) == 0)
+	struct db *db = pthread_getspecific(db_key);
+	if (!db && state_open(&db, cfg->data_dir, cfg->db_url) == 0)
 		pthread_setspecific(db_key, db);
 	return db;
 }
@@ -85,7 +86,7 @@ proxy_csrf(struct req *r, const char *name)
 }
 
 static int
-identify_proxy(struct req *r, sqlite3 *db, struct user *u)
+identify_proxy(struct req *r, struct db *db, struct user *u)
 {
 	const char *name = req_header(r, r->cfg->proxy_header);
 	if (!name || !from_trusted_proxy(r))
@@ -111,7 +112,7 @@ identify_proxy(struct req *r, sqlite3 *db, struct user *u)
 
 /* Anonymous rights: everything while no account exists, else read if allowed. */
 static void
-anonymous(struct req *r, sqlite3 *db)
+anonymous(struct req *r, struct db *db)
 {
 	r->open_mode = auth_user_count(db) == 0;
 	if (r->open_mode)
@@ -123,7 +124,7 @@ anonymous(struct req *r, sqlite3 *db)
 int
 access_identify_web(struct req *r)
 {
-	sqlite3 *db = access_db(r->cfg);
+	struct db *db = access_db(r->cfg);
 	struct user *u = arena_alloc(r->a, sizeof(*u));
 	char csrf[AUTH_SECRET_LEN];
 	if (!db)
@@ -147,7 +148,7 @@ access_identify_web(struct req *r)
 int
 access_identify_basic(struct req *r)
 {
-	sqlite3 *db = access_db(r->cfg);
+	struct db *db = access_db(r->cfg);
 	struct user *u = arena_alloc(r->a, sizeof(*u));
 	const char *h = req_header(r, "Authorization");
 	if (!db)

@@ -3,14 +3,15 @@
 #ifndef KENNIS_ACCESS_H
 #define KENNIS_ACCESS_H
 
-#include <sqlite3.h>
 #include "auth.h"
 #include "req.h"
 
 #define SESSION_COOKIE "kennis_session"
 
-/* This thread's connection to the accounts database (NULL if it cannot be opened). */
-sqlite3 *access_db(const struct config *cfg);
+/* This thread's connection to the state database (accounts, spaces, groups: DATA/kennis.db
+ * or PostgreSQL), opened on first use and closed when the thread ends; NULL if it cannot be
+ * opened (logged). */
+struct db *access_db(const struct config *cfg);
 
 /* Start-up: make the process secret for proxy-user CSRF tokens. */
 void access_global_init(void);

@@ -7,19 +7,38 @@
 #include <string.h>
 #include <time.h>
 
-static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS users ("
-	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, display TEXT NOT NULL,"
-	"  email TEXT NOT NULL, role INTEGER NOT NULL, pwhash TEXT NOT NULL, created INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS sessions ("
-	"  idhash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	"  csrf TEXT NOT NULL, created INTEGER NOT NULL, last_seen INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS tokens ("
-	"  id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	"  label TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created INTEGER NOT NULL, last_used INTEGER);"
-	"CREATE TABLE IF NOT EXISTS throttle ("
-	"  key TEXT PRIMARY KEY, failures INTEGER NOT NULL, until INTEGER NOT NULL);"
-	"PRAGMA user_version = 1;";
+/* Version 1 is the schema kennis.db had before the db layer (CREATE … IF NOT EXISTS, so an
+ * existing file passes through unchanged). User names are unique whatever their case:
+ * SQLite by the column's collation, PostgreSQL by an index on lower(name); lookups compare
+ * lower(name), which both read the same way (names are ASCII). */
+static const struct db_migration schema[] = {
+	{ 1,
+	  "CREATE TABLE IF NOT EXISTS users ("
+	  "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, display TEXT NOT NULL,"
+	  "  email TEXT NOT NULL, role INTEGER NOT NULL, pwhash TEXT NOT NULL, created INTEGER NOT NULL);"
+	  "CREATE TABLE IF NOT EXISTS sessions ("
+	  "  idhash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	  "  csrf TEXT NOT NULL, created INTEGER NOT NULL, last_seen INTEGER NOT NULL);"
+	  "CREATE TABLE IF NOT EXISTS tokens ("
+	  "  id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	  "  label TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created INTEGER NOT NULL, last_used INTEGER);"
+	  "CREATE TABLE IF NOT EXISTS throttle ("
+	  "  key TEXT PRIMARY KEY, failures INTEGER NOT NULL, until INTEGER NOT NULL);"
+	  "CREATE INDEX IF NOT EXISTS users_lower_name ON users(lower(name));",
+	  "CREATE TABLE users ("
+	  "  id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, display TEXT NOT NULL,"
+	  "  email TEXT NOT NULL, role INTEGER NOT NULL, pwhash TEXT NOT NULL, created BIGINT NOT NULL);"
+	  "CREATE UNIQUE INDEX users_lower_name ON users(lower(name));"
+	  "CREATE TABLE sessions ("
+	  "  idhash TEXT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	  "  csrf TEXT NOT NULL, created BIGINT NOT NULL, last_seen BIGINT NOT NULL);"
+	  "CREATE INDEX sessions_user ON sessions(user_id);"
+	  "CREATE TABLE tokens ("
+	  "  id BIGSERIAL PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	  "  label TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created BIGINT NOT NULL, last_used BIGINT);"
+	  "CREATE TABLE throttle ("
+	  "  key TEXT PRIMARY KEY, failures INTEGER NOT NULL, until BIGINT NOT NULL);" },
+};
 
 int
 auth_global_init(void)
@@ -28,29 +47,9 @@ auth_global_init(void)
 }
 
 int
-auth_db_open(sqlite3 **out, const char *data_dir)
+auth_db_init(struct db *db)
 {
-	char path[4096];
-	char *err = NULL;
-	sqlite3 *db = NULL;
-	snprintf(path, sizeof(path), "%s/kennis.db", data_dir);
-	*out = NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		log_error("accounts db %s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
-		sqlite3_close(db);
-		return KN_EIO;
-	}
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", NULL,
-			 NULL, &err) != SQLITE_OK ||
-	    sqlite3_exec(db, schema, NULL, NULL, &err) != SQLITE_OK) {
-		log_error("accounts db %s: %s", path, err ? err : sqlite3_errmsg(db));
-		sqlite3_free(err);
-		sqlite3_close(db);
-		return KN_EIO;
-	}
-	*out = db;
-	return 0;
+	return db_migrate(db, "auth", schema, sizeof(schema) / sizeof(schema[0]));
 }
 
 const char *
@@ -99,34 +98,12 @@ now(void)
 	return (int64_t)time(NULL);
 }
 
-/* Run one statement with text/int parameters given as a format: 't' text, 'i' int64. */
+/* db_exec as the functions below want it: 0 when a row changed, KN_ENOTFOUND when none
+ * did, KN_EEXISTS, or KN_EIO. */
 static int
-exec_stmt(sqlite3 *db, const char *sql, const char *types, ...)
+changed(int rc)
 {
-	sqlite3_stmt *st = NULL;
-	va_list ap;
-	int rc;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		log_error("accounts db: %s: %s", sqlite3_errmsg(db), sql);
-		return KN_EIO;
-	}
-	va_start(ap, types);
-	for (int i = 0; types[i]; i++) {
-		if (types[i] == 't')
-			sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-	}
-	va_end(ap);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_CONSTRAINT)
-		return KN_EEXISTS;
-	if (rc != SQLITE_DONE) {
-		log_error("accounts db: %s", sqlite3_errmsg(db));
-		return KN_EIO;
-	}
-	return sqlite3_changes(db) > 0 ? 0 : KN_ENOTFOUND;
+	return rc < 0 ? rc : rc > 0 ? 0 : KN_ENOTFOUND;
 }
 
 static int
@@ -141,28 +118,33 @@ hash_password(char out[crypto_pwhash_STRBYTES], const char *password)
 }
 
 int
-auth_user_add(sqlite3 *db, const char *name, const char *display, const char *email, enum role role,
+auth_user_add(struct db *db, const char *name, const char *display, const char *email, enum role role,
 	      const char *password)
 {
 	char h[crypto_pwhash_STRBYTES];
+	int64_t n = 0;
 	if (auth_name_check(name) < 0 || role == ROLE_NONE || !password || strlen(password) < 8)
 		return KN_EINVAL;
+	/* the same name in another case is the same user */
+	if (db_query_int(&n, db, "SELECT count(*) FROM users WHERE lower(name) = lower($1)", "s", name) == 0 && n > 0)
+		return KN_EEXISTS;
 	if (hash_password(h, password) < 0)
 		return KN_EIO;
-	return exec_stmt(db, "INSERT INTO users(name, display, email, role, pwhash, created) VALUES(?,?,?,?,?,?)",
-			 "tttiti", name, display && *display ? display : name, email && *email ? email : "",
-			 (int64_t)role, h, now());
+	return changed(db_exec(db,
+			       "INSERT INTO users(name, display, email, role, pwhash, created) VALUES($1, $2, $3, $4, $5, $6)",
+			       "sssisi", name, display && *display ? display : name, email && *email ? email : "",
+			       (int64_t)role, h, now()));
 }
 
 int
-auth_user_passwd(sqlite3 *db, const char *name, const char *password)
+auth_user_passwd(struct db *db, const char *name, const char *password)
 {
 	char h[crypto_pwhash_STRBYTES];
 	if (!password || strlen(password) < 8)
 		return KN_EINVAL;
 	if (hash_password(h, password) < 0)
 		return KN_EIO;
-	int rc = exec_stmt(db, "UPDATE users SET pwhash = ? WHERE name = ?", "tt", h, name);
+	int rc = changed(db_exec(db, "UPDATE users SET pwhash = $1 WHERE lower(name) = lower($2)", "ss", h, name));
 	if (rc == 0) {
 		/* a new password ends every session of that user */
 		struct user u;
@@ -173,92 +155,75 @@ auth_user_passwd(sqlite3 *db, const char *name, const char *password)
 }
 
 int
-auth_user_set_role(sqlite3 *db, const char *name, enum role role)
+auth_user_set_role(struct db *db, const char *name, enum role role)
 {
 	if (role == ROLE_NONE)
 		return KN_EINVAL;
-	return exec_stmt(db, "UPDATE users SET role = ? WHERE name = ?", "it", (int64_t)role, name);
+	return changed(db_exec(db, "UPDATE users SET role = $1 WHERE lower(name) = lower($2)", "is", (int64_t)role, name));
 }
 
 int
-auth_user_del(sqlite3 *db, const char *name)
+auth_user_del(struct db *db, const char *name)
 {
-	return exec_stmt(db, "DELETE FROM users WHERE name = ?", "t", name);
+	return changed(db_exec(db, "DELETE FROM users WHERE lower(name) = lower($1)", "s", name));
 }
 
+/* Columns 0-4 of a row: id, name, display, email, role. */
 static void
-fill_user(sqlite3_stmt *st, struct user *u)
+fill_user(struct db_res *r, struct user *u)
 {
 	memset(u, 0, sizeof(*u));
-	u->id = sqlite3_column_int64(st, 0);
-	snprintf(u->name, sizeof(u->name), "%s", (const char *)sqlite3_column_text(st, 1));
-	snprintf(u->display, sizeof(u->display), "%s", (const char *)sqlite3_column_text(st, 2));
-	snprintf(u->email, sizeof(u->email), "%s", (const char *)sqlite3_column_text(st, 3));
-	u->role = (enum role)sqlite3_column_int(st, 4);
+	u->id = db_col_int(r, 0);
+	snprintf(u->name, sizeof(u->name), "%s", db_col_text(r, 1));
+	snprintf(u->display, sizeof(u->display), "%s", db_col_text(r, 2));
+	snprintf(u->email, sizeof(u->email), "%s", db_col_text(r, 3));
+	u->role = (enum role)db_col_int(r, 4);
 }
 
 #define USER_COLS "id, name, display, email, role"
 
+/* The user with that name (and the password hash, when `pwhash`). */
 static int
-get_user(sqlite3 *db, const char *where, const char *name, int64_t id, struct user *out, char *pwhash, size_t pwlen)
+get_user(struct db *db, const char *name, struct user *out, char *pwhash, size_t pwlen)
 {
-	sqlite3_stmt *st = NULL;
-	char sql[256];
-	int rc = KN_ENOTFOUND;
-	snprintf(sql, sizeof(sql), "SELECT " USER_COLS ", pwhash FROM users WHERE %s", where);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return KN_EIO;
-	if (name)
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		fill_user(st, out);
+	struct db_res *r = NULL;
+	int rc = db_query(&r, db, "SELECT " USER_COLS ", pwhash FROM users WHERE lower(name) = lower($1)", "s", name);
+	if (rc < 0)
+		return rc;
+	rc = db_row(r);
+	if (rc == 1) {
+		fill_user(r, out);
 		if (pwhash)
-			snprintf(pwhash, pwlen, "%s", (const char *)sqlite3_column_text(st, 5));
-		rc = 0;
+			snprintf(pwhash, pwlen, "%s", db_col_text(r, 5));
 	}
-	sqlite3_finalize(st);
-	return rc;
+	db_res_free(r);
+	return rc == 1 ? 0 : rc == 0 ? KN_ENOTFOUND : rc;
 }
 
 int
-auth_user_get(sqlite3 *db, const char *name, struct user *out)
+auth_user_get(struct db *db, const char *name, struct user *out)
 {
-	return get_user(db, "name = ?", name, 0, out, NULL, 0);
-}
-
-int
-auth_user_by_id(sqlite3 *db, int64_t id, struct user *out)
-{
-	return get_user(db, "id = ?", NULL, id, out, NULL, 0);
+	return get_user(db, name, out, NULL, 0);
 }
 
 int64_t
-auth_user_count(sqlite3 *db)
+auth_user_count(struct db *db)
 {
-	sqlite3_stmt *st = NULL;
 	int64_t n = 0;
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM users", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return db_query_int(&n, db, "SELECT count(*) FROM users", "") == 0 ? n : 0;
 }
 
 int
-auth_user_list(sqlite3 *db, int (*cb)(const struct user *u, void *payload), void *payload)
+auth_user_list(struct db *db, int (*cb)(const struct user *u, void *payload), void *payload)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_res *r = NULL;
 	struct user u;
-	int rc = 0;
-	if (sqlite3_prepare_v2(db, "SELECT " USER_COLS " FROM users ORDER BY name", -1, &st, NULL) != SQLITE_OK)
-		return KN_EIO;
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		fill_user(st, &u);
+	int rc = db_query(&r, db, "SELECT " USER_COLS " FROM users ORDER BY lower(name)", "");
+	while (rc == 0 && (rc = db_row(r)) == 1) {
+		fill_user(r, &u);
 		rc = cb(&u, payload);
 	}
-	sqlite3_finalize(st);
+	db_res_free(r);
 	return rc;
 }
 
@@ -276,10 +241,10 @@ make_dummy(void)
 }
 
 int
-auth_password_check(sqlite3 *db, const char *name, const char *password, struct user *out)
+auth_password_check(struct db *db, const char *name, const char *password, struct user *out)
 {
 	char h[crypto_pwhash_STRBYTES];
-	int found = get_user(db, "name = ?", name ? name : "", 0, out, h, sizeof(h)) == 0;
+	int found = get_user(db, name ? name : "", out, h, sizeof(h)) == 0;
 	if (!password)
 		password = "";
 	if (!found) {
@@ -294,7 +259,7 @@ auth_password_check(sqlite3 *db, const char *name, const char *password, struct 
 		return KN_EINVAL;
 	if (crypto_pwhash_str_needs_rehash(h, crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0 &&
 	    hash_password(h, password) == 0)
-		exec_stmt(db, "UPDATE users SET pwhash = ? WHERE id = ?", "ti", h, out->id);
+		db_exec(db, "UPDATE users SET pwhash = $1 WHERE id = $2", "si", h, out->id);
 	return 0;
 }
 
@@ -324,170 +289,176 @@ auth_secret_equal(const char *a, const char *b)
 }
 
 int
-auth_token_add(sqlite3 *db, const char *user, const char *label, char *token, int64_t *id)
+auth_token_add(struct db *db, const char *user, const char *label, char *token, int64_t *id)
 {
 	struct user u;
 	char h[65];
+	int64_t tid = 0;
 	if (auth_user_get(db, user, &u) < 0)
 		return KN_ENOTFOUND;
 	memcpy(token, "kn_", 3);
 	random_secret(token + 3, AUTH_SECRET_LEN);
 	secret_hash(h, token);
-	int rc = exec_stmt(db, "INSERT INTO tokens(user_id, label, hash, created) VALUES(?,?,?,?)", "itti", u.id,
-			   label ? label : "", h, now());
+	int rc = db_query_int(&tid, db, "INSERT INTO tokens(user_id, label, hash, created) VALUES($1, $2, $3, $4) RETURNING id",
+			      "issi", u.id, label ? label : "", h, now());
 	if (rc == 0 && id)
-		*id = sqlite3_last_insert_rowid(db);
+		*id = tid;
 	return rc;
 }
 
 int
-auth_token_check(sqlite3 *db, const char *token, struct user *out)
+auth_token_check(struct db *db, const char *token, struct user *out)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_res *r = NULL;
 	char h[65];
-	int rc = KN_EINVAL;
 	if (!token || strncmp(token, "kn_", 3) != 0 || strlen(token) != AUTH_TOKEN_LEN)
 		return KN_EINVAL;
 	secret_hash(h, token);
-	if (sqlite3_prepare_v2(db,
-			       "SELECT u.id, u.name, u.display, u.email, u.role, t.id FROM tokens t JOIN users u ON "
-			       "u.id = t.user_id WHERE t.hash = ?",
-			       -1, &st, NULL) != SQLITE_OK)
-		return KN_EIO;
-	sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		fill_user(st, out);
-		int64_t tid = sqlite3_column_int64(st, 5);
-		rc = 0;
-		sqlite3_finalize(st);
-		exec_stmt(db, "UPDATE tokens SET last_used = ? WHERE id = ?", "ii", now(), tid);
+	int rc = db_query(&r, db,
+			  "SELECT u.id, u.name, u.display, u.email, u.role, t.id, coalesce(t.last_used, 0) FROM tokens t "
+			  "JOIN users u ON u.id = t.user_id WHERE t.hash = $1",
+			  "s", h);
+	if (rc < 0)
 		return rc;
+	rc = db_row(r);
+	int64_t tid = 0, used = 0;
+	if (rc == 1) {
+		fill_user(r, out);
+		tid = db_col_int(r, 5);
+		used = db_col_int(r, 6);
 	}
-	sqlite3_finalize(st);
-	return rc;
+	db_res_free(r);
+	if (rc != 1)
+		return rc < 0 ? rc : KN_EINVAL;
+	/* one write a minute at most: a busy git client must not write on every request */
+	int64_t t = now();
+	if (t - used >= 60)
+		db_exec(db, "UPDATE tokens SET last_used = $1 WHERE id = $2", "ii", t, tid);
+	return 0;
 }
 
 int
-auth_token_revoke(sqlite3 *db, int64_t id)
+auth_token_revoke(struct db *db, int64_t id)
 {
-	return exec_stmt(db, "DELETE FROM tokens WHERE id = ?", "i", id);
+	return changed(db_exec(db, "DELETE FROM tokens WHERE id = $1", "i", id));
 }
 
 int
-auth_token_list(sqlite3 *db, const char *user,
+auth_token_list(struct db *db, const char *user,
 		int (*cb)(int64_t id, const char *user, const char *label, int64_t created, int64_t last_used,
 			  void *payload),
 		void *payload)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = 0;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT t.id, u.name, t.label, t.created, coalesce(t.last_used, 0) FROM tokens t JOIN "
-			       "users u ON u.id = t.user_id WHERE ?1 IS NULL OR u.name = ?1 ORDER BY t.id",
-			       -1, &st, NULL) != SQLITE_OK)
-		return KN_EIO;
-	if (user)
-		sqlite3_bind_text(st, 1, user, -1, SQLITE_TRANSIENT);
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
-		rc = cb(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-			(const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3),
-			sqlite3_column_int64(st, 4), payload);
-	sqlite3_finalize(st);
+	struct db_res *r = NULL;
+	int rc = db_query(&r, db,
+			  "SELECT t.id, u.name, t.label, t.created, coalesce(t.last_used, 0) FROM tokens t JOIN "
+			  "users u ON u.id = t.user_id WHERE lower(u.name) = lower($1) OR $2 = 1 ORDER BY t.id",
+			  "si", user ? user : "", (int64_t)(user == NULL));
+	while (rc == 0 && (rc = db_row(r)) == 1)
+		rc = cb(db_col_int(r, 0), db_col_text(r, 1), db_col_text(r, 2), db_col_int(r, 3), db_col_int(r, 4), payload);
+	db_res_free(r);
 	return rc;
 }
 
 int
-auth_session_new(sqlite3 *db, int64_t user_id, char *cookie, char *csrf)
+auth_session_new(struct db *db, int64_t user_id, char *cookie, char *csrf)
 {
 	char h[65];
 	random_secret(cookie, AUTH_SECRET_LEN);
 	random_secret(csrf, AUTH_SECRET_LEN);
 	secret_hash(h, cookie);
 	int64_t t = now();
-	return exec_stmt(db, "INSERT INTO sessions(idhash, user_id, csrf, created, last_seen) VALUES(?,?,?,?,?)",
-			 "titii", h, user_id, csrf, t, t);
+	return changed(db_exec(db, "INSERT INTO sessions(idhash, user_id, csrf, created, last_seen) VALUES($1, $2, $3, $4, $5)",
+			       "sisii", h, user_id, csrf, t, t));
 }
 
 int
-auth_session_get(sqlite3 *db, const char *cookie, int64_t idle_s, int64_t max_s, struct user *out, char *csrf)
+auth_session_get(struct db *db, const char *cookie, int64_t idle_s, int64_t max_s, struct user *out, char *csrf)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_res *r = NULL;
 	char h[65];
-	int64_t t = now();
-	int rc = KN_ENOTFOUND;
+	int64_t t = now(), seen = 0;
 	if (!cookie || strlen(cookie) != AUTH_SECRET_LEN - 1)
 		return KN_ENOTFOUND;
 	secret_hash(h, cookie);
-	if (sqlite3_prepare_v2(db,
-			       "SELECT u.id, u.name, u.display, u.email, u.role, s.csrf, s.created, s.last_seen FROM "
-			       "sessions s JOIN users u ON u.id = s.user_id WHERE s.idhash = ?",
-			       -1, &st, NULL) != SQLITE_OK)
-		return KN_EIO;
-	sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t created = sqlite3_column_int64(st, 6), seen = sqlite3_column_int64(st, 7);
+	int rc = db_query(&r, db,
+			  "SELECT u.id, u.name, u.display, u.email, u.role, s.csrf, s.created, s.last_seen FROM "
+			  "sessions s JOIN users u ON u.id = s.user_id WHERE s.idhash = $1",
+			  "s", h);
+	if (rc < 0)
+		return rc;
+	rc = db_row(r);
+	if (rc == 1) {
+		int64_t created = db_col_int(r, 6);
+		seen = db_col_int(r, 7);
 		if (t - seen <= idle_s && t - created <= max_s) {
-			fill_user(st, out);
-			snprintf(csrf, AUTH_SECRET_LEN, "%s", (const char *)sqlite3_column_text(st, 5));
+			fill_user(r, out);
+			snprintf(csrf, AUTH_SECRET_LEN, "%s", db_col_text(r, 5));
 			rc = 0;
 		} else {
 			rc = KN_ENOTFOUND; /* expired */
 		}
-	}
-	sqlite3_finalize(st);
-	if (rc == 0 && t != 0)
+	} else
+		rc = rc < 0 ? rc : KN_ENOTFOUND;
+	db_res_free(r);
+	if (rc == 0 && t - seen >= 60)
 		/* one write a minute at most: page views must not all write */
-		exec_stmt(db, "UPDATE sessions SET last_seen = ? WHERE idhash = ? AND last_seen < ?", "iti", t, h, t - 60);
+		db_exec(db, "UPDATE sessions SET last_seen = $1 WHERE idhash = $2", "is", t, h);
 	else if (rc == KN_ENOTFOUND)
-		exec_stmt(db, "DELETE FROM sessions WHERE idhash = ?", "t", h);
+		db_exec(db, "DELETE FROM sessions WHERE idhash = $1", "s", h);
 	return rc;
 }
 
 int
-auth_session_end(sqlite3 *db, const char *cookie)
+auth_session_end(struct db *db, const char *cookie)
 {
 	char h[65];
 	if (!cookie)
 		return KN_ENOTFOUND;
 	secret_hash(h, cookie);
-	return exec_stmt(db, "DELETE FROM sessions WHERE idhash = ?", "t", h);
+	return changed(db_exec(db, "DELETE FROM sessions WHERE idhash = $1", "s", h));
 }
 
 int
-auth_session_end_user(sqlite3 *db, int64_t user_id)
+auth_session_end_user(struct db *db, int64_t user_id)
 {
-	return exec_stmt(db, "DELETE FROM sessions WHERE user_id = ?", "i", user_id);
+	return changed(db_exec(db, "DELETE FROM sessions WHERE user_id = $1", "i", user_id));
 }
 
 #define THROTTLE_FREE 5        /* failures before any wait */
 #define THROTTLE_MAX_WAIT 900  /* seconds */
 
 int64_t
-auth_throttle_wait(sqlite3 *db, const char *key)
+auth_throttle_wait(struct db *db, const char *key)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t wait = 0;
-	if (sqlite3_prepare_v2(db, "SELECT until FROM throttle WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
+	int64_t until = 0, wait;
+	if (db_query_int(&until, db, "SELECT until FROM throttle WHERE key = $1", "s", key) < 0)
 		return 0;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		wait = sqlite3_column_int64(st, 0) - now();
-	sqlite3_finalize(st);
+	wait = until - now();
 	return wait > 0 ? wait : 0;
 }
 
 void
-auth_throttle_fail(sqlite3 *db, const char *key)
+auth_throttle_fail(struct db *db, const char *key)
 {
-	/* After THROTTLE_FREE failures, wait 1, 2, 4, ... seconds (capped) before the next try. */
-	exec_stmt(db,
-		  "INSERT INTO throttle(key, failures, until) VALUES(?1, 1, 0) ON CONFLICT(key) DO UPDATE SET "
-		  "failures = failures + 1, until = CASE WHEN failures + 1 > ?2 THEN ?3 + min(?4, 1 << min(failures + 1 - ?2 - 1, 20)) ELSE 0 END",
-		  "tiii", key, (int64_t)THROTTLE_FREE, now(), (int64_t)THROTTLE_MAX_WAIT);
+	/* After THROTTLE_FREE failures, wait 1, 2, 4, ... seconds (capped) before the next try.
+	 * The count is bumped in SQL (atomic under concurrency); the wait follows from it. */
+	int64_t failures = 0;
+	if (db_query_int(&failures, db,
+			 "INSERT INTO throttle(key, failures, until) VALUES($1, 1, 0) ON CONFLICT(key) DO UPDATE SET "
+			 "failures = throttle.failures + 1 RETURNING failures",
+			 "s", key) < 0)
+		return;
+	if (failures <= THROTTLE_FREE)
+		return;
+	int64_t shift = failures - THROTTLE_FREE - 1, wait = shift >= 20 ? THROTTLE_MAX_WAIT : (int64_t)1 << shift;
+	if (wait > THROTTLE_MAX_WAIT)
+		wait = THROTTLE_MAX_WAIT;
+	db_exec(db, "UPDATE throttle SET until = $1 WHERE key = $2", "is", now() + wait, key);
 }
 
 void
-auth_throttle_clear(sqlite3 *db, const char *key)
+auth_throttle_clear(struct db *db, const char *key)
 {
-	exec_stmt(db, "DELETE FROM throttle WHERE key = ?", "t", key);
+	db_exec(db, "DELETE FROM throttle WHERE key = $1", "s", key);
 }

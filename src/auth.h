@@ -2,8 +2,8 @@
 #ifndef KENNIS_AUTH_H
 #define KENNIS_AUTH_H
 
-#include <sqlite3.h>
 #include <stdint.h>
+#include "db.h"
 #include "kennis.h"
 
 enum role { ROLE_NONE = 0, ROLE_READER = 1, ROLE_EDITOR = 2, ROLE_ADMIN = 3 };
@@ -20,9 +20,9 @@ struct user {
 	enum role role;
 };
 
-/* The accounts database DATA/kennis.db: open (creating or migrating the schema), WAL mode,
- * busy timeout. Caller closes with sqlite3_close. Returns 0 or KN_EIO (logged). */
-int auth_db_open(sqlite3 **out, const char *data_dir);
+/* Create or migrate the accounts tables in the state database (state_open calls it).
+ * 0 or KN_EIO (logged). */
+int auth_db_init(struct db *db);
 
 /* Initialise libsodium; call once at start. */
 int auth_global_init(void);
@@ -34,43 +34,42 @@ enum role role_parse(const char *s); /* ROLE_NONE when unknown */
 int auth_name_check(const char *name);
 
 /* Users. Passwords are hashed with argon2id (crypto_pwhash_str). */
-int auth_user_add(sqlite3 *db, const char *name, const char *display, const char *email, enum role role,
+int auth_user_add(struct db *db, const char *name, const char *display, const char *email, enum role role,
 		  const char *password);
-int auth_user_passwd(sqlite3 *db, const char *name, const char *password);
-int auth_user_set_role(sqlite3 *db, const char *name, enum role role);
-int auth_user_del(sqlite3 *db, const char *name);
-int auth_user_get(sqlite3 *db, const char *name, struct user *out);
-int auth_user_by_id(sqlite3 *db, int64_t id, struct user *out);
-int64_t auth_user_count(sqlite3 *db);
-int auth_user_list(sqlite3 *db, int (*cb)(const struct user *u, void *payload), void *payload);
+int auth_user_passwd(struct db *db, const char *name, const char *password);
+int auth_user_set_role(struct db *db, const char *name, enum role role);
+int auth_user_del(struct db *db, const char *name);
+int auth_user_get(struct db *db, const char *name, struct user *out);
+int64_t auth_user_count(struct db *db);
+int auth_user_list(struct db *db, int (*cb)(const struct user *u, void *payload), void *payload);
 
 /* Check a password; constant work whether or not the user exists. Rehashes a password
  * whose hash parameters are outdated. 0 (and *out filled) or KN_EINVAL. */
-int auth_password_check(sqlite3 *db, const char *name, const char *password, struct user *out);
+int auth_password_check(struct db *db, const char *name, const char *password, struct user *out);
 
 /* Personal access tokens: the token is returned once (in `token`, AUTH_TOKEN_LEN + 1
  * bytes) and stored only as a hash. */
-int auth_token_add(sqlite3 *db, const char *user, const char *label, char *token, int64_t *id);
-int auth_token_check(sqlite3 *db, const char *token, struct user *out);
-int auth_token_revoke(sqlite3 *db, int64_t id);
-int auth_token_list(sqlite3 *db, const char *user,
+int auth_token_add(struct db *db, const char *user, const char *label, char *token, int64_t *id);
+int auth_token_check(struct db *db, const char *token, struct user *out);
+int auth_token_revoke(struct db *db, int64_t id);
+int auth_token_list(struct db *db, const char *user,
 		    int (*cb)(int64_t id, const char *user, const char *label, int64_t created, int64_t last_used,
 			      void *payload),
 		    void *payload);
 
 /* Sessions: a random id (the cookie value, stored hashed) with a CSRF token. */
-int auth_session_new(sqlite3 *db, int64_t user_id, char *cookie, char *csrf);
+int auth_session_new(struct db *db, int64_t user_id, char *cookie, char *csrf);
 /* Look up a live session; expired ones (idle or absolute) are deleted. Refreshes last use. */
-int auth_session_get(sqlite3 *db, const char *cookie, int64_t idle_s, int64_t max_s, struct user *out,
+int auth_session_get(struct db *db, const char *cookie, int64_t idle_s, int64_t max_s, struct user *out,
 		     char *csrf);
-int auth_session_end(sqlite3 *db, const char *cookie);
-int auth_session_end_user(sqlite3 *db, int64_t user_id);
+int auth_session_end(struct db *db, const char *cookie);
+int auth_session_end_user(struct db *db, int64_t user_id);
 
 /* Login throttling by key ("user:NAME", "addr:IP"): exponential back-off after 5 failures.
  * auth_throttle_wait returns the seconds to wait (0: go ahead). */
-int64_t auth_throttle_wait(sqlite3 *db, const char *key);
-void auth_throttle_fail(sqlite3 *db, const char *key);
-void auth_throttle_clear(sqlite3 *db, const char *key);
+int64_t auth_throttle_wait(struct db *db, const char *key);
+void auth_throttle_fail(struct db *db, const char *key);
+void auth_throttle_clear(struct db *db, const char *key);
 
 /* Constant-time comparison of two NUL-terminated secrets. */
 int auth_secret_equal(const char *a, const char *b);

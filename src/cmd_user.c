@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "state.h"
 
 static const char user_usage[] =
 	"usage: kennis user add    [--data DIR] --role reader|editor|admin [--email E] [--display NAME] USER\n"
@@ -67,18 +68,20 @@ parse(int argc, char **argv, struct opts *o, const char *usage)
 	return 0;
 }
 
-static sqlite3 *
+static struct db *
 open_db(const char *data)
 {
-	sqlite3 *db = NULL;
+	struct db *db = NULL;
 	char git[4096];
 	snprintf(git, sizeof(git), "%s/wiki.git", data);
 	if (access(git, F_OK) != 0) {
 		fprintf(stderr, "kennis: %s is not a kennis data directory (run: kennis init %s)\n", data, data);
 		return NULL;
 	}
-	if (auth_global_init() < 0 || auth_db_open(&db, data) < 0) {
-		fprintf(stderr, "kennis: cannot open %s/kennis.db\n", data);
+	if (auth_global_init() < 0 || state_open(&db, data, NULL) < 0) {
+		char target[4096];
+		state_target(target, sizeof(target), data, NULL);
+		fprintf(stderr, "kennis: cannot open the state database %s\n", db_is_postgres_url(target) ? "(PostgreSQL)" : target);
 		return NULL;
 	}
 	return db;
@@ -161,7 +164,7 @@ cmd_user(int argc, char **argv)
 		fprintf(stderr, "kennis: give a user name (letters, digits, . _ -; at most %d)\n%s", AUTH_NAME_MAX, user_usage);
 		return 2;
 	}
-	sqlite3 *db = open_db(o.data);
+	struct db *db = open_db(o.data);
 	if (!db)
 		return 1;
 	if (strcmp(sub, "add") == 0) {
@@ -195,7 +198,7 @@ cmd_user(int argc, char **argv)
 		rc = 2;
 	}
 	explicit_bzero(pw, sizeof(pw));
-	sqlite3_close(db);
+	db_close(db);
 	return rc;
 }
 
@@ -232,7 +235,7 @@ cmd_token(int argc, char **argv)
 		fputs(token_usage, stderr);
 		return 2;
 	}
-	sqlite3 *db = open_db(o.data);
+	struct db *db = open_db(o.data);
 	if (!db)
 		return 1;
 	if (strcmp(sub, "add") == 0) {
@@ -259,6 +262,6 @@ cmd_token(int argc, char **argv)
 			rc = 0;
 		}
 	}
-	sqlite3_close(db);
+	db_close(db);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include "kennis.h"
 #include "render.h"
 #include "server.h"
+#include "state.h"
 #include "store.h"
 
 static const char usage[] =
@@ -46,6 +47,8 @@ static const char serve_usage[] =
 	"  --search-cache-mb N memory for search results shared by all threads (default: 32; 0: off)\n"
 	"  --exit-after N      exit after serving N requests (for benchmarks and leak checks)\n"
 	"  --quiet             log warnings and errors only\n"
+	"  --db URL            keep accounts, sessions, spaces and other state in PostgreSQL\n"
+	"                      (postgresql://USER:PASSWORD@HOST:PORT/DB; default: DATA/kennis.db)\n"
 	"\n"
 	"access (also settable in DIR/kennis.conf as 'name = value' lines, without the dashes):\n"
 	"  --anonymous-read on|off   let visitors who are not logged in read (default: on only\n"
@@ -159,6 +162,15 @@ parse_access(const char *o, const char *v, struct config *cfg)
 	}
 	if (strcmp(o, "--upload-types") == 0) {
 		cfg->upload_types = v;
+		return 1;
+	}
+	if (strcmp(o, "--db") == 0) {
+		if (!db_is_postgres_url(v)) {
+			fprintf(stderr, "kennis: --db takes a PostgreSQL URL (postgresql://USER@HOST:PORT/DB); without it\n"
+					"kennis keeps its state in DATA/kennis.db\n");
+			return -1;
+		}
+		cfg->db_url = v;
 		return 1;
 	}
 	if (strcmp(o, "--proxy-role") == 0) {
@@ -322,6 +334,14 @@ cmd_serve(int argc, char **argv)
 	cfg.data_dir = data;
 	cfg.git_dir = gitdir;
 	cfg.self_exe = exe;
+	/* The state database must open (and its schema be current) before anyone is served. */
+	struct db *state = NULL;
+	if (state_open(&state, data, cfg.db_url) < 0) {
+		fprintf(stderr, "kennis: cannot open the state database%s (see the log above)\n",
+			cfg.db_url ? " (PostgreSQL)" : " DATA/kennis.db");
+		return 1;
+	}
+	db_close(state);
 	/* A missing or damaged index is rebuilt here; should that fail, search retries later. */
 	if (index_startup(data, gitdir) < 0)
 		log_warn("search index not ready; it is retried at the first search");

@@ -38,6 +38,7 @@ struct config {
 	long long session_idle, session_max; /* seconds */
 	size_t max_file;       /* bytes per file in a push or an upload */
 	const char *upload_types; /* comma-separated file extensions allowed as attachments */
+	const char *db_url;    /* state database: a PostgreSQL URL, or NULL for DATA/kennis.db */
 };
 
 struct user;

@@ -49,7 +49,7 @@ int
 ui_login(struct req *r)
 {
 	const char *name = req_form(r, "user"), *pw = req_form(r, "password");
-	sqlite3 *db = access_db(r->cfg);
+	struct db *db = access_db(r->cfg);
 	struct user u;
 	char ukey[AUTH_NAME_MAX + 8], akey[80], cookie[AUTH_SECRET_LEN], csrf[AUTH_SECRET_LEN];
 	if (!db)
@@ -92,7 +92,7 @@ ui_login(struct req *r)
 int
 ui_logout(struct req *r)
 {
-	sqlite3 *db = access_db(r->cfg);
+	struct db *db = access_db(r->cfg);
 	const char *h = req_header(r, "Cookie");
 	const char *p = h ? strstr(h, SESSION_COOKIE "=") : NULL;
 	if (db && p) {
@@ -120,7 +120,7 @@ ui_register(struct req *r)
 {
 	const char *name = req_form(r, "user"), *pw = req_form(r, "password");
 	const char *email = req_form(r, "email"), *display = req_form(r, "display");
-	sqlite3 *db = access_db(r->cfg);
+	struct db *db = access_db(r->cfg);
 	if (!r->cfg->registration)
 		return KN_ENOTFOUND;
 	if (!db)
@@ -193,7 +193,7 @@ owns_token(int64_t id, const char *user, const char *label, int64_t created, int
 int
 ui_account_post(struct req *r)
 {
-	sqlite3 *db = access_db(r->cfg);
+	struct db *db = access_db(r->cfg);
 	const char *action = req_form(r, "action");
 	struct user u;
 	if (!db || !action)
@@ -264,7 +264,7 @@ ui_admin(struct req *r)
 int
 ui_admin_post(struct req *r)
 {
-	sqlite3 *db = access_db(r->cfg);
+	struct db *db = access_db(r->cfg);
 	const char *action = req_form(r, "action"), *name = req_form(r, "user");
 	enum role role = role_parse(req_form(r, "role"));
 	int rc;

@@ -157,3 +157,15 @@ stop_postgres() {
 	rm -rf "$PG_DIR"
 	PG_DIR=
 }
+
+# The state database of a test: SQLite in $DATA/kennis.db, or, when KENNIS_TEST_STATE is
+# "postgres", a PostgreSQL server of the test's own (the same tests against both engines).
+if [ "${KENNIS_TEST_STATE:-}" = postgres ]; then
+	start_postgres || { echo "Bail out! KENNIS_TEST_STATE=postgres but PostgreSQL did not start"; exit 1; }
+	export KENNIS_DB="$PG_URL"
+	echo "# state database: PostgreSQL $PG_URL"
+fi
+# state_dump: everything the state database holds, as text or bytes (for "is it hashed?").
+state_dump() {
+	if [ -n "${KENNIS_DB:-}" ]; then "$PG_BIN/pg_dump" --data-only "$KENNIS_DB"; else cat "$DATA/kennis.db"; fi
+}
