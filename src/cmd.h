@@ -5,5 +5,7 @@
 /* argv[0] is the command name ("user"), argv[1] the subcommand. Return an exit status. */
 int cmd_user(int argc, char **argv);
 int cmd_token(int argc, char **argv);
+/* `kennis space …` and `kennis group …` (argv[0] tells which). */
+int cmd_space(int argc, char **argv);
 
 #endif

@@ -27,6 +27,8 @@ static const char usage[] =
 	"  serve         serve a data directory over HTTP\n"
 	"  user          add, list, change and delete accounts\n"
 	"  token         personal access tokens for git and the API\n"
+	"  space         confidential spaces: add, list, set who reads and writes, delete\n"
+	"  group         groups of users for space access lists\n"
 	"  reindex       rebuild the search index and page data from wiki.git\n"
 	"  check         verify the repository and the index; exit 1 on damage\n"
 	"  hook NAME     run a git hook (installed by init; not for people)\n"
@@ -416,6 +418,8 @@ main(int argc, char **argv)
 		rc = cmd_user(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "token") == 0)
 		rc = cmd_token(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "space") == 0 || strcmp(argv[1], "group") == 0)
+		rc = cmd_space(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "reindex") == 0 || strcmp(argv[1], "check") == 0)
 		rc = cmd_index(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "hook") == 0)

@@ -223,14 +223,18 @@ check_lists(struct db *db, const char *read, const char *write, struct buf *why)
 }
 
 int
-space_add(struct db *db, const char *name, const char *read, const char *write, struct buf *why)
+space_check_new(struct db *db, const char *name, const char *read, const char *write, struct buf *why)
 {
 	int64_t n = 0;
+	struct space sp;
 	if (space_name_check(name, 0) < 0) {
 		if (why)
 			buf_puts(why, "a space name is 1 to 32 of a-z, 0-9 and '-', starting with a letter or digit, and not 'wiki'. ");
 		return KN_EINVAL;
 	}
+	int rc = space_get(db, name, &sp);
+	if (rc != KN_ENOTFOUND)
+		return rc == 0 ? KN_EEXISTS : rc;
 	if (check_lists(db, read, write, why) < 0)
 		return KN_EINVAL;
 	if (db_query_int(&n, db, "SELECT count(*) FROM spaces", "") == 0 && n >= SPACES_MAX) {
@@ -238,8 +242,17 @@ space_add(struct db *db, const char *name, const char *read, const char *write, 
 			buf_printf(why, "a wiki has at most %d spaces. ", SPACES_MAX);
 		return KN_ETOOBIG;
 	}
-	int rc = db_exec(db, "INSERT INTO spaces(name, read_acl, write_acl, created) VALUES($1, $2, $3, $4)", "sssi", name,
-			 read, write, (int64_t)time(NULL));
+	return 0;
+}
+
+int
+space_add(struct db *db, const char *name, const char *read, const char *write, struct buf *why)
+{
+	int rc = space_check_new(db, name, read, write, why);
+	if (rc < 0)
+		return rc;
+	rc = db_exec(db, "INSERT INTO spaces(name, read_acl, write_acl, created) VALUES($1, $2, $3, $4)", "sssi", name,
+		     read, write, (int64_t)time(NULL));
 	return rc < 0 ? rc : 0;
 }
 

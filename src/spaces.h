@@ -56,6 +56,8 @@ void space_wiki(struct space *out);
  * list; `why` as above), KN_EIO. */
 int space_get(struct db *db, const char *name, struct space *out);
 int space_add(struct db *db, const char *name, const char *read, const char *write, struct buf *why);
+/* Would space_add accept these (name free and valid, lists valid)? The same answers. */
+int space_check_new(struct db *db, const char *name, const char *read, const char *write, struct buf *why);
 /* Change the lists; NULL keeps one as it is. */
 int space_set(struct db *db, const char *name, const char *read, const char *write, struct buf *why);
 int space_remove(struct db *db, const char *name);

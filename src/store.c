@@ -678,6 +678,23 @@ done:
 int
 store_init(const char *gitdir, const char *self_exe)
 {
+	/* The starter wiki: every embedded starter/ file, as one first commit. */
+	struct store_edit edits[32] = { 0 };
+	size_t n = 0;
+	for (const struct asset *a = assets; a->name && n < 32; a++) {
+		if (strncmp(a->name, "starter/", 8) != 0)
+			continue;
+		edits[n].path = a->name + 8;
+		edits[n].content = a->data;
+		edits[n].len = a->len;
+		n++;
+	}
+	return store_init_with(gitdir, self_exe, edits, n, "Start the wiki");
+}
+
+int
+store_init_with(const char *gitdir, const char *self_exe, const struct store_edit *edits, size_t n, const char *message)
+{
 	git_repository *repo = NULL;
 	struct store st = { 0 };
 	git_repository_init_options opts;
@@ -704,23 +721,14 @@ store_init(const char *gitdir, const char *self_exe)
 		rc = KN_EIO;
 		goto done;
 	}
-
-	/* The starter wiki: every embedded starter/ file, as one first commit. */
-	struct store_edit edits[32] = { 0 };
-	size_t n = 0;
-	for (const struct asset *a = assets; a->name && n < 32; a++) {
-		if (strncmp(a->name, "starter/", 8) != 0)
-			continue;
-		edits[n].path = a->name + 8;
-		edits[n].content = a->data;
-		edits[n].len = a->len;
-		n++;
+	rc = 0;
+	if (n) {
+		st.repo = repo;
+		st.gitdir = (char *)gitdir;
+		struct store_author who = { "kennis", "kennis@localhost" };
+		git_oid id;
+		rc = store_commit(&id, &st, NULL, edits, n, &who, message);
 	}
-	st.repo = repo;
-	st.gitdir = (char *)gitdir;
-	struct store_author who = { "kennis", "kennis@localhost" };
-	git_oid id;
-	rc = store_commit(&id, &st, NULL, edits, n, &who, "Start the wiki");
 done:
 	git_repository_free(repo);
 	return rc;

@@ -55,6 +55,10 @@ void store_close(struct store *st);
 /* Create `gitdir` as a new bare repository on branch main with kennis's settings and hooks
  * (calling `self_exe hook ...`), and commit the starter wiki. KN_EEXISTS if it exists. */
 int store_init(const char *gitdir, const char *self_exe);
+/* Like store_init, with `edits` as the first commit (none: an empty repository, whose main
+ * is born by the first edit or push). */
+int store_init_with(const char *gitdir, const char *self_exe, const struct store_edit *edits, size_t n,
+		    const char *message);
 
 /* Is `gitdir` a repository made by `kennis init`? */
 int store_is_kennis(struct store *st);
