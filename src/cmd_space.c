@@ -102,10 +102,11 @@ refused(int rc, const char *what, const char *name, struct buf *why)
 		fprintf(stderr, "kennis: %s %s already exists\n", what, name);
 	else if (rc == KN_ENOTFOUND)
 		fprintf(stderr, "kennis: no %s %s\n", what, name);
-	else
+	else {
 		if (why && why->len && why->ptr[why->len - 1] == ' ')
 			why->ptr[--why->len] = '\0';
 		fprintf(stderr, "kennis: %s %s: %s\n", what, name, why && why->len ? why->ptr : kn_strerror(rc));
+	}
 	return 1;
 }
 
