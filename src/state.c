@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outbox.h"
 #include "spaces.h"
 
 /* The value of `key` in DATA/kennis.conf ("key = value" lines, '#' comments), or 0. */
@@ -52,7 +53,7 @@ state_open(struct db **out, const char *data_dir, const char *db_setting)
 	*out = NULL;
 	if (db_open(&db, target) < 0)
 		return KN_EIO;
-	if (auth_db_init(db) < 0 || spaces_db_init(db) < 0) {
+	if (auth_db_init(db) < 0 || spaces_db_init(db) < 0 || outbox_db_init(db) < 0) {
 		db_close(db);
 		return KN_EIO;
 	}
