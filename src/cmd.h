@@ -7,5 +7,7 @@ int cmd_user(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 /* `kennis space …` and `kennis group …` (argv[0] tells which). */
 int cmd_space(int argc, char **argv);
+/* `kennis webhook add|list|del|test`. */
+int cmd_webhook(int argc, char **argv);
 
 #endif

@@ -29,6 +29,7 @@ static const char usage[] =
 	"  token         personal access tokens for git and the API\n"
 	"  space         confidential spaces: add, list, set who reads and writes, delete\n"
 	"  group         groups of users for space access lists\n"
+	"  webhook       signed JSON notifications of changes to other systems (CRM, chat)\n"
 	"  reindex       rebuild the search index and page data from wiki.git\n"
 	"  check         verify the repository and the index; exit 1 on damage\n"
 	"  hook NAME     run a git hook (installed by init; not for people)\n"
@@ -420,6 +421,8 @@ main(int argc, char **argv)
 		rc = cmd_token(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "space") == 0 || strcmp(argv[1], "group") == 0)
 		rc = cmd_space(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "webhook") == 0)
+		rc = cmd_webhook(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "reindex") == 0 || strcmp(argv[1], "check") == 0)
 		rc = cmd_index(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "hook") == 0)

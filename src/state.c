@@ -7,9 +7,9 @@
 
 #include "outbox.h"
 #include "spaces.h"
+#include "webhooks.h"
 
-/* The value of `key` in DATA/kennis.conf ("key = value" lines, '#' comments), or 0. */
-static int
+int
 conf_value(char *out, size_t n, const char *data_dir, const char *key)
 {
 	char path[4096], line[2048];
@@ -53,7 +53,8 @@ state_open(struct db **out, const char *data_dir, const char *db_setting)
 	*out = NULL;
 	if (db_open(&db, target) < 0)
 		return KN_EIO;
-	if (auth_db_init(db) < 0 || spaces_db_init(db) < 0 || outbox_db_init(db) < 0) {
+	if (auth_db_init(db) < 0 || spaces_db_init(db) < 0 || outbox_db_init(db) < 0 ||
+	    webhooks_db_init(db) < 0) {
 		db_close(db);
 		return KN_EIO;
 	}

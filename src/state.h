@@ -17,4 +17,8 @@ void state_target(char *out, size_t n, const char *data_dir, const char *db_sett
  * with db_close. 0 or KN_EIO (logged). */
 int state_open(struct db **out, const char *data_dir, const char *db_setting);
 
+/* The value of setting `key` in DATA/kennis.conf ("key = value" lines, '#' comments) into
+ * `out`: 1 found, 0 not (for commands other than serve, which reads the whole file). */
+int conf_value(char *out, size_t n, const char *data_dir, const char *key);
+
 #endif

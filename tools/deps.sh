@@ -2,7 +2,7 @@
 # deps.sh: make sure the Debian packages kennis builds, runs and tests with are installed.
 # As root it installs what is missing; otherwise it prints the one command to run.
 PKGS="build-essential pkg-config git libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
-libmicrohttpd-dev libsqlite3-dev libsodium-dev libyaml-dev libpq-dev libcurl4-openssl-dev curl perl"
+libmicrohttpd-dev libsqlite3-dev libsodium-dev libyaml-dev libpq-dev libcurl4-openssl-dev libjansson-dev curl perl"
 # Test-only tools: the browser test, the benchmarks, and PostgreSQL (tests start their own
 # server in a temporary directory; the package's own cluster is never used).
 [ "${KENNIS_DEPS:-test}" = "test" ] && PKGS="$PKGS chromium wrk hyperfine valgrind postgresql"
