@@ -9,13 +9,31 @@
 
 #include "access.h"
 
-/* Only local paths: "/x" but not "//host" or "/\host" (an open redirect otherwise). */
-static const char *
-safe_next(const char *next)
+/* Is `next` a path on this site? Browsers read "//host", "/\host" and "\\host" as another
+ * host, and they drop tabs and newlines anywhere in a URL before parsing it, so "/<TAB>/host"
+ * is "//host" (issue 15). So: one '/', then no second '/', and no backslash or control byte
+ * anywhere. No page name holds either (pagename.c), so no real path is lost. */
+static int
+local_path(const char *next)
 {
-	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n"))
+	if (next[0] != '/' || next[1] == '/')
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)next; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			return 0;
+	return 1;
+}
+
+/* Where a login goes next: `next` when it is a path of this site, else "/" (logged). */
+static const char *
+safe_next(struct req *r, const char *next, const char *name)
+{
+	if (!next || !*next)
 		return "/";
-	return next;
+	if (local_path(next))
+		return next;
+	log_warn("login %s from %s: next %s is not a path of this site; going to /", name ? name : "-", r->remote, next);
+	return "/";
 }
 
 static void
@@ -30,7 +48,7 @@ static int
 login_page(struct req *r, const char *error, const char *name)
 {
 	struct tctx *c = ui_context(r, "Log in");
-	tset(c, "next", safe_next(req_query(r, "next") ? req_query(r, "next") : req_form(r, "next")));
+	tset(c, "next", safe_next(r, req_query(r, "next") ? req_query(r, "next") : req_form(r, "next"), name));
 	tset(c, "error", error);
 	tset(c, "login_name", name);
 	if (r->cfg->registration)
@@ -85,7 +103,7 @@ ui_login(struct req *r)
 		return KN_EIO;
 	set_session_cookie(r, cookie, r->cfg->session_max);
 	log_info("login %s from %s", u.name, r->remote);
-	ui_redirect(r, safe_next(req_form(r, "next")));
+	ui_redirect(r, safe_next(r, req_form(r, "next"), u.name));
 	return 0;
 }
 
