@@ -60,7 +60,9 @@ static const char serve_usage[] =
 	"  --session-max SECONDS     log out after this long in any case (default: 1209600)\n"
 	"  --max-file BYTES          largest file a push or upload may add (default: 67108864)\n"
 	"  --upload-types LIST       attachment file extensions allowed (default:\n"
-	"                            png,jpg,jpeg,gif,webp,svg,pdf,txt,csv,json,zip,docx,xlsx,pptx,eml)\n";
+	"                            png,jpg,jpeg,gif,webp,svg,pdf,txt,csv,json,zip,docx,xlsx,pptx,eml)\n"
+	"  --base-url URL            how people reach this wiki, e.g. https://wiki.example.com: the\n"
+	"                            start of absolute links in feeds (default: the --listen address)\n";
 
 static int
 self_path(char *out, size_t n)
@@ -155,6 +157,17 @@ parse_access(const char *o, const char *v, struct config *cfg)
 	}
 	if (strcmp(o, "--trusted-proxy") == 0) {
 		cfg->proxy_from = v;
+		return 1;
+	}
+	if (strcmp(o, "--base-url") == 0) {
+		const char *why;
+		char *url = req_base_url_parse(v, &why);
+		if (!url) {
+			fprintf(stderr, "kennis: bad --base-url '%s': %s\n", v, why);
+			return -1;
+		}
+		free((char *)cfg->base_url); /* the flags are read twice (see cmd_serve) */
+		cfg->base_url = url;
 		return 1;
 	}
 	if (strcmp(o, "--upload-types") == 0) {

@@ -640,9 +640,14 @@ server_run(const struct config *config)
 	}
 	started = 1;
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	printf("kennis: serving %s on http://%s:%u/\n", cfg->data_dir,
-	       strncmp(cfg->listen, "0.0.0.0", 7) == 0 ? "127.0.0.1" : inet_ntoa(sa.sin_addr),
-	       di ? di->port : ntohs(sa.sin_port));
+	char url[64];
+	snprintf(url, sizeof(url), "http://%s:%u", sa.sin_addr.s_addr == htonl(INADDR_ANY) ? "127.0.0.1" : inet_ntoa(sa.sin_addr),
+		 di ? di->port : ntohs(sa.sin_port));
+	/* Only now is the port known (--listen HOST:0); nobody can have it before this line. */
+	req_set_listen_url(url);
+	if (!cfg->base_url && (sa.sin_addr.s_addr == htonl(INADDR_ANY) || cfg->behind_tls))
+		log_warn("no --base-url: feeds link to %s; set it to the address people use", url);
+	printf("kennis: serving %s on %s/\n", cfg->data_dir, url);
 	fflush(stdout);
 	log_info("listening on %s, %u threads", cfg->listen, cfg->threads);
 	sigwait(&sigs, &sig);
