@@ -1,6 +1,7 @@
 /* auth.c: accounts, sessions, tokens and throttling, stored in DATA/kennis.db. */
 #include "auth.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -18,8 +19,8 @@ static const char schema[] =
 	"  id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
 	"  label TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created INTEGER NOT NULL, last_used INTEGER);"
 	"CREATE TABLE IF NOT EXISTS throttle ("
-	"  key TEXT PRIMARY KEY, failures INTEGER NOT NULL, until INTEGER NOT NULL);"
-	"PRAGMA user_version = 1;";
+	"  key TEXT PRIMARY KEY, failures INTEGER NOT NULL, since INTEGER NOT NULL, until INTEGER NOT NULL);"
+	"PRAGMA user_version = 2;";
 
 int
 auth_global_init(void)
@@ -27,6 +28,20 @@ auth_global_init(void)
 	return sodium_init() < 0 ? KN_EIO : 0;
 }
 
+static int
+user_version(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Schema 1 had throttle(key, failures, until) without the window's start. It holds only
+ * counters, so schema 2 drops it and makes it anew (inside the same transaction, so two
+ * threads opening at once cannot both migrate). */
 int
 auth_db_open(sqlite3 **out, const char *data_dir)
 {
@@ -43,10 +58,13 @@ auth_db_open(sqlite3 **out, const char *data_dir)
 	sqlite3_busy_timeout(db, 5000);
 	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", NULL,
 			 NULL, &err) != SQLITE_OK ||
-	    sqlite3_exec(db, schema, NULL, NULL, &err) != SQLITE_OK) {
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
+	    (user_version(db) == 1 && sqlite3_exec(db, "DROP TABLE IF EXISTS throttle", NULL, NULL, &err) != SQLITE_OK) ||
+	    sqlite3_exec(db, schema, NULL, NULL, &err) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
 		log_error("accounts db %s: %s", path, err ? err : sqlite3_errmsg(db));
 		sqlite3_free(err);
-		sqlite3_close(db);
+		sqlite3_close(db); /* rolls back */
 		return KN_EIO;
 	}
 	*out = db;
@@ -459,11 +477,49 @@ auth_session_end_user(sqlite3 *db, int64_t user_id)
 	return exec_stmt(db, "DELETE FROM sessions WHERE user_id = ?", "i", user_id);
 }
 
-#define THROTTLE_FREE 5        /* failures before any wait */
+/* Login throttling (issue 15). One counter per account name and one per client address,
+ * so a guesser blocks only the names it guesses: before, every failure also counted against
+ * the address, and 12 failures behind one proxy locked out everybody behind it.
+ * - A counter holds the failures since its first one, and starts again THROTTLE_WINDOW
+ *   after that first one. Past its free allowance each failure doubles a wait (1, 2, 4 s ...
+ *   at most THROTTLE_MAX_WAIT) during which even the right password is answered 429.
+ * - A name allows THROTTLE_NAME_FREE: a person mistyping gets a few tries, a guesser about
+ *   20 an hour per name. The name is throttled from every address, or a botnet could guess
+ *   it freely; the cost is that a guesser can keep one name waiting (at most 15 minutes
+ *   per failure), which the log shows.
+ * - An address allows `addr_free` (--login-address-limit, AUTH_LOGIN_ADDRESS_LIMIT = 100 an hour): enough for the
+ *   mistakes of everyone behind a company proxy, few enough to stop one host spraying one
+ *   password over many names. IPv6 counts per /64, which one host usually holds whole. */
+#define THROTTLE_NAME_FREE 5
+#define THROTTLE_WINDOW 3600   /* seconds */
 #define THROTTLE_MAX_WAIT 900  /* seconds */
 
-int64_t
-auth_throttle_wait(sqlite3 *db, const char *key)
+/* "user:ada" (lowercase: names are case-insensitive) or "addr:192.0.2.1" / "addr:2001:db8::/64". */
+static void
+name_key(char *out, size_t n, const char *name)
+{
+	size_t i = (size_t)snprintf(out, n, "user:");
+	for (; *name && i + 1 < n; name++)
+		out[i++] = (char)((*name >= 'A' && *name <= 'Z') ? *name + 32 : *name);
+	out[i] = '\0';
+}
+
+static void
+addr_key(char *out, size_t n, const char *addr)
+{
+	struct in6_addr a6;
+	char net[INET6_ADDRSTRLEN];
+	if (strchr(addr, ':') && !strchr(addr, '.') && inet_pton(AF_INET6, addr, &a6) == 1) {
+		memset(a6.s6_addr + 8, 0, 8);
+		inet_ntop(AF_INET6, &a6, net, sizeof(net));
+		snprintf(out, n, "addr:%s/64", net);
+	} else {
+		snprintf(out, n, "addr:%s", addr);
+	}
+}
+
+static int64_t
+throttle_wait(sqlite3 *db, const char *key)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t wait = 0;
@@ -476,18 +532,50 @@ auth_throttle_wait(sqlite3 *db, const char *key)
 	return wait > 0 ? wait : 0;
 }
 
-void
-auth_throttle_fail(sqlite3 *db, const char *key)
+/* Count a failure against `key`; past `free` failures in the window, set the wait. */
+static void
+throttle_fail(sqlite3 *db, const char *key, int64_t free)
 {
-	/* After THROTTLE_FREE failures, wait 1, 2, 4, ... seconds (capped) before the next try. */
+	/* SET sees the old row, so the window test is repeated in each column. */
 	exec_stmt(db,
-		  "INSERT INTO throttle(key, failures, until) VALUES(?1, 1, 0) ON CONFLICT(key) DO UPDATE SET "
-		  "failures = failures + 1, until = CASE WHEN failures + 1 > ?2 THEN ?3 + min(?4, 1 << min(failures + 1 - ?2 - 1, 20)) ELSE 0 END",
-		  "tiii", key, (int64_t)THROTTLE_FREE, now(), (int64_t)THROTTLE_MAX_WAIT);
+		  "INSERT INTO throttle(key, failures, since, until) VALUES(?1, 1, ?3, 0) ON CONFLICT(key) DO UPDATE SET "
+		  "failures = CASE WHEN since <= ?3 - ?4 THEN 1 ELSE failures + 1 END, "
+		  "since = CASE WHEN since <= ?3 - ?4 THEN ?3 ELSE since END, "
+		  "until = CASE WHEN since > ?3 - ?4 AND failures + 1 > ?2 "
+		  "THEN ?3 + min(?5, 1 << min(failures - ?2, 20)) ELSE 0 END",
+		  "tiiii", key, free, now(), (int64_t)THROTTLE_WINDOW, (int64_t)THROTTLE_MAX_WAIT);
+	/* Forget counters whose window and wait are over (guessed names would pile up). */
+	exec_stmt(db, "DELETE FROM throttle WHERE since <= ?1 - ?2 AND until <= ?1", "ii", now(),
+		  (int64_t)THROTTLE_WINDOW);
+}
+
+int64_t
+auth_login_wait(sqlite3 *db, const char *name, const char *addr, int *by_addr)
+{
+	char nk[AUTH_NAME_MAX + 8], ak[80];
+	name_key(nk, sizeof(nk), name);
+	addr_key(ak, sizeof(ak), addr);
+	int64_t wn = throttle_wait(db, nk), wa = throttle_wait(db, ak);
+	*by_addr = wa > wn;
+	return wa > wn ? wa : wn;
 }
 
 void
-auth_throttle_clear(sqlite3 *db, const char *key)
+auth_login_failed(sqlite3 *db, const char *name, const char *addr, unsigned addr_free)
 {
-	exec_stmt(db, "DELETE FROM throttle WHERE key = ?", "t", key);
+	char nk[AUTH_NAME_MAX + 8], ak[80];
+	name_key(nk, sizeof(nk), name);
+	addr_key(ak, sizeof(ak), addr);
+	throttle_fail(db, nk, THROTTLE_NAME_FREE);
+	throttle_fail(db, ak, addr_free ? addr_free : AUTH_LOGIN_ADDRESS_LIMIT);
+}
+
+void
+auth_login_succeeded(sqlite3 *db, const char *name)
+{
+	char nk[AUTH_NAME_MAX + 8];
+	name_key(nk, sizeof(nk), name);
+	/* Only the name: the address's count stays, or a guesser with an account of its own
+	 * could wipe it between guesses. */
+	exec_stmt(db, "DELETE FROM throttle WHERE key = ?", "t", nk);
 }

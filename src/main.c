@@ -62,7 +62,9 @@ static const char serve_usage[] =
 	"  --upload-types LIST       attachment file extensions allowed (default:\n"
 	"                            png,jpg,jpeg,gif,webp,svg,pdf,txt,csv,json,zip,docx,xlsx,pptx,eml)\n"
 	"  --base-url URL            how people reach this wiki, e.g. https://wiki.example.com: the\n"
-	"                            start of absolute links in feeds (default: the --listen address)\n";
+	"                            start of absolute links in feeds (default: the --listen address)\n"
+	"  --login-address-limit N   failed logins from one client address per hour before it\n"
+	"                            must wait (default: 100; an account name allows 5)\n";
 
 static int
 self_path(char *out, size_t n)
@@ -224,6 +226,8 @@ parse_serve(int argc, char **argv, struct config *cfg)
 			cfg->session_idle = (long long)n;
 		else if (strcmp(o, "--session-max") == 0 && n > 0)
 			cfg->session_max = (long long)n;
+		else if (strcmp(o, "--login-address-limit") == 0 && n > 0 && n <= 1000000)
+			cfg->login_address_limit = (unsigned)n;
 		else if (strcmp(o, "--max-file") == 0 && n > 0)
 			cfg->max_file = (size_t)n;
 		else if (strcmp(o, "--cache-mb") == 0 && n < (1u << 20))
@@ -305,6 +309,7 @@ cmd_serve(int argc, char **argv)
 		.session_max = 14 * 24 * 3600,
 		.max_file = 64u << 20,
 		.upload_types = "png,jpg,jpeg,gif,webp,svg,pdf,txt,csv,json,zip,docx,xlsx,pptx,eml",
+		.login_address_limit = AUTH_LOGIN_ADDRESS_LIMIT,
 	};
 	struct store *st = NULL;
 	if (is_help(argc, argv)) {

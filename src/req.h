@@ -40,6 +40,7 @@ struct config {
 	const char *upload_types; /* comma-separated file extensions allowed as attachments */
 	const char *base_url;  /* "https://wiki.example.com": absolute URLs (feeds) start with it; made
 	                          by req_base_url_parse; NULL: the address the server listens on */
+	unsigned login_address_limit; /* failed logins per client address per hour before it waits */
 };
 
 struct user;

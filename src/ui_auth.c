@@ -69,34 +69,30 @@ ui_login(struct req *r)
 	const char *name = req_form(r, "user"), *pw = req_form(r, "password");
 	sqlite3 *db = access_db(r->cfg);
 	struct user u;
-	char ukey[AUTH_NAME_MAX + 8], akey[80], cookie[AUTH_SECRET_LEN], csrf[AUTH_SECRET_LEN];
+	char cookie[AUTH_SECRET_LEN], csrf[AUTH_SECRET_LEN];
+	int by_addr;
 	if (!db)
 		return KN_EIO;
 	if (!name || !pw || auth_name_check(name) < 0) {
 		r->status = 400;
 		return login_page(r, "Give your user name and password.", NULL);
 	}
-	snprintf(ukey, sizeof(ukey), "user:%s", name);
-	snprintf(akey, sizeof(akey), "addr:%s", r->remote);
-	int64_t wait = auth_throttle_wait(db, ukey);
-	int64_t await = auth_throttle_wait(db, akey);
-	if (await > wait)
-		wait = await;
+	int64_t wait = auth_login_wait(db, name, r->remote, &by_addr);
 	if (wait > 0) {
-		log_warn("login %s from %s: throttled for %lld s", name, r->remote, (long long)wait);
+		log_warn("login %s from %s: throttled for %lld s (too many failures %s)", name, r->remote, (long long)wait,
+			 by_addr ? "from this address" : "for this name");
 		r->status = 429;
 		resp_header(r, "Retry-After", arena_printf(r->a, "%lld", (long long)wait));
 		return login_page(r, arena_printf(r->a, "Too many failed attempts: wait %lld seconds and try again.",
 						  (long long)wait), name);
 	}
 	if (auth_password_check(db, name, pw, &u) < 0) {
-		auth_throttle_fail(db, ukey);
-		auth_throttle_fail(db, akey);
+		auth_login_failed(db, name, r->remote, r->cfg->login_address_limit);
 		log_warn("login %s from %s: wrong user name or password", name, r->remote);
 		r->status = 401;
 		return login_page(r, "Wrong user name or password.", name);
 	}
-	auth_throttle_clear(db, ukey);
+	auth_login_succeeded(db, name);
 	/* A fresh random session id at every login: a cookie planted before login never
 	 * becomes a session (ids are only ever made here). */
 	if (auth_session_new(db, u.id, cookie, csrf) < 0)
