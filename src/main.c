@@ -343,7 +343,9 @@ cmd_serve(int argc, char **argv)
 	/* A missing or damaged index is rebuilt here; should that fail, search retries later. */
 	if (index_startup(data, gitdir) < 0)
 		log_warn("search index not ready; it is retried at the first search");
-	return server_run(&cfg);
+	int rc = server_run(&cfg);
+	free((char *)cfg.base_url);
+	return rc;
 }
 
 /* kennis reindex|check [--data DIR] */

@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 /* Why [s, s+n) breaks the rules, or NULL. A page name is judged as the file it names, so
  * when `page` its last part is followed by ".md": it may end in a space or '.' ("trail "
  * is the file "trail .md"), which Windows could not check out only at the end of a path
@@ -13,7 +16,7 @@ problem(const char *s, size_t n, int page)
 	if (n == 0)
 		return "an empty name";
 	if (n > PAGENAME_MAX)
-		return page ? "longer than 200 bytes (without .md)" : "longer than 200 bytes";
+		return page ? "longer than " STR(PAGENAME_MAX) " bytes (without .md)" : "longer than " STR(PAGENAME_MAX) " bytes";
 	if (!utf8_valid(s, n))
 		return "not valid UTF-8";
 	if (s[0] == '/' || s[n - 1] == '/')

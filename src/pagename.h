@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include "kennis.h"
 
-#define PAGENAME_MAX 200 /* bytes, whole path */
+#define PAGENAME_MAX 200 /* bytes of a page name (its file adds ".md") or of another file's path */
 
 /* A page name is the URL form of a page: "Customers/Acme-Corp" for the file
  * "Customers/Acme-Corp.md". Returns 0 when `name` (n bytes) is acceptable, else KN_EINVAL:

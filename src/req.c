@@ -161,14 +161,14 @@ req_base_url_parse(const char *s, const char **why)
 	return out;
 }
 
-/* Set once by the server thread, read by workers: an atomic pointer, never freed. */
+/* Set by the server thread before it prints the address, read by workers: atomic. */
 static _Atomic(char *) listen_url;
 
 void
 req_set_listen_url(const char *url)
 {
 	char *old = atomic_exchange(&listen_url, xstrdup(url));
-	free(old); /* only in tests, which set it more than once before any request */
+	free(old); /* a second call is the caller's (a test's) business: no request may run then */
 }
 
 const char *
