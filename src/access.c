@@ -168,22 +168,20 @@ access_identify_basic(struct req *r)
 		return KN_EINVAL;
 	*colon = '\0';
 	const char *name = (const char *)raw, *secret = colon + 1;
-	char ukey[AUTH_NAME_MAX + 8], akey[80];
-	snprintf(ukey, sizeof(ukey), "user:%s", name);
-	snprintf(akey, sizeof(akey), "addr:%s", r->remote);
+	int by_addr;
 	/* A token names its user, whatever user name came with it (as on GitHub). */
 	if (auth_token_check(db, secret, u) != 0) {
-		if (auth_throttle_wait(db, ukey) > 0 || auth_throttle_wait(db, akey) > 0) {
-			log_warn("git auth from %s for %s: throttled", r->remote, name);
+		if (auth_login_wait(db, name, r->remote, &by_addr) > 0) {
+			log_warn("git auth from %s for %s: throttled (too many failures %s)", r->remote, name,
+				 by_addr ? "from this address" : "for this name");
 			return KN_EINVAL;
 		}
 		if (auth_password_check(db, name, secret, u) < 0) {
-			auth_throttle_fail(db, ukey);
-			auth_throttle_fail(db, akey);
+			auth_login_failed(db, name, r->remote, r->cfg->login_address_limit);
 			log_warn("git auth from %s: wrong token or password for %s", r->remote, name);
 			return KN_EINVAL;
 		}
-		auth_throttle_clear(db, ukey);
+		auth_login_succeeded(db, name);
 	}
 	r->user = u;
 	r->role = u->role;

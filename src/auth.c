@@ -1,6 +1,7 @@
 /* auth.c: accounts, sessions, tokens and throttling, stored in DATA/kennis.db. */
 #include "auth.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -38,6 +39,14 @@ static const struct db_migration schema[] = {
 	  "  label TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created BIGINT NOT NULL, last_used BIGINT);"
 	  "CREATE TABLE throttle ("
 	  "  key TEXT PRIMARY KEY, failures INTEGER NOT NULL, until BIGINT NOT NULL);" },
+	/* 2: throttle counts within a window (since); it holds only counters, so it is made anew */
+	{ 2,
+	  "DROP TABLE IF EXISTS throttle;"
+	  "CREATE TABLE throttle(key TEXT PRIMARY KEY, failures INTEGER NOT NULL, since INTEGER NOT NULL,"
+	  "  until INTEGER NOT NULL);",
+	  "DROP TABLE IF EXISTS throttle;"
+	  "CREATE TABLE throttle(key TEXT PRIMARY KEY, failures INTEGER NOT NULL, since BIGINT NOT NULL,"
+	  "  until BIGINT NOT NULL);" },
 };
 
 int
@@ -425,11 +434,49 @@ auth_session_end_user(struct db *db, int64_t user_id)
 	return changed(db_exec(db, "DELETE FROM sessions WHERE user_id = $1", "i", user_id));
 }
 
-#define THROTTLE_FREE 5        /* failures before any wait */
+/* Login throttling (issue 15). One counter per account name and one per client address,
+ * so a guesser blocks only the names it guesses: before, every failure also counted against
+ * the address, and 12 failures behind one proxy locked out everybody behind it.
+ * - A counter holds the failures since its first one, and starts again THROTTLE_WINDOW
+ *   after that first one. Past its free allowance each failure doubles a wait (1, 2, 4 s ...
+ *   at most THROTTLE_MAX_WAIT) during which even the right password is answered 429.
+ * - A name allows THROTTLE_NAME_FREE: a person mistyping gets a few tries, a guesser about
+ *   20 an hour per name. The name is throttled from every address, or a botnet could guess
+ *   it freely; the cost is that a guesser can keep one name waiting (at most 15 minutes
+ *   per failure), which the log shows.
+ * - An address allows `addr_free` (--login-address-limit, AUTH_LOGIN_ADDRESS_LIMIT = 100 an hour): enough for the
+ *   mistakes of everyone behind a company proxy, few enough to stop one host spraying one
+ *   password over many names. IPv6 counts per /64, which one host usually holds whole. */
+#define THROTTLE_NAME_FREE 5
+#define THROTTLE_WINDOW 3600   /* seconds */
 #define THROTTLE_MAX_WAIT 900  /* seconds */
 
-int64_t
-auth_throttle_wait(struct db *db, const char *key)
+/* "user:ada" (lowercase: names are case-insensitive) or "addr:192.0.2.1" / "addr:2001:db8::/64". */
+static void
+name_key(char *out, size_t n, const char *name)
+{
+	size_t i = (size_t)snprintf(out, n, "user:");
+	for (; *name && i + 1 < n; name++)
+		out[i++] = (char)((*name >= 'A' && *name <= 'Z') ? *name + 32 : *name);
+	out[i] = '\0';
+}
+
+static void
+addr_key(char *out, size_t n, const char *addr)
+{
+	struct in6_addr a6;
+	char net[INET6_ADDRSTRLEN];
+	if (strchr(addr, ':') && !strchr(addr, '.') && inet_pton(AF_INET6, addr, &a6) == 1) {
+		memset(a6.s6_addr + 8, 0, 8);
+		inet_ntop(AF_INET6, &a6, net, sizeof(net));
+		snprintf(out, n, "addr:%s/64", net);
+	} else {
+		snprintf(out, n, "addr:%s", addr);
+	}
+}
+
+static int64_t
+throttle_wait(struct db *db, const char *key)
 {
 	int64_t until = 0, wait;
 	if (db_query_int(&until, db, "SELECT until FROM throttle WHERE key = $1", "s", key) < 0)
@@ -438,27 +485,72 @@ auth_throttle_wait(struct db *db, const char *key)
 	return wait > 0 ? wait : 0;
 }
 
-void
-auth_throttle_fail(struct db *db, const char *key)
+/* Count a failure against `key`; past `free` failures in the window, set the wait. The
+ * counter is read and written in one transaction (SQLite: under the write lock); on
+ * PostgreSQL two first failures at once may race to insert, and one is then not counted,
+ * which a throttle can afford. */
+static void
+throttle_fail(struct db *db, const char *key, int64_t free)
 {
-	/* After THROTTLE_FREE failures, wait 1, 2, 4, ... seconds (capped) before the next try.
-	 * The count is bumped in SQL (atomic under concurrency); the wait follows from it. */
-	int64_t failures = 0;
-	if (db_query_int(&failures, db,
-			 "INSERT INTO throttle(key, failures, until) VALUES($1, 1, 0) ON CONFLICT(key) DO UPDATE SET "
-			 "failures = throttle.failures + 1 RETURNING failures",
-			 "s", key) < 0)
+	struct db_res *r = NULL;
+	int64_t t = now(), failures = 0, since = t, until = 0;
+	if (db_begin(db) < 0)
 		return;
-	if (failures <= THROTTLE_FREE)
+	if (db_query(&r, db, "SELECT failures, since FROM throttle WHERE key = $1", "s", key) == 0 && db_row(r) == 1) {
+		failures = db_col_int(r, 0);
+		since = db_col_int(r, 1);
+	}
+	db_res_free(r);
+	if (since <= t - THROTTLE_WINDOW) {
+		failures = 0; /* the window is over: count afresh */
+		since = t;
+	}
+	failures++;
+	if (failures > free) {
+		int64_t shift = failures - free - 1;
+		until = t + (shift >= 10 ? THROTTLE_MAX_WAIT : (int64_t)1 << shift);
+		if (until > t + THROTTLE_MAX_WAIT)
+			until = t + THROTTLE_MAX_WAIT;
+	}
+	if (db_exec(db,
+		    "INSERT INTO throttle(key, failures, since, until) VALUES($1, $2, $3, $4) ON CONFLICT(key) DO UPDATE SET "
+		    "failures = excluded.failures, since = excluded.since, until = excluded.until",
+		    "siii", key, failures, since, until) < 0 ||
+	    /* Forget counters whose window and wait are over (guessed names would pile up). */
+	    db_exec(db, "DELETE FROM throttle WHERE since <= $1 AND until <= $2", "ii", t - THROTTLE_WINDOW, t) < 0) {
+		db_rollback(db);
 		return;
-	int64_t shift = failures - THROTTLE_FREE - 1, wait = shift >= 20 ? THROTTLE_MAX_WAIT : (int64_t)1 << shift;
-	if (wait > THROTTLE_MAX_WAIT)
-		wait = THROTTLE_MAX_WAIT;
-	db_exec(db, "UPDATE throttle SET until = $1 WHERE key = $2", "is", now() + wait, key);
+	}
+	db_commit(db);
+}
+
+int64_t
+auth_login_wait(struct db *db, const char *name, const char *addr, int *by_addr)
+{
+	char nk[AUTH_NAME_MAX + 8], ak[80];
+	name_key(nk, sizeof(nk), name);
+	addr_key(ak, sizeof(ak), addr);
+	int64_t wn = throttle_wait(db, nk), wa = throttle_wait(db, ak);
+	*by_addr = wa > wn;
+	return wa > wn ? wa : wn;
 }
 
 void
-auth_throttle_clear(struct db *db, const char *key)
+auth_login_failed(struct db *db, const char *name, const char *addr, unsigned addr_free)
 {
-	db_exec(db, "DELETE FROM throttle WHERE key = $1", "s", key);
+	char nk[AUTH_NAME_MAX + 8], ak[80];
+	name_key(nk, sizeof(nk), name);
+	addr_key(ak, sizeof(ak), addr);
+	throttle_fail(db, nk, THROTTLE_NAME_FREE);
+	throttle_fail(db, ak, addr_free ? addr_free : AUTH_LOGIN_ADDRESS_LIMIT);
+}
+
+void
+auth_login_succeeded(struct db *db, const char *name)
+{
+	char nk[AUTH_NAME_MAX + 8];
+	name_key(nk, sizeof(nk), name);
+	/* Only the name: the address's count stays, or a guesser with an account of its own
+	 * could wipe it between guesses. */
+	db_exec(db, "DELETE FROM throttle WHERE key = $1", "s", nk);
 }

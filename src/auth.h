@@ -65,11 +65,15 @@ int auth_session_get(struct db *db, const char *cookie, int64_t idle_s, int64_t 
 int auth_session_end(struct db *db, const char *cookie);
 int auth_session_end_user(struct db *db, int64_t user_id);
 
-/* Login throttling by key ("user:NAME", "addr:IP"): exponential back-off after 5 failures.
- * auth_throttle_wait returns the seconds to wait (0: go ahead). */
-int64_t auth_throttle_wait(struct db *db, const char *key);
-void auth_throttle_fail(struct db *db, const char *key);
-void auth_throttle_clear(struct db *db, const char *key);
+/* Login throttling, per account name and per client address (see auth.c for the numbers).
+ * auth_login_wait: seconds a login as `name` from `addr` must wait (0: go ahead); *by_addr
+ * says whether the address's count is the reason. auth_login_failed counts a failure
+ * against both; `addr_free` failures per hour are free for an address
+ * (--login-address-limit). auth_login_succeeded clears the name's count only. */
+#define AUTH_LOGIN_ADDRESS_LIMIT 100 /* the default of --login-address-limit (0 means it too) */
+int64_t auth_login_wait(struct db *db, const char *name, const char *addr, int *by_addr);
+void auth_login_failed(struct db *db, const char *name, const char *addr, unsigned addr_free);
+void auth_login_succeeded(struct db *db, const char *name);
 
 /* Constant-time comparison of two NUL-terminated secrets. */
 int auth_secret_equal(const char *a, const char *b);

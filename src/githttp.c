@@ -23,15 +23,80 @@ env_add(struct req *r, struct kvlist *env, const char *key, const char *val)
 		kv_add(r->a, env, key, arena_printf(r->a, "%s=%s", key, val));
 }
 
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* One name or value of a query, decoded as git's url_decode_internal (url.c) does: it ends
+ * at the first byte of `stop` (which is skipped) or at the end, '+' is a space, and "%XX"
+ * is that byte when both digits are hex (else the '%' stays). %00 is refused: git versions
+ * differ on it (old ones decode it and then truncate at the NUL). 0 or KN_EINVAL. */
+static int
+git_decode(struct buf *out, const char **query, const char *stop)
+{
+	const char *q = *query;
+	int rc = 0;
+	buf_reset(out);
+	for (; *q; q++) {
+		if (strchr(stop, *q)) {
+			q++;
+			break;
+		}
+		int hi = *q == '%' ? hexval((unsigned char)q[1]) : -1;
+		int lo = hi >= 0 ? hexval((unsigned char)q[2]) : -1;
+		if (lo >= 0) {
+			if (hi == 0 && lo == 0)
+				rc = KN_EINVAL;
+			buf_putc(out, hi << 4 | lo);
+			q += 2;
+		} else {
+			buf_putc(out, *q == '+' ? ' ' : *q);
+		}
+	}
+	*query = q;
+	return rc;
+}
+
+int
+githttp_service(const char *raw_query, struct arena *a, const char **service)
+{
+	struct buf name = BUF_INIT, value = BUF_INIT;
+	const char *q = raw_query ? raw_query : "";
+	int rc = 0, seen = 0;
+	*service = NULL;
+	/* git http-backend's get_parameters(): name up to '&' or '=', then the value up to '&';
+	 * so "service&git-receive-pack" is service=git-receive-pack to git, and so to us. */
+	while (rc == 0 && *q) {
+		if (git_decode(&name, &q, "&=") < 0 || git_decode(&value, &q, "&") < 0)
+			rc = KN_EINVAL;
+		else if (strcmp(buf_cstr(&name), "service") == 0 && seen++)
+			rc = KN_EINVAL; /* git takes the last, a naive reader the first: refuse both */
+		else if (strcmp(buf_cstr(&name), "service") == 0)
+			*service = arena_strdup(a, buf_cstr(&value));
+	}
+	if (rc < 0)
+		*service = NULL;
+	buf_free(&name);
+	buf_free(&value);
+	return rc;
+}
+
 int
 githttp_prepare(struct req *r, const char *raw_query, char ***argv_out, char ***envp_out)
 {
 	const char *sub = r->path + strlen(GIT_PREFIX) - 1; /* "/info/refs" ... */
-	const char *service = req_query(r, "service");
+	const char *service;
 	int is_get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
 
 	if (strlen(r->path) < strlen(GIT_PREFIX))
 		return KN_ENOTFOUND;
+	if (githttp_service(raw_query, r->a, &service) < 0)
+		return KN_EINVAL;
 	/* Only the smart protocol: no dumb file access into the repository. */
 	if (strcmp(sub, "/info/refs") == 0) {
 		if (!is_get || !service)

@@ -9,6 +9,13 @@
 /* Is this request for the git endpoint? */
 int githttp_match(const char *path);
 
+/* The `service` parameter of a raw query string, read exactly as git http-backend reads
+ * the QUERY_STRING it is given (git's decoding, '+' as space, a name ended by '&' too), so
+ * the permission check and git can never see two different services. *service is NULL
+ * when there is none (else in arena `a`). KN_EINVAL when `service` appears more than once
+ * (git would take the last, other readers the first) or a %00 is in the query. */
+int githttp_service(const char *raw_query, struct arena *a, const char **service);
+
 /* Check the request and build argv/envp (NULL-terminated, in r's arena) for git
  * http-backend. KN_ENOTFOUND for a path the smart protocol does not use, KN_EINVAL for a
  * bad service or method. */

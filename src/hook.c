@@ -69,18 +69,20 @@ problem(struct file_rules *fr, const char *path, const char *why)
 	log_warn("push refused: %s: %s", path, why);
 }
 
-/* The same rules as the web: a sane path (the page-name rules, for every file), a bounded
- * size, and Markdown pages in UTF-8. */
+/* The same rules as the web: a path the web can serve (pagename.c decides, for the web
+ * too), a bounded size, and Markdown pages in UTF-8. */
 static int
 check_file(const git_diff_delta *d, float progress, void *payload)
 {
 	struct file_rules *fr = payload;
 	const char *path = d->new_file.path;
+	const char *why;
+	char msg[160];
 	if (d->status == GIT_DELTA_DELETED)
 		return 0;
-	if (pagename_check(path, strlen(path)) < 0) {
-		problem(fr, path, "not an allowed file name (no parts starting with '.', no control "
-				  "characters or \\ : * ? \" < > | # %, valid UTF-8, at most 200 bytes)");
+	if ((why = pagename_path_problem(path, strlen(path)))) {
+		snprintf(msg, sizeof(msg), "not an allowed file name: %s", why);
+		problem(fr, path, msg);
 		return 0;
 	}
 	if (d->new_file.mode == GIT_FILEMODE_LINK || d->new_file.mode == GIT_FILEMODE_COMMIT) {

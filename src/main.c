@@ -66,7 +66,11 @@ static const char serve_usage[] =
 	"  --session-max SECONDS     log out after this long in any case (default: 1209600)\n"
 	"  --max-file BYTES          largest file a push or upload may add (default: 67108864)\n"
 	"  --upload-types LIST       attachment file extensions allowed (default:\n"
-	"                            png,jpg,jpeg,gif,webp,svg,pdf,txt,csv,json,zip,docx,xlsx,pptx,eml)\n";
+	"                            png,jpg,jpeg,gif,webp,svg,pdf,txt,csv,json,zip,docx,xlsx,pptx,eml)\n"
+	"  --base-url URL            how people reach this wiki, e.g. https://wiki.example.com: the\n"
+	"                            start of absolute links in feeds (default: the --listen address)\n"
+	"  --login-address-limit N   failed logins from one client address per hour before it\n"
+	"                            must wait (default: 100; an account name allows 5)\n";
 
 static int
 self_path(char *out, size_t n)
@@ -163,6 +167,17 @@ parse_access(const char *o, const char *v, struct config *cfg)
 		cfg->proxy_from = v;
 		return 1;
 	}
+	if (strcmp(o, "--base-url") == 0) {
+		const char *why;
+		char *url = req_base_url_parse(v, &why);
+		if (!url) {
+			fprintf(stderr, "kennis: bad --base-url '%s': %s\n", v, why);
+			return -1;
+		}
+		free((char *)cfg->base_url); /* the flags are read twice (see cmd_serve) */
+		cfg->base_url = url;
+		return 1;
+	}
 	if (strcmp(o, "--upload-types") == 0) {
 		cfg->upload_types = v;
 		return 1;
@@ -226,6 +241,8 @@ parse_serve(int argc, char **argv, struct config *cfg)
 			cfg->session_idle = (long long)n;
 		else if (strcmp(o, "--session-max") == 0 && n > 0)
 			cfg->session_max = (long long)n;
+		else if (strcmp(o, "--login-address-limit") == 0 && n > 0 && n <= 1000000)
+			cfg->login_address_limit = (unsigned)n;
 		else if (strcmp(o, "--max-file") == 0 && n > 0)
 			cfg->max_file = (size_t)n;
 		else if (strcmp(o, "--cache-mb") == 0 && n < (1u << 20))
@@ -307,6 +324,7 @@ cmd_serve(int argc, char **argv)
 		.session_max = 14 * 24 * 3600,
 		.max_file = 64u << 20,
 		.upload_types = "png,jpg,jpeg,gif,webp,svg,pdf,txt,csv,json,zip,docx,xlsx,pptx,eml",
+		.login_address_limit = AUTH_LOGIN_ADDRESS_LIMIT,
 	};
 	struct store *st = NULL;
 	if (is_help(argc, argv)) {
@@ -348,7 +366,9 @@ cmd_serve(int argc, char **argv)
 	/* A missing or damaged index is rebuilt here; should that fail, search retries later. */
 	if (index_startup(data, gitdir) < 0)
 		log_warn("search index not ready; it is retried at the first search");
-	return server_run(&cfg);
+	int rc = server_run(&cfg);
+	free((char *)cfg.base_url);
+	return rc;
 }
 
 /* kennis reindex|check [--data DIR] */

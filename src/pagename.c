@@ -3,28 +3,61 @@
 
 #include <string.h>
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* Why [s, s+n) breaks the rules, or NULL. A page name is judged as the file it names, so
+ * when `page` its last part is followed by ".md": it may end in a space or '.' ("trail "
+ * is the file "trail .md"), which Windows could not check out only at the end of a path
+ * part. One function for names and files, so the push hook and the web cannot disagree. */
+static const char *
+problem(const char *s, size_t n, int page)
+{
+	if (n == 0)
+		return "an empty name";
+	if (n > PAGENAME_MAX)
+		return page ? "longer than " STR(PAGENAME_MAX) " bytes (without .md)" : "longer than " STR(PAGENAME_MAX) " bytes";
+	if (!utf8_valid(s, n))
+		return "not valid UTF-8";
+	if (s[0] == '/' || s[n - 1] == '/')
+		return "starts or ends with '/'";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int at_start = i == 0 || s[i - 1] == '/';
+		if (c < 0x20 || c == 0x7f)
+			return "a control character";
+		if (strchr("\\:*?\"<>|#%", c))
+			return "one of the characters \\ : * ? \" < > | # %";
+		if (at_start && c == '/')
+			return "an empty part ('//')";
+		if (at_start && c == '.')
+			return "a part starts with '.' (no '..', '.git' or hidden files)";
+		if (c == '/' && (s[i - 1] == ' ' || s[i - 1] == '.'))
+			return "a folder ends in a space or '.' (Windows cannot check it out)";
+	}
+	if (!page && (s[n - 1] == ' ' || s[n - 1] == '.'))
+		return "the name ends in a space or '.' (Windows cannot check it out)";
+	return NULL;
+}
+
+const char *
+pagename_problem(const char *name, size_t n)
+{
+	return problem(name, n, 1);
+}
+
 int
 pagename_check(const char *name, size_t n)
 {
-	if (n == 0 || n > PAGENAME_MAX || !utf8_valid(name, n))
-		return KN_EINVAL;
-	if (name[0] == '/' || name[n - 1] == '/')
-		return KN_EINVAL;
-	int at_start = 1; /* at the first byte of a component */
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (c < 0x20 || c == 0x7f || strchr("\\:*?\"<>|#%", c))
-			return KN_EINVAL;
-		if (at_start && (c == '.' || c == '/'))
-			return KN_EINVAL; /* ".", "..", ".git", hidden, or "//" */
-		/* Trailing spaces or dots in a component break checkouts on some systems. */
-		if ((c == '/' ) && (name[i - 1] == ' ' || name[i - 1] == '.'))
-			return KN_EINVAL;
-		at_start = c == '/';
-	}
-	if (name[n - 1] == ' ' || name[n - 1] == '.')
-		return KN_EINVAL;
-	return 0;
+	return problem(name, n, 1) ? KN_EINVAL : 0;
+}
+
+const char *
+pagename_path_problem(const char *path, size_t n)
+{
+	if (n >= 3 && memcmp(path + n - 3, ".md", 3) == 0)
+		return problem(path, n - 3, 1);
+	return problem(path, n, 0);
 }
 
 int
@@ -66,9 +99,7 @@ pagename_to_path(struct buf *out, const char *name)
 int
 pagename_from_path(struct buf *out, const char *path, size_t n)
 {
-	if (n < 4 || memcmp(path + n - 3, ".md", 3) != 0)
-		return KN_EINVAL;
-	if (pagename_check(path, n - 3) < 0)
+	if (n < 4 || memcmp(path + n - 3, ".md", 3) != 0 || pagename_path_problem(path, n))
 		return KN_EINVAL;
 	buf_put(out, path, n - 3);
 	return 0;

@@ -5,13 +5,24 @@
 #include <stddef.h>
 #include "kennis.h"
 
-#define PAGENAME_MAX 200 /* bytes, whole path */
+#define PAGENAME_MAX 200 /* bytes of a page name (its file adds ".md") or of another file's path */
 
 /* A page name is the URL form of a page: "Customers/Acme-Corp" for the file
  * "Customers/Acme-Corp.md". Returns 0 when `name` (n bytes) is acceptable, else KN_EINVAL:
- * empty, too long, invalid UTF-8, control bytes, a component that is empty or starts with
- * '.' (so no "..", ".git", hidden files), a leading or trailing '/', or one of \ : * ? " < > | # %. */
+ * empty, over PAGENAME_MAX, invalid UTF-8, control bytes, a part that is empty or starts
+ * with '.' (so no "..", ".git", hidden files), a folder ending in a space or '.', a leading
+ * or trailing '/', or one of \ : * ? " < > | # %. The name itself may end in a space or '.'
+ * ("trail " is the file "trail .md", which a GitHub wiki may hold). */
 int pagename_check(const char *name, size_t n);
+
+/* Why page name `name` is refused (pagename_check), in words for a person; NULL if it is not. */
+const char *pagename_problem(const char *name, size_t n);
+
+/* Why file `path` (a page "X.md" or an attachment) may not be in the wiki, or NULL when it
+ * may. A page is judged by its name, so a file is allowed exactly when the web serves it;
+ * the push hook and the upload form use this, the web's addresses pagename_check. Any
+ * other file: the same rules, and its last part may not end in a space or '.' either. */
+const char *pagename_path_problem(const char *path, size_t n);
 
 /* Turn the target of a wiki link ("Acme Corp", " Customers/Acme Corp ") into a page name
  * ("Acme-Corp", "Customers/Acme-Corp"): trims, spaces become '-'. Appends to `out`; returns

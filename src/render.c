@@ -604,8 +604,11 @@ wikilinks_in(struct render *r, cmark_node *node)
 
 /* --- headings ----------------------------------------------------------------------------- */
 
-/* Append the text of heading `h` for its slug. get_literal also makes each literal own its
- * bytes: cmark points them into the heading's buffer, which goes when the heading is freed. */
+/* Append the text of heading `h` for its slug, and make every string under `h` own its bytes.
+ * cmark points text literals into the heading's buffer, and the autolink extension points a
+ * link's URL there too (a chunk shared with its text node); heading_id frees the heading, so
+ * anything still pointing in would be read after free. cmark's getters copy a borrowed chunk
+ * into memory the node owns, so calling them is the whole fix: every literal, URL and title. */
 static void
 heading_text(struct buf *out, cmark_node *h)
 {
@@ -623,6 +626,10 @@ heading_text(struct buf *out, cmark_node *h)
 			continue;
 		int lit = t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE || t == CMARK_NODE_HTML_INLINE;
 		const char *s = lit ? cmark_node_get_literal(n) : NULL;
+		if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE) {
+			(void)cmark_node_get_url(n);
+			(void)cmark_node_get_title(n);
+		}
 		if (s && t != CMARK_NODE_HTML_INLINE)
 			buf_puts(out, s);
 		else if (t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK)

@@ -1,6 +1,11 @@
-/* req.c: request helpers shared by the server and tests: key/value lists, URL decoding. */
+/* req.c: request helpers shared by the server and tests: key/value lists, URL decoding,
+ * the base of absolute URLs. */
 #include "req.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <strings.h>
 #include <string.h>
 
@@ -98,4 +103,85 @@ form_parse(struct arena *a, struct kvlist *l, const char *s, size_t n)
 		s = pe + 1;
 	}
 	return 0;
+}
+
+/* The host of a base URL: [IPv6] or letters, digits, '.' and '-' in labels. Returns its
+ * length, or 0 when there is none. */
+static size_t
+base_host(const char *s)
+{
+	if (*s == '[') {
+		const char *end = strchr(s, ']');
+		char ip6[INET6_ADDRSTRLEN + 1];
+		struct in6_addr a;
+		size_t n = end ? (size_t)(end - s - 1) : 0;
+		if (!n || n >= sizeof(ip6))
+			return 0;
+		memcpy(ip6, s + 1, n);
+		ip6[n] = '\0';
+		return inet_pton(AF_INET6, ip6, &a) == 1 ? n + 2 : 0;
+	}
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+	if (!n || s[0] == '.' || s[0] == '-' || s[n - 1] == '-' || memmem(s, n, "..", 2))
+		return 0;
+	return n;
+}
+
+char *
+req_base_url_parse(const char *s, const char **why)
+{
+	size_t scheme = strncasecmp(s, "http://", 7) == 0 ? 7 : strncasecmp(s, "https://", 8) == 0 ? 8 : 0;
+	*why = "it must start with http:// or https://";
+	if (!scheme)
+		return NULL;
+	const char *host = s + scheme, *p;
+	size_t hn = base_host(host);
+	*why = "no host name (a user name, spaces or other characters are not allowed there)";
+	if (!hn)
+		return NULL;
+	p = host + hn;
+	if (*p == ':') {
+		char *end;
+		long port = isdigit((unsigned char)p[1]) ? strtol(p + 1, &end, 10) : 0;
+		*why = "the port must be a number from 1 to 65535";
+		if (port < 1 || port > 65535 || end - p > 6)
+			return NULL;
+		p = end;
+	}
+	if (*p == '/')
+		p++;
+	*why = "nothing may follow the host and port but one '/' (no path, query or fragment: kennis serves from /)";
+	if (*p)
+		return NULL;
+	size_t n = (size_t)(p - s) - (p[-1] == '/');
+	char *out = xstrndup(s, n);
+	for (size_t i = 0; i < scheme + hn; i++)
+		out[i] = (char)tolower((unsigned char)out[i]);
+	*why = NULL;
+	return out;
+}
+
+/* Set by the server thread before it prints the address, read by workers: atomic. */
+static _Atomic(char *) listen_url;
+
+void
+req_set_listen_url(const char *url)
+{
+	char *old = atomic_exchange(&listen_url, xstrdup(url));
+	free(old); /* a second call is the caller's (a test's) business: no request may run then */
+}
+
+const char *
+req_base_url(const struct req *r)
+{
+	if (r->cfg && r->cfg->base_url)
+		return r->cfg->base_url;
+	const char *l = atomic_load(&listen_url);
+	return l ? l : "http://127.0.0.1";
+}
+
+char *
+req_abs_url(struct req *r, const char *path)
+{
+	return arena_printf(r->a, "%s%s", req_base_url(r), path);
 }

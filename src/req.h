@@ -39,6 +39,9 @@ struct config {
 	size_t max_file;       /* bytes per file in a push or an upload */
 	const char *upload_types; /* comma-separated file extensions allowed as attachments */
 	const char *db_url;    /* state database: a PostgreSQL URL, or NULL for DATA/kennis.db */
+	const char *base_url;  /* "https://wiki.example.com": absolute URLs (feeds) start with it; made
+	                          by req_base_url_parse; NULL: the address the server listens on */
+	unsigned login_address_limit; /* failed logins per client address per hour before it waits */
 };
 
 struct user;
@@ -86,6 +89,24 @@ void resp_header(struct req *r, const char *key, const char *val);
 char *url_decode(struct arena *a, const char *s, size_t n, int plus);
 /* Parse an application/x-www-form-urlencoded string into `l`; KN_EINVAL on bad encoding. */
 int form_parse(struct arena *a, struct kvlist *l, const char *s, size_t n);
+
+/* Check and normalise a --base-url: "http://" or "https://", a host (DNS name, IPv4, or
+ * [IPv6]), an optional port, an optional final "/", nothing else (no user, path, query or
+ * fragment: kennis serves from "/", and a path would make every absolute link wrong).
+ * Returns a malloc'd copy, scheme and host lowercased, without the final "/" (so base +
+ * "/path" never has "//"); NULL with *why set when `s` is not acceptable. */
+char *req_base_url_parse(const char *s, const char **why);
+
+/* The listen address as a URL ("http://127.0.0.1:8080"), set by server.c once it knows the
+ * port; the base of absolute URLs when no --base-url is given. Copied. */
+void req_set_listen_url(const char *url);
+
+/* The base of absolute URLs for this request: cfg->base_url, else the listen URL. Never
+ * the Host header, which the client chooses (issue 15). Never ends in '/'. */
+const char *req_base_url(const struct req *r);
+
+/* Base URL + `path` (starting with '/', already escaped) in r's arena: "https://wiki/x". */
+char *req_abs_url(struct req *r, const char *path);
 
 /* Route the request: fills status, content type and body. Called by server.c and tests. */
 void router_dispatch(struct req *r);

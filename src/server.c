@@ -228,12 +228,18 @@ git_reader(void *cls, uint64_t pos, char *out, size_t max)
 	return n;
 }
 
-/* Who may do this git request? 0, or the status to answer (401 asks for credentials). */
+/* Who may do this git request? 0, or the status to answer (401 asks for credentials).
+ * `service` is read from the very query string git gets, by git's rules (githttp.c). */
 static int
-git_permitted(struct conn *c)
+git_permitted(struct conn *c, const char *raw_query)
 {
 	struct req *r = &c->r;
-	const char *service = req_query(r, "service");
+	const char *service;
+	if (githttp_service(raw_query, r->a, &service) < 0) {
+		log_warn("git %s %s from %s: service given twice, or a %%00 in the query, refused", r->method, r->path,
+			 r->remote);
+		return 400;
+	}
 	int push = (service && strcmp(service, "git-receive-pack") == 0) || strstr(r->path, "/git-receive-pack");
 	if (access_identify_basic(r) < 0)
 		return 401;
@@ -249,12 +255,12 @@ git_begin(struct conn *c)
 {
 	struct buf q = BUF_INIT;
 	char **argv, **envp;
-	int status = git_permitted(c);
+	MHD_get_connection_values(c->mc, MHD_GET_ARGUMENT_KIND, collect_raw_query, &q);
+	int status = git_permitted(c, buf_cstr(&q));
+	int rc = status ? 0 : githttp_prepare(&c->r, buf_cstr(&q), &argv, &envp);
+	buf_free(&q);
 	if (status)
 		return status;
-	MHD_get_connection_values(c->mc, MHD_GET_ARGUMENT_KIND, collect_raw_query, &q);
-	int rc = githttp_prepare(&c->r, buf_cstr(&q), &argv, &envp);
-	buf_free(&q);
 	if (rc < 0)
 		return rc == KN_ENOTFOUND ? 404 : 400;
 	struct cgi_hooks hooks = { hook_suspend, hook_resume, c };
@@ -634,9 +640,14 @@ server_run(const struct config *config)
 	}
 	started = 1;
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	printf("kennis: serving %s on http://%s:%u/\n", cfg->data_dir,
-	       strncmp(cfg->listen, "0.0.0.0", 7) == 0 ? "127.0.0.1" : inet_ntoa(sa.sin_addr),
-	       di ? di->port : ntohs(sa.sin_port));
+	char url[64];
+	snprintf(url, sizeof(url), "http://%s:%u", sa.sin_addr.s_addr == htonl(INADDR_ANY) ? "127.0.0.1" : inet_ntoa(sa.sin_addr),
+		 di ? di->port : ntohs(sa.sin_port));
+	/* Only now is the port known (--listen HOST:0); nobody can have it before this line. */
+	req_set_listen_url(url);
+	if (!cfg->base_url && (sa.sin_addr.s_addr == htonl(INADDR_ANY) || cfg->behind_tls))
+		log_warn("no --base-url: feeds link to %s; set it to the address people use", url);
+	printf("kennis: serving %s on %s/\n", cfg->data_dir, url);
 	fflush(stdout);
 	log_info("listening on %s, %u threads", cfg->listen, cfg->threads);
 	sigwait(&sigs, &sig);

@@ -9,13 +9,31 @@
 
 #include "access.h"
 
-/* Only local paths: "/x" but not "//host" or "/\host" (an open redirect otherwise). */
-static const char *
-safe_next(const char *next)
+/* Is `next` a path on this site? Browsers read "//host", "/\host" and "\\host" as another
+ * host, and they drop tabs and newlines anywhere in a URL before parsing it, so "/<TAB>/host"
+ * is "//host" (issue 15). So: one '/', then no second '/', and no backslash or control byte
+ * anywhere. No page name holds either (pagename.c), so no real path is lost. */
+static int
+local_path(const char *next)
 {
-	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n"))
+	if (next[0] != '/' || next[1] == '/')
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)next; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			return 0;
+	return 1;
+}
+
+/* Where a login goes next: `next` when it is a path of this site, else "/" (logged). */
+static const char *
+safe_next(struct req *r, const char *next, const char *name)
+{
+	if (!next || !*next)
 		return "/";
-	return next;
+	if (local_path(next))
+		return next;
+	log_warn("login %s from %s: next %s is not a path of this site; going to /", name ? name : "-", r->remote, next);
+	return "/";
 }
 
 static void
@@ -30,7 +48,7 @@ static int
 login_page(struct req *r, const char *error, const char *name)
 {
 	struct tctx *c = ui_context(r, "Log in");
-	tset(c, "next", safe_next(req_query(r, "next") ? req_query(r, "next") : req_form(r, "next")));
+	tset(c, "next", safe_next(r, req_query(r, "next") ? req_query(r, "next") : req_form(r, "next"), name));
 	tset(c, "error", error);
 	tset(c, "login_name", name);
 	if (r->cfg->registration)
@@ -51,41 +69,37 @@ ui_login(struct req *r)
 	const char *name = req_form(r, "user"), *pw = req_form(r, "password");
 	struct db *db = access_db(r->cfg);
 	struct user u;
-	char ukey[AUTH_NAME_MAX + 8], akey[80], cookie[AUTH_SECRET_LEN], csrf[AUTH_SECRET_LEN];
+	char cookie[AUTH_SECRET_LEN], csrf[AUTH_SECRET_LEN];
+	int by_addr;
 	if (!db)
 		return KN_EIO;
 	if (!name || !pw || auth_name_check(name) < 0) {
 		r->status = 400;
 		return login_page(r, "Give your user name and password.", NULL);
 	}
-	snprintf(ukey, sizeof(ukey), "user:%s", name);
-	snprintf(akey, sizeof(akey), "addr:%s", r->remote);
-	int64_t wait = auth_throttle_wait(db, ukey);
-	int64_t await = auth_throttle_wait(db, akey);
-	if (await > wait)
-		wait = await;
+	int64_t wait = auth_login_wait(db, name, r->remote, &by_addr);
 	if (wait > 0) {
-		log_warn("login %s from %s: throttled for %lld s", name, r->remote, (long long)wait);
+		log_warn("login %s from %s: throttled for %lld s (too many failures %s)", name, r->remote, (long long)wait,
+			 by_addr ? "from this address" : "for this name");
 		r->status = 429;
 		resp_header(r, "Retry-After", arena_printf(r->a, "%lld", (long long)wait));
 		return login_page(r, arena_printf(r->a, "Too many failed attempts: wait %lld seconds and try again.",
 						  (long long)wait), name);
 	}
 	if (auth_password_check(db, name, pw, &u) < 0) {
-		auth_throttle_fail(db, ukey);
-		auth_throttle_fail(db, akey);
+		auth_login_failed(db, name, r->remote, r->cfg->login_address_limit);
 		log_warn("login %s from %s: wrong user name or password", name, r->remote);
 		r->status = 401;
 		return login_page(r, "Wrong user name or password.", name);
 	}
-	auth_throttle_clear(db, ukey);
+	auth_login_succeeded(db, name);
 	/* A fresh random session id at every login: a cookie planted before login never
 	 * becomes a session (ids are only ever made here). */
 	if (auth_session_new(db, u.id, cookie, csrf) < 0)
 		return KN_EIO;
 	set_session_cookie(r, cookie, r->cfg->session_max);
 	log_info("login %s from %s", u.name, r->remote);
-	ui_redirect(r, safe_next(req_form(r, "next")));
+	ui_redirect(r, safe_next(r, req_form(r, "next"), u.name));
 	return 0;
 }
 

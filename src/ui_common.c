@@ -42,9 +42,11 @@ ui_render(struct req *r, const char *name, struct tctx *c)
 int
 ui_page_name(struct req *r, const char **name)
 {
-	const char *n = r->rest ? r->rest : "";
-	if (pagename_check(n, strlen(n)) < 0)
+	const char *n = r->rest ? r->rest : "", *why = pagename_problem(n, strlen(n));
+	if (why) {
+		log_warn("%s %s from %s: bad page name: %s", r->method, r->path, r->remote, why);
 		return KN_EINVAL;
+	}
 	*name = n;
 	return 0;
 }

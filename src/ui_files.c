@@ -145,8 +145,11 @@ ui_upload(struct req *r)
 		buf_putc(&file, *p == ' ' ? '-' : *p);
 	buf_printf(&path, "%s/%s", name, buf_cstr(&file));
 	const char *ext = extension(file.ptr ? file.ptr : "");
-	if (!file.len || pagename_check(path.ptr, path.len) < 0 || !allowed(r->cfg->upload_types, ext)) {
-		log_warn("upload %s: %s refused (name or type %s not allowed)", name, r->upload_name, ext);
+	/* the push hook's rule for files, so an upload never makes what a push may not */
+	const char *why = file.len ? pagename_path_problem(path.ptr, path.len) : "an empty name";
+	if (why || !allowed(r->cfg->upload_types, ext)) {
+		log_warn("upload %s: %s refused (%s)", name, r->upload_name,
+			 why ? why : arena_printf(r->a, "type %s not allowed", ext));
 		rc = KN_EINVAL;
 		goto done;
 	}

@@ -236,8 +236,7 @@ ui_feed(struct req *r)
 	int rc = select_changes(r, kind, value, &ch, &label);
 	if (rc < 0)
 		return rc;
-	const char *host = req_header(r, "Host");
-	char *base = arena_printf(r->a, "%s://%s", r->cfg->behind_tls ? "https" : "http", host ? host : "localhost");
+	const char *base = req_base_url(r); /* never the Host header: the client chooses it */
 	char when[32];
 	struct buf *o = &r->out;
 	buf_puts(o, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>");

@@ -12,12 +12,14 @@ valid(const char *s)
 static void
 test_check(void)
 {
+	/* "trailing " and "Acme Inc." are files "trailing .md" and "Acme Inc..md": the rule
+	 * against a final space or '.' is for parts of a file's path (issue 15 item 8). */
 	static const char *good[] = { "Home", "Customers/Acme-Corp", "A/B/C", "Müller-GmbH", "_Sidebar",
-				      "a.b", "Q3 review", "x-1_2" };
+				      "a.b", "Q3 review", "x-1_2", "trailing ", "Acme Inc.", " lead", "a/b " };
 	static const char *bad[] = { "", "..", "../x", "a/../b", "a/..", ".git", "a/.git/config", ".hidden",
 				     "/abs", "trail/", "a//b", "a\\b", "a:b", "a*b", "a?b", "a\"b", "a<b", "a>b",
 				     "a|b", "a#b", "a%b", "ctl\x01", "tab\tx", "nl\nx", "del\x7f", "bad\xff",
-				     "\xc0\xaf", "\xed\xa0\x80", "trailing ", "trailing.", "sp /x", "dot./x" };
+				     "\xc0\xaf", "\xed\xa0\x80", "sp /x", "dot./x", "a /b/c" };
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
 		ok(valid(good[i]), "valid: '%s'", good[i]);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
@@ -27,6 +29,61 @@ test_check(void)
 	ok(pagename_check(longname, PAGENAME_MAX) == 0, "%d bytes is allowed", PAGENAME_MAX);
 	ok(pagename_check(longname, PAGENAME_MAX + 1) < 0, "%d bytes is too long", PAGENAME_MAX + 1);
 	ok(pagename_check("a\0b", 3) < 0, "embedded NUL is invalid");
+}
+
+/* One rule for the push hook and the web: a file is allowed exactly when the web can
+ * show it, and the reason names the rule. */
+static void
+test_path_rules(void)
+{
+	static const struct {
+		const char *path, *why; /* why: a word of the reason, or NULL when allowed */
+	} cases[] = {
+		{ "Home.md", NULL },
+		{ "trail .md", NULL },
+		{ "Acme Inc..md", NULL },
+		{ "Customers/Acme-Corp/logo.png", NULL },
+		{ "a:b.md", "characters" },
+		{ "a?b.png", "characters" },
+		{ "x%41.md", "characters" },
+		{ "dir /x.md", "space or '.'" },
+		{ "dir./x.png", "space or '.'" },
+		{ "logo.png ", "space or '.'" },
+		{ "logo.", "space or '.'" },
+		{ ".github/x.md", "starts with '.'" },
+		{ "a/.md", "'/'" },
+		{ "a//b.md", "empty part" },
+		{ "ctl\x01.md", "control" },
+		{ "bad\xff.md", "UTF-8" },
+		{ ".md", "empty" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *p = cases[i].path, *why = pagename_path_problem(p, strlen(p));
+		if (!cases[i].why)
+			ok(!why, "file allowed: '%s' (%s)", p, why ? why : "");
+		else
+			ok(why && strstr(why, cases[i].why), "file refused: '%s' (%s)", p, why ? why : "allowed");
+	}
+	/* A page of PAGENAME_MAX bytes is a file of PAGENAME_MAX + 3: the hook must take it. */
+	char name[PAGENAME_MAX + 5];
+	memset(name, 'a', sizeof(name));
+	memcpy(name + PAGENAME_MAX, ".md", 3);
+	ok(pagename_check(name, PAGENAME_MAX) == 0 && !pagename_path_problem(name, PAGENAME_MAX + 3),
+	   "a page name of %d bytes: name and file both allowed", PAGENAME_MAX);
+	memcpy(name + PAGENAME_MAX + 1, ".md", 3);
+	ok(pagename_path_problem(name, PAGENAME_MAX + 4) != NULL, "a page name of %d bytes: file refused", PAGENAME_MAX + 1);
+	ok(pagename_path_problem(name, PAGENAME_MAX + 1) != NULL, "an attachment path of %d bytes: refused", PAGENAME_MAX + 1);
+	/* every page file the hook allows is a page the web shows, and the other way round */
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *p = cases[i].path;
+		size_t n = strlen(p);
+		if (n < 3 || strcmp(p + n - 3, ".md") != 0)
+			continue;
+		buf_reset(&b);
+		ok((pagename_from_path(&b, p, n) == 0) == !pagename_path_problem(p, n), "hook and web agree on '%s'", p);
+	}
+	buf_free(&b);
 }
 
 static void
@@ -68,6 +125,7 @@ int
 main(void)
 {
 	test_check();
+	test_path_rules();
 	test_link();
 	test_paths();
 	return tap_done();

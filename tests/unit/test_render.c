@@ -201,6 +201,50 @@ test_headings(void)
 	        "anchor links match heading ids");
 }
 
+/* Issue 15 item 10: heading_id() frees the heading, and cmark-gfm's autolink extension
+ * points a link's URL into the heading's own buffer (not into the text literal that
+ * heading_text copies), so the href was made of freed bytes. Each case renders three times:
+ * the output must be the same every time and hold what the heading says. Under
+ * `make SAN=address` the freed read is reported at once. */
+static void
+test_heading_inlines(void)
+{
+	static const struct {
+		const char *md, *want;
+	} cases[] = {
+		{ "# Head https://example.com/x\n",
+		  "<h1 id=\"head-httpsexamplecomx\">Head <a href=\"https://example.com/x\">https://example.com/x</a></h1>" },
+		{ "## see www.example.com/a?b=c now\n", "<a href=\"http://www.example.com/a?b=c\">www.example.com/a?b=c</a> now</h2>" },
+		{ "### mail ada@example.com\n", "<a href=\"mailto:ada@example.com\">ada@example.com</a></h3>" },
+		{ "# [label](https://example.com/l \"t\") and <https://example.com/angle>\n",
+		  "<a href=\"https://example.com/l\" title=\"t\">label</a> and "
+		  "<a href=\"https://example.com/angle\">https://example.com/angle</a></h1>" },
+		{ "# `code https://example.com/c` *em https://example.com/e*\n",
+		  "<code>code https://example.com/c</code> <em>em <a href=\"https://example.com/e\">https://example.com/e</a></em></h1>" },
+		{ "# ![alt https://example.com/i](https://example.com/i.png \"ti\")\n",
+		  "<img src=\"https://example.com/i.png\" alt=\"alt https://example.com/i\" title=\"ti\" /></h1>" },
+		{ "# [[Acme Corp]] https://example.com/w **b**\n",
+		  "<a class=\"wikilink\" href=\"/wiki/Acme-Corp\">Acme Corp</a> <a href=\"https://example.com/w\">https://example.com/w</a> <strong>b</strong></h1>" },
+		{ "Setext https://example.com/s\n===\n", "<a href=\"https://example.com/s\">https://example.com/s</a></h1>" },
+		{ "[r]: https://example.com/ref\n\n# [ref][r] ~~https://example.com/del~~\n",
+		  "<a href=\"https://example.com/ref\">ref</a> <del><a href=\"https://example.com/del\">https://example.com/del</a></del></h1>" },
+		{ "> - # deep https://example.com/d\n", "<a href=\"https://example.com/d\">https://example.com/d</a></h1>" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *first = html(cases[i].md);
+		int same = 1;
+		for (int k = 0; k < 2; k++) {
+			char *again = html(cases[i].md);
+			same = same && strcmp(first, again) == 0;
+			free(again);
+		}
+		ok(same && strstr(first, cases[i].want), "URL in a heading, case %zu: stable and intact", i);
+		if (!same || !strstr(first, cases[i].want))
+			printf("#   md: %s#   want: %s\n#   html: %s\n", cases[i].md, cases[i].want, first);
+		free(first);
+	}
+}
+
 static void
 test_xss(void)
 {
@@ -424,6 +468,7 @@ main(void)
 	test_wikilinks();
 	test_links_ctx();
 	test_headings();
+	test_heading_inlines();
 	test_xss();
 	test_cut();
 	test_tables_bounded();
