@@ -21,6 +21,7 @@
 #include "cache.h"
 #include "access.h"
 #include "cgi.h"
+#include "edge.h"
 #include "githttp.h"
 
 enum conn_kind { CONN_WEB, CONN_GIT, CONN_GIT_REFUSED, CONN_UPLOAD };
@@ -153,9 +154,6 @@ conn_new(struct MHD_Connection *mc, const char *url, const char *method)
 	}
 	MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_kv, c);
 	MHD_get_connection_values(mc, MHD_GET_ARGUMENT_KIND, collect_kv, c);
-	/* Two Content-Length headers make the body's end ambiguous (request smuggling). */
-	if (kv_count(&c->r.headers, "Content-Length") > 1)
-		c->reject = 400;
 	return c;
 }
 
@@ -200,6 +198,17 @@ queue_error(struct conn *c, int status)
 	if (status == 401 && c->kind == CONN_GIT_REFUSED)
 		resp_header(&c->r, "WWW-Authenticate", "Basic realm=\"kennis\", charset=\"UTF-8\"");
 	return queue_req(c);
+}
+
+/* A request whose framing is ambiguous (edge.c): 400, and the connection is closed, so
+ * nothing sent after it is ever read as a request. */
+static enum MHD_Result
+refuse_framing(struct conn *c, const char *why)
+{
+	log_warn("%s %s from %s: %s, refused and closed", c->r.method, c->r.path, c->r.remote, why);
+	c->reject = -1;
+	resp_header(&c->r, "Connection", "close");
+	return queue_error(c, 400);
 }
 
 /* ---- git: the connection is suspended whenever the CGI pump has nothing for it ---- */
@@ -459,10 +468,9 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		 * keep-alive off). */
 		c = conn_new(mc, url, method);
 		*con_cls = c;
-		if (c->reject == 400 && kv_count(&c->r.headers, "Content-Length") > 1) {
-			log_warn("%s %s from %s: duplicate Content-Length, refused", method, url, c->r.remote);
-			return queue_error(c, 400);
-		}
+		const char *why;
+		if (edge_check(version, &c->r.headers, &why) < 0)
+			return refuse_framing(c, why);
 		const char *cl = req_header(&c->r, "Content-Length");
 		if (!c->reject && !githttp_match(c->r.path) && cl && strtoull(cl, NULL, 10) > cfg->max_form) {
 			/* Refuse before the body is sent (the client may be waiting on 100-continue). */
