@@ -21,6 +21,7 @@
 #include "cache.h"
 #include "access.h"
 #include "cgi.h"
+#include "conns.h"
 #include "edge.h"
 #include "githttp.h"
 
@@ -40,6 +41,7 @@ struct conn {
 	int input_closed;
 	size_t body_bytes;
 	struct cgi *cgi;
+	struct conns_entry *ce; /* the connection's deadlines (conns.c) */
 	struct timespec start;
 	/* multipart uploads: the file goes to a temporary file, other fields to memory */
 	struct MHD_PostProcessor *pp;
@@ -52,6 +54,7 @@ struct conn {
 #define DISCARD_MAX (8u << 20) /* bytes of an oversized form read and dropped */
 
 static const struct config *cfg;
+static struct conns *conns; /* open connections: limits and deadlines */
 static int started; /* before the daemon runs, startup errors are ours to report */
 static pthread_key_t store_key;
 static atomic_ulong served;
@@ -205,7 +208,7 @@ queue_error(struct conn *c, int status)
 static enum MHD_Result
 refuse_framing(struct conn *c, const char *why)
 {
-	log_warn("%s %s from %s: %s, refused and closed", c->r.method, c->r.path, c->r.remote, why);
+	conns_log(conns, c->r.remote, "%s %s from %s: %s, refused and closed", c->r.method, c->r.path, c->r.remote, why);
 	c->reject = -1;
 	resp_header(&c->r, "Connection", "close");
 	return queue_error(c, 400);
@@ -468,6 +471,9 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		 * keep-alive off). */
 		c = conn_new(mc, url, method);
 		*con_cls = c;
+		const union MHD_ConnectionInfo *sc = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		c->ce = sc ? sc->socket_context : NULL;
+		conns_headers_done(conns, c->ce);
 		const char *why;
 		if (edge_check(version, &c->r.headers, &why) < 0)
 			return refuse_framing(c, why);
@@ -498,6 +504,10 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		}
 		return MHD_YES;
 	}
+	if (*upload_data_size)
+		conns_body(conns, c->ce, *upload_data_size);
+	else
+		conns_replying(conns, c->ce);
 	if (c->kind == CONN_GIT)
 		return git_step(c, upload_data, upload_data_size);
 	if (c->kind == CONN_UPLOAD)
@@ -546,6 +556,7 @@ on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_Requ
 	double ms = (double)(end.tv_sec - c->start.tv_sec) * 1e3 + (double)(end.tv_nsec - c->start.tv_nsec) / 1e6;
 	log_info("%s %s %d %.1fms %s%s", c->r.method, c->r.path, c->r.status, ms, c->r.remote,
 		 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+	conns_idle(conns, c->ce);
 	cgi_free(c->cgi);
 	upload_cleanup(c);
 	buf_free(&c->body);
@@ -567,8 +578,31 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	buf_vprintf(&b, fmt, ap);
 	while (b.len && b.ptr[b.len - 1] == '\n')
 		b.ptr[--b.len] = '\0';
-	log_warn("http: %s", buf_cstr(&b));
+	conns_log(conns, NULL, "http: %s", buf_cstr(&b)); /* clients can make these by the thousand */
 	buf_free(&b);
+}
+
+/* Accept policy: the per-address and total limits, with the refusals logged (libmicrohttpd's
+ * own limits log without the address). */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	return conns_admit(conns, sa) == 0 ? MHD_YES : MHD_NO;
+}
+
+/* Connections enter the registry when they open and leave it before their socket is closed
+ * (libmicrohttpd notifies "closed" first), so a deadline never cuts a reused descriptor. */
+static void
+on_connection(void *cls, struct MHD_Connection *mc, void **socket_context, enum MHD_ConnectionNotificationCode code)
+{
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ad = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		*socket_context = fd ? conns_open(conns, fd->connect_fd, ad ? ad->client_addr : NULL) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conns_close(conns, *socket_context);
+		*socket_context = NULL;
+	}
 }
 
 static int
@@ -620,23 +654,40 @@ server_run(const struct config *config)
 	index_configure_cache(cfg->search_cache_bytes);
 	access_global_init();
 
+	struct conns_limits lim = { cfg->max_conns, cfg->per_ip, cfg->header_timeout * 1000, cfg->min_rate };
+	if (!lim.max_total)
+		lim.max_total = conns_fd_budget(cfg->threads);
+	if (lim.per_addr >= lim.max_total) /* one address must never fill the server */
+		lim.per_addr = lim.max_total / 2 ? lim.max_total / 2 : 1;
+	conns = conns_new(&lim);
+	if (conns_start(conns) < 0) {
+		fprintf(stderr, "kennis: cannot start a thread\n");
+		conns_free(conns);
+		pthread_key_delete(store_key);
+		return 1;
+	}
+
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG;
+	/* libmicrohttpd's own limits only back ours up (on_accept counts with the address and
+	 * logs it); its total is split among the threads, so leave room for an uneven split. */
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, NULL,
+		flags, 0, on_accept, NULL, on_request, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip,
+		MHD_OPTION_CONNECTION_LIMIT, lim.max_total + lim.max_total / 4 + cfg->threads,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim.per_addr + cfg->threads,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 		MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "kennis: cannot listen on %s: %s\n", cfg->listen,
 			errno ? strerror(errno) : "address in use or not available");
+		conns_free(conns);
 		pthread_key_delete(store_key);
 		return 1;
 	}
@@ -646,10 +697,14 @@ server_run(const struct config *config)
 	       strncmp(cfg->listen, "0.0.0.0", 7) == 0 ? "127.0.0.1" : inet_ntoa(sa.sin_addr),
 	       di ? di->port : ntohs(sa.sin_port));
 	fflush(stdout);
-	log_info("listening on %s, %u threads", cfg->listen, cfg->threads);
+	log_info("listening on %s, %u threads; at most %u connections, %u per address; a header block "
+		 "within %u s, a request body at %u bytes/s or more", cfg->listen, cfg->threads, lim.max_total,
+		 lim.per_addr, cfg->header_timeout, cfg->min_rate);
 	sigwait(&sigs, &sig);
 	log_info("signal %d: shutting down", sig);
 	MHD_stop_daemon(d);
+	conns_free(conns); /* every connection has closed: the registry is empty */
+	conns = NULL;
 	pthread_key_delete(store_key);
 	cache_release();
 	return 0;
