@@ -40,7 +40,7 @@ static const char serve_usage[] =
 	"  --threads N         worker threads (default: number of cores)\n"
 	"  --timeout SECONDS   idle connection timeout (default: 30)\n"
 	"  --header-timeout SECONDS  time to send a request's whole header block, and to\n"
-	"                      start the next one on a kept-alive connection (default: 10)\n"
+	"                      send the next one on a kept-alive connection (default: 10)\n"
 	"  --min-rate BYTES    slowest request body, bytes a second on average after a grace\n"
 	"                      of --header-timeout (default: 500; 0: no minimum)\n"
 	"  --per-ip N          connections per client address (default: 256)\n"

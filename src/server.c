@@ -663,6 +663,7 @@ server_run(const struct config *config)
 	if (conns_start(conns) < 0) {
 		fprintf(stderr, "kennis: cannot start a thread\n");
 		conns_free(conns);
+		conns = NULL;
 		pthread_key_delete(store_key);
 		return 1;
 	}
@@ -688,6 +689,7 @@ server_run(const struct config *config)
 		fprintf(stderr, "kennis: cannot listen on %s: %s\n", cfg->listen,
 			errno ? strerror(errno) : "address in use or not available");
 		conns_free(conns);
+		conns = NULL;
 		pthread_key_delete(store_key);
 		return 1;
 	}
