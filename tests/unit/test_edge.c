@@ -30,8 +30,9 @@ last(const char *const *l)
 }
 
 #define PASS(version, ...) do { \
-	const char *l[] = { __VA_ARGS__, NULL }, *w_; \
-	ok(judge(a, version, l, &w_) == 0, "passes: %s %s (%s)", version, last(l), w_ ? w_ : "-"); \
+	const char *l[] = { __VA_ARGS__, NULL }, *w_ = NULL; \
+	int rc = judge(a, version, l, &w_); \
+	ok(rc == 0, "passes: %s %s (%s)", version, last(l), w_ ? w_ : "-"); \
 } while (0)
 #define FAIL(version, want, ...) do { \
 	const char *l[] = { __VA_ARGS__, NULL }, *w_ = NULL; \
