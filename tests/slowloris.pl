@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# slowloris.pl HOST:PORT N ADDRS SECONDS DEADLINE: a slowloris flood and a bystander.
+# slowloris.pl HOST:PORT N ADDRS SECONDS LATE: a slowloris flood and a bystander.
 # Keeps N connections open (reopening each one the server closes) spread over the loopback
 # addresses 127.0.0.1..ADDRS, each sending a request line and then one header line a second,
 # never finishing its header block; all the while a bystander on 127.0.0.9 asks
@@ -7,7 +7,7 @@
 #   probes P failed F max_ms X median_ms Y
 #   accepted A refused R cut C late L max_cut_s S
 # "refused": closed by the server within 0.5 s of connecting (an address or total limit);
-# "cut": closed later; "late": accepted and open for longer than DEADLINE + 1.5 s.
+# "cut": closed later; "late": accepted and open for longer than LATE seconds.
 # The caller raises the open-file limit to more than N + 100.
 use strict; use warnings;
 use IO::Socket::INET; use IO::Select;
@@ -15,7 +15,7 @@ use Time::HiRes qw(time);
 use POSIX qw(EINPROGRESS EWOULDBLOCK EAGAIN);
 $SIG{PIPE} = 'IGNORE';
 
-my ($hp, $n, $naddr, $secs, $deadline) = @ARGV;
+my ($hp, $n, $naddr, $secs, $late_s) = @ARGV;
 my ($host, $port) = split /:/, $hp;
 my $sel = IO::Select->new;
 my (%by_fd, @done);
@@ -80,11 +80,11 @@ for my $life (@done) {
 	$acc++;
 	$cut++;
 	$maxcut = $life if $life > $maxcut;
-	$late++ if $life > $deadline + 1.5;
+	$late++ if $life > $late_s;
 }
 for my $c (values %by_fd) {
 	$acc++;
-	$late++ if time - $c->{opened} > $deadline + 1.5;
+	$late++ if time - $c->{opened} > $late_s;
 }
 @lat = sort { $a <=> $b } @lat;
 printf "probes %d failed %d max_ms %.1f median_ms %.1f\n", $probes, $failed, $lat[-1] // 0, $lat[@lat / 2] // 0;
