@@ -39,7 +39,13 @@ static const char serve_usage[] =
 	"  --listen HOST:PORT  address to listen on (default: 127.0.0.1:8080; port 0 picks one)\n"
 	"  --threads N         worker threads (default: number of cores)\n"
 	"  --timeout SECONDS   idle connection timeout (default: 30)\n"
+	"  --header-timeout SECONDS  time to send a request's whole header block, and to\n"
+	"                      send the next one on a kept-alive connection (default: 10)\n"
+	"  --min-rate BYTES    slowest request body, bytes a second on average after a grace\n"
+	"                      of --header-timeout (default: 500; 0: no minimum)\n"
 	"  --per-ip N          connections per client address (default: 256)\n"
+	"  --max-conns N       connections in all (default: 0, as many as the open-file limit\n"
+	"                      allows: half of it, less a reserve; at most 65536)\n"
 	"  --max-form BYTES    largest form body (default: 4194304)\n"
 	"  --max-push BYTES    largest git request body (default: 2147483648; 0: no limit)\n"
 	"  --cache-mb N        memory for rendered Markdown and backlinks (default: 64; 0: off)\n"
@@ -218,6 +224,12 @@ parse_serve(int argc, char **argv, struct config *cfg)
 			cfg->timeout = (unsigned)n;
 		else if (strcmp(o, "--per-ip") == 0 && n > 0)
 			cfg->per_ip = (unsigned)n;
+		else if (strcmp(o, "--max-conns") == 0 && n <= 1000000)
+			cfg->max_conns = (unsigned)n;
+		else if (strcmp(o, "--header-timeout") == 0 && n > 0 && n <= 3600)
+			cfg->header_timeout = (unsigned)n;
+		else if (strcmp(o, "--min-rate") == 0 && n <= 1000000000)
+			cfg->min_rate = (unsigned)n;
 		else if (strcmp(o, "--max-form") == 0 && n > 0)
 			cfg->max_form = (size_t)n;
 		else if (strcmp(o, "--max-push") == 0)
@@ -300,6 +312,8 @@ cmd_serve(int argc, char **argv)
 		.threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
 		.per_ip = 256,
 		.timeout = 30,
+		.header_timeout = 10,
+		.min_rate = 500,
 		.cache_bytes = 64u << 20,
 		.search_cache_bytes = 32u << 20,
 		.anon_read = -1,

@@ -25,7 +25,10 @@ struct config {
 	size_t max_git_body;   /* bytes of a git request body (0: no limit) */
 	unsigned threads;
 	unsigned per_ip;       /* connections per client address */
+	unsigned max_conns;    /* open connections in all (0: as many as the file limit allows) */
 	unsigned timeout;      /* idle seconds before a connection is closed */
+	unsigned header_timeout; /* seconds to send a whole header block (also: keep-alive idle) */
+	unsigned min_rate;     /* request body bytes a second, on average (0: no minimum) */
 	unsigned long exit_after; /* serve this many requests, then exit (0: forever) */
 	size_t cache_bytes;    /* rendered-page cache size (0: off) */
 	size_t search_cache_bytes; /* search results shared by all threads (0: off) */

@@ -21,6 +21,8 @@
 #include "cache.h"
 #include "access.h"
 #include "cgi.h"
+#include "conns.h"
+#include "edge.h"
 #include "githttp.h"
 
 enum conn_kind { CONN_WEB, CONN_GIT, CONN_GIT_REFUSED, CONN_UPLOAD };
@@ -39,6 +41,7 @@ struct conn {
 	int input_closed;
 	size_t body_bytes;
 	struct cgi *cgi;
+	struct conns_entry *ce; /* the connection's deadlines (conns.c) */
 	struct timespec start;
 	/* multipart uploads: the file goes to a temporary file, other fields to memory */
 	struct MHD_PostProcessor *pp;
@@ -51,6 +54,7 @@ struct conn {
 #define DISCARD_MAX (8u << 20) /* bytes of an oversized form read and dropped */
 
 static const struct config *cfg;
+static struct conns *conns; /* open connections: limits and deadlines */
 static int started; /* before the daemon runs, startup errors are ours to report */
 static pthread_key_t store_key;
 static atomic_ulong served;
@@ -153,9 +157,6 @@ conn_new(struct MHD_Connection *mc, const char *url, const char *method)
 	}
 	MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_kv, c);
 	MHD_get_connection_values(mc, MHD_GET_ARGUMENT_KIND, collect_kv, c);
-	/* Two Content-Length headers make the body's end ambiguous (request smuggling). */
-	if (kv_count(&c->r.headers, "Content-Length") > 1)
-		c->reject = 400;
 	return c;
 }
 
@@ -200,6 +201,17 @@ queue_error(struct conn *c, int status)
 	if (status == 401 && c->kind == CONN_GIT_REFUSED)
 		resp_header(&c->r, "WWW-Authenticate", "Basic realm=\"kennis\", charset=\"UTF-8\"");
 	return queue_req(c);
+}
+
+/* A request whose framing is ambiguous (edge.c): 400, and the connection is closed, so
+ * nothing sent after it is ever read as a request. */
+static enum MHD_Result
+refuse_framing(struct conn *c, const char *why)
+{
+	conns_log(conns, c->r.remote, "%s %s from %s: %s, refused and closed", c->r.method, c->r.path, c->r.remote, why);
+	c->reject = -1;
+	resp_header(&c->r, "Connection", "close");
+	return queue_error(c, 400);
 }
 
 /* ---- git: the connection is suspended whenever the CGI pump has nothing for it ---- */
@@ -465,10 +477,12 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		 * keep-alive off). */
 		c = conn_new(mc, url, method);
 		*con_cls = c;
-		if (c->reject == 400 && kv_count(&c->r.headers, "Content-Length") > 1) {
-			log_warn("%s %s from %s: duplicate Content-Length, refused", method, url, c->r.remote);
-			return queue_error(c, 400);
-		}
+		const union MHD_ConnectionInfo *sc = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		c->ce = sc ? sc->socket_context : NULL;
+		conns_headers_done(conns, c->ce);
+		const char *why;
+		if (edge_check(version, &c->r.headers, &why) < 0)
+			return refuse_framing(c, why);
 		const char *cl = req_header(&c->r, "Content-Length");
 		if (!c->reject && !githttp_match(c->r.path) && cl && strtoull(cl, NULL, 10) > cfg->max_form) {
 			/* Refuse before the body is sent (the client may be waiting on 100-continue). */
@@ -496,6 +510,10 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		}
 		return MHD_YES;
 	}
+	if (*upload_data_size)
+		conns_body(conns, c->ce, *upload_data_size);
+	else
+		conns_replying(conns, c->ce);
 	if (c->kind == CONN_GIT)
 		return git_step(c, upload_data, upload_data_size);
 	if (c->kind == CONN_UPLOAD)
@@ -544,6 +562,7 @@ on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_Requ
 	double ms = (double)(end.tv_sec - c->start.tv_sec) * 1e3 + (double)(end.tv_nsec - c->start.tv_nsec) / 1e6;
 	log_info("%s %s %d %.1fms %s%s", c->r.method, c->r.path, c->r.status, ms, c->r.remote,
 		 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+	conns_idle(conns, c->ce);
 	cgi_free(c->cgi);
 	upload_cleanup(c);
 	buf_free(&c->body);
@@ -565,8 +584,31 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	buf_vprintf(&b, fmt, ap);
 	while (b.len && b.ptr[b.len - 1] == '\n')
 		b.ptr[--b.len] = '\0';
-	log_warn("http: %s", buf_cstr(&b));
+	conns_log(conns, NULL, "http: %s", buf_cstr(&b)); /* clients can make these by the thousand */
 	buf_free(&b);
+}
+
+/* Accept policy: the per-address and total limits, with the refusals logged (libmicrohttpd's
+ * own limits log without the address). */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	return conns_admit(conns, sa) == 0 ? MHD_YES : MHD_NO;
+}
+
+/* Connections enter the registry when they open and leave it before their socket is closed
+ * (libmicrohttpd notifies "closed" first), so a deadline never cuts a reused descriptor. */
+static void
+on_connection(void *cls, struct MHD_Connection *mc, void **socket_context, enum MHD_ConnectionNotificationCode code)
+{
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ad = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		*socket_context = fd ? conns_open(conns, fd->connect_fd, ad ? ad->client_addr : NULL) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conns_close(conns, *socket_context);
+		*socket_context = NULL;
+	}
 }
 
 static int
@@ -618,23 +660,42 @@ server_run(const struct config *config)
 	index_configure_cache(cfg->search_cache_bytes);
 	access_global_init();
 
+	struct conns_limits lim = { cfg->max_conns, cfg->per_ip, cfg->header_timeout * 1000, cfg->min_rate };
+	if (!lim.max_total)
+		lim.max_total = conns_fd_budget(cfg->threads);
+	if (lim.per_addr >= lim.max_total) /* one address must never fill the server */
+		lim.per_addr = lim.max_total / 2 ? lim.max_total / 2 : 1;
+	conns = conns_new(&lim);
+	if (conns_start(conns) < 0) {
+		fprintf(stderr, "kennis: cannot start a thread\n");
+		conns_free(conns);
+		conns = NULL;
+		pthread_key_delete(store_key);
+		return 1;
+	}
+
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG;
+	/* libmicrohttpd's own limits only back ours up (on_accept counts with the address and
+	 * logs it); its total is split among the threads, so leave room for an uneven split. */
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, NULL,
+		flags, 0, on_accept, NULL, on_request, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip,
+		MHD_OPTION_CONNECTION_LIMIT, lim.max_total + lim.max_total / 4 + cfg->threads,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim.per_addr + cfg->threads,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 		MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "kennis: cannot listen on %s: %s\n", cfg->listen,
 			errno ? strerror(errno) : "address in use or not available");
+		conns_free(conns);
+		conns = NULL;
 		pthread_key_delete(store_key);
 		return 1;
 	}
@@ -649,10 +710,14 @@ server_run(const struct config *config)
 		log_warn("no --base-url: feeds link to %s; set it to the address people use", url);
 	printf("kennis: serving %s on %s/\n", cfg->data_dir, url);
 	fflush(stdout);
-	log_info("listening on %s, %u threads", cfg->listen, cfg->threads);
+	log_info("listening on %s, %u threads; at most %u connections, %u per address; a header block "
+		 "within %u s, a request body at %u bytes/s or more", cfg->listen, cfg->threads, lim.max_total,
+		 lim.per_addr, cfg->header_timeout, cfg->min_rate);
 	sigwait(&sigs, &sig);
 	log_info("signal %d: shutting down", sig);
 	MHD_stop_daemon(d);
+	conns_free(conns); /* every connection has closed: the registry is empty */
+	conns = NULL;
 	pthread_key_delete(store_key);
 	cache_release();
 	return 0;
