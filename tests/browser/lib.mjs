@@ -45,7 +45,7 @@ export async function context(browser, viewport, opts = {}) {
     p.on('console', m => {
       // a 404 or 409 page is an error status of the document itself, not a failure
       if (m.type() !== 'error' || (m.text().startsWith('Failed to load resource') && m.location().url === p.url())) return;
-      ctx.errors.push(`${p.url()}: ${m.text()}`);
+      ctx.errors.push(`${p.url()}: ${m.text()}${m.location().url ? ` [${m.location().url}]` : ''}`);
     });
     p.on('pageerror', e => ctx.errors.push(`${p.url()}: ${e}`));
   });
