@@ -40,6 +40,7 @@ export async function launch() {
 // ctx.errors (every test ends by checking that there were none).
 export async function context(browser, viewport, opts = {}) {
   const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1, ...opts });
+  ctx.setDefaultTimeout(10000); // a broken page fails in seconds, not after 30 s
   ctx.errors = [];
   ctx.on('page', p => {
     p.on('console', m => {
@@ -63,10 +64,15 @@ export async function login(page, base, user, password = PASSWORD) {
 export async function overflow(page) {
   return page.evaluate(() => {
     const w = window.innerWidth, sw = document.documentElement.scrollWidth, culprits = [];
+    // inside a box that scrolls or clips, an element does not widen the page
+    const clipped = e => {
+      for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) if (getComputedStyle(a).overflowX !== 'visible') return true;
+      return false;
+    };
     if (sw > w) {
       for (const e of document.querySelectorAll('body *')) {
         const r = e.getBoundingClientRect();
-        if (r.width > 0 && r.right > w + 1) {
+        if (r.width > 0 && r.right > w + 1 && !clipped(e)) {
           culprits.push(`${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : ''} right=${Math.round(r.right)}`);
         }
       }
