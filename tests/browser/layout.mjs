@@ -1,5 +1,6 @@
-// layout.mjs URL REV: every page type at phone (390 px) and laptop (1280 px) width: no
-// horizontal scrolling of the page (wide tables and code scroll in their own box), tap
+// layout.mjs URL REV: every page type at phone (390 px) and laptop (1280 px) width (and
+// the widest page types at 360 px and around the breakpoints): no horizontal scrolling of
+// the page (wide tables and code scroll in their own box), tap
 // targets of at least 44 px on the phone, the header menu, the page without JavaScript,
 // dark mode, print. Screenshots of the viewport go to tests/out/layout/ (and the two the
 // README shows: readme-laptop.png, readme-phone.png).
@@ -64,7 +65,7 @@ try {
         const small = await smallTargets(page, TAPS);
         ok(small.length === 0, `${label}: ${name}: tap targets are 44 px high`, small.join('\n'));
       }
-      await page.screenshot({ path: `${out}/${label}-${name}.png` });
+      await page.screenshot({ path: `${out}/${label}-${name}.jpg`, type: 'jpeg', quality: 80 });
     }
 
     // The wide things scroll inside their own boxes, and can be scrolled there.
@@ -120,6 +121,26 @@ try {
     ok(o.ok, `${label}: dark: the wide page fits the width`, o.culprits);
     await page.emulateMedia({ colorScheme: 'light' });
     await page.close();
+  }
+
+  // Between and around the two: the narrowest phones, the breakpoints, a small laptop.
+  {
+    const ctx = await context(browser, { width: 360, height: 740 });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    await login(page, base, 'ada');
+    const some = ['/wiki/Wide-Page', '/edit/Customers/Acme-Corp', '/history/Customers/Acme-Corp', '/recent', '/search?q=acme',
+                  '/admin/users', '/blame/Wide-Page', '/customer/Acme%20Corp'];
+    for (const width of [360, 769, 1153]) { // the narrowest phones, just above each breakpoint
+      await page.setViewportSize({ width, height: 740 });
+      const bad = [];
+      for (const url of some) {
+        await page.goto(base + url);
+        const o = await overflow(page);
+        if (!o.ok) bad.push(`${url}: ${o.scrollWidth} > ${o.width}: ${o.culprits}`);
+      }
+      ok(bad.length === 0, `${width} px: ${some.length} page types fit the width`, bad.join('\n'));
+    }
   }
 
   // Without JavaScript the phone's menu is simply open, and everything still fits.
