@@ -146,6 +146,13 @@ ui_preview(struct req *r)
 }
 
 
+/* Is this line a conflict marker: seven `c` and the end or a blank (and a label)? */
+static int
+marker(const char *line, size_t len, char c)
+{
+	return len >= 7 && memcmp(line, (const char[]){ c, c, c, c, c, c, c }, 7) == 0 && (len == 7 || line[7] == ' ');
+}
+
 /* A diff3 merge as people read it: without the base's lines (from "||||||| base" up to
  * "======="), so each clash shows only the version saved meanwhile and the user's. */
 static void
@@ -157,13 +164,13 @@ drop_base_lines(struct buf *out, const char *m, size_t n)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *next = nl ? nl + 1 : end;
 		size_t len = (size_t)((nl ? nl : end) - p);
-		if (state == OUT && len > 8 && memcmp(p, "<<<<<<< ", 8) == 0)
+		if (state == OUT && marker(p, len, '<'))
 			state = OURS;
-		else if (state == OURS && len == 12 && memcmp(p, "||||||| base", 12) == 0)
+		else if (state == OURS && marker(p, len, '|'))
 			state = BASE;
-		else if (state == BASE && len == 7 && memcmp(p, "=======", 7) == 0)
+		else if (state == BASE && len == 7 && marker(p, len, '='))
 			state = THEIRS;
-		else if (state == THEIRS && len > 8 && memcmp(p, ">>>>>>> ", 8) == 0)
+		else if (state == THEIRS && marker(p, len, '>'))
 			state = OUT;
 		if (state != BASE)
 			buf_put(out, p, (size_t)(next - p));
@@ -172,7 +179,7 @@ drop_base_lines(struct buf *out, const char *m, size_t n)
 }
 
 /* `mine` (made from `old_base`) merged with `cur`, conflict markers around the lines that
- * clash, into `out`. 0, or KN_ENOTFOUND when there is nothing to merge with. */
+ * clash, into `out` (appended). 0, or KN_EGIT when the merge itself failed. */
 static int
 merge_for_user(struct buf *out, struct req *r, const char *path, const char *old_base, const char *cur, size_t cur_len,
 	       const char *mine, size_t mine_len)

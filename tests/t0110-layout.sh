@@ -4,7 +4,4 @@
 # print. Screenshots: tests/out/layout/.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/browser/fixture.sh"
-browser_deps
-start_server
-fixture_pages && fixture_accounts || { echo "Bail out! could not set up the fixture"; exit 1; }
-run_node "$B/layout.mjs" "$URL" "$(git -C "$T/fx" rev-parse HEAD~1)"
+browser_test layout.mjs

@@ -22,6 +22,15 @@ run_node() {
 	done_testing
 }
 
+# browser_test SCRIPT: a server with the fixture below, then node tests/browser/SCRIPT URL REV
+# (REV: the commit before the last one, for old versions and diffs).
+browser_test() {
+	browser_deps
+	start_server
+	fixture_pages && fixture_accounts || { echo "Bail out! could not set up the fixture"; exit 1; }
+	run_node "$B/$1" "$URL" "$(git -C "$T/fx" rev-parse HEAD~1)"
+}
+
 # fixture_pages: content, sourced after start_server.
 # Pushes pages that give every page type something to show: a wide table and a long code
 # line, customers with page data, a page due for review, a wanted and an orphaned page, a
