@@ -219,6 +219,17 @@ try {
   ok(box && box.x >= 0 && box.x + box.width <= PHONE.width && o.ok, 'phone: the suggestions fit the screen', JSON.stringify({ box, o }));
   await pp.screenshot({ path: `${out}/phone-suggestions.png` });
 
+  // ---- without JavaScript: a plain form that saves ----
+  const nojs = await context(browser, LAPTOP, { javaScriptEnabled: false });
+  contexts.push(nojs);
+  const pn = await nojs.newPage();
+  await login(pn, base, 'eve');
+  await pn.goto(base + '/edit/Notes/Orphan');
+  ok(!(await pn.locator('#toolbar').isVisible()), 'without JavaScript: no toolbar');
+  await pn.fill('#content', '# Nobody links here\n\nSaved without JavaScript.\n');
+  await Promise.all([pn.waitForURL('**/wiki/Notes/Orphan'), pn.click('#save')]);
+  ok(await pn.locator('article p', { hasText: 'Saved without JavaScript.' }).count() === 1, 'without JavaScript: the form saves');
+
   // the refused upload (400) is the one error the browser logs on purpose
   const errors = contexts.flatMap(c => c.errors).filter(e => !(e.includes('status of 400') && e.includes('/upload/Notes/Call')));
   ok(errors.length === 0, 'no console errors or CSP violations', errors.join('\n'));
