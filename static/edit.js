@@ -152,7 +152,8 @@
       eachLine(function (l) { return /^\s*[-*+] /.test(l) ? l.replace(/^(\s*)[-*+] /, '$1') : '- ' + l; });
     },
     link: function () {
-      var s = text.selectionStart, e = text.selectionEnd, sel = text.value.substring(s, e).trim();
+      var s = text.selectionStart, e = text.selectionEnd, raw = text.value.substring(s, e), sel = raw.trim();
+      if (sel) { s += raw.indexOf(sel); e = s + sel.length; } // blanks around stay outside
       if (/^(https?:\/\/|mailto:)\S+$/.test(sel)) replace(s, e, '[text](' + sel + ')', 1, 5);
       else {
         var label = sel || 'text';

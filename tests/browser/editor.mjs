@@ -72,6 +72,7 @@ try {
     ['list', 'one\ntwo', 0, 7, '- one\n- two', '- one\n- two'],
     ['list', '- one', 0, 0, 'one', ''],
     ['link', 'kennis', 0, 6, '[kennis](https://)', 'https://'],
+    ['link', 'see kennis now', 3, 11, 'see [kennis](https://) now', 'https://'],
     ['link', 'https://example.com', 0, 19, '[text](https://example.com)', 'text'],
     ['wikilink', 'Acme', 0, 4, '[[Acme]]', 'Acme'],
     ['code', 'x = 1', 0, 5, '`x = 1`', 'x = 1'],
