@@ -25,6 +25,7 @@ try {
   let stay = true; // answer a beforeunload dialog with "stay on the page"
   page.on('dialog', d => { dialogs.push(d.type()); return stay ? d.dismiss() : d.accept(); });
   await login(page, base, 'eve');
+  const eve = await ctx.storageState(); // later contexts start logged in
 
   // ---- unsaved changes and Ctrl+S ----
   await page.goto(base + '/edit/Notes/Call');
@@ -204,11 +205,10 @@ try {
   ok(raw.includes('line 3 by Eve') && raw.includes('line 8 by Eve') && !raw.includes('<<<<<<<'), 'saved again: no marker in the page', raw);
 
   // ---- the phone: suggestions stay on the screen ----
-  const phone = await context(browser, PHONE, { hasTouch: true, isMobile: true });
+  const phone = await context(browser, PHONE, { hasTouch: true, isMobile: true, storageState: eve });
   contexts.push(phone);
   const pp = await phone.newPage();
   pp.on('dialog', d => d.accept());
-  await login(pp, base, 'eve');
   await pp.goto(base + '/edit/Notes/Call');
   await pp.locator('#content').click();
   await pp.keyboard.press('Control+End');
@@ -221,10 +221,9 @@ try {
   await pp.screenshot({ path: `${out}/phone-suggestions.png` });
 
   // ---- without JavaScript: a plain form that saves ----
-  const nojs = await context(browser, LAPTOP, { javaScriptEnabled: false });
+  const nojs = await context(browser, LAPTOP, { javaScriptEnabled: false, storageState: eve });
   contexts.push(nojs);
   const pn = await nojs.newPage();
-  await login(pn, base, 'eve');
   await pn.goto(base + '/edit/Notes/Orphan');
   ok(!(await pn.locator('#toolbar').isVisible()), 'without JavaScript: no toolbar');
   await pn.fill('#content', '# Nobody links here\n\nSaved without JavaScript.\n');

@@ -44,6 +44,7 @@ const TAPS = 'header.top .brand, #menu-toggle, header.top input[type=search], ma
 
 const browser = await launch();
 const contexts = [];
+let session; // ada's cookies, once logged in: later contexts start with them
 try {
   for (const [label, viewport] of [['phone', PHONE], ['laptop', LAPTOP]]) {
     const ctx = await context(browser, viewport);
@@ -57,6 +58,7 @@ try {
     await page.screenshot({ path: `${out}/${label}-login.png` });
 
     await login(page, base, 'ada');
+    session = await ctx.storageState();
     for (const [name, url] of pages) {
       await page.goto(base + url);
       o = await overflow(page);
@@ -125,10 +127,9 @@ try {
 
   // Between and around the two: the narrowest phones, the breakpoints, a small laptop.
   {
-    const ctx = await context(browser, { width: 360, height: 740 });
+    const ctx = await context(browser, { width: 360, height: 740 }, { storageState: session });
     contexts.push(ctx);
     const page = await ctx.newPage();
-    await login(page, base, 'ada');
     const some = ['/wiki/Wide-Page', '/edit/Customers/Acme-Corp', '/history/Customers/Acme-Corp', '/recent', '/search?q=acme',
                   '/admin/users', '/blame/Wide-Page', '/customer/Acme%20Corp'];
     for (const width of [360, 769, 1153]) { // the narrowest phones, just above each breakpoint
@@ -157,10 +158,9 @@ try {
   await p2.screenshot({ path: `${out}/phone-nojs.png` });
 
   // Print: the content only, and where links lead.
-  const pctx = await context(browser, LAPTOP);
+  const pctx = await context(browser, LAPTOP, { storageState: session });
   contexts.push(pctx);
   const pp = await pctx.newPage();
-  await login(pp, base, 'ada');
   await pp.goto(base + '/wiki/Wide-Page');
   await pp.emulateMedia({ media: 'print' });
   const shown = async sel => pp.locator(sel).first().isVisible();
