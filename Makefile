@@ -2,7 +2,7 @@
 # make SAN=address,undefined test   builds and tests with sanitizers (objects in build-san/).
 
 CC      ?= cc
-PKGS    := libgit2 libcmark-gfm libmicrohttpd sqlite3 libsodium yaml-0.1
+PKGS    := libgit2 libcmark-gfm libmicrohttpd sqlite3 libsodium yaml-0.1 jansson
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter -Wno-missing-field-initializers -Wformat=2

@@ -42,6 +42,7 @@ static const struct route routes[] = {
 	{ "POST", "/restore/",    ui_restore,       R_EDIT | R_CSRF },
 	{ "POST", "/revert/",     ui_revert,        R_EDIT | R_CSRF },
 	{ "GET",  "/pages",       ui_pages,         R_EXACT | R_READ },
+	{ "GET",  "/complete",    ui_complete,      R_EXACT | R_READ },
 	{ "GET",  "/search",      ui_search,        R_EXACT | R_READ },
 	{ "GET",  "/wanted",      ui_wanted,        R_EXACT | R_READ },
 	{ "GET",  "/customers",   ui_customers,     R_EXACT | R_READ },

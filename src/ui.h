@@ -31,6 +31,8 @@ void ui_list_attachments(struct req *r, struct tctx *c, struct snap *s, const ch
 int ui_history(struct req *r);
 int ui_diff(struct req *r);
 int ui_pages(struct req *r);
+/* GET /complete?q=: page names for the editor's [[ autocomplete, as JSON. */
+int ui_complete(struct req *r);
 int ui_search(struct req *r);
 int ui_wanted(struct req *r);
 int ui_customers(struct req *r);

@@ -39,6 +39,8 @@ ok 'raw at an old revision' contains 'First notes' get "/raw/Customers/Globex?re
 ok 'stale edit is refused with 409' test "$(save Customers/Globex "$base2" 'My competing text' 'Mine' 'Carol')" = 409
 ok 'refused edit keeps the user text' grep -q 'My competing text' "$T/save.out"
 ok 'refused edit says why' grep -q 'changed since you started' "$T/save.out"
+ok 'refused edit offers the merge with conflict markers' grep -q '&lt;&lt;&lt;&lt;&lt;&lt;&lt; saved meanwhile$' "$T/save.out"
+not_ok 'the merge shows no base section' grep -q '||||||| base' "$T/save.out"
 ok 'refused edit wrote nothing' test "$(git -C "$DATA/wiki.git" rev-parse main)" = "$second"
 ok 'page still has the other edit' contains 'Second version' get /raw/Customers/Globex
 newbase=$(sed -n 's/.*name="base" value="\([0-9a-f]*\)".*/\1/p' "$T/save.out")

@@ -2,7 +2,7 @@
 # deps.sh: make sure the Debian packages kennis builds, runs and tests with are installed.
 # As root it installs what is missing; otherwise it prints the one command to run.
 PKGS="build-essential pkg-config git libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
-libmicrohttpd-dev libsqlite3-dev libsodium-dev libyaml-dev curl perl"
+libmicrohttpd-dev libsqlite3-dev libsodium-dev libyaml-dev libjansson-dev curl perl"
 # Test-only tools: the browser test and the benchmarks.
 [ "${KENNIS_DEPS:-test}" = "test" ] && PKGS="$PKGS chromium wrk hyperfine valgrind"
 missing=""
