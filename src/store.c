@@ -547,7 +547,8 @@ commit_once(git_oid *out, struct store *st, const git_oid *base, const struct st
 	}
 	if (have_tip && git_commit_lookup(&tip, st->repo, &tip_id) < 0) {
 		store_log_git_error("commit lookup", STORE_BRANCH);
-		return KN_EGIT;
+		rc = KN_EGIT;
+		goto done;
 	}
 	rc = apply_edits(&tree_id, st->repo, tip, edits, n);
 	if (rc < 0)

@@ -133,6 +133,15 @@ main(void)
 	buf_reset(&b);
 	ok(store_merge_text(&b, xb, strlen(xb), xt, strlen(xt), xo, strlen(xo)) == KN_ECONFLICT, "the log section ends at the next heading");
 
+	/* main pointing at a blob: the commit fails cleanly (and frees what it made: make SAN=address). */
+	git_oid blob, out;
+	git_reference *ref = NULL;
+	struct store_edit e4 = { "A.md", "three\n", 6 };
+	ok(git_blob_create_from_buffer(&blob, st->repo, "x", 1) == 0 &&
+	   git_reference_create(&ref, st->repo, STORE_BRANCH, &blob, 1, "break main") == 0, "main set to a blob");
+	git_reference_free(ref);
+	ok(store_commit(&out, st, &blob, &e4, 1, &who, "on a blob") == KN_EGIT, "a tip that is no commit: KN_EGIT");
+
 	buf_free(&b);
 	store_close(st);
 	git_libgit2_shutdown();
