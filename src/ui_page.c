@@ -1,6 +1,7 @@
 /* ui_page.c: viewing pages: a page (current or old revision), its source, the page list. */
 #include "ui.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,15 @@
 #include "render.h"
 
 /* Changes whenever the server restarts, so a new binary's templates are never hidden
- * behind a client's cached copy. */
+ * behind a client's cached copy. Set once, by the first page view (any thread). */
 static time_t boot_time;
+static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
 
-
+static void
+boot_time_init(void)
+{
+	boot_time = time(NULL);
+}
 
 /* Links for the values of keys that have a view (customer, tags, departments). */
 static const char *
@@ -227,8 +233,7 @@ view_page(struct req *r, const char *name)
 	char etag[128], hex[GIT_OID_HEXSZ + 1];
 	int rc;
 
-	if (!boot_time)
-		boot_time = time(NULL);
+	pthread_once(&boot_once, boot_time_init);
 	if ((rc = store_snap_open(&s, r->st, rev)) < 0)
 		return rc == KN_ENOTFOUND ? not_found_page(r, name, rev, 0) : rc;
 	/* Everything on the page follows from the commit, the name, this server's build and
