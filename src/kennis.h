@@ -65,7 +65,7 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Server log: one line per event on stderr, with time and level. */
-enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+enum log_level { LOG_INFO, LOG_WARN, LOG_ERROR };
 extern int log_min_level;
 /* Where log lines go (default stderr; hooks log to the server's log through KENNIS_LOG_FD). */
 void log_set_fd(int fd);

@@ -452,14 +452,7 @@ scan_block(struct rw *w, const char *t, size_t s, size_t e)
 
 int
 manage_rewrite_links(struct buf *out, const char *md, size_t len, const char *page, const char *old_name,
-		     const char *new_name)
-{
-	return manage_rewrite_links_files(out, md, len, page, old_name, new_name, NULL, 0);
-}
-
-int
-manage_rewrite_links_files(struct buf *out, const char *md, size_t len, const char *page, const char *old_name,
-			   const char *new_name, const char *const *files, size_t nfiles)
+		     const char *new_name, const char *const *files, size_t nfiles)
 {
 	struct buf dir = BUF_INIT, newdir = BUF_INIT;
 	buf_put(&dir, page, dir_len(page));
@@ -748,8 +741,8 @@ rewrite_page(const char *path, void *payload)
 	if ((c->rc = store_read(&c->md, NULL, c->s, path)) < 0)
 		return 1;
 	struct buf out = BUF_INIT;
-	if (manage_rewrite_links_files(&out, c->md.ptr, c->md.len, c->name.ptr, c->old_name, c->new_name,
-				       (const char *const *)c->files, c->nfiles) > 0) {
+	if (manage_rewrite_links(&out, c->md.ptr, c->md.len, c->name.ptr, c->old_name, c->new_name,
+				 (const char *const *)c->files, c->nfiles) > 0) {
 		size_t len = out.len;
 		add_edit(c, path, buf_detach(&out), len);
 		buf_printf(&c->names, "%s\n", c->name.ptr);
@@ -835,8 +828,8 @@ rename_once(git_oid *out, size_t *npages, struct store *st, const git_oid *base,
 		rc = KN_EEXISTS;
 		goto done;
 	}
-	manage_rewrite_links_files(&moved, c->md.ptr, c->md.len, c->old_name, c->old_name, c->new_name,
-				   (const char *const *)c->files, c->nfiles);
+	manage_rewrite_links(&moved, c->md.ptr, c->md.len, c->old_name, c->old_name, c->new_name,
+			     (const char *const *)c->files, c->nfiles);
 	add_edit(c, old_path, NULL, 0);
 	size_t len = moved.len;
 	add_edit(c, new_path, buf_detach(&moved), len);

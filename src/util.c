@@ -304,7 +304,7 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 void
 kn_log(enum log_level lvl, const char *fmt, ...)
 {
-	static const char *names[] = { "debug", "info", "warn", "error" };
+	static const char *names[] = { "info", "warn", "error" };
 	if ((int)lvl < log_min_level)
 		return;
 	char ts[32];
