@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <sqlite3.h>
 
+#include "config.h"
 #include "kennis.h"
-#include "req.h"
 #include "store.h"
 
 #define INDEX_FILE "index.db" /* in the data directory: derived, may be deleted; accounts live in kennis.db */
