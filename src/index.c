@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "page.h"
 #include "pagename.h"
 #include "render.h"
 #include "snippet.h"
@@ -889,7 +890,7 @@ prepare_page(struct prepared *p, git_repository *repo)
 	const char *md = buf_cstr(&p->src);
 	struct page_data *d = &p->d;
 	pagename_from_path(&p->name, p->path, strlen(p->path));
-	d->body = render_split_front_matter(md, p->src.len, &d->fm, &d->fm_len);
+	d->body = page_split(md, p->src.len, &d->fm, &d->fm_len);
 	parse_front_matter(d);
 	if (d->title)
 		buf_puts(&p->title, d->title);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "page.h"
 #include "pagename.h"
 #include "render.h"
 
@@ -136,7 +137,7 @@ ui_preview(struct req *r)
 		return rc;
 	/* The same renderer as the page view; front matter is not part of the preview. */
 	const char *fm;
-	size_t fm_len, body = render_split_front_matter(content, len, &fm, &fm_len);
+	size_t fm_len, body = page_split(content, len, &fm, &fm_len);
 	struct render_ctx ctx = { ui_page_exists, &s, NULL };
 	render_markdown(&r->out, content + body, len - body, &ctx);
 	store_snap_close(&s);

@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "cache.h"
 #include "manage.h"
+#include "page.h"
 #include "pagename.h"
 #include "render.h"
 
@@ -260,7 +261,7 @@ view_page(struct req *r, const char *name)
 		goto done;
 
 	const char *fm;
-	size_t fm_len, body = render_split_front_matter(md.ptr, md.len, &fm, &fm_len);
+	size_t fm_len, body = page_split(md.ptr, md.len, &fm, &fm_len);
 	struct tctx *c = ui_context(r, "");
 	ui_page_vars(r, c, name);
 	if (fm) {
