@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #include "page.h"
 #include "pagename.h"
@@ -21,9 +20,6 @@
  * (index.db): a damaged one can be reset without touching the accounts in kennis.db. */
 #define SCHEMA_VERSION "3"
 
-#define FM_MAX     (64u << 10) /* bytes of front matter handed to the YAML parser */
-#define VALUE_MAX  200         /* bytes of one front-matter value kept */
-#define LIST_MAX   64          /* items of one front-matter list kept */
 #define BUSY_MS    10000       /* wait for another writer (a catch-up in another thread) */
 #define SNIPPET_TOKENS   28    /* words in a result's snippet */
 #define SNIPPET_FALLBACK 200   /* bytes of text shown when it cannot be tokenized */
@@ -436,158 +432,6 @@ index_for_thread(const struct config *cfg)
 
 /* --- text of a page: front matter, plain text, links ----------------------------------- */
 
-struct strlist {
-	char **v;
-	size_t n;
-};
-
-static void
-strlist_add(struct strlist *l, const char *s, size_t n)
-{
-	if (l->n == LIST_MAX)
-		return;
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof(char *));
-	l->v[l->n++] = xstrndup(s, n);
-}
-
-static void
-strlist_free(struct strlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-struct page_data {
-	char *title, *customer, *owner, *review_by;
-	struct strlist tags, depts;
-	const char *fm;   /* the YAML block inside the blob */
-	size_t fm_len;
-	size_t body;      /* offset of the Markdown after it */
-};
-
-static void
-page_data_free(struct page_data *d)
-{
-	free(d->title);
-	free(d->customer);
-	free(d->owner);
-	free(d->review_by);
-	strlist_free(&d->tags);
-	strlist_free(&d->depts);
-}
-
-/* A YAML scalar as a one-line value: control bytes become spaces, trimmed, cut at
- * VALUE_MAX bytes (on a character boundary). Empty: 0. */
-static size_t
-clean_value(char *out, const unsigned char *s, size_t n)
-{
-	size_t o = 0;
-	while (n && (*s <= ' ' || *s == 0x7f))
-		s++, n--;
-	for (size_t i = 0; i < n && o < VALUE_MAX; i++)
-		out[o++] = s[i] < ' ' || s[i] == 0x7f ? ' ' : (char)s[i];
-	if (o == VALUE_MAX)
-		while (o && ((unsigned char)out[o] & 0xC0) == 0x80)
-			o--; /* out[o] starts the next character; drop the cut one */
-	while (o && out[o - 1] == ' ')
-		o--;
-	return o;
-}
-
-static char *
-scalar(yaml_node_t *v)
-{
-	char tmp[VALUE_MAX + 1];
-	if (!v || v->type != YAML_SCALAR_NODE)
-		return NULL;
-	size_t n = clean_value(tmp, v->data.scalar.value, v->data.scalar.length);
-	return n ? xstrndup(tmp, n) : NULL;
-}
-
-/* A scalar or a list of scalars ("tags: [a, b]", "departments: Sales"). */
-static void
-scalar_list(struct strlist *l, yaml_document_t *doc, yaml_node_t *v)
-{
-	char tmp[VALUE_MAX + 1];
-	if (v && v->type == YAML_SCALAR_NODE) {
-		size_t n = clean_value(tmp, v->data.scalar.value, v->data.scalar.length);
-		if (n)
-			strlist_add(l, tmp, n);
-	} else if (v && v->type == YAML_SEQUENCE_NODE) {
-		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-			yaml_node_t *item = yaml_document_get_node(doc, *it);
-			if (item && item->type == YAML_SCALAR_NODE) {
-				size_t n = clean_value(tmp, item->data.scalar.value, item->data.scalar.length);
-				if (n)
-					strlist_add(l, tmp, n);
-			}
-		}
-	}
-}
-
-static int
-key_is(yaml_node_t *k, const char *a, const char *b)
-{
-	const char *s = (const char *)k->data.scalar.value;
-	size_t n = k->data.scalar.length;
-	return (strlen(a) == n && strncasecmp(s, a, n) == 0) || (b && strlen(b) == n && strncasecmp(s, b, n) == 0);
-}
-
-static void
-set_once(char **field, char *value)
-{
-	if (*field)
-		free(value);
-	else
-		*field = value;
-}
-
-/* Read the keys kennis knows from the YAML block; anything else (and invalid YAML) is left
- * alone: the page is indexed all the same. */
-static void
-parse_front_matter(struct page_data *d)
-{
-	yaml_parser_t p;
-	yaml_document_t doc;
-	if (!d->fm || d->fm_len == 0 || d->fm_len > FM_MAX || !yaml_parser_initialize(&p))
-		return;
-	yaml_parser_set_input_string(&p, (const unsigned char *)d->fm, d->fm_len);
-	if (!yaml_parser_load(&p, &doc)) {
-		yaml_parser_delete(&p);
-		return;
-	}
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	if (root && root->type == YAML_MAPPING_NODE) {
-		for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
-			yaml_node_t *k = yaml_document_get_node(&doc, pr->key);
-			yaml_node_t *v = yaml_document_get_node(&doc, pr->value);
-			if (!k || k->type != YAML_SCALAR_NODE || !v)
-				continue;
-			if (key_is(k, "title", NULL))
-				set_once(&d->title, scalar(v));
-			else if (key_is(k, "customer", NULL)) {
-				struct strlist l = { NULL, 0 };
-				scalar_list(&l, &doc, v); /* a list: the first customer */
-				if (l.n)
-					set_once(&d->customer, xstrdup(l.v[0]));
-				strlist_free(&l);
-			} else if (key_is(k, "owner", NULL))
-				set_once(&d->owner, scalar(v));
-			else if (key_is(k, "review-by", "review_by"))
-				set_once(&d->review_by, scalar(v));
-			else if (key_is(k, "tags", "tag"))
-				scalar_list(&d->tags, &doc, v);
-			else if (key_is(k, "departments", "department"))
-				scalar_list(&d->depts, &doc, v);
-		}
-	}
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&p);
-}
-
 /* Tags that do not separate words: their text runs on ("<strong>x</strong>y" is "xy"). */
 static int
 inline_tag(const char *t, size_t n)
@@ -784,12 +628,12 @@ delete_page(struct index *ix, const char *path)
 }
 
 static int
-add_list(struct index *ix, enum stmt_id id, const char *path, sqlite3_int64 page_id, const struct strlist *l)
+add_list(struct index *ix, enum stmt_id id, const char *path, sqlite3_int64 page_id, const char *const *v, size_t n)
 {
-	for (size_t i = 0; i < l->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		sqlite3_stmt *s = stmt(ix, id);
 		bind_str(s, 1, path);
-		bind_str(s, 2, l->v[i]);
+		bind_str(s, 2, v[i]);
 		if (s)
 			sqlite3_bind_int64(s, 3, page_id);
 		int rc = run(ix, s);
@@ -819,21 +663,36 @@ add_links(struct index *ix, const char *path, const struct buf *links)
 	return 0;
 }
 
+/* A page made ready for the index: everything but the SQL, so that it can be done on
+ * any thread with its own repository handle. */
+struct prepared {
+	char *path;
+	git_oid blob;
+	struct buf src;   /* the blob's bytes */
+	const char *fm;   /* the front matter's YAML inside them, or NULL */
+	size_t fm_len;
+	struct page_meta meta; /* its values, in arena `a` */
+	struct arena *a;
+	struct buf name, title, text, links;
+	int rc;
+	int ready;        /* pipeline: set by the worker under the lock */
+};
+
 static int
-insert_page(struct index *ix, const char *path, const char *name, const git_oid *blob, const struct page_data *d,
-	    const char *title, const struct buf *text, sqlite3_int64 *page_id)
+insert_page(struct index *ix, const struct prepared *p, sqlite3_int64 *page_id)
 {
 	char hex[GIT_OID_HEXSZ + 1];
-	git_oid_tostr(hex, sizeof(hex), blob);
+	const char *name = p->name.ptr;
+	git_oid_tostr(hex, sizeof(hex), &p->blob);
 	sqlite3_stmt *s = stmt(ix, Q_PAGE_ADD);
-	bind_str(s, 1, path);
+	bind_str(s, 1, p->path);
 	bind_str(s, 2, name);
-	bind_str(s, 3, title);
+	bind_str(s, 3, p->title.ptr);
 	bind_str(s, 4, hex);
-	bind_str(s, 5, d->customer);
-	bind_str(s, 6, d->owner);
-	bind_str(s, 7, d->review_by);
-	bind_text(s, 8, d->fm ? d->fm : "", d->fm ? d->fm_len : 0);
+	bind_str(s, 5, p->meta.customer);
+	bind_str(s, 6, p->meta.owner);
+	bind_str(s, 7, p->meta.review_by);
+	bind_text(s, 8, p->fm ? p->fm : "", p->fm_len);
 	if (s)
 		sqlite3_bind_int(s, 9, name[0] == '_' || strstr(name, "/_") != NULL);
 	int rc = run(ix, s);
@@ -843,29 +702,17 @@ insert_page(struct index *ix, const char *path, const char *name, const git_oid 
 	*page_id = id;
 	if ((s = stmt(ix, Q_FTS_ADD))) {
 		sqlite3_bind_int64(s, 1, id);
-		bind_str(s, 2, title);
-		bind_text(s, 3, buf_cstr((struct buf *)text), text->len);
+		bind_str(s, 2, p->title.ptr);
+		bind_text(s, 3, buf_cstr((struct buf *)&p->text), p->text.len);
 	}
 	return run(ix, s);
 }
-
-/* A page made ready for the index: everything but the SQL, so that it can be done on
- * any thread with its own repository handle. */
-struct prepared {
-	char *path;
-	git_oid blob;
-	struct page_data d;
-	struct buf src;   /* the blob's bytes (d.fm points into them) */
-	struct buf name, title, text, links;
-	int rc;
-	int ready;        /* pipeline: set by the worker under the lock */
-};
 
 static void
 prepared_free(struct prepared *p)
 {
 	free(p->path);
-	page_data_free(&p->d);
+	arena_free(p->a);
 	buf_free(&p->src);
 	buf_free(&p->name);
 	buf_free(&p->title);
@@ -888,10 +735,11 @@ prepare_page(struct prepared *p, git_repository *repo)
 	buf_put(&p->src, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
 	const char *md = buf_cstr(&p->src);
-	struct page_data *d = &p->d;
+	const struct page_meta *d = &p->meta;
 	pagename_from_path(&p->name, p->path, strlen(p->path));
-	d->body = page_split(md, p->src.len, &d->fm, &d->fm_len);
-	parse_front_matter(d);
+	size_t body = page_split(md, p->src.len, &p->fm, &p->fm_len);
+	p->a = arena_new();
+	page_meta_parse(&p->meta, p->a, p->fm, p->fm_len);
 	if (d->title)
 		buf_puts(&p->title, d->title);
 	else
@@ -900,7 +748,7 @@ prepare_page(struct prepared *p, git_repository *repo)
 	/* The text people read, not Markdown syntax: render, then strip the tags. Every page
 	 * "exists" here, so no lookups; the renderer also reports the wiki links. */
 	struct render_ctx rctx = { NULL, NULL, &p->links };
-	render_markdown(&html, md + d->body, p->src.len - d->body, &rctx);
+	render_markdown(&html, md + body, p->src.len - body, &rctx);
 	html_text(&p->text, buf_cstr(&html), html.len);
 	buf_free(&html);
 	/* A first heading that repeats the title would open every snippet twice. */
@@ -912,10 +760,10 @@ prepare_page(struct prepared *p, git_repository *repo)
 	/* Front matter values are searchable too, and so is the name when the title differs. */
 	text_value(&p->text, d->customer);
 	text_value(&p->text, d->owner);
-	for (size_t i = 0; i < d->tags.n; i++)
-		text_value(&p->text, d->tags.v[i]);
-	for (size_t i = 0; i < d->depts.n; i++)
-		text_value(&p->text, d->depts.v[i]);
+	for (size_t i = 0; i < d->ntags; i++)
+		text_value(&p->text, d->tags[i]);
+	for (size_t i = 0; i < d->ndepts; i++)
+		text_value(&p->text, d->depts[i]);
 	if (d->title) {
 		struct buf nt = BUF_INIT;
 		pagename_title(&nt, p->name.ptr);
@@ -932,9 +780,9 @@ write_page(struct index *ix, struct prepared *p, struct pending *pd)
 	int rc = p->rc;
 	sqlite3_int64 id = 0;
 	if (rc == 0 && (rc = delete_page(ix, p->path)) == 0 &&
-	    (rc = insert_page(ix, p->path, p->name.ptr, &p->blob, &p->d, p->title.ptr, &p->text, &id)) == 0 &&
-	    (rc = add_list(ix, Q_TAG_ADD, p->path, id, &p->d.tags)) == 0 &&
-	    (rc = add_list(ix, Q_DEPT_ADD, p->path, id, &p->d.depts)) == 0 &&
+	    (rc = insert_page(ix, p, &id)) == 0 &&
+	    (rc = add_list(ix, Q_TAG_ADD, p->path, id, p->meta.tags, p->meta.ntags)) == 0 &&
+	    (rc = add_list(ix, Q_DEPT_ADD, p->path, id, p->meta.depts, p->meta.ndepts)) == 0 &&
 	    (rc = add_links(ix, p->path, &p->links)) == 0)
 		pending_add(pd, p->path);
 	return rc;
@@ -1958,7 +1806,7 @@ search_add_filter(struct search_query *q, struct arena *a, enum search_filter ki
 	int trunc = 0;
 	if (kind >= SF_KINDS || !value)
 		return;
-	char *v = clean_query(a, value, VALUE_MAX, &trunc);
+	char *v = clean_query(a, value, PAGE_VALUE_MAX, &trunc);
 	while (*v == ' ')
 		v++;
 	size_t n = strlen(v);
