@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <yaml.h>
 
 #include "auth.h"
 #include "cache.h"
@@ -50,50 +49,23 @@ add_fm_value(struct req *r, struct tctx *row, const char *view, const char *valu
 	}
 }
 
-/* The front matter as a tidy table (top-level keys with scalar or list values); invalid
- * YAML sets "fm_error" with libyaml's message instead, and the body renders all the same. */
+/* The front matter as a tidy table (top-level keys with scalar or list values); YAML that
+ * cannot be read sets "fm_error" instead, and the body renders all the same. */
 static void
 front_matter_vars(struct req *r, struct tctx *c, const char *fm, size_t len)
 {
-	yaml_parser_t p;
-	yaml_document_t doc;
-	if (len > (64u << 10) || !yaml_parser_initialize(&p)) {
-		tset(c, "fm_error", "front matter too long");
-		return;
+	struct page_meta m;
+	page_meta_parse(&m, r->a, fm, len);
+	for (size_t i = 0; i < m.nfields; i++) {
+		const struct page_field *f = &m.fields[i];
+		struct tctx *row = tadd(c, "fm");
+		tset(row, "key", f->key);
+		for (size_t k = 0; k < f->nvalues; k++)
+			add_fm_value(r, row, view_of(f->key), f->values[k], strlen(f->values[k]));
 	}
-	yaml_parser_set_input_string(&p, (const unsigned char *)fm, len);
-	if (!yaml_parser_load(&p, &doc)) {
-		tset(c, "fm_error", arena_printf(r->a, "%s (line %zu)", p.problem ? p.problem : "invalid YAML",
-						  p.problem_mark.line + 2));
-		yaml_parser_delete(&p);
-		return;
-	}
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	if (root && root->type == YAML_MAPPING_NODE) {
-		for (yaml_node_pair_t *pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
-			yaml_node_t *k = yaml_document_get_node(&doc, pair->key);
-			yaml_node_t *v = yaml_document_get_node(&doc, pair->value);
-			if (!k || !v || k->type != YAML_SCALAR_NODE)
-				continue;
-			const char *key = arena_strndup(r->a, (const char *)k->data.scalar.value, k->data.scalar.length);
-			struct tctx *row = tadd(c, "fm");
-			tset(row, "key", key);
-			if (v->type == YAML_SCALAR_NODE) {
-				add_fm_value(r, row, view_of(key), (const char *)v->data.scalar.value, v->data.scalar.length);
-			} else if (v->type == YAML_SEQUENCE_NODE) {
-				for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-					yaml_node_t *e = yaml_document_get_node(&doc, *it);
-					if (e && e->type == YAML_SCALAR_NODE)
-						add_fm_value(r, row, view_of(key), (const char *)e->data.scalar.value, e->data.scalar.length);
-				}
-			}
-		}
+	if (m.mapping)
 		tset(c, "has_fm", "1");
-	} else if (root) {
-		tset(c, "fm_error", "front matter is not a list of 'key: value' lines");
-	}
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&p);
+	tset(c, "fm_error", m.error);
 }
 
 /* Render Markdown of a page or frame into HTML for the template. The result depends only
