@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "page.h"
 #include "pagename.h"
 
 /* --- link rewriting (a pure function of the text) ----------------------------------------- */
@@ -37,51 +38,6 @@ static int
 is_blank(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-/* Is `line` (n bytes, no '\n') blank? */
-static int
-blank_line(const char *line, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!is_blank(line[i]) && line[i] != '\r')
-			return 0;
-	return 1;
-}
-
-/* Length of the run of fence characters opening a code fence on this line, or 0. Block
- * quote markers and any indentation are skipped: a fence nested in a list or quote counts
- * too (erring on the side of leaving text alone). */
-static size_t
-fence_open(const char *line, size_t n, char *fc)
-{
-	size_t i = 0, run = 0;
-	while (i < n && (is_blank(line[i]) || line[i] == '>'))
-		i++;
-	if (i == n || (line[i] != '`' && line[i] != '~'))
-		return 0;
-	*fc = line[i];
-	while (i + run < n && line[i + run] == *fc)
-		run++;
-	if (run < 3)
-		return 0;
-	if (*fc == '`' && memchr(line + i + run, '`', n - i - run))
-		return 0; /* ```a``` is a code span, not a fence */
-	return run;
-}
-
-/* Does this line close a fence of `run` characters `fc`? */
-static int
-fence_close(const char *line, size_t n, char fc, size_t run)
-{
-	size_t i = 0, k = 0;
-	while (i < n && (is_blank(line[i]) || line[i] == '>'))
-		i++;
-	while (i + k < n && line[i + k] == fc)
-		k++;
-	if (k < run)
-		return 0;
-	return blank_line(line + i + k, n - i - k);
 }
 
 static int
@@ -460,35 +416,32 @@ manage_rewrite_links(struct buf *out, const char *md, size_t len, const char *pa
 	buf_put(&newdir, own ? new_name : page, dir_len(own ? new_name : page));
 	struct rw w = { out, old_name, new_name, buf_cstr(&dir), buf_cstr(&newdir), 0, 0, files, nfiles };
 	w.rebase = own && strcmp(w.dir, w.newdir) != 0;
+	struct page_lines ls = { 0 }; /* code blocks are page.c's to find */
 	size_t i = 0;
-	char fc = 0;
-	size_t fence = 0;
 	buf_grow(out, len + 1);
 	while (i < len) {
 		const char *nl = memchr(md + i, '\n', len - i);
 		size_t le = nl ? (size_t)(nl - md) : len, next = nl ? le + 1 : len;
-		if (fence) {
-			if (fence_close(md + i, le - i, fc, fence))
-				fence = 0;
+		enum page_line_kind kind = page_line(&ls, md + i, le - i, NULL, NULL, NULL);
+		if (kind == PAGE_CODE || kind == PAGE_FENCE || kind == PAGE_BLANK) {
 			buf_put(out, md + i, next - i);
 			i = next;
-		} else if ((fence = fence_open(md + i, le - i, &fc)) || blank_line(md + i, le - i)) {
-			buf_put(out, md + i, next - i);
-			i = next;
-		} else {
-			/* a block: lines up to a blank line or a fence */
-			size_t e = next;
-			while (e < len) {
-				const char *n2 = memchr(md + e, '\n', len - e);
-				size_t l2 = n2 ? (size_t)(n2 - md) : len;
-				char f2;
-				if (blank_line(md + e, l2 - e) || fence_open(md + e, l2 - e, &f2))
-					break;
-				e = n2 ? l2 + 1 : len;
-			}
-			scan_block(&w, md, i, e);
-			i = e;
+			continue;
 		}
+		/* a block: lines up to a blank line or a fence */
+		size_t e = next;
+		while (e < len) {
+			const char *n2 = memchr(md + e, '\n', len - e);
+			size_t l2 = n2 ? (size_t)(n2 - md) : len;
+			struct page_lines peek = ls;
+			enum page_line_kind k2 = page_line(&peek, md + e, l2 - e, NULL, NULL, NULL);
+			if (k2 == PAGE_BLANK || k2 == PAGE_FENCE)
+				break;
+			ls = peek;
+			e = n2 ? l2 + 1 : len;
+		}
+		scan_block(&w, md, i, e);
+		i = e;
 	}
 	if (out->ptr)
 		out->ptr[out->len] = '\0';
