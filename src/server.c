@@ -1,6 +1,6 @@
 /* server.c: libmicrohttpd glue: builds a struct req, dispatches it, streams git requests. */
 #include "server.h"
-#include "index.h"
+#include "search.h"
 
 #include <errno.h>
 #include <microhttpd.h>
@@ -609,7 +609,7 @@ server_run(const struct config *config)
 	if (mkdir(tmpdir, 0700) < 0 && errno != EEXIST)
 		log_warn("cannot create %s: %s (uploads will fail)", tmpdir, strerror(errno));
 	cache_configure(cfg->cache_bytes);
-	index_configure_cache(cfg->search_cache_bytes);
+	search_configure_cache(cfg->search_cache_bytes);
 	access_global_init();
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "index.h"
+#include "search.h"
 
 /* A filter that came as a query parameter (the search box keeps its own in the text). */
 struct param_filter {
@@ -178,7 +178,7 @@ ui_search(struct req *r)
 	if (ix && r->st)
 		index_catch_up(ix, r->st);
 	if (ix)
-		rc = index_search(&res, ix, &q, r->a);
+		rc = search_run(&res, ix, &q, r->a);
 	if (rc < 0) {
 		r->status = 503;
 		tset(c, "unavailable", "1");

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "index.h"
+#include "search.h"
 #include "render.h"
 
 static struct store *st;
@@ -42,7 +42,7 @@ search(struct index *ix, const char *text, struct buf *names)
 	struct search_query q;
 	struct search_result res;
 	search_parse(&q, a, text);
-	int rc = index_search(&res, ix, &q, a);
+	int rc = search_run(&res, ix, &q, a);
 	if (names) {
 		buf_reset(names);
 		for (size_t i = 0; rc == 0 && i < res.nhits; i++)
@@ -157,7 +157,7 @@ test_search(struct index *ix)
 	struct search_query q;
 	struct search_result res;
 	search_parse(&q, a, "quoted");
-	ok(index_search(&res, ix, &q, a) == 0 && res.nhits == 1, "one hit");
+	ok(search_run(&res, ix, &q, a) == 0 && res.nhits == 1, "one hit");
 	const struct search_hit *h = &res.hits[0];
 	ok(strstr(h->snippet_html, "<mark>quoted</mark>") != NULL, "snippet highlights (%s)", h->snippet_html);
 	ok(strstr(h->snippet_html, "5 &lt; 6 &amp; &quot;") != NULL, "snippet escapes the text");
@@ -168,7 +168,7 @@ test_search(struct index *ix)
 	ok(h->updated_time > 1700000000, "time of the last change");
 	ok(res.nfacets[SF_DEPT] == 2 && res.nfacets[SF_TAG] == 2, "facets of the matches");
 	search_parse(&q, a, "tag:retail-x");
-	ok(index_search(&res, ix, &q, a) == 0 && res.total == 2 && res.nfacets[SF_CUSTOMER] == 2 &&
+	ok(search_run(&res, ix, &q, a) == 0 && res.total == 2 && res.nfacets[SF_CUSTOMER] == 2 &&
 	   res.facets[SF_TAG][0].count == 2, "filter-only query lists pages with facets");
 	ok(res.nhits == 2 && strlen(res.hits[0].snippet_html) > 0, "filter-only hits have an excerpt");
 	arena_free(a);
@@ -206,11 +206,11 @@ test_changes(struct index *ix)
 	struct search_query q;
 	struct search_result res;
 	search_parse(&q, a, "pagingterm");
-	ok(index_search(&res, ix, &q, a) == 0 && res.total == 25 && res.nhits == 20, "page 1: 20 of 25");
+	ok(search_run(&res, ix, &q, a) == 0 && res.total == 25 && res.nhits == 20, "page 1: 20 of 25");
 	q.page = 2;
-	ok(index_search(&res, ix, &q, a) == 0 && res.total == 25 && res.nhits == 5, "page 2: 5");
+	ok(search_run(&res, ix, &q, a) == 0 && res.total == 25 && res.nhits == 5, "page 2: 5");
 	q.page = 9;
-	ok(index_search(&res, ix, &q, a) == 0 && res.nhits == 0, "past the end: none");
+	ok(search_run(&res, ix, &q, a) == 0 && res.nhits == 0, "past the end: none");
 	arena_free(a);
 
 	/* A big commit goes through the rendering pipeline (worker threads). */
@@ -413,7 +413,7 @@ search_all(struct index *ix, const char *text, struct buf *names)
 	struct search_result res;
 	search_parse(&q, a, text);
 	buf_reset(names);
-	for (q.page = 1; index_search(&res, ix, &q, a) == 0 && res.nhits > 0; q.page++)
+	for (q.page = 1; search_run(&res, ix, &q, a) == 0 && res.nhits > 0; q.page++)
 		for (size_t i = 0; i < res.nhits; i++)
 			buf_printf(names, "%s%s", names->len ? " " : "", res.hits[i].name);
 	arena_free(a);
@@ -543,7 +543,7 @@ main(void)
 	test_threads(dir);
 
 	index_close(ix);
-	index_global_release();
+	search_global_release();
 	store_close(st);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
