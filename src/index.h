@@ -5,7 +5,6 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include <sqlite3.h>
 
 #include "config.h"
 #include "kennis.h"
@@ -40,10 +39,6 @@ int index_catch_up(struct index *ix, struct store *st);
  * should be caught up first. */
 int index_gone(struct index *ix, const char *path, git_oid *where);
 
-/* The SQLite connection behind `ix`, for read-only views of the derived tables (pages, tags,
- * departments, links); it stays owned by `ix`. */
-sqlite3 *index_sqlite(struct index *ix);
-
 /* Throw every derived row away and index main from scratch, in one transaction (readers
  * see the old index until it commits). Returns 0, KN_EGIT or KN_EIO. */
 int index_rebuild(struct index *ix, struct store *st);
@@ -69,11 +64,98 @@ int index_update(const char *data_dir, const char *git_dir);
 int index_cmd_reindex(const char *data_dir);
 int index_cmd_check(const char *data_dir);
 
-/* SQL for the customer a page (table alias p) is about: front matter `customer:`, else the
- * folder under Customers/ with '-' as ' '. The one definition for every customer view. */
-#define CUSTOMER_SQL \
-	"CASE WHEN p.customer <> '' THEN p.customer " \
-	"WHEN p.path LIKE 'Customers/%/%' THEN replace(substr(p.path, 11, instr(substr(p.path, 11), '/') - 1), '-', ' ') " \
-	"ELSE '' END"
+/* --- views: typed queries -----------------------------------------------------------------
+ * What the pages of the wiki (and tomorrow the API) read from the index; no SQL outside
+ * the index wing. Results live in the caller's arena `a`. The index should be caught up
+ * first (ui_index does that once per request). Each returns 0 or KN_EIO. */
+
+/* What one viewer may see of the index. Every view (and search) takes one, and one
+ * function turns it into SQL (index_scope_sql, index_views.c), so that confidential spaces
+ * change that function and this struct, not every query. Today a reader reads every page. */
+struct index_scope {
+	int all; /* 1: every page may be read; 0: nothing may (what a missing scope fails to) */
+};
+
+/* The front-matter values pages are grouped and filtered by. A page's customer is its
+ * front matter's `customer:`, else the folder under Customers/ (with '-' as ' '). Values
+ * compare without ASCII case. */
+enum index_key { INDEX_CUSTOMER, INDEX_TAG, INDEX_DEPT, INDEX_KEYS };
+
+/* Pages sharing one value. */
+struct index_group {
+	const char *value;  /* one spelling of it */
+	unsigned pages;     /* pages with it (frames and templates not counted) */
+	int64_t newest;     /* the newest change to one of them, seconds since the epoch */
+};
+
+struct index_groups {
+	struct index_group *v;
+	size_t n;
+};
+
+/* Every customer (tag, department) and its pages, by value, without case. */
+int index_groups(struct index_groups *out, struct index *ix, const struct index_scope *sc, enum index_key key,
+		 struct arena *a);
+
+/* A page as the lists show it. */
+struct index_page {
+	const char *name, *title;
+	const char *updated_author;
+	int64_t updated_time; /* seconds since the epoch; 0 unknown */
+	int updated_offset;   /* minutes east of UTC */
+	const char *owner, *review_by;
+	const char *section;  /* the section it is listed in (index_pages_with, index_pages_due); "" none */
+};
+
+struct index_pages {
+	struct index_page *v;
+	size_t n;
+};
+
+/* The pages of customer (tag, department) `value` (the whole value, any case), frames and
+ * templates left out, newest change first. For a customer they come in sections by
+ * department: a page of several departments is listed in each, pages of none come last
+ * (section ""). */
+int index_pages_with(struct index_pages *out, struct index *ix, const struct index_scope *sc, enum index_key key,
+		     const char *value, struct arena *a);
+
+/* The pages whose review-by date is before `today` ("YYYY-MM-DD"), in sections by owner
+ * (pages without one last, section ""), the earliest date first. */
+int index_pages_due(struct index_pages *out, struct index *ix, const struct index_scope *sc, const char *today,
+		    struct arena *a);
+
+/* Page files ("Notes/Call.md"). */
+struct index_paths {
+	const char **v;
+	size_t n;
+};
+
+/* The files with customer (tag, department) `value` (the whole value, any case), frames
+ * and templates included, in no particular order: what the recent changes are filtered by. */
+int index_paths_with(struct index_paths *out, struct index *ix, const struct index_scope *sc, enum index_key key,
+		     const char *value, struct arena *a);
+
+/* The files that link to page file `path` (wiki links, as rendered), itself left out, by path. */
+int index_backlinks(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *path,
+		    struct arena *a);
+
+/* A link target that is no page. */
+struct index_wanted {
+	const char *path;        /* the file the links lead to */
+	unsigned links;          /* files linking to it */
+	struct index_paths from; /* the first 50 of them, by path */
+};
+
+struct index_wanteds {
+	struct index_wanted *v;
+	size_t n;
+};
+
+/* Link targets that are no page, the most linked first, then by path (at most 1,000). */
+int index_wanted(struct index_wanteds *out, struct index *ix, const struct index_scope *sc, struct arena *a);
+
+/* The pages no other page links to, by path (Home, frames and templates are reached
+ * otherwise: left out; at most 5,000). */
+int index_orphans(struct index_paths *out, struct index *ix, const struct index_scope *sc, struct arena *a);
 
 #endif

@@ -424,9 +424,3 @@ index_sound(struct index *ix, const char *pragma, FILE *report)
 	return sound;
 }
 
-
-sqlite3 *
-index_sqlite(struct index *ix)
-{
-	return ix->db;
-}

@@ -78,6 +78,14 @@ int index_recover(struct index *ix);
  * Problems are reported one line each to `report` when given. 1 sound, 0 not. */
 int index_sound(struct index *ix, const char *pragma, FILE *report);
 
+/* --- scopes (index_views.c): the one place a viewer's scope becomes a filter ------------- */
+
+/* May scope `sc` read every page? (NULL may not.) */
+int index_scope_all(const struct index_scope *sc);
+/* Append the condition (" AND ...") that keeps only the pages (table alias p) that scope
+ * `sc` may see. */
+void index_scope_sql(struct buf *sql, const struct index_scope *sc);
+
 /* Milliseconds since `t0` (CLOCK_MONOTONIC), for the log. */
 double index_ms_since(const struct timespec *t0);
 

@@ -1025,6 +1025,7 @@ struct tally {
 	sqlite3_int64 shown[SEARCH_PAGE_SIZE]; /* ids on the page shown, in rank order */
 	size_t nshown;
 	struct ranking *rank; /* held */
+	int all;              /* the viewer may read every page (index_scope_all) */
 };
 
 static int
@@ -1036,10 +1037,12 @@ has_value(const struct facets *fc, const struct fpage *p, int k, uint32_t v)
 	return 0;
 }
 
-/* Count page `p` if it passes the filters (1), else 0. */
+/* Count page `p` if the viewer may read it and it passes the filters (1), else 0. */
 static int
 tally_page(struct tally *t, const struct fpage *p)
 {
+	if (!t->all)
+		return 0;
 	for (int k = 0; k < SF_KINDS; k++)
 		for (size_t i = 0; i < t->nwant[k]; i++)
 			if (!has_value(t->fc, p, k, t->want[k][i]))
@@ -1243,7 +1246,8 @@ fetch_ranked(struct search_result *res, struct index *ix, struct search_conn *sc
 
 /* The results of a query of filters only, by title. */
 static int
-fetch_listed(struct search_result *res, struct index *ix, const struct search_query *q, struct arena *a)
+fetch_listed(struct search_result *res, struct index *ix, const struct index_scope *scope, const struct search_query *q,
+	     struct arena *a)
 {
 	/* IN lists: SQLite starts from the tag's index, and looks a page's text up only for
 	 * the rows it returns. */
@@ -1259,6 +1263,7 @@ fetch_listed(struct search_result *res, struct index *ix, const struct search_qu
 		       " CASE WHEN length(f.body) > 200 THEN '…' ELSE '' END FROM fts f WHERE f.rowid = p.id),"
 		       " p.customer, p.updated_author, p.updated_time, p.updated_offset"
 		       " FROM pages p WHERE p.hidden = 0");
+	index_scope_sql(&sql, scope);
 	for (int k = 0; k < SF_KINDS; k++)
 		for (size_t i = 0; i < q->nfilters[k]; i++)
 			buf_printf(&sql, "%s%d%s", cond[k][0], col++, cond[k][1]);
@@ -1281,13 +1286,15 @@ fetch_listed(struct search_result *res, struct index *ix, const struct search_qu
 }
 
 int
-search_run(struct search_result *res, struct index *ix, const struct search_query *q, struct arena *a)
+search_run(struct search_result *res, struct index *ix, const struct index_scope *scope, const struct search_query *q,
+	   struct arena *a)
 {
 	struct tally t = { 0 };
 	struct search_conn *sc = NULL;
 	int rc;
 	memset(res, 0, sizeof(*res));
 	t.first = (size_t)(q->page ? q->page - 1 : 0) * SEARCH_PAGE_SIZE;
+	t.all = index_scope_all(scope);
 	if (!q->match && !q->nfilters[SF_CUSTOMER] && !q->nfilters[SF_TAG] && !q->nfilters[SF_DEPT])
 		return 0;
 	if ((rc = search_conn(ix, &sc)) < 0)
@@ -1306,7 +1313,7 @@ search_run(struct search_result *res, struct index *ix, const struct search_quer
 	if (rc == 0 && t.total > 0)
 		top_facets(res, &t, a);
 	if (rc == 0 && t.first < t.total)
-		rc = q->match ? fetch_ranked(res, ix, sc, q, &t, a) : fetch_listed(res, ix, q, a);
+		rc = q->match ? fetch_ranked(res, ix, sc, q, &t, a) : fetch_listed(res, ix, scope, q, a);
 	for (int k = 0; k < SF_KINDS; k++)
 		free(t.count[k]);
 	if (t.rank)

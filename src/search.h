@@ -63,14 +63,15 @@ struct search_result {
 	size_t nfacets[SF_KINDS];
 };
 
-/* Run `q` against the index (caught up by the caller): matches ranked by bm25 (title
- * weighted 10, body 1), or by title when the query has only filters; the scores of a MATCH
- * expression and the results shown are kept for all threads (search_configure_cache), so
- * other pages and filters of a search are cheap. Pages with
- * a part starting with '_' (frames such as _Sidebar, templates in _Templates/) are indexed
- * but never found. Result memory lives in arena `a`. A query with neither terms nor
- * filters gives no results. Returns 0 or KN_EIO. */
-int search_run(struct search_result *res, struct index *ix, const struct search_query *q, struct arena *a);
+/* Run `q` against the index (caught up by the caller), as far as `scope` lets the viewer
+ * see it: matches ranked by bm25 (title weighted 10, body 1), or by title when the query
+ * has only filters; the scores of a MATCH expression and the results shown are kept for
+ * all threads (search_configure_cache), so other pages and filters of a search are cheap.
+ * Pages with a part starting with '_' (frames such as _Sidebar, templates in _Templates/)
+ * are indexed but never found. Result memory lives in arena `a`. A query with neither
+ * terms nor filters gives no results. Returns 0 or KN_EIO. */
+int search_run(struct search_result *res, struct index *ix, const struct index_scope *scope, const struct search_query *q,
+	       struct arena *a);
 
 /* Append `s` HTML-escaped, with \x01 ... \x02 (the marks of snippet() and highlight())
  * turned into <mark> ... </mark>; unbalanced marks are closed. */

@@ -5,6 +5,9 @@
 #include "req.h"
 #include "tmpl.h"
 
+struct index;
+struct index_scope;
+
 /* Handlers: fill r (status, body) and return 0, or return a KN_ error for the router to
  * turn into an error page. */
 int ui_home(struct req *r);
@@ -82,10 +85,12 @@ struct store_author ui_author(struct req *r);
 int ui_page_exists(void *snap, const char *name);
 /* Redirect with 303 See Other to `location` (a path on this server). */
 void ui_redirect(struct req *r, const char *location);
-/* The derived index for this request, caught up with main once per request (a push or an
- * edit shows at once); NULL when it is not available (logged). */
-struct sqlite3 *ui_index_db(struct req *r);
+/* The derived index for this request (the one way a handler reaches it), caught up with
+ * main at the first call of a request, so a push or an edit shows at once; when the
+ * catch-up fails (logged) the index as it is answers. NULL when it cannot be opened. */
 struct index *ui_index(struct req *r);
+/* What the viewer of this request may see of the index (every view query takes it). */
+const struct index_scope *ui_scope(struct req *r);
 /* The version to restore of deleted page file `path` at snapshot `s` (which lacks it):
  * from the index when it can tell (a short walk, or none for a page that never was), else
  * by walking history (manage_last_version). 0, KN_ENOTFOUND or KN_EGIT. */

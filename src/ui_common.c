@@ -187,19 +187,18 @@ struct index *
 ui_index(struct req *r)
 {
 	struct index *ix = index_for_thread(r->cfg);
-	if (!ix)
-		return NULL;
-	if (!r->index_ready && index_catch_up(ix, r->st) < 0)
-		return NULL;
+	if (ix && !r->index_ready && r->st && index_catch_up(ix, r->st) < 0)
+		log_warn("%s: the index could not catch up with main; it answers as it is", r->path);
 	r->index_ready = 1;
 	return ix;
 }
 
-sqlite3 *
-ui_index_db(struct req *r)
+const struct index_scope *
+ui_scope(struct req *r)
 {
-	struct index *ix = ui_index(r);
-	return ix ? index_sqlite(ix) : NULL;
+	/* The router let this request read: today a reader reads every page. */
+	static const struct index_scope everything = { .all = 1 };
+	return &everything;
 }
 
 int

@@ -172,13 +172,8 @@ ui_search(struct req *r)
 		return ui_render(r, "search", c);
 	}
 	tset(c, "searched", "1");
-	struct index *ix = index_for_thread(r->cfg);
-	int rc = ix ? 0 : KN_EIO;
-	/* A failed catch-up is logged; the index as it is still answers. */
-	if (ix && r->st)
-		index_catch_up(ix, r->st);
-	if (ix)
-		rc = search_run(&res, ix, &q, r->a);
+	struct index *ix = ui_index(r);
+	int rc = ix ? search_run(&res, ix, ui_scope(r), &q, r->a) : KN_EIO;
 	if (rc < 0) {
 		r->status = 503;
 		tset(c, "unavailable", "1");
