@@ -278,7 +278,7 @@ struct fpage {
 
 struct facets {
 	char gen[24];
-	unsigned refs; /* holders; facets_shared is one */
+	unsigned refs; /* holders; page_data.current is one */
 	struct fpage *page; /* by id */
 	size_t npage, cappage;
 	uint32_t *at; /* at[id] = index in page + 1, 0 for none; NULL: ids too sparse */
@@ -474,17 +474,19 @@ facets_load(struct index *ix, struct facets *fc, const char *gen)
 
 /* The newest page data loaded, shared by all threads: immutable once loaded, reference
  * counted. One load per change of the wiki for the whole server, not one per thread. */
-static pthread_mutex_t facets_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct facets *facets_shared;
+static struct {
+	pthread_mutex_t mu;
+	struct facets *current; /* the newest loaded (held), or NULL */
+} page_data = { PTHREAD_MUTEX_INITIALIZER, NULL };
 
 static void
 facets_release(struct facets *fc)
 {
 	if (!fc)
 		return;
-	pthread_mutex_lock(&facets_mu);
+	pthread_mutex_lock(&page_data.mu);
 	int last = --fc->refs == 0;
-	pthread_mutex_unlock(&facets_mu);
+	pthread_mutex_unlock(&page_data.mu);
 	if (last)
 		facets_free(fc);
 }
@@ -502,12 +504,12 @@ facets_current(struct index *ix, struct facets **out)
 	*out = NULL;
 	if (rc < 0)
 		goto done;
-	pthread_mutex_lock(&facets_mu);
-	if (facets_shared && strcmp(facets_shared->gen, buf_cstr(&gen)) == 0) {
-		fc = facets_shared;
+	pthread_mutex_lock(&page_data.mu);
+	if (page_data.current && strcmp(page_data.current->gen, buf_cstr(&gen)) == 0) {
+		fc = page_data.current;
 		fc->refs++;
 	}
-	pthread_mutex_unlock(&facets_mu);
+	pthread_mutex_unlock(&page_data.mu);
 	if (!fc) {
 		struct timespec t0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -519,11 +521,11 @@ facets_current(struct index *ix, struct facets **out)
 		fc->refs = 1;
 		log_info("index: page data of %zu pages loaded for search in %.1f ms", fc->npage, index_ms_since(&t0));
 		struct facets *old = NULL;
-		pthread_mutex_lock(&facets_mu);
-		old = facets_shared;
-		facets_shared = fc;
+		pthread_mutex_lock(&page_data.mu);
+		old = page_data.current;
+		page_data.current = fc;
 		fc->refs++;
-		pthread_mutex_unlock(&facets_mu);
+		pthread_mutex_unlock(&page_data.mu);
 		facets_release(old);
 	}
 	*out = fc;
@@ -747,22 +749,24 @@ struct ranking {
 	size_t bytes;
 	unsigned refs;      /* holders, the cache being one */
 	unsigned long used; /* for LRU eviction */
-	struct memo_hit *memo; /* results shown so far, with their snippets (under rank_mu) */
+	struct memo_hit *memo; /* results shown so far, with their snippets (under rankings.mu) */
 	size_t nmemo;
-	int cached; /* in rank_slot, its bytes counted in rank_bytes */
+	int cached; /* in rankings.slot, its bytes counted in rankings.bytes */
 };
 
-static pthread_mutex_t rank_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct ranking *rank_slot[RANK_CACHE_SLOTS];
-static size_t rank_bytes, rank_budget = 32u << 20;
-static unsigned long rank_ticks;
+static struct {
+	pthread_mutex_t mu;                      /* over all of this and the rankings' memos */
+	struct ranking *slot[RANK_CACHE_SLOTS]; /* held */
+	size_t bytes, budget;                    /* of the rankings held; at most */
+	unsigned long ticks;                     /* for least-recently-used eviction */
+} rankings = { .mu = PTHREAD_MUTEX_INITIALIZER, .budget = 32u << 20 };
 
 void
 search_configure_cache(size_t bytes)
 {
-	pthread_mutex_lock(&rank_mu);
-	rank_budget = bytes;
-	pthread_mutex_unlock(&rank_mu);
+	pthread_mutex_lock(&rankings.mu);
+	rankings.budget = bytes;
+	pthread_mutex_unlock(&rankings.mu);
 }
 
 static void
@@ -781,18 +785,18 @@ ranking_unref_locked(struct ranking *r)
 static void
 ranking_release(struct ranking *r)
 {
-	pthread_mutex_lock(&rank_mu);
+	pthread_mutex_lock(&rankings.mu);
 	ranking_unref_locked(r);
-	pthread_mutex_unlock(&rank_mu);
+	pthread_mutex_unlock(&rankings.mu);
 }
 
 static void
 rank_evict_locked(size_t i)
 {
-	rank_bytes -= rank_slot[i]->bytes;
-	rank_slot[i]->cached = 0;
-	ranking_unref_locked(rank_slot[i]);
-	rank_slot[i] = NULL;
+	rankings.bytes -= rankings.slot[i]->bytes;
+	rankings.slot[i]->cached = 0;
+	ranking_unref_locked(rankings.slot[i]);
+	rankings.slot[i] = NULL;
 }
 
 /* A held ranking of `match` at `gen`, or NULL. Rankings of other generations are dropped
@@ -801,9 +805,9 @@ static struct ranking *
 ranking_lookup(const char *match, const char *gen)
 {
 	struct ranking *found = NULL;
-	pthread_mutex_lock(&rank_mu);
+	pthread_mutex_lock(&rankings.mu);
 	for (size_t i = 0; i < RANK_CACHE_SLOTS; i++) {
-		struct ranking *r = rank_slot[i];
+		struct ranking *r = rankings.slot[i];
 		if (!r)
 			continue;
 		if (strcmp(r->gen, gen) != 0)
@@ -813,9 +817,9 @@ ranking_lookup(const char *match, const char *gen)
 	}
 	if (found) {
 		found->refs++;
-		found->used = ++rank_ticks;
+		found->used = ++rankings.ticks;
 	}
-	pthread_mutex_unlock(&rank_mu);
+	pthread_mutex_unlock(&rankings.mu);
 	return found;
 }
 
@@ -823,28 +827,28 @@ ranking_lookup(const char *match, const char *gen)
 static void
 ranking_share(struct ranking *r)
 {
-	pthread_mutex_lock(&rank_mu);
-	while (r->bytes <= rank_budget / 4) {
+	pthread_mutex_lock(&rankings.mu);
+	while (r->bytes <= rankings.budget / 4) {
 		size_t free_slot = RANK_CACHE_SLOTS, lru = RANK_CACHE_SLOTS;
 		for (size_t i = 0; i < RANK_CACHE_SLOTS; i++) {
-			if (!rank_slot[i])
+			if (!rankings.slot[i])
 				free_slot = i;
-			else if (lru == RANK_CACHE_SLOTS || rank_slot[i]->used < rank_slot[lru]->used)
+			else if (lru == RANK_CACHE_SLOTS || rankings.slot[i]->used < rankings.slot[lru]->used)
 				lru = i;
 		}
-		if (free_slot < RANK_CACHE_SLOTS && rank_bytes + r->bytes <= rank_budget) {
+		if (free_slot < RANK_CACHE_SLOTS && rankings.bytes + r->bytes <= rankings.budget) {
 			r->refs++;
-			r->used = ++rank_ticks;
+			r->used = ++rankings.ticks;
 			r->cached = 1;
-			rank_slot[free_slot] = r;
-			rank_bytes += r->bytes;
+			rankings.slot[free_slot] = r;
+			rankings.bytes += r->bytes;
 			break;
 		}
 		if (lru == RANK_CACHE_SLOTS) /* cannot happen: r fits in an empty cache */
 			break;
 		rank_evict_locked(lru);
 	}
-	pthread_mutex_unlock(&rank_mu);
+	pthread_mutex_unlock(&rankings.mu);
 }
 
 /* Copy a remembered result of ranking `r` into `h` (strings into the arena): 1, else 0. */
@@ -852,7 +856,7 @@ static int
 memo_get(struct ranking *r, sqlite3_int64 id, struct search_hit *h, struct arena *a)
 {
 	int found = 0;
-	pthread_mutex_lock(&rank_mu);
+	pthread_mutex_lock(&rankings.mu);
 	for (size_t i = 0; i < r->nmemo && !found; i++) {
 		const struct memo_hit *m = &r->memo[i];
 		if (m->id != id)
@@ -866,7 +870,7 @@ memo_get(struct ranking *r, sqlite3_int64 id, struct search_hit *h, struct arena
 		h->updated_author = arena_strdup(a, m->h.updated_author);
 		found = 1;
 	}
-	pthread_mutex_unlock(&rank_mu);
+	pthread_mutex_unlock(&rankings.mu);
 	return found;
 }
 
@@ -878,7 +882,7 @@ memo_put(struct ranking *r, sqlite3_int64 id, const struct search_hit *h)
 	size_t len[6], total = 0;
 	for (int i = 0; i < 6; i++)
 		total += (len[i] = strlen(f[i])) + 1;
-	pthread_mutex_lock(&rank_mu);
+	pthread_mutex_lock(&rankings.mu);
 	int known = 0;
 	for (size_t i = 0; i < r->nmemo; i++)
 		known |= r->memo[i].id == id;
@@ -899,24 +903,24 @@ memo_put(struct ranking *r, sqlite3_int64 id, const struct search_hit *h)
 			p += len[i] + 1;
 		}
 		r->bytes += total;
-		rank_bytes += total;
+		rankings.bytes += total;
 	}
-	pthread_mutex_unlock(&rank_mu);
+	pthread_mutex_unlock(&rankings.mu);
 }
 
 void
 search_global_release(void)
 {
-	pthread_mutex_lock(&facets_mu);
-	struct facets *fc = facets_shared;
-	facets_shared = NULL;
-	pthread_mutex_unlock(&facets_mu);
+	pthread_mutex_lock(&page_data.mu);
+	struct facets *fc = page_data.current;
+	page_data.current = NULL;
+	pthread_mutex_unlock(&page_data.mu);
 	facets_release(fc);
-	pthread_mutex_lock(&rank_mu);
+	pthread_mutex_lock(&rankings.mu);
 	for (size_t i = 0; i < RANK_CACHE_SLOTS; i++)
-		if (rank_slot[i])
+		if (rankings.slot[i])
 			rank_evict_locked(i);
-	pthread_mutex_unlock(&rank_mu);
+	pthread_mutex_unlock(&rankings.mu);
 }
 
 /* Score every match of `match` (the caller holds a read transaction at generation `gen`,
