@@ -6,9 +6,6 @@
 
 #define GIT_PREFIX "/wiki.git/"
 
-/* Is this request for the git endpoint? */
-int githttp_match(const char *path);
-
 /* Check the request and build argv/envp (NULL-terminated, in r's arena) for git
  * http-backend. KN_ENOTFOUND for a path the smart protocol does not use, KN_EINVAL for a
  * bad service or method. */

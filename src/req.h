@@ -40,7 +40,8 @@ struct req {
 	int upload_too_big;
 
 	/* response */
-	int status;
+	int status;             /* set by the router from the handler's answer (and by server.c for git) */
+	int own_page;           /* the handler's error comes with a page of its own (ui_render_answer) */
 	const char *content_type;
 	struct kvlist resp_headers;
 	struct buf out;
@@ -62,10 +63,24 @@ char *url_decode(struct arena *a, const char *s, size_t n, int plus);
 /* Parse an application/x-www-form-urlencoded string into `l`; KN_EINVAL on bad encoding. */
 int form_parse(struct arena *a, struct kvlist *l, const char *s, size_t n);
 
-/* Route the request: fills status, content type and body. Called by server.c and tests. */
+/* How the route of `method` `path` takes the request's body, for server.c before the body
+ * arrives. */
+enum route_body {
+	BODY_FORM,      /* kept in memory (at most --max-form) and parsed as a form */
+	BODY_MULTIPART, /* a multipart upload: the file to a temporary file (server.c) */
+	BODY_GIT,       /* streamed to git http-backend (server.c, githttp.c, cgi.c) */
+};
+enum route_body router_body(const char *method, const char *path);
+
+/* Route the request: permission, handler, and the answer's status, content type and body.
+ * Called by server.c and tests. */
 void router_dispatch(struct req *r);
 
-/* Fill `r` with the HTML error page for `err` (a KN_ code) and a log line. */
+/* The HTTP status of a handler's answer `rc`: 0 (its page), a KN_ answer or a KN_ error.
+ * The one place codes become statuses. */
+int router_status(int rc);
+
+/* Fill `r` with the HTML error page for `err` (a KN_ code), its status, and a log line. */
 void error_page(struct req *r, int err, const char *detail);
 
 #endif

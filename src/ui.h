@@ -8,8 +8,10 @@
 struct index;
 struct index_scope;
 
-/* Handlers: fill r (status, body) and return 0, or return a KN_ error for the router to
- * turn into an error page. */
+/* Handlers fill r's body (and content type, headers) and return 0, a KN_ answer
+ * (KN_SEE_OTHER, KN_NOT_MODIFIED) or a KN_ error: the router turns an error into its error
+ * page, unless the handler made a page of its own for it (ui_render_answer), and gives
+ * every answer its HTTP status. Handlers never set a status. */
 int ui_home(struct req *r);
 int ui_view(struct req *r);
 int ui_raw(struct req *r);
@@ -67,13 +69,18 @@ int ui_health(struct req *r);
 struct tctx *ui_context(struct req *r, const char *title);
 /* Render template `name` as the response body (text/html). */
 int ui_render(struct req *r, const char *name, struct tctx *c);
+/* Render template `name` as the answer to `err` (0: as ui_render): a page of the handler's
+ * own, such as a form with the user's input and why it came back, with the router's status
+ * for `err`. Returns `err`, or the rendering's own error. */
+int ui_render_answer(struct req *r, int err, const char *name, struct tctx *c);
 /* Validate r->rest as a page name; KN_EINVAL when it is not one. */
 int ui_page_name(struct req *r, const char **name);
 /* Common values of every page about one wiki page: name, title, folder crumbs. */
 void ui_page_vars(struct req *r, struct tctx *c, const char *name);
 /* "2026-11-22 14:52 +0100" */
 void ui_format_time(char *out, size_t n, int64_t t, int offset_min);
-/* Answer 304 when the client's If-None-Match equals `etag` (sets ETag either way). */
+/* KN_NOT_MODIFIED when the client's If-None-Match has `etag` (the answer), else 0; sets
+ * the ETag either way. */
 int ui_not_modified(struct req *r, const char *etag);
 /* `in` as one line: control bytes become blanks, bytes in `drop` go, blanks are trimmed,
  * at most `max` bytes. NULL when nothing is left or the result is not UTF-8. */
@@ -83,8 +90,9 @@ const char *ui_one_line(struct arena *a, const char *in, size_t max, const char 
 struct store_author ui_author(struct req *r);
 /* render_ctx.page_exists for a struct snap: is there a page `name` in it? */
 int ui_page_exists(void *snap, const char *name);
-/* Redirect with 303 See Other to `location` (a path on this server). */
-void ui_redirect(struct req *r, const char *location);
+/* Send the client to `location` (a path on this server): returns KN_SEE_OTHER, the
+ * handler's answer (303 See Other). */
+int ui_redirect(struct req *r, const char *location);
 /* The derived index for this request (the one way a handler reaches it), caught up with
  * main at the first call of a request, so a push or an edit shows at once; when the
  * catch-up fails (logged) the index as it is answers. NULL when it cannot be opened. */

@@ -40,6 +40,16 @@ ui_render(struct req *r, const char *name, struct tctx *c)
 }
 
 int
+ui_render_answer(struct req *r, int err, const char *name, struct tctx *c)
+{
+	int rc = ui_render(r, name, c);
+	if (rc < 0)
+		return rc;
+	r->own_page = err < 0;
+	return err;
+}
+
+int
 ui_page_name(struct req *r, const char **name)
 {
 	const char *n = r->rest ? r->rest : "";
@@ -66,21 +76,17 @@ ui_not_modified(struct req *r, const char *etag)
 {
 	resp_header(r, "ETag", etag);
 	const char *inm = req_header(r, "If-None-Match");
-	if (inm && strstr(inm, etag)) {
-		r->status = 304;
-		return 1;
-	}
-	return 0;
+	return inm && strstr(inm, etag) ? KN_NOT_MODIFIED : 0;
 }
 
-void
+int
 ui_redirect(struct req *r, const char *location)
 {
-	r->status = 303;
 	resp_header(r, "Location", location);
 	r->content_type = "text/plain; charset=utf-8";
 	buf_puts(&r->out, "See ");
 	buf_puts(&r->out, location);
+	return KN_SEE_OTHER;
 }
 
 /* FNV-1a: a content hash for ETags of embedded files (not security relevant). */
@@ -122,10 +128,10 @@ ui_static(struct req *r)
 	snprintf(etag, sizeof(etag), "\"%016llx\"", (unsigned long long)fnv1a(a->data, a->len));
 	r->content_type = type;
 	resp_header(r, "Cache-Control", "public, max-age=3600");
-	if (ui_not_modified(r, etag))
-		return 0;
-	buf_put(&r->out, a->data, a->len);
-	return 0;
+	int rc = ui_not_modified(r, etag);
+	if (rc == 0)
+		buf_put(&r->out, a->data, a->len);
+	return rc;
 }
 
 int

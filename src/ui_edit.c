@@ -166,9 +166,8 @@ conflict_page(struct req *r, const char *name, const char *content, const char *
 	tset(c, "conflict", "1");
 	tset(c, "current", buf_cstr(&cur));
 	tset(c, "old_base", old_base);
-	r->status = 409;
 	log_info("save %s: changed since base %s, edit returned to the user", name, old_base);
-	rc = ui_render(r, "edit", c);
+	rc = ui_render_answer(r, KN_ECONFLICT, "edit", c);
 	buf_free(&path);
 	buf_free(&cur);
 	store_snap_close(&s);
@@ -188,10 +187,8 @@ ui_save(struct req *r)
 	if (!content || !base_hex)
 		return KN_EINVAL;
 	content = normalize_newlines(r->a, content, &len);
-	if (len > MAX_PAGE) {
-		r->status = 413;
+	if (len > MAX_PAGE)
 		return KN_ETOOBIG;
-	}
 	if (!utf8_valid(content, len))
 		return KN_EINVAL;
 	if (*base_hex && (strlen(base_hex) != GIT_OID_HEXSZ || git_oid_fromstr(&base, base_hex) < 0))
@@ -219,7 +216,7 @@ ui_save(struct req *r)
 		url_escape(&loc, name, strlen(name), 1);
 		if (merged)
 			buf_puts(&loc, "?merged=1"); /* the page tells the user */
-		ui_redirect(r, loc.ptr);
+		rc = ui_redirect(r, loc.ptr);
 		buf_free(&loc);
 	} else {
 		log_error("save %s by %s: %s", name, who.name, kn_strerror(rc));

@@ -136,9 +136,8 @@ not_found_page(struct req *r, const char *name, const char *rev, int deleted)
 	tset(c, "rev", rev);
 	if (deleted)
 		tset(c, "deleted", "1");
-	r->status = 404;
 	log_info("view %s: no such page%s%s", name, rev ? " at " : "", rev ? rev : "");
-	return ui_render(r, "missing", c);
+	return ui_render_answer(r, KN_ENOTFOUND, "missing", c);
 }
 
 /* A page that is not there: a renamed page's old name leads to the new name (current
@@ -152,10 +151,10 @@ missing_page(struct req *r, struct snap *s, const char *name, const char *rev)
 		struct buf loc = BUF_INIT;
 		buf_puts(&loc, "/wiki/");
 		url_escape(&loc, to.ptr, to.len, 1);
-		ui_redirect(r, loc.ptr);
+		int rc = ui_redirect(r, loc.ptr);
 		buf_free(&loc);
 		buf_free(&to);
-		return 0;
+		return rc;
 	}
 	buf_free(&to);
 	pagename_to_path(&path, name);
@@ -218,7 +217,7 @@ view_page(struct req *r, const char *name)
 	r->content_type = "text/html; charset=utf-8";
 	/* After a merged save the page says so once: that answer is neither cached nor 304. */
 	int merged = req_query(r, "merged") != NULL;
-	if (!merged && ui_not_modified(r, etag))
+	if (!merged && (rc = ui_not_modified(r, etag)) != 0)
 		goto done;
 	pagename_to_path(&path, name);
 	rc = store_read(&md, NULL, &s, path.ptr);

@@ -175,10 +175,9 @@ ui_search(struct req *r)
 	struct index *ix = ui_index(r);
 	int rc = ix ? search_run(&res, ix, ui_scope(r), &q, r->a) : KN_EIO;
 	if (rc < 0) {
-		r->status = 503;
 		tset(c, "unavailable", "1");
 		resp_header(r, "Retry-After", "5");
-		return ui_render(r, "search", c);
+		return ui_render_answer(r, KN_EBUSY, "search", c);
 	}
 	set_results(&sp, c, &q, &res);
 	set_facets(&sp, c, &q, &res);
