@@ -1029,7 +1029,8 @@ struct tally {
 	sqlite3_int64 shown[SEARCH_PAGE_SIZE]; /* ids on the page shown, in rank order */
 	size_t nshown;
 	struct ranking *rank; /* held */
-	int all;              /* the viewer may read every page (index_scope_all) */
+	int all;              /* the viewer may read every page (index_scope_all); else none, today
+			       * (with spaces, tally_page will look at each page's) */
 };
 
 static int
@@ -1041,12 +1042,10 @@ has_value(const struct facets *fc, const struct fpage *p, int k, uint32_t v)
 	return 0;
 }
 
-/* Count page `p` if the viewer may read it and it passes the filters (1), else 0. */
+/* Count page `p` if it passes the filters (1), else 0. */
 static int
 tally_page(struct tally *t, const struct fpage *p)
 {
-	if (!t->all)
-		return 0;
 	for (int k = 0; k < SF_KINDS; k++)
 		for (size_t i = 0; i < t->nwant[k]; i++)
 			if (!has_value(t->fc, p, k, t->want[k][i]))
@@ -1105,6 +1104,8 @@ top_facets(struct search_result *res, struct tally *t, struct arena *a)
 static int
 count_matches(struct index *ix, struct tally *t, const struct search_query *q)
 {
+	if (!t->all)
+		return 0; /* a viewer who may read nothing finds nothing */
 	for (int k = 0; k < SF_KINDS; k++) {
 		for (size_t i = 0; i < q->nfilters[k]; i++) {
 			uint32_t v = vocab_find(&t->fc->vocab[k], q->filters[k][i], 0);
