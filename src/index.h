@@ -67,13 +67,14 @@ int index_cmd_check(const char *data_dir);
 /* --- views: typed queries -----------------------------------------------------------------
  * What the pages of the wiki (and tomorrow the API) read from the index; no SQL outside
  * the index wing. Results live in the caller's arena `a`. The index should be caught up
- * first (ui_index does that once per request). Each returns 0 or KN_EIO. */
+ * first (ui_index does that once per request). Each returns 0, KN_EINVAL (a key out of
+ * range) or KN_EIO. */
 
 /* What one viewer may see of the index. Every view (and search) takes one, and one
  * function turns it into SQL (index_scope_sql, index_views.c), so that confidential spaces
  * change that function and this struct, not every query. Today a reader reads every page. */
 struct index_scope {
-	int all; /* 1: every page may be read; 0: nothing may (what a missing scope fails to) */
+	int all; /* 1: every page may be read; 0: none may (a NULL scope is read as 0) */
 };
 
 /* The front-matter values pages are grouped and filtered by. A page's customer is its
