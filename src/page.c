@@ -44,9 +44,9 @@ clean_value(struct arena *a, const unsigned char *s, size_t n)
 		s++, n--;
 	for (size_t i = 0; i < n && o < PAGE_VALUE_MAX; i++)
 		out[o++] = s[i] < ' ' || s[i] == 0x7f ? ' ' : (char)s[i];
-	if (o == PAGE_VALUE_MAX)
-		while (o && ((unsigned char)out[o] & 0xC0) == 0x80)
-			o--; /* out[o] starts the next character; drop the cut one */
+	if (n > PAGE_VALUE_MAX) /* cut: s[o] is the first byte left out (out[i] is s[i]'s) */
+		while (o && (s[o] & 0xC0) == 0x80)
+			o--; /* it continues a character: drop that character's bytes before it */
 	while (o && out[o - 1] == ' ')
 		o--;
 	return o ? arena_strndup(a, out, o) : NULL;

@@ -77,7 +77,13 @@ test_meta(void)
 	for (int i = 0; i < 150; i++)
 		buf_puts(&long_value, "é"); /* 300 bytes */
 	meta(&m, a, long_value.ptr);
-	ok(m.title && strlen(m.title) == 200 && utf8_valid(m.title, strlen(m.title)), "values cut at 200 bytes, on a character");
+	ok(m.title && strlen(m.title) == 200 && utf8_valid(m.title, strlen(m.title)), "values cut at 200 bytes");
+	buf_reset(&long_value);
+	buf_puts(&long_value, "title: a");
+	for (int i = 0; i < 150; i++)
+		buf_puts(&long_value, "é"); /* 301 bytes: the 200th and 201st are one character */
+	meta(&m, a, long_value.ptr);
+	ok(m.title && strlen(m.title) == 199 && utf8_valid(m.title, strlen(m.title)), "a value is cut before a character");
 	buf_reset(&long_value);
 	buf_puts(&long_value, "tags: [");
 	for (int i = 0; i < 100; i++)
