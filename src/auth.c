@@ -246,12 +246,6 @@ auth_user_get(sqlite3 *db, const char *name, struct user *out)
 	return get_user(db, "name = ?", name, 0, out, NULL, 0);
 }
 
-int
-auth_user_by_id(sqlite3 *db, int64_t id, struct user *out)
-{
-	return get_user(db, "id = ?", NULL, id, out, NULL, 0);
-}
-
 int64_t
 auth_user_count(sqlite3 *db)
 {

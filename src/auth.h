@@ -40,7 +40,6 @@ int auth_user_passwd(sqlite3 *db, const char *name, const char *password);
 int auth_user_set_role(sqlite3 *db, const char *name, enum role role);
 int auth_user_del(sqlite3 *db, const char *name);
 int auth_user_get(sqlite3 *db, const char *name, struct user *out);
-int auth_user_by_id(sqlite3 *db, int64_t id, struct user *out);
 int64_t auth_user_count(sqlite3 *db);
 int auth_user_list(sqlite3 *db, int (*cb)(const struct user *u, void *payload), void *payload);
 

@@ -10,12 +10,6 @@
 #define GIT_HTTP_BACKEND "/usr/lib/git-core/git-http-backend"
 #endif
 
-int
-githttp_match(const char *path)
-{
-	return strncmp(path, GIT_PREFIX, strlen(GIT_PREFIX)) == 0 || strcmp(path, "/wiki.git") == 0;
-}
-
 static void
 env_add(struct req *r, struct kvlist *env, const char *key, const char *val)
 {

@@ -15,6 +15,7 @@
 #include "index.h"
 #include "kennis.h"
 #include "render.h"
+#include "search.h"
 #include "server.h"
 #include "store.h"
 
@@ -438,7 +439,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "kennis: unknown command '%s'\n%s", argv[1], usage);
 		rc = 2;
 	}
-	index_global_release();
+	search_global_release();
 	render_global_release();
 	git_libgit2_shutdown();
 	return rc;

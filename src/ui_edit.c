@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "page.h"
 #include "pagename.h"
 #include "render.h"
 
@@ -136,7 +137,7 @@ ui_preview(struct req *r)
 		return rc;
 	/* The same renderer as the page view; front matter is not part of the preview. */
 	const char *fm;
-	size_t fm_len, body = render_split_front_matter(content, len, &fm, &fm_len);
+	size_t fm_len, body = page_split(content, len, &fm, &fm_len);
 	struct render_ctx ctx = { ui_page_exists, &s, NULL };
 	render_markdown(&r->out, content + body, len - body, &ctx);
 	store_snap_close(&s);
@@ -227,9 +228,8 @@ conflict_page(struct req *r, const char *name, const char *content, size_t len, 
 		tset(c, "merged", "1");
 		tset(c, "mine", content);
 	}
-	r->status = 409;
 	log_info("save %s: changed since base %s, edit returned to the user", name, old_base);
-	rc = ui_render(r, "edit", c);
+	rc = ui_render_answer(r, KN_ECONFLICT, "edit", c);
 	buf_free(&path);
 	buf_free(&cur);
 	buf_free(&merged);
@@ -250,10 +250,8 @@ ui_save(struct req *r)
 	if (!content || !base_hex)
 		return KN_EINVAL;
 	content = normalize_newlines(r->a, content, &len);
-	if (len > MAX_PAGE) {
-		r->status = 413;
+	if (len > MAX_PAGE)
 		return KN_ETOOBIG;
-	}
 	if (!utf8_valid(content, len))
 		return KN_EINVAL;
 	if (*base_hex && (strlen(base_hex) != GIT_OID_HEXSZ || git_oid_fromstr(&base, base_hex) < 0))
@@ -281,7 +279,7 @@ ui_save(struct req *r)
 		url_escape(&loc, name, strlen(name), 1);
 		if (merged)
 			buf_puts(&loc, "?merged=1"); /* the page tells the user */
-		ui_redirect(r, loc.ptr);
+		rc = ui_redirect(r, loc.ptr);
 		buf_free(&loc);
 	} else {
 		log_error("save %s by %s: %s", name, who.name, kn_strerror(rc));

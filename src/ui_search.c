@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "index.h"
+#include "search.h"
 
 /* A filter that came as a query parameter (the search box keeps its own in the text). */
 struct param_filter {
@@ -172,18 +172,12 @@ ui_search(struct req *r)
 		return ui_render(r, "search", c);
 	}
 	tset(c, "searched", "1");
-	struct index *ix = index_for_thread(r->cfg);
-	int rc = ix ? 0 : KN_EIO;
-	/* A failed catch-up is logged; the index as it is still answers. */
-	if (ix && r->st)
-		index_catch_up(ix, r->st);
-	if (ix)
-		rc = index_search(&res, ix, &q, r->a);
+	struct index *ix = ui_index(r);
+	int rc = ix ? search_run(&res, ix, ui_scope(r), &q, r->a) : KN_EIO;
 	if (rc < 0) {
-		r->status = 503;
 		tset(c, "unavailable", "1");
 		resp_header(r, "Retry-After", "5");
-		return ui_render(r, "search", c);
+		return ui_render_answer(r, KN_EBUSY, "search", c);
 	}
 	set_results(&sp, c, &q, &res);
 	set_facets(&sp, c, &q, &res);
