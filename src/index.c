@@ -2007,6 +2007,83 @@ last_word_chars(const char *s, size_t n)
 	return chars;
 }
 
+/* --- the budget of a query -------------------------------------------------------------
+ * A search's work grows with the words of its query: FTS5 matches every word of every
+ * phrase against its positions in each matching page, and kennis_rank and the snippets go
+ * over those matches again. A 200 KB page of "www.a.com " repeated and "a* a* a* ..."
+ * (ten times) took 17 s (issue 15). So a query buys no more than a person types: a term
+ * repeated is searched once, and at most SEARCH_MAX_WORDS words and SEARCH_MAX_PREFIX
+ * prefixes are searched. What this costs at most is measured in docs/search.md. */
+
+static int
+is_word_byte(unsigned char c)
+{
+	return c >= 0x80 || !is_punct(c);
+}
+
+/* The words the tokenizer can cut [s, s+n) into, counted from above: a run of ASCII
+ * letters and digits is one, and so is every non-ASCII character (unicode61 makes it a
+ * letter or a separator by its category, so "a—a—a" is three words). */
+static size_t
+words_at_most(const char *s, size_t n)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0xC0 || (c < 0x80 && is_word_byte(c) && (i == 0 || !is_word_byte((unsigned char)s[i - 1]) ||
+								   (unsigned char)s[i - 1] >= 0x80)))
+			w++;
+	}
+	return w;
+}
+
+/* Is the FTS5 string t[0..n) one of the terms of the expression m[0..end) (as add_term
+ * writes them: "text" with quotes doubled, maybe *, one blank between)? ASCII case is
+ * ignored, as FTS5 ignores it. */
+static int
+term_repeated(const char *m, size_t end, const char *t, size_t n)
+{
+	for (size_t i = 0; i < end;) {
+		size_t j = i + 1; /* after the opening quote */
+		while (j < end && !(m[j] == '"' && (j + 1 >= end || m[j + 1] != '"')))
+			j += m[j] == '"' ? 2 : 1;
+		j++; /* the closing quote */
+		if (j < end && m[j] == '*')
+			j++;
+		if (j - i == n && strncasecmp(m + i, t, n) == 0)
+			return 1;
+		i = j + 1;
+	}
+	return 0;
+}
+
+/* Keep or drop the term just written at m[start..] (after its blank, if any) within the
+ * query's budget: 1 to keep it, 0 when the caller drops it. A prefix over the budget
+ * loses its '*'. */
+static int
+term_in_budget(struct search_query *q, struct buf *m, size_t start, const char *s, size_t n)
+{
+	size_t at = start ? start + 1 : 0;
+	int prefix = m->ptr[m->len - 1] == '*';
+	if (term_repeated(m->ptr, start, m->ptr + at, m->len - at))
+		return 0;
+	if (prefix && q->nprefix == SEARCH_MAX_PREFIX) {
+		m->ptr[--m->len] = '\0';
+		prefix = 0;
+		q->truncated = 1;
+		if (term_repeated(m->ptr, start, m->ptr + at, m->len - at))
+			return 0;
+	}
+	size_t w = words_at_most(s, n);
+	if (q->nwords + w > SEARCH_MAX_WORDS) {
+		q->truncated = 1;
+		return 0;
+	}
+	q->nwords += w;
+	q->nprefix += (size_t)prefix;
+	return 1;
+}
+
 /* Add a word or phrase to the MATCH expression as an FTS5 string: "text" (quotes inside
  * doubled, though the parser leaves none), "text"* for a prefix. */
 static void
@@ -2020,6 +2097,7 @@ add_term(struct search_query *q, struct buf *m, const char *s, size_t n, int pre
 		q->truncated = 1;
 		return;
 	}
+	size_t start = m->len;
 	if (m->len)
 		buf_putc(m, ' ');
 	buf_putc(m, '"');
@@ -2031,6 +2109,12 @@ add_term(struct search_query *q, struct buf *m, const char *s, size_t n, int pre
 	buf_putc(m, '"');
 	if (prefix)
 		buf_putc(m, '*');
+	if (!term_in_budget(q, m, start, s, n)) {
+		m->len = start;
+		if (m->ptr)
+			m->ptr[start] = '\0';
+		return;
+	}
 	q->nterms++;
 }
 

@@ -97,6 +97,34 @@ test_parse(void)
 		buf_printf(&big, "w%d ", i);
 	search_parse(&q, a, big.ptr);
 	ok(q.nterms == SEARCH_MAX_TERMS && q.truncated, "long query: %d terms, truncated", (int)q.nterms);
+	/* The budget of a query (issue 15): repeats, words in all terms, prefixes. */
+	search_parse(&q, a, "a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a*");
+	ok(q.match && strcmp(q.match, "\"a\"") == 0 && q.nterms == 1 && !q.truncated, "a repeated term is searched once");
+	search_parse(&q, a, "Gateway gateway \"GATEWAY\" gate* GATE* \"sync gateway\" \"Sync Gateway\"");
+	is_str(q.match, "\"Gateway\" \"gate\"* \"sync gateway\"", "repeats in any ASCII case are searched once");
+	search_parse(&q, a, "ab* ac* ad* ae* af* ag* ah* ai* aj* ak* ab*");
+	is_str(q.match, "\"ab\"* \"ac\"* \"ad\"* \"ae\"* \"af\"* \"ag\"* \"ah\"* \"ai\"* \"aj\" \"ak\"",
+	       "prefixes beyond %d are searched as words", SEARCH_MAX_PREFIX);
+	ok(q.truncated && q.nprefix == SEARCH_MAX_PREFIX, "and the query says it was cut");
+	buf_reset(&big);
+	buf_puts(&big, "first \"");
+	for (int i = 0; i < 60; i++)
+		buf_printf(&big, "w%d ", i);
+	buf_puts(&big, "\" \"");
+	for (int i = 0; i < 10; i++)
+		buf_printf(&big, "v%d ", i);
+	buf_puts(&big, "\" last");
+	search_parse(&q, a, big.ptr);
+	ok(q.nterms == 3 && q.nwords == 62 && q.truncated && strncmp(q.match, "\"first\" \"w0 w1", 14) == 0 &&
+	   strstr(q.match, "v0") == NULL && strstr(q.match, "\"last\""),
+	   "a phrase over %d words in all is dropped, later words still fit: %s", SEARCH_MAX_WORDS, q.match);
+	buf_reset(&big);
+	buf_puts(&big, "\"");
+	for (int i = 0; i < 40; i++)
+		buf_puts(&big, "x\u2014"); /* em dash: a separator to unicode61 */
+	buf_puts(&big, "\"");
+	search_parse(&q, a, big.ptr);
+	ok(q.match == NULL && q.truncated, "non-ASCII separators count as words: 80 words are too many");
 	buf_free(&big);
 	arena_free(a);
 
