@@ -127,6 +127,8 @@ struct index {
 	struct facets *facets; /* page data of the search under way (held), or NULL: kennis_rank
 			        * takes row lengths from it */
 	struct hl_tokenizer *hl; /* the full-text table's tokenizer, for results shown */
+	uint64_t rank_work;      /* kennis_rank's work in the ranking under way (RANK_WORK_MAX) */
+	sqlite3_int64 rank_rows; /* at most this many rows can match it (its rarest phrase) */
 };
 
 static void facets_release(struct facets *fc);
@@ -2539,13 +2541,55 @@ struct rank_query {
 	double *idf, *freq, *weight;
 };
 
+/* --- the work budget of a ranking -------------------------------------------------------
+ * Scoring a match costs FTS5 (finding the phrase, then handing its positions to
+ * kennis_rank) about as much as the phrase has positions times words. Pages of one word
+ * repeated make that huge (a 200 KB page of "www.a.com ": 20,000 positions of each word),
+ * and a query of up to SEARCH_MAX_WORDS words multiplies it. So kennis_rank counts it per
+ * row (positions x words of each phrase, and 1 per phrase), and a ranking stops once the
+ * count passes RANK_WORK_MAX: it then holds the matches scored so far (the oldest pages
+ * first, as FTS5 returns them) and says so. 2M is about 30 ms of such pages; a normal
+ * page costs a few units per phrase, so a word on every page of a 100,000-page wiki
+ * (about 1M) is scored in full. The phrases' idf pass (rank_query_new) counts too. */
+#define RANK_WORK_MAX (2u << 20)
+
+static void
+rank_count_work(struct index *ix, uint64_t positions, int words)
+{
+	ix->rank_work += positions * (uint64_t)(words > 0 ? words : 1) + 1;
+}
+
+static int
+rank_over_budget(const struct index *ix)
+{
+	return ix->rank_work > RANK_WORK_MAX;
+}
+
+/* One phrase's rows, for its idf. */
+struct phrase_rows {
+	struct index *ix;
+	sqlite3_int64 n;
+	int words;
+};
+
+/* A row of the phrase (xQueryPhrase). Finding a phrase of several words costs FTS5 its
+ * positions times words in each row, as in the ranking: counted the same way, and the
+ * count stops (SQLITE_DONE) once the ranking's budget is spent. */
 static int
 count_hit(const Fts5ExtensionApi *api, Fts5Context *fts, void *arg)
 {
-	(void)api;
-	(void)fts;
-	(*(sqlite3_int64 *)arg)++;
-	return SQLITE_OK;
+	struct phrase_rows *pr = arg;
+	uint64_t positions = 0;
+	pr->n++;
+	if (pr->words > 1) {
+		Fts5PhraseIter it;
+		int col, off;
+		if (api->xPhraseFirst(fts, 0, &it, &col, &off) == SQLITE_OK)
+			for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off))
+				positions++;
+	}
+	rank_count_work(pr->ix, positions, pr->words);
+	return rank_over_budget(pr->ix) ? SQLITE_DONE : SQLITE_OK;
 }
 
 static void
@@ -2565,6 +2609,9 @@ rank_query_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval, sqlite3_
 {
 	struct rank_query *rq = xcalloc(1, sizeof(*rq));
 	sqlite3_int64 nrow = 0, ntok = 0;
+	struct index *ix = api->xUserData(fts);
+	ix->rank_work = 0; /* a new query: a new budget */
+	ix->rank_rows = INT64_MAX;
 	rq->nphrase = api->xPhraseCount(fts);
 	rq->ncol = api->xColumnCount(fts);
 	rq->idf = xcalloc((size_t)(2 * rq->nphrase + rq->ncol) + 1, sizeof(double));
@@ -2578,8 +2625,11 @@ rank_query_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval, sqlite3_
 	if (rq->avgdl <= 0)
 		rq->avgdl = 1.0;
 	for (int i = 0; *rc == SQLITE_OK && i < rq->nphrase; i++) {
-		sqlite3_int64 nhit = 0;
-		*rc = api->xQueryPhrase(fts, i, &nhit, count_hit);
+		struct phrase_rows pr = { ix, 0, api->xPhraseSize(fts, i) };
+		*rc = api->xQueryPhrase(fts, i, &pr, count_hit);
+		sqlite3_int64 nhit = pr.n;
+		if (!rank_over_budget(ix) && nhit < ix->rank_rows)
+			ix->rank_rows = nhit; /* counted in full */
 		double idf = log(((double)nrow - (double)nhit + 0.5) / ((double)nhit + 0.5));
 		rq->idf[i] = idf > 0 ? idf : 1e-6;
 	}
@@ -2607,11 +2657,13 @@ rank_row(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 		Fts5PhraseIter it;
 		int col, off;
 		double f = 0;
+		uint64_t hits = 0;
 		if ((rc = api->xPhraseFirst(fts, i, &it, &col, &off)) != SQLITE_OK)
 			break;
-		for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off))
+		for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off), hits++)
 			f += col < rq->ncol ? rq->weight[col] : 1.0;
 		rq->freq[i] = f;
+		rank_count_work(ix, hits, api->xPhraseSize(fts, i));
 	}
 	uint32_t ntok = NTOK_UNKNOWN;
 	if (ix->facets) {
@@ -2690,6 +2742,7 @@ struct ranking {
 	struct memo_hit *memo; /* results shown so far, with their snippets (under rank_mu) */
 	size_t nmemo;
 	int cached; /* in rank_slot, its bytes counted in rank_bytes */
+	int partial; /* stopped at RANK_WORK_MAX: the matches scored until then */
 };
 
 static pthread_mutex_t rank_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -2871,6 +2924,7 @@ ranking_compute(struct index *ix, const char *match, const char *gen, struct ran
 	size_t cap = 0;
 	int rc;
 	bind_str(s, 1, match);
+	ix->rank_work = 0;
 	/* ix->facets (index_search) is of this transaction's generation: its lengths are
 	 * the ones FTS5 would read. */
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -2879,6 +2933,14 @@ ranking_compute(struct index *ix, const char *match, const char *gen, struct ran
 			r->hit = xrealloc(r->hit, cap * sizeof(*r->hit));
 		}
 		r->hit[r->n++] = (struct scored){ sqlite3_column_double(s, 1), sqlite3_column_int64(s, 0) };
+		if (rank_over_budget(ix)) {
+			/* unless no more rows can match: then it is complete */
+			r->partial = (sqlite3_int64)r->n < ix->rank_rows;
+			if (r->partial)
+				log_warn("search: \"%.80s\" stopped at its work budget after %zu matches", match, r->n);
+			rc = SQLITE_DONE;
+			break;
+		}
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
@@ -3240,6 +3302,7 @@ index_search(struct search_result *res, struct index *ix, const struct search_qu
 		rc = count_matches(ix, &t, q);
 	}
 	res->total = t.total;
+	res->partial = t.rank && t.rank->partial;
 	if (rc == 0 && t.total > 0)
 		top_facets(res, &t, a);
 	if (rc == 0 && t.first < t.total)

@@ -132,6 +132,8 @@ struct search_result {
 	size_t nhits;
 	struct search_facet *facets[SF_KINDS]; /* most frequent values among all matches */
 	size_t nfacets[SF_KINDS];
+	int partial; /* the ranking stopped at its work budget: total, facets and the pages
+		      * shown are of the matches scored until then */
 };
 
 /* Run `q` against the index: matches ranked by bm25 (title weighted 10, body 1), or by

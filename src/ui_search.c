@@ -187,6 +187,9 @@ ui_search(struct req *r)
 		resp_header(r, "Retry-After", "5");
 		return ui_render(r, "search", c);
 	}
+	if (res.partial)
+		tset(c, "notice", "This search matched more text than one search may go through: the results are "
+				  "from the pages it went through first. Fewer or rarer words find the rest.");
 	set_results(&sp, c, &q, &res);
 	set_facets(&sp, c, &q, &res);
 	return ui_render(r, "search", c);
