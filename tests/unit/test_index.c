@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "index.h"
@@ -305,6 +306,47 @@ test_hostile(struct index *ix)
 	buf_free(&big);
 }
 
+/* Issue 15: a ranking's work is bounded. Eight 100 KB pages of "www.a.com " and a query
+ * of phrases that match at every repetition: the ranking stops at its budget and says so;
+ * one word on the same pages is ranked in full. */
+static void
+test_budget(struct index *ix)
+{
+	struct buf big = BUF_INIT, q = BUF_INIT;
+	for (int i = 0; i < 10240; i++)
+		buf_puts(&big, "www.a.com ");
+	ok(commit("big pages", 8, "Budget/B1.md", big.ptr, "Budget/B2.md", big.ptr, "Budget/B3.md", big.ptr,
+		  "Budget/B4.md", big.ptr, "Budget/B5.md", big.ptr, "Budget/B6.md", big.ptr, "Budget/B7.md", big.ptr,
+		  "Budget/B8.md", big.ptr) == 0 && index_catch_up(ix, st) == 0, "eight pages of one sentence repeated");
+	const char *w[] = { "www", "a", "com" };
+	for (int len = 1; len <= 6; len++)
+		for (int off = 0; off < 3; off++) {
+			buf_puts(&q, q.len ? " \"" : "\"");
+			for (int k = 0; k < len; k++)
+				buf_printf(&q, "%s%s", k ? " " : "", w[(off + k) % 3]);
+			buf_putc(&q, '"');
+		}
+	struct arena *a = arena_new();
+	struct search_query sq;
+	struct search_result res;
+	search_parse(&sq, a, q.ptr);
+	clock_t t0 = clock();
+	int rc = index_search(&res, ix, &sq, a);
+	double ms = (double)(clock() - t0) * 1e3 / CLOCKS_PER_SEC;
+	ok(rc == 0 && res.partial && res.total >= 1 && res.total < 8 && res.nhits == res.total,
+	   "18 phrases (63 words) on them: stopped at the budget with %zu of 8 pages, %.0f ms CPU", res.total, ms);
+	search_parse(&sq, a, "www");
+	ok(index_search(&res, ix, &sq, a) == 0 && !res.partial && res.total == 8, "one word: all 8, in full");
+	search_parse(&sq, a, "\"www a com\"");
+	ok(index_search(&res, ix, &sq, a) == 0 && !res.partial && res.total == 8, "one phrase: all 8, in full");
+	arena_free(a);
+	ok(commit("no big pages", 8, "Budget/B1.md", NULL, "Budget/B2.md", NULL, "Budget/B3.md", NULL, "Budget/B4.md",
+		  NULL, "Budget/B5.md", NULL, "Budget/B6.md", NULL, "Budget/B7.md", NULL, "Budget/B8.md", NULL) == 0,
+	   "the big pages go again");
+	buf_free(&big);
+	buf_free(&q);
+}
+
 static int
 reopen(struct index **ix)
 {
@@ -567,6 +609,7 @@ main(void)
 	test_gone(ix);
 	test_ranking(ix);
 	test_hostile(ix);
+	test_budget(ix);
 	test_damage(&ix, dir);
 	test_threads(dir);
 
