@@ -79,7 +79,9 @@ start_server() {
 	"$KENNIS" serve --data "$DATA" --listen 127.0.0.1:0 "$@" >"$T/stdout" 2>"$LOG" &
 	SERVER_PID=$!
 	local i=0
-	while [ $i -lt 100 ]; do
+	# up to 20 s: start-up may wait for locks and for processes that have the repository
+	# open (a killed server's git children finishing), and sanitizer builds start slowly
+	while [ $i -lt 400 ]; do
 		URL=$(sed -n 's|^kennis: serving .* on \(http://[^/]*\)/$|\1|p' "$T/stdout" 2>/dev/null)
 		[ -n "$URL" ] && return 0
 		kill -0 "$SERVER_PID" 2>/dev/null || break
