@@ -252,9 +252,10 @@ locks_hold_data_dir(const char *data_dir)
 	if (fd < 0)
 		return KN_EIO;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int busy = errno == EWOULDBLOCK;
+		int err = errno;
 		close(fd);
-		return busy ? KN_ELOCKED : KN_EIO;
+		errno = err; /* for the caller's message */
+		return err == EWOULDBLOCK ? KN_ELOCKED : KN_EIO;
 	}
 	return 0; /* fd stays open: the lock lasts as long as the process */
 }

@@ -17,7 +17,7 @@
 
 /* Hold DATA exclusively for this process's lifetime (flock on the directory, not inherited
  * by children): a second `kennis serve` on the same data directory is refused. Returns 0,
- * KN_ELOCKED when another process holds it, or KN_EIO. */
+ * KN_ELOCKED when another process holds it, or KN_EIO (errno says why). */
 int locks_hold_data_dir(const char *data_dir);
 
 /* Start-up, with the data directory held: every lock file in the repository at `gitdir`

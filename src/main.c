@@ -325,13 +325,17 @@ cmd_serve(int argc, char **argv)
 	cfg.git_dir = gitdir;
 	cfg.self_exe = exe;
 	/* One server per data directory: then no writer of an earlier server is alive, and
-	 * the lock files it left can be judged (locks.c). */
-	if ((rc = locks_hold_data_dir(data)) < 0) {
-		fprintf(stderr, rc == KN_ELOCKED ? "kennis: another kennis serve is using %s\n"
-						 : "kennis: cannot lock the data directory %s\n", data);
+	 * the lock files it left can be judged (locks.c). A file system without flock only
+	 * costs that clean-up, not the service. */
+	if ((rc = locks_hold_data_dir(data)) == KN_ELOCKED) {
+		fprintf(stderr, "kennis: another kennis serve is using %s\n", data);
 		return 1;
 	}
-	locks_startup(gitdir);
+	if (rc < 0)
+		log_warn("cannot lock the data directory %s (%s): lock files are not cleared at start-up", data,
+			 strerror(errno));
+	else
+		locks_startup(gitdir);
 	/* A missing or damaged index is rebuilt here; should that fail, search retries later. */
 	if (index_startup(data, gitdir) < 0)
 		log_warn("search index not ready; it is retried at the first search");

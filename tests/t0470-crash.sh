@@ -99,7 +99,7 @@ while [ $r -lt "$KILLS" ]; do
 	ok "round $r: every acknowledged write is in main" sh -c '
 		sort -u "$1/acked" >"$1/want"; sort -u "$1/history" >"$1/have"
 		missing=$(comm -23 "$1/want" "$1/have"); test -z "$missing" || { echo "lost: $missing"; false; }' _ "$T"
-	ok "round $r: no lock file is left" sh -c 'test -z "$(cd "$1" && find . -name "*.lock")" || find "$1" -name "*.lock"' _ "$W"
+	ok "round $r: no lock file is left" sh -c 'test -z "$(cd "$1" && find . -name "*.lock")" || { find "$1" -name "*.lock"; false; }' _ "$W"
 	ok "round $r: git fsck --strict is clean" git -C "$W" fsck --strict --no-progress
 	ok "round $r: kennis check is clean" "$KENNIS" check --data "$DATA"
 	t0=$(now_ms)
