@@ -14,6 +14,7 @@
 #include "hook.h"
 #include "index.h"
 #include "kennis.h"
+#include "locks.h"
 #include "render.h"
 #include "search.h"
 #include "server.h"
@@ -28,7 +29,7 @@ static const char usage[] =
 	"  user          add, list, change and delete accounts\n"
 	"  token         personal access tokens for git and the API\n"
 	"  reindex       rebuild the search index and page data from wiki.git\n"
-	"  check         verify the repository and the index; exit 1 on damage\n"
+	"  check         verify the repository, its locks and the index; exit 1 on damage\n"
 	"  hook NAME     run a git hook (installed by init; not for people)\n"
 	"\n"
 	"Run 'kennis <command> --help' for a command's options.\n";
@@ -327,6 +328,7 @@ cmd_serve(int argc, char **argv)
 		.login_address_limit = AUTH_LOGIN_ADDRESS_LIMIT,
 	};
 	struct store *st = NULL;
+	int rc;
 	if (is_help(argc, argv)) {
 		fputs(serve_usage, stdout);
 		return 0;
@@ -355,32 +357,56 @@ cmd_serve(int argc, char **argv)
 	cfg.data_dir = data;
 	cfg.git_dir = gitdir;
 	cfg.self_exe = exe;
+	/* One server per data directory: then no writer of an earlier server is alive, and
+	 * the lock files it left can be judged (locks.c). A file system without flock only
+	 * costs that clean-up, not the service. */
+	if ((rc = locks_hold_data_dir(data)) == KN_ELOCKED) {
+		fprintf(stderr, "kennis: another kennis serve is using %s\n", data);
+		return 1;
+	}
+	if (rc < 0)
+		log_warn("cannot lock the data directory %s (%s): lock files are not cleared at start-up", data,
+			 strerror(errno));
+	else
+		locks_startup(gitdir);
 	/* A missing or damaged index is rebuilt here; should that fail, search retries later. */
 	if (index_startup(data, gitdir) < 0)
 		log_warn("search index not ready; it is retried at the first search");
-	int rc = server_run(&cfg);
+	rc = server_run(&cfg);
 	free((char *)cfg.base_url);
 	return rc;
 }
 
-/* kennis reindex|check [--data DIR] */
+/* kennis reindex|check [--data DIR] [--fix] */
 static int
 cmd_index(int argc, char **argv)
 {
 	const char *data = "data";
+	int check = strcmp(argv[0], "check") == 0, fix = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
 			data = argv[++i];
 			continue;
 		}
+		if (check && strcmp(argv[i], "--fix") == 0) {
+			fix = 1;
+			continue;
+		}
 		int help = is_help(argc, argv);
-		fprintf(help ? stdout : stderr, "usage: kennis %s [--data DIR]\n\n%s", argv[0],
-			strcmp(argv[0], "check") == 0
-				? "Verify that the repository is sound and the index matches main; exit 1 if not.\n"
-				: "Rebuild the derived index (search, page data, links) from wiki.git.\n");
+		fprintf(help ? stdout : stderr, "usage: kennis %s [--data DIR]%s\n\n%s", argv[0], check ? " [--fix]" : "",
+			check ? "Verify that the repository is sound, that no lock file a dead writer left blocks it, and\n"
+				"that the index matches main; exit 1 if not. --fix removes stale lock files (not while\n"
+				"kennis serve runs: it removes them itself).\n"
+			      : "Rebuild the derived index (search, page data, links) from wiki.git.\n");
 		return help ? 0 : 2;
 	}
-	return strcmp(argv[0], "check") == 0 ? index_cmd_check(data) : index_cmd_reindex(data);
+	if (!check)
+		return index_cmd_reindex(data);
+	int locks = locks_check(data, stdout, fix);
+	int rc = index_cmd_check(data);
+	if (locks != 0)
+		printf("kennis: %s: lock files block the repository (see above)\n", data);
+	return rc != 0 || locks != 0;
 }
 
 static int

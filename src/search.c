@@ -119,6 +119,83 @@ last_word_chars(const char *s, size_t n)
 	return chars;
 }
 
+/* --- the budget of a query -------------------------------------------------------------
+ * A search's work grows with the words of its query: FTS5 matches every word of every
+ * phrase against its positions in each matching page, and kennis_rank and the snippets go
+ * over those matches again. A 200 KB page of "www.a.com " repeated and "a* a* a* ..."
+ * (ten times) took 17 s (issue 15). So a query buys no more than a person types: a term
+ * repeated is searched once, and at most SEARCH_MAX_WORDS words and SEARCH_MAX_PREFIX
+ * prefixes are searched. What this costs at most is measured in docs/search.md. */
+
+static int
+is_word_byte(unsigned char c)
+{
+	return c >= 0x80 || !is_punct(c);
+}
+
+/* The words the tokenizer can cut [s, s+n) into, counted from above: a run of ASCII
+ * letters and digits is one, and so is every non-ASCII character (unicode61 makes it a
+ * letter or a separator by its category, so "a—a—a" is three words). */
+static size_t
+words_at_most(const char *s, size_t n)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0xC0 || (c < 0x80 && is_word_byte(c) && (i == 0 || !is_word_byte((unsigned char)s[i - 1]) ||
+								   (unsigned char)s[i - 1] >= 0x80)))
+			w++;
+	}
+	return w;
+}
+
+/* Is the FTS5 string t[0..n) one of the terms of the expression m[0..end) (as add_term
+ * writes them: "text" with quotes doubled, maybe *, one blank between)? ASCII case is
+ * ignored, as FTS5 ignores it. */
+static int
+term_repeated(const char *m, size_t end, const char *t, size_t n)
+{
+	for (size_t i = 0; i < end;) {
+		size_t j = i + 1; /* after the opening quote */
+		while (j < end && !(m[j] == '"' && (j + 1 >= end || m[j + 1] != '"')))
+			j += m[j] == '"' ? 2 : 1;
+		j++; /* the closing quote */
+		if (j < end && m[j] == '*')
+			j++;
+		if (j - i == n && strncasecmp(m + i, t, n) == 0)
+			return 1;
+		i = j + 1;
+	}
+	return 0;
+}
+
+/* Keep or drop the term just written at m[start..] (after its blank, if any) within the
+ * query's budget: 1 to keep it, 0 when the caller drops it. A prefix over the budget
+ * loses its '*'. */
+static int
+term_in_budget(struct search_query *q, struct buf *m, size_t start, const char *s, size_t n)
+{
+	size_t at = start ? start + 1 : 0;
+	int prefix = m->ptr[m->len - 1] == '*';
+	if (term_repeated(m->ptr, start, m->ptr + at, m->len - at))
+		return 0;
+	if (prefix && q->nprefix == SEARCH_MAX_PREFIX) {
+		m->ptr[--m->len] = '\0';
+		prefix = 0;
+		q->truncated = 1;
+		if (term_repeated(m->ptr, start, m->ptr + at, m->len - at))
+			return 0;
+	}
+	size_t w = words_at_most(s, n);
+	if (q->nwords + w > SEARCH_MAX_WORDS) {
+		q->truncated = 1;
+		return 0;
+	}
+	q->nwords += w;
+	q->nprefix += (size_t)prefix;
+	return 1;
+}
+
 /* Add a word or phrase to the MATCH expression as an FTS5 string: "text" (quotes inside
  * doubled, though the parser leaves none), "text"* for a prefix. */
 static void
@@ -132,6 +209,7 @@ add_term(struct search_query *q, struct buf *m, const char *s, size_t n, int pre
 		q->truncated = 1;
 		return;
 	}
+	size_t start = m->len;
 	if (m->len)
 		buf_putc(m, ' ');
 	buf_putc(m, '"');
@@ -143,6 +221,12 @@ add_term(struct search_query *q, struct buf *m, const char *s, size_t n, int pre
 	buf_putc(m, '"');
 	if (prefix)
 		buf_putc(m, '*');
+	if (!term_in_budget(q, m, start, s, n)) {
+		m->len = start;
+		if (m->ptr)
+			m->ptr[start] = '\0';
+		return;
+	}
 	q->nterms++;
 }
 
@@ -561,6 +645,8 @@ struct search_conn {
 	struct facets *facets;   /* page data of the search under way (held), or NULL: kennis_rank
 				  * takes row lengths from it */
 	struct hl_tokenizer *hl; /* the full-text table's tokenizer, for the results shown */
+	uint64_t rank_work;      /* kennis_rank's work in the ranking under way (RANK_WORK_MAX) */
+	sqlite3_int64 rank_rows; /* at most this many rows can match it (its rarest phrase) */
 };
 
 static void rank_row(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
@@ -614,13 +700,55 @@ struct rank_query {
 	double *idf, *freq, *weight;
 };
 
+/* --- the work budget of a ranking -------------------------------------------------------
+ * Scoring a match costs FTS5 (finding the phrase, then handing its positions to
+ * kennis_rank) about as much as the phrase has positions times words. Pages of one word
+ * repeated make that huge (a 200 KB page of "www.a.com ": 20,000 positions of each word),
+ * and a query of up to SEARCH_MAX_WORDS words multiplies it. So kennis_rank counts it per
+ * row (positions x words of each phrase, and 1 per phrase), and a ranking stops once the
+ * count passes RANK_WORK_MAX: it then holds the matches scored so far (the oldest pages
+ * first, as FTS5 returns them) and says so. 2M is about 30 ms of such pages; a normal
+ * page costs a few units per phrase, so a word on every page of a 100,000-page wiki
+ * (about 1M) is scored in full. The phrases' idf pass (rank_query_new) counts too. */
+#define RANK_WORK_MAX (2u << 20)
+
+static void
+rank_count_work(struct search_conn *sc, uint64_t positions, int words)
+{
+	sc->rank_work += positions * (uint64_t)(words > 0 ? words : 1) + 1;
+}
+
+static int
+rank_over_budget(const struct search_conn *sc)
+{
+	return sc->rank_work > RANK_WORK_MAX;
+}
+
+/* One phrase's rows, for its idf. */
+struct phrase_rows {
+	struct search_conn *sc;
+	sqlite3_int64 n;
+	int words;
+};
+
+/* A row of the phrase (xQueryPhrase). Finding a phrase of several words costs FTS5 its
+ * positions times words in each row, as in the ranking: counted the same way, and the
+ * count stops (SQLITE_DONE) once the ranking's budget is spent. */
 static int
 count_hit(const Fts5ExtensionApi *api, Fts5Context *fts, void *arg)
 {
-	(void)api;
-	(void)fts;
-	(*(sqlite3_int64 *)arg)++;
-	return SQLITE_OK;
+	struct phrase_rows *pr = arg;
+	uint64_t positions = 0;
+	pr->n++;
+	if (pr->words > 1) {
+		Fts5PhraseIter it;
+		int col, off;
+		if (api->xPhraseFirst(fts, 0, &it, &col, &off) == SQLITE_OK)
+			for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off))
+				positions++;
+	}
+	rank_count_work(pr->sc, positions, pr->words);
+	return rank_over_budget(pr->sc) ? SQLITE_DONE : SQLITE_OK;
 }
 
 static void
@@ -640,6 +768,9 @@ rank_query_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval, sqlite3_
 {
 	struct rank_query *rq = xcalloc(1, sizeof(*rq));
 	sqlite3_int64 nrow = 0, ntok = 0;
+	struct search_conn *sc = api->xUserData(fts);
+	sc->rank_work = 0; /* a new query: a new budget */
+	sc->rank_rows = INT64_MAX;
 	rq->nphrase = api->xPhraseCount(fts);
 	rq->ncol = api->xColumnCount(fts);
 	rq->idf = xcalloc((size_t)(2 * rq->nphrase + rq->ncol) + 1, sizeof(double));
@@ -653,8 +784,11 @@ rank_query_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval, sqlite3_
 	if (rq->avgdl <= 0)
 		rq->avgdl = 1.0;
 	for (int i = 0; *rc == SQLITE_OK && i < rq->nphrase; i++) {
-		sqlite3_int64 nhit = 0;
-		*rc = api->xQueryPhrase(fts, i, &nhit, count_hit);
+		struct phrase_rows pr = { sc, 0, api->xPhraseSize(fts, i) };
+		*rc = api->xQueryPhrase(fts, i, &pr, count_hit);
+		sqlite3_int64 nhit = pr.n;
+		if (!rank_over_budget(sc) && nhit < sc->rank_rows)
+			sc->rank_rows = nhit; /* counted in full */
 		double idf = log(((double)nrow - (double)nhit + 0.5) / ((double)nhit + 0.5));
 		rq->idf[i] = idf > 0 ? idf : 1e-6;
 	}
@@ -682,11 +816,13 @@ rank_row(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 		Fts5PhraseIter it;
 		int col, off;
 		double f = 0;
+		uint64_t hits = 0;
 		if ((rc = api->xPhraseFirst(fts, i, &it, &col, &off)) != SQLITE_OK)
 			break;
-		for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off))
+		for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off), hits++)
 			f += col < rq->ncol ? rq->weight[col] : 1.0;
 		rq->freq[i] = f;
+		rank_count_work(sc, hits, api->xPhraseSize(fts, i));
 	}
 	uint32_t ntok = NTOK_UNKNOWN;
 	if (sc->facets) {
@@ -752,6 +888,7 @@ struct ranking {
 	struct memo_hit *memo; /* results shown so far, with their snippets (under rankings.mu) */
 	size_t nmemo;
 	int cached; /* in rankings.slot, its bytes counted in rankings.bytes */
+	int partial; /* stopped at RANK_WORK_MAX: the matches scored until then */
 };
 
 static struct {
@@ -934,7 +1071,9 @@ ranking_compute(struct index *ix, const char *match, const char *gen, struct ran
 	struct ranking *r = xcalloc(1, sizeof(*r));
 	size_t cap = 0;
 	int rc;
+	struct search_conn *sc = ix->search; /* made by search_run before any ranking */
 	index_bind_str(s, 1, match);
+	sc->rank_work = 0;
 	/* The page data held (search_run) is of this transaction's generation: its lengths are
 	 * the ones FTS5 would read. */
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -943,6 +1082,14 @@ ranking_compute(struct index *ix, const char *match, const char *gen, struct ran
 			r->hit = xrealloc(r->hit, cap * sizeof(*r->hit));
 		}
 		r->hit[r->n++] = (struct scored){ sqlite3_column_double(s, 1), sqlite3_column_int64(s, 0) };
+		if (rank_over_budget(sc)) {
+			/* unless no more rows can match: then it is complete */
+			r->partial = (sqlite3_int64)r->n < sc->rank_rows;
+			if (r->partial)
+				log_warn("search: \"%.80s\" stopped at its work budget after %zu matches", match, r->n);
+			rc = SQLITE_DONE;
+			break;
+		}
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
@@ -1315,6 +1462,7 @@ search_run(struct search_result *res, struct index *ix, const struct index_scope
 		rc = count_matches(ix, &t, q);
 	}
 	res->total = t.total;
+	res->partial = t.rank && t.rank->partial;
 	if (rc == 0 && t.total > 0)
 		top_facets(res, &t, a);
 	if (rc == 0 && t.first < t.total)

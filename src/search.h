@@ -11,6 +11,8 @@
 #define SEARCH_PAGE_SIZE   20
 #define SEARCH_MAX_QUERY   1024 /* bytes of the query text that are read; the rest is ignored */
 #define SEARCH_MAX_TERMS   32   /* words and phrases */
+#define SEARCH_MAX_WORDS   64   /* words in all terms together (a phrase counts its words) */
+#define SEARCH_MAX_PREFIX  8    /* prefix terms (foo*); later ones are searched as words */
 #define SEARCH_MAX_FILTERS 8    /* per kind (customer, tag, dept) */
 #define SEARCH_MAX_PAGE    500  /* deepest results page served */
 #define SEARCH_FACETS      12   /* values shown per facet */
@@ -25,14 +27,17 @@ struct search_query {
 	const char *filters[SF_KINDS][SEARCH_MAX_FILTERS];
 	size_t nfilters[SF_KINDS];
 	size_t nterms;
+	size_t nwords;   /* words in the terms, counted from above (SEARCH_MAX_WORDS) */
+	size_t nprefix;  /* prefix terms (SEARCH_MAX_PREFIX) */
 	unsigned page;   /* 1-based */
-	int truncated;   /* words, filters or bytes over the limits were ignored */
+	int truncated;   /* words, prefixes, filters or bytes over the limits were ignored */
 };
 
 /* Parse `text` (the search box: words, "phrases", prefix*, customer:X tag:X dept:X, values
  * may be quoted) into `q`; strings live in arena `a`. FTS operators (AND OR NOT NEAR, ^,
  * parentheses, column filters) lose their meaning; control bytes and invalid UTF-8 are
- * dropped. Never fails. `q->page` is set to 1. */
+ * dropped. A repeated term is searched once; terms beyond the limits above are dropped
+ * (prefixes: searched as words) and `truncated` set. Never fails. `q->page` is set to 1. */
 void search_parse(struct search_query *q, struct arena *a, const char *text);
 /* Add a filter (from a query parameter); ignored when empty or over the limit. */
 void search_add_filter(struct search_query *q, struct arena *a, enum search_filter kind, const char *value);
@@ -61,6 +66,8 @@ struct search_result {
 	size_t nhits;
 	struct search_facet *facets[SF_KINDS]; /* most frequent values among all matches */
 	size_t nfacets[SF_KINDS];
+	int partial; /* the ranking stopped at its work budget: total, facets and the pages
+		      * shown are of the matches scored until then */
 };
 
 /* Run `q` against the index (caught up by the caller), as far as `scope` lets the viewer

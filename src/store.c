@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "assets.h"
+#include "locks.h"
 #include "page.h"
 
 void
@@ -483,10 +484,11 @@ done:
 	return rc;
 }
 
-#define LOST_RACE 1 /* commit_once: main moved or was locked; try again (never a KN_ code) */
+#define LOST_RACE 1 /* commit_once: main moved; try again (never a KN_ code) */
+#define LOCKED    2 /* commit_once: main's lock is taken; try again */
 
 /* One attempt: build and commit on the current tip, then CAS the ref. Returns 0, a KN_
- * error, or LOST_RACE. (libgit2's codes are never returned: they overlap KN_ codes.) */
+ * error, LOST_RACE or LOCKED. (libgit2's codes are never returned: they overlap KN_ codes.) */
 static int
 commit_once(git_oid *out, struct store *st, const git_oid *base, const struct store_edit *edits_in, size_t n,
 	    const git_signature *sig, const char *message, int *merged)
@@ -541,11 +543,15 @@ commit_once(git_oid *out, struct store *st, const git_oid *base, const struct st
 		rc = KN_EGIT;
 		goto done;
 	}
+	locks_writer_begin();
 	if (have_tip)
 		rc = git_reference_create_matching(&ref, st->repo, STORE_BRANCH, out, 1, &tip_id, message);
 	else
 		rc = git_reference_create(&ref, st->repo, STORE_BRANCH, out, 0, message);
-	if (rc == GIT_EMODIFIED || rc == GIT_ELOCKED || rc == GIT_EEXISTS) {
+	locks_writer_end();
+	if (rc == GIT_ELOCKED) {
+		rc = LOCKED;
+	} else if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
 		rc = LOST_RACE;
 	} else if (rc < 0) {
 		store_log_git_error("update ref", STORE_BRANCH);
@@ -576,11 +582,18 @@ commit_retrying(git_oid *out, int *merged, struct store *st, const git_oid *base
 		return KN_EINVAL;
 	}
 	/* A lost compare-and-swap means someone else committed: rebuild on the new tip. A held
-	 * lock (a push in progress) is waited out with a growing pause, up to ~10 s. */
+	 * lock (a push in progress) is waited out with a growing pause, up to ~10 s; one that
+	 * a dead writer left is cleared once it is stale (locks.c). */
 	for (int attempt = 0; attempt < 50; attempt++) {
 		if (merged)
 			*merged = 0;
 		rc = commit_once(out, st, base, edits, n, sig, message, merged);
+		if (rc == LOCKED) {
+			char what[300];
+			snprintf(what, sizeof(what), "save of %s", edits[0].path);
+			locks_unstick(st->gitdir, what);
+			rc = LOST_RACE;
+		}
 		if (rc != LOST_RACE)
 			break;
 		log_info("commit %s: main moved or locked, retry %d", edits[0].path, attempt + 1);

@@ -165,7 +165,9 @@ ui_search(struct req *r)
 	tset(c, "q", q.text);
 	set_filters(&sp, c);
 	if (q.truncated)
-		tsetf(c, "notice", "Your search was long: only its first %d words and filters were used.", SEARCH_MAX_TERMS);
+		tsetf(c, "notice", "Your search was long: only part of it was used (at most %d terms of %d words in all, "
+				   "%d of them prefixes, and %d filters of a kind).",
+		      SEARCH_MAX_TERMS, SEARCH_MAX_WORDS, SEARCH_MAX_PREFIX, SEARCH_MAX_FILTERS);
 	if (!q.match && !q.nfilters[SF_CUSTOMER] && !q.nfilters[SF_TAG] && !q.nfilters[SF_DEPT]) {
 		if (!blank) /* only operators or punctuation */
 			tset(c, "no_results", "1");
@@ -179,6 +181,9 @@ ui_search(struct req *r)
 		resp_header(r, "Retry-After", "5");
 		return ui_render_answer(r, KN_EBUSY, "search", c);
 	}
+	if (res.partial)
+		tset(c, "notice", "This search matched more text than one search may go through: the results are "
+				  "from the pages it went through first. Fewer or rarer words find the rest.");
 	set_results(&sp, c, &q, &res);
 	set_facets(&sp, c, &q, &res);
 	return ui_render(r, "search", c);

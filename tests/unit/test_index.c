@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "search.h"
@@ -98,6 +99,34 @@ test_parse(void)
 		buf_printf(&big, "w%d ", i);
 	search_parse(&q, a, big.ptr);
 	ok(q.nterms == SEARCH_MAX_TERMS && q.truncated, "long query: %d terms, truncated", (int)q.nterms);
+	/* The budget of a query (issue 15): repeats, words in all terms, prefixes. */
+	search_parse(&q, a, "a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a*");
+	ok(q.match && strcmp(q.match, "\"a\"") == 0 && q.nterms == 1 && !q.truncated, "a repeated term is searched once");
+	search_parse(&q, a, "Gateway gateway \"GATEWAY\" gate* GATE* \"sync gateway\" \"Sync Gateway\"");
+	is_str(q.match, "\"Gateway\" \"gate\"* \"sync gateway\"", "repeats in any ASCII case are searched once");
+	search_parse(&q, a, "ab* ac* ad* ae* af* ag* ah* ai* aj* ak* ab*");
+	is_str(q.match, "\"ab\"* \"ac\"* \"ad\"* \"ae\"* \"af\"* \"ag\"* \"ah\"* \"ai\"* \"aj\" \"ak\"",
+	       "prefixes beyond %d are searched as words", SEARCH_MAX_PREFIX);
+	ok(q.truncated && q.nprefix == SEARCH_MAX_PREFIX, "and the query says it was cut");
+	buf_reset(&big);
+	buf_puts(&big, "first \"");
+	for (int i = 0; i < 60; i++)
+		buf_printf(&big, "w%d ", i);
+	buf_puts(&big, "\" \"");
+	for (int i = 0; i < 10; i++)
+		buf_printf(&big, "v%d ", i);
+	buf_puts(&big, "\" last");
+	search_parse(&q, a, big.ptr);
+	ok(q.nterms == 3 && q.nwords == 62 && q.truncated && strncmp(q.match, "\"first\" \"w0 w1", 14) == 0 &&
+	   strstr(q.match, "v0") == NULL && strstr(q.match, "\"last\""),
+	   "a phrase over %d words in all is dropped, later words still fit: %s", SEARCH_MAX_WORDS, q.match);
+	buf_reset(&big);
+	buf_puts(&big, "\"");
+	for (int i = 0; i < 40; i++)
+		buf_puts(&big, "x\u2014"); /* em dash: a separator to unicode61 */
+	buf_puts(&big, "\"");
+	search_parse(&q, a, big.ptr);
+	ok(q.match == NULL && q.truncated, "non-ASCII separators count as words: 80 words are too many");
 	buf_free(&big);
 	arena_free(a);
 
@@ -359,6 +388,47 @@ test_hostile(struct index *ix)
 		buf_puts(&big, "\"x");
 	ok(search(ix, big.ptr, NULL) >= 0, "thousands of quotes");
 	buf_free(&big);
+}
+
+/* Issue 15: a ranking's work is bounded. Eight 100 KB pages of "www.a.com " and a query
+ * of phrases that match at every repetition: the ranking stops at its budget and says so;
+ * one word on the same pages is ranked in full. */
+static void
+test_budget(struct index *ix)
+{
+	struct buf big = BUF_INIT, q = BUF_INIT;
+	for (int i = 0; i < 10240; i++)
+		buf_puts(&big, "www.a.com ");
+	ok(commit("big pages", 8, "Budget/B1.md", big.ptr, "Budget/B2.md", big.ptr, "Budget/B3.md", big.ptr,
+		  "Budget/B4.md", big.ptr, "Budget/B5.md", big.ptr, "Budget/B6.md", big.ptr, "Budget/B7.md", big.ptr,
+		  "Budget/B8.md", big.ptr) == 0 && index_catch_up(ix, st) == 0, "eight pages of one sentence repeated");
+	const char *w[] = { "www", "a", "com" };
+	for (int len = 1; len <= 6; len++)
+		for (int off = 0; off < 3; off++) {
+			buf_puts(&q, q.len ? " \"" : "\"");
+			for (int k = 0; k < len; k++)
+				buf_printf(&q, "%s%s", k ? " " : "", w[(off + k) % 3]);
+			buf_putc(&q, '"');
+		}
+	struct arena *a = arena_new();
+	struct search_query sq;
+	struct search_result res;
+	search_parse(&sq, a, q.ptr);
+	clock_t t0 = clock();
+	int rc = index_search(&res, ix, &sq, a);
+	double ms = (double)(clock() - t0) * 1e3 / CLOCKS_PER_SEC;
+	ok(rc == 0 && res.partial && res.total >= 1 && res.total < 8 && res.nhits == res.total,
+	   "18 phrases (63 words) on them: stopped at the budget with %zu of 8 pages, %.0f ms CPU", res.total, ms);
+	search_parse(&sq, a, "www");
+	ok(index_search(&res, ix, &sq, a) == 0 && !res.partial && res.total == 8, "one word: all 8, in full");
+	search_parse(&sq, a, "\"www a com\"");
+	ok(index_search(&res, ix, &sq, a) == 0 && !res.partial && res.total == 8, "one phrase: all 8, in full");
+	arena_free(a);
+	ok(commit("no big pages", 8, "Budget/B1.md", NULL, "Budget/B2.md", NULL, "Budget/B3.md", NULL, "Budget/B4.md",
+		  NULL, "Budget/B5.md", NULL, "Budget/B6.md", NULL, "Budget/B7.md", NULL, "Budget/B8.md", NULL) == 0,
+	   "the big pages go again");
+	buf_free(&big);
+	buf_free(&q);
 }
 
 static int
@@ -624,6 +694,7 @@ main(void)
 	test_gone(ix);
 	test_ranking(ix);
 	test_hostile(ix);
+	test_budget(ix);
 	test_damage(&ix, dir);
 	test_threads(dir);
 
