@@ -415,14 +415,14 @@ test_budget(struct index *ix)
 	struct search_result res;
 	search_parse(&sq, a, q.ptr);
 	clock_t t0 = clock();
-	int rc = index_search(&res, ix, &sq, a);
+	int rc = search_run(&res, ix, &all, &sq, a);
 	double ms = (double)(clock() - t0) * 1e3 / CLOCKS_PER_SEC;
 	ok(rc == 0 && res.partial && res.total >= 1 && res.total < 8 && res.nhits == res.total,
 	   "18 phrases (63 words) on them: stopped at the budget with %zu of 8 pages, %.0f ms CPU", res.total, ms);
 	search_parse(&sq, a, "www");
-	ok(index_search(&res, ix, &sq, a) == 0 && !res.partial && res.total == 8, "one word: all 8, in full");
+	ok(search_run(&res, ix, &all, &sq, a) == 0 && !res.partial && res.total == 8, "one word: all 8, in full");
 	search_parse(&sq, a, "\"www a com\"");
-	ok(index_search(&res, ix, &sq, a) == 0 && !res.partial && res.total == 8, "one phrase: all 8, in full");
+	ok(search_run(&res, ix, &all, &sq, a) == 0 && !res.partial && res.total == 8, "one phrase: all 8, in full");
 	arena_free(a);
 	ok(commit("no big pages", 8, "Budget/B1.md", NULL, "Budget/B2.md", NULL, "Budget/B3.md", NULL, "Budget/B4.md",
 		  NULL, "Budget/B5.md", NULL, "Budget/B6.md", NULL, "Budget/B7.md", NULL, "Budget/B8.md", NULL) == 0,
