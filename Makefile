@@ -30,7 +30,7 @@ BIN     := kennis
 
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Isrc -MMD -MP
 
-.PHONY: all deps run test unit e2e bench clean
+.PHONY: all deps run test unit e2e bench soak clean
 all: $(BIN)
 
 # With SAN set the binary is ./kennis too (rebuilt from build-san/), so tests always run ./kennis.
@@ -75,6 +75,11 @@ test: deps
 
 bench: $(BIN)
 	@sh bench/run.sh
+
+# The crash test of the suite (tests/t0470-crash.sh) at length: 50 kill -9 under a heavier
+# write load (a few minutes). CRASH_KILLS=N make soak for more.
+soak: $(BIN)
+	CRASH_KILLS=$${CRASH_KILLS:-50} CRASH_EDITORS=$${CRASH_EDITORS:-4} prove -v --timer tests/t0470-crash.sh
 
 clean:
 	rm -rf build build-san $(BIN) .kennis-build

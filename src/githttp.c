@@ -2,6 +2,7 @@
 #include "githttp.h"
 
 #include "auth.h"
+#include "locks.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +10,6 @@
 #ifndef GIT_HTTP_BACKEND
 #define GIT_HTTP_BACKEND "/usr/lib/git-core/git-http-backend"
 #endif
-
-int
-githttp_match(const char *path)
-{
-	return strncmp(path, GIT_PREFIX, strlen(GIT_PREFIX)) == 0 || strcmp(path, "/wiki.git") == 0;
-}
 
 static void
 env_add(struct req *r, struct kvlist *env, const char *key, const char *val)
@@ -106,6 +101,10 @@ githttp_prepare(struct req *r, const char *raw_query, char ***argv_out, char ***
 	} else if (strcmp(sub, "/git-upload-pack") == 0 || strcmp(sub, "/git-receive-pack") == 0) {
 		if (strcmp(r->method, "POST") != 0)
 			return KN_EINVAL;
+		/* A push updates refs: a lock a dead writer left would fail it ("failed to update
+		 * ref") after git's 5 s wait. */
+		if (strcmp(sub, "/git-receive-pack") == 0)
+			locks_unstick(r->cfg->git_dir, "push");
 	} else {
 		return KN_ENOTFOUND;
 	}

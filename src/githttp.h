@@ -6,9 +6,6 @@
 
 #define GIT_PREFIX "/wiki.git/"
 
-/* Is this request for the git endpoint? */
-int githttp_match(const char *path);
-
 /* The `service` parameter of a raw query string, read exactly as git http-backend reads
  * the QUERY_STRING it is given (git's decoding, '+' as space, a name ended by '&' too), so
  * the permission check and git can never see two different services. *service is NULL

@@ -1,23 +1,16 @@
-/* index.h: the derived SQLite index of main (pages, front matter, links, full text) and search. */
+/* index.h: the derived SQLite index of main (pages, front matter, links, full text): keeping it
+ * up, checking it, and the views built on it. Searching it is search.h's. */
 #ifndef KENNIS_INDEX_H
 #define KENNIS_INDEX_H
 
 #include <stdint.h>
 #include <stdio.h>
-#include <sqlite3.h>
 
+#include "config.h"
 #include "kennis.h"
-#include "req.h"
 #include "store.h"
 
 #define INDEX_FILE "index.db" /* in the data directory: derived, may be deleted; accounts live in kennis.db */
-
-#define SEARCH_PAGE_SIZE   20
-#define SEARCH_MAX_QUERY   1024 /* bytes of the query text that are read; the rest is ignored */
-#define SEARCH_MAX_TERMS   32   /* words and phrases */
-#define SEARCH_MAX_FILTERS 8    /* per kind (customer, tag, dept) */
-#define SEARCH_MAX_PAGE    500  /* deepest results page served */
-#define SEARCH_FACETS      12   /* values shown per facet */
 
 /* One SQLite connection to DATA/index.db (WAL); never shared between threads. */
 struct index;
@@ -28,10 +21,6 @@ struct index;
  * (logged). Caller frees with index_close. Returns 0 or KN_EIO. */
 int index_open(struct index **out, const char *db_path);
 void index_close(struct index *ix);
-/* Free what searches keep across threads (at exit, for leak checkers). */
-void index_global_release(void);
-/* Memory for search results shared by all threads (default 32 MiB; 0: none kept). */
-void index_configure_cache(size_t bytes);
 
 /* This worker thread's index connection to cfg->data_dir/index.db, opened on first use and
  * closed when the thread exits; NULL when it cannot be opened (logged). */
@@ -49,10 +38,6 @@ int index_catch_up(struct index *ix, struct store *st);
  * index knows (20,000 commits before its first run, everything since); KN_EIO. The index
  * should be caught up first. */
 int index_gone(struct index *ix, const char *path, git_oid *where);
-
-/* The SQLite connection behind `ix`, for read-only views of the derived tables (pages, tags,
- * departments, links); it stays owned by `ix`. */
-sqlite3 *index_sqlite(struct index *ix);
 
 /* Throw every derived row away and index main from scratch, in one transaction (readers
  * see the old index until it commits). Returns 0, KN_EGIT or KN_EIO. */
@@ -79,74 +64,99 @@ int index_update(const char *data_dir, const char *git_dir);
 int index_cmd_reindex(const char *data_dir);
 int index_cmd_check(const char *data_dir);
 
-/* --- search ---------------------------------------------------------------------------- */
+/* --- views: typed queries -----------------------------------------------------------------
+ * What the pages of the wiki (and tomorrow the API) read from the index; no SQL outside
+ * the index wing. Results live in the caller's arena `a`. The index should be caught up
+ * first (ui_index does that once per request). Each returns 0, KN_EINVAL (a key out of
+ * range) or KN_EIO. */
 
-enum search_filter { SF_CUSTOMER, SF_TAG, SF_DEPT, SF_KINDS };
-
-/* A parsed query. `match` is an FTS5 expression built by search_parse from quoted terms
- * only, so no user input can make it a syntax error; NULL when there are no terms. */
-struct search_query {
-	const char *match;
-	const char *text;    /* the query text as read: cut, control bytes and bad UTF-8 dropped */
-	const char *filters[SF_KINDS][SEARCH_MAX_FILTERS];
-	size_t nfilters[SF_KINDS];
-	size_t nterms;
-	unsigned page;   /* 1-based */
-	int truncated;   /* words, filters or bytes over the limits were ignored */
+/* What one viewer may see of the index. Every view (and search) takes one, and one
+ * function turns it into SQL (index_scope_sql, index_views.c), so that confidential spaces
+ * change that function and this struct, not every query. Today a reader reads every page. */
+struct index_scope {
+	int all; /* 1: every page may be read; 0: none may (a NULL scope is read as 0) */
 };
 
-/* Parse `text` (the search box: words, "phrases", prefix*, customer:X tag:X dept:X, values
- * may be quoted) into `q`; strings live in arena `a`. FTS operators (AND OR NOT NEAR, ^,
- * parentheses, column filters) lose their meaning; control bytes and invalid UTF-8 are
- * dropped. Never fails. `q->page` is set to 1. */
-void search_parse(struct search_query *q, struct arena *a, const char *text);
-/* Add a filter (from a query parameter); ignored when empty or over the limit. */
-void search_add_filter(struct search_query *q, struct arena *a, enum search_filter kind, const char *value);
-/* "customer", "tag", "dept" */
-const char *search_filter_name(enum search_filter kind);
+/* The front-matter values pages are grouped and filtered by. A page's customer is its
+ * front matter's `customer:`, else the folder under Customers/ (with '-' as ' '). Values
+ * compare without ASCII case. */
+enum index_key { INDEX_CUSTOMER, INDEX_TAG, INDEX_DEPT, INDEX_KEYS };
 
-struct search_hit {
-	const char *name;        /* page name, "Customers/Acme-Corp" */
-	const char *title;       /* plain text */
-	const char *title_html;  /* escaped, matches in <mark> */
-	const char *snippet_html;/* escaped, matches in <mark>, "…" where text was cut */
-	const char *customer;    /* "" when none */
+/* Pages sharing one value. */
+struct index_group {
+	const char *value;  /* one spelling of it */
+	unsigned pages;     /* pages with it (frames and templates not counted) */
+	int64_t newest;     /* the newest change to one of them, seconds since the epoch */
+};
+
+struct index_groups {
+	struct index_group *v;
+	size_t n;
+};
+
+/* Every customer (tag, department) and its pages, by value, without case. */
+int index_groups(struct index_groups *out, struct index *ix, const struct index_scope *sc, enum index_key key,
+		 struct arena *a);
+
+/* A page as the lists show it. */
+struct index_page {
+	const char *name, *title;
 	const char *updated_author;
-	int64_t updated_time;    /* seconds since the epoch; 0 unknown */
-	int updated_offset;      /* minutes east of UTC */
+	int64_t updated_time; /* seconds since the epoch; 0 unknown */
+	int updated_offset;   /* minutes east of UTC */
+	const char *owner, *review_by;
+	const char *section;  /* the section it is listed in (index_pages_with, index_pages_due); "" none */
 };
 
-struct search_facet {
-	const char *value;
-	unsigned count;
+struct index_pages {
+	struct index_page *v;
+	size_t n;
 };
 
-struct search_result {
-	size_t total;            /* matching pages */
-	struct search_hit *hits; /* this page of them (at most SEARCH_PAGE_SIZE) */
-	size_t nhits;
-	struct search_facet *facets[SF_KINDS]; /* most frequent values among all matches */
-	size_t nfacets[SF_KINDS];
+/* The pages of customer (tag, department) `value` (the whole value, any case), frames and
+ * templates left out, newest change first. For a customer they come in sections by
+ * department: a page of several departments is listed in each, pages of none come last
+ * (section ""). */
+int index_pages_with(struct index_pages *out, struct index *ix, const struct index_scope *sc, enum index_key key,
+		     const char *value, struct arena *a);
+
+/* The pages whose review-by date is before `today` ("YYYY-MM-DD"), in sections by owner
+ * (pages without one last, section ""), the earliest date first. */
+int index_pages_due(struct index_pages *out, struct index *ix, const struct index_scope *sc, const char *today,
+		    struct arena *a);
+
+/* Page files ("Notes/Call.md"). */
+struct index_paths {
+	const char **v;
+	size_t n;
 };
 
-/* Run `q` against the index: matches ranked by bm25 (title weighted 10, body 1), or by
- * title when the query has only filters; the ranking of the last few MATCH expressions is
- * remembered per connection, so other pages and filters of a search are cheap. Pages with
- * a part starting with '_' (frames such as _Sidebar, templates in _Templates/) are indexed
- * but never found. Result memory lives in arena `a`. A query with neither terms nor
- * filters gives no results. Returns 0 or KN_EIO. */
-int index_search(struct search_result *res, struct index *ix, const struct search_query *q, struct arena *a);
+/* The files with customer (tag, department) `value` (the whole value, any case), frames
+ * and templates included, in no particular order: what the recent changes are filtered by. */
+int index_paths_with(struct index_paths *out, struct index *ix, const struct index_scope *sc, enum index_key key,
+		     const char *value, struct arena *a);
 
-/* Append `s` HTML-escaped, with \x01 ... \x02 (the marks of snippet() and highlight())
- * turned into <mark> ... </mark>; unbalanced marks are closed. */
-void search_marks_to_html(struct buf *out, const char *s);
+/* The files that link to page file `path` (wiki links, as rendered), itself left out, by path. */
+int index_backlinks(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *path,
+		    struct arena *a);
 
+/* A link target that is no page. */
+struct index_wanted {
+	const char *path;        /* the file the links lead to */
+	unsigned links;          /* files linking to it */
+	struct index_paths from; /* the first 50 of them, by path */
+};
 
-/* SQL for the customer a page (table alias p) is about: front matter `customer:`, else the
- * folder under Customers/ with '-' as ' '. The one definition for every customer view. */
-#define CUSTOMER_SQL \
-	"CASE WHEN p.customer <> '' THEN p.customer " \
-	"WHEN p.path LIKE 'Customers/%/%' THEN replace(substr(p.path, 11, instr(substr(p.path, 11), '/') - 1), '-', ' ') " \
-	"ELSE '' END"
+struct index_wanteds {
+	struct index_wanted *v;
+	size_t n;
+};
+
+/* Link targets that are no page, the most linked first, then by path (at most 1,000). */
+int index_wanted(struct index_wanteds *out, struct index *ix, const struct index_scope *sc, struct arena *a);
+
+/* The pages no other page links to, by path (Home, frames and templates are reached
+ * otherwise: left out; at most 5,000). */
+int index_orphans(struct index_paths *out, struct index *ix, const struct index_scope *sc, struct arena *a);
 
 #endif

@@ -7,17 +7,30 @@
 #include <stdint.h>
 
 /* Every fallible function returns 0 or one of these (negative). Only the router maps them
- * to HTTP statuses. */
+ * to HTTP statuses (router_status). */
 enum kn_err {
 	KN_OK = 0,
-	KN_EINVAL = -1,    /* bad input (page name, form field, header) */
-	KN_ENOTFOUND = -2, /* no such page / commit / file */
-	KN_EGIT = -3,      /* libgit2 failed; details are in the log */
-	KN_ECONFLICT = -4, /* the page changed since the edit started */
-	KN_ETOOBIG = -5,   /* over a size limit */
-	KN_EIO = -6,       /* file system or process error */
-	KN_EEXISTS = -7,   /* already exists */
-	KN_ELOCKED = -8,   /* a ref lock stayed taken after all retries */
+	KN_EINVAL = -1,      /* bad input (page name, form field, header) */
+	KN_ENOTFOUND = -2,   /* no such page / commit / file */
+	KN_EGIT = -3,        /* libgit2 failed; details are in the log */
+	KN_ECONFLICT = -4,   /* the page changed since the edit started */
+	KN_ETOOBIG = -5,     /* over a size limit */
+	KN_EIO = -6,         /* file system or process error */
+	KN_EEXISTS = -7,     /* already exists */
+	KN_ELOCKED = -8,     /* a ref lock stayed taken after all retries */
+	KN_EAUTH = -9,       /* who asks is not known (not logged in, wrong credentials) */
+	KN_EFORBIDDEN = -10, /* who asks is known and may not */
+	KN_ETHROTTLED = -11, /* too many failed attempts: wait */
+	KN_EBUSY = -12,      /* not available right now (the index, the server): try again */
+	KN_EBACKEND = -13,   /* a helper program (git http-backend) gave no valid answer */
+	KN_EMETHOD = -14,    /* the address does not take this kind of request */
+};
+
+/* What a request handler may return besides 0 (its page, done) and a KN_ error: answers
+ * without a page of their own, which the router gives their status too. */
+enum kn_answer {
+	KN_SEE_OTHER = 1,    /* go to the Location set (ui_redirect) */
+	KN_NOT_MODIFIED = 2, /* the client's copy is current (ui_not_modified) */
 };
 
 const char *kn_strerror(int err);
@@ -65,7 +78,7 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Server log: one line per event on stderr, with time and level. */
-enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+enum log_level { LOG_INFO, LOG_WARN, LOG_ERROR };
 extern int log_min_level;
 /* Where log lines go (default stderr; hooks log to the server's log through KENNIS_LOG_FD). */
 void log_set_fd(int fd);

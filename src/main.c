@@ -14,7 +14,9 @@
 #include "hook.h"
 #include "index.h"
 #include "kennis.h"
+#include "locks.h"
 #include "render.h"
+#include "search.h"
 #include "server.h"
 #include "state.h"
 #include "store.h"
@@ -31,7 +33,7 @@ static const char usage[] =
 	"  group         groups of users for space access lists\n"
 	"  webhook       signed JSON notifications of changes to other systems (CRM, chat)\n"
 	"  reindex       rebuild the search index and page data from wiki.git\n"
-	"  check         verify the repository and the index; exit 1 on damage\n"
+	"  check         verify the repository, its locks and the index; exit 1 on damage\n"
 	"  hook NAME     run a git hook (installed by init; not for people)\n"
 	"\n"
 	"Run 'kennis <command> --help' for a command's options.\n";
@@ -43,7 +45,13 @@ static const char serve_usage[] =
 	"  --listen HOST:PORT  address to listen on (default: 127.0.0.1:8080; port 0 picks one)\n"
 	"  --threads N         worker threads (default: number of cores)\n"
 	"  --timeout SECONDS   idle connection timeout (default: 30)\n"
+	"  --header-timeout SECONDS  time to send a request's whole header block, and to\n"
+	"                      send the next one on a kept-alive connection (default: 10)\n"
+	"  --min-rate BYTES    slowest request body, bytes a second on average after a grace\n"
+	"                      of --header-timeout (default: 500; 0: no minimum)\n"
 	"  --per-ip N          connections per client address (default: 256)\n"
+	"  --max-conns N       connections in all (default: 0, as many as the open-file limit\n"
+	"                      allows: half of it, less a reserve; at most 65536)\n"
 	"  --max-form BYTES    largest form body (default: 4194304)\n"
 	"  --max-push BYTES    largest git request body (default: 2147483648; 0: no limit)\n"
 	"  --cache-mb N        memory for rendered Markdown and backlinks (default: 64; 0: off)\n"
@@ -233,6 +241,12 @@ parse_serve(int argc, char **argv, struct config *cfg)
 			cfg->timeout = (unsigned)n;
 		else if (strcmp(o, "--per-ip") == 0 && n > 0)
 			cfg->per_ip = (unsigned)n;
+		else if (strcmp(o, "--max-conns") == 0 && n <= 1000000)
+			cfg->max_conns = (unsigned)n;
+		else if (strcmp(o, "--header-timeout") == 0 && n > 0 && n <= 3600)
+			cfg->header_timeout = (unsigned)n;
+		else if (strcmp(o, "--min-rate") == 0 && n <= 1000000000)
+			cfg->min_rate = (unsigned)n;
 		else if (strcmp(o, "--max-form") == 0 && n > 0)
 			cfg->max_form = (size_t)n;
 		else if (strcmp(o, "--max-push") == 0)
@@ -315,6 +329,8 @@ cmd_serve(int argc, char **argv)
 		.threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
 		.per_ip = 256,
 		.timeout = 30,
+		.header_timeout = 10,
+		.min_rate = 500,
 		.cache_bytes = 64u << 20,
 		.search_cache_bytes = 32u << 20,
 		.anon_read = -1,
@@ -327,6 +343,7 @@ cmd_serve(int argc, char **argv)
 		.login_address_limit = AUTH_LOGIN_ADDRESS_LIMIT,
 	};
 	struct store *st = NULL;
+	int rc;
 	if (is_help(argc, argv)) {
 		fputs(serve_usage, stdout);
 		return 0;
@@ -355,6 +372,18 @@ cmd_serve(int argc, char **argv)
 	cfg.data_dir = data;
 	cfg.git_dir = gitdir;
 	cfg.self_exe = exe;
+	/* One server per data directory: then no writer of an earlier server is alive, and
+	 * the lock files it left can be judged (locks.c). A file system without flock only
+	 * costs that clean-up, not the service. */
+	if ((rc = locks_hold_data_dir(data)) == KN_ELOCKED) {
+		fprintf(stderr, "kennis: another kennis serve is using %s\n", data);
+		return 1;
+	}
+	if (rc < 0)
+		log_warn("cannot lock the data directory %s (%s): lock files are not cleared at start-up", data,
+			 strerror(errno));
+	else
+		locks_startup(gitdir);
 	/* The state database must open (and its schema be current) before anyone is served. */
 	struct db *state = NULL;
 	if (state_open(&state, data, cfg.db_url) < 0) {
@@ -366,29 +395,41 @@ cmd_serve(int argc, char **argv)
 	/* A missing or damaged index is rebuilt here; should that fail, search retries later. */
 	if (index_startup(data, gitdir) < 0)
 		log_warn("search index not ready; it is retried at the first search");
-	int rc = server_run(&cfg);
+	rc = server_run(&cfg);
 	free((char *)cfg.base_url);
 	return rc;
 }
 
-/* kennis reindex|check [--data DIR] */
+/* kennis reindex|check [--data DIR] [--fix] */
 static int
 cmd_index(int argc, char **argv)
 {
 	const char *data = "data";
+	int check = strcmp(argv[0], "check") == 0, fix = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
 			data = argv[++i];
 			continue;
 		}
+		if (check && strcmp(argv[i], "--fix") == 0) {
+			fix = 1;
+			continue;
+		}
 		int help = is_help(argc, argv);
-		fprintf(help ? stdout : stderr, "usage: kennis %s [--data DIR]\n\n%s", argv[0],
-			strcmp(argv[0], "check") == 0
-				? "Verify that the repository is sound and the index matches main; exit 1 if not.\n"
-				: "Rebuild the derived index (search, page data, links) from wiki.git.\n");
+		fprintf(help ? stdout : stderr, "usage: kennis %s [--data DIR]%s\n\n%s", argv[0], check ? " [--fix]" : "",
+			check ? "Verify that the repository is sound, that no lock file a dead writer left blocks it, and\n"
+				"that the index matches main; exit 1 if not. --fix removes stale lock files (not while\n"
+				"kennis serve runs: it removes them itself).\n"
+			      : "Rebuild the derived index (search, page data, links) from wiki.git.\n");
 		return help ? 0 : 2;
 	}
-	return strcmp(argv[0], "check") == 0 ? index_cmd_check(data) : index_cmd_reindex(data);
+	if (!check)
+		return index_cmd_reindex(data);
+	int locks = locks_check(data, stdout, fix);
+	int rc = index_cmd_check(data);
+	if (locks != 0)
+		printf("kennis: %s: lock files block the repository (see above)\n", data);
+	return rc != 0 || locks != 0;
 }
 
 static int
@@ -451,7 +492,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "kennis: unknown command '%s'\n%s", argv[1], usage);
 		rc = 2;
 	}
-	index_global_release();
+	search_global_release();
 	render_global_release();
 	git_libgit2_shutdown();
 	return rc;

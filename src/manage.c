@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "page.h"
 #include "pagename.h"
 
 /* --- link rewriting (a pure function of the text) ----------------------------------------- */
@@ -37,51 +38,6 @@ static int
 is_blank(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-/* Is `line` (n bytes, no '\n') blank? */
-static int
-blank_line(const char *line, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!is_blank(line[i]) && line[i] != '\r')
-			return 0;
-	return 1;
-}
-
-/* Length of the run of fence characters opening a code fence on this line, or 0. Block
- * quote markers and any indentation are skipped: a fence nested in a list or quote counts
- * too (erring on the side of leaving text alone). */
-static size_t
-fence_open(const char *line, size_t n, char *fc)
-{
-	size_t i = 0, run = 0;
-	while (i < n && (is_blank(line[i]) || line[i] == '>'))
-		i++;
-	if (i == n || (line[i] != '`' && line[i] != '~'))
-		return 0;
-	*fc = line[i];
-	while (i + run < n && line[i + run] == *fc)
-		run++;
-	if (run < 3)
-		return 0;
-	if (*fc == '`' && memchr(line + i + run, '`', n - i - run))
-		return 0; /* ```a``` is a code span, not a fence */
-	return run;
-}
-
-/* Does this line close a fence of `run` characters `fc`? */
-static int
-fence_close(const char *line, size_t n, char fc, size_t run)
-{
-	size_t i = 0, k = 0;
-	while (i < n && (is_blank(line[i]) || line[i] == '>'))
-		i++;
-	while (i + k < n && line[i + k] == fc)
-		k++;
-	if (k < run)
-		return 0;
-	return blank_line(line + i + k, n - i - k);
 }
 
 static int
@@ -452,14 +408,7 @@ scan_block(struct rw *w, const char *t, size_t s, size_t e)
 
 int
 manage_rewrite_links(struct buf *out, const char *md, size_t len, const char *page, const char *old_name,
-		     const char *new_name)
-{
-	return manage_rewrite_links_files(out, md, len, page, old_name, new_name, NULL, 0);
-}
-
-int
-manage_rewrite_links_files(struct buf *out, const char *md, size_t len, const char *page, const char *old_name,
-			   const char *new_name, const char *const *files, size_t nfiles)
+		     const char *new_name, const char *const *files, size_t nfiles)
 {
 	struct buf dir = BUF_INIT, newdir = BUF_INIT;
 	buf_put(&dir, page, dir_len(page));
@@ -467,35 +416,32 @@ manage_rewrite_links_files(struct buf *out, const char *md, size_t len, const ch
 	buf_put(&newdir, own ? new_name : page, dir_len(own ? new_name : page));
 	struct rw w = { out, old_name, new_name, buf_cstr(&dir), buf_cstr(&newdir), 0, 0, files, nfiles };
 	w.rebase = own && strcmp(w.dir, w.newdir) != 0;
+	struct page_lines ls = { 0 }; /* code blocks are page.c's to find */
 	size_t i = 0;
-	char fc = 0;
-	size_t fence = 0;
 	buf_grow(out, len + 1);
 	while (i < len) {
 		const char *nl = memchr(md + i, '\n', len - i);
 		size_t le = nl ? (size_t)(nl - md) : len, next = nl ? le + 1 : len;
-		if (fence) {
-			if (fence_close(md + i, le - i, fc, fence))
-				fence = 0;
+		enum page_line_kind kind = page_line(&ls, md + i, le - i, NULL, NULL, NULL);
+		if (kind == PAGE_CODE || kind == PAGE_FENCE || kind == PAGE_BLANK) {
 			buf_put(out, md + i, next - i);
 			i = next;
-		} else if ((fence = fence_open(md + i, le - i, &fc)) || blank_line(md + i, le - i)) {
-			buf_put(out, md + i, next - i);
-			i = next;
-		} else {
-			/* a block: lines up to a blank line or a fence */
-			size_t e = next;
-			while (e < len) {
-				const char *n2 = memchr(md + e, '\n', len - e);
-				size_t l2 = n2 ? (size_t)(n2 - md) : len;
-				char f2;
-				if (blank_line(md + e, l2 - e) || fence_open(md + e, l2 - e, &f2))
-					break;
-				e = n2 ? l2 + 1 : len;
-			}
-			scan_block(&w, md, i, e);
-			i = e;
+			continue;
 		}
+		/* a block: lines up to a blank line or a fence */
+		size_t e = next;
+		while (e < len) {
+			const char *n2 = memchr(md + e, '\n', len - e);
+			size_t l2 = n2 ? (size_t)(n2 - md) : len;
+			struct page_lines peek = ls;
+			enum page_line_kind k2 = page_line(&peek, md + e, l2 - e, NULL, NULL, NULL);
+			if (k2 == PAGE_BLANK || k2 == PAGE_FENCE)
+				break;
+			ls = peek;
+			e = n2 ? l2 + 1 : len;
+		}
+		scan_block(&w, md, i, e);
+		i = e;
 	}
 	if (out->ptr)
 		out->ptr[out->len] = '\0';
@@ -748,8 +694,8 @@ rewrite_page(const char *path, void *payload)
 	if ((c->rc = store_read(&c->md, NULL, c->s, path)) < 0)
 		return 1;
 	struct buf out = BUF_INIT;
-	if (manage_rewrite_links_files(&out, c->md.ptr, c->md.len, c->name.ptr, c->old_name, c->new_name,
-				       (const char *const *)c->files, c->nfiles) > 0) {
+	if (manage_rewrite_links(&out, c->md.ptr, c->md.len, c->name.ptr, c->old_name, c->new_name,
+				 (const char *const *)c->files, c->nfiles) > 0) {
 		size_t len = out.len;
 		add_edit(c, path, buf_detach(&out), len);
 		buf_printf(&c->names, "%s\n", c->name.ptr);
@@ -835,8 +781,8 @@ rename_once(git_oid *out, size_t *npages, struct store *st, const git_oid *base,
 		rc = KN_EEXISTS;
 		goto done;
 	}
-	manage_rewrite_links_files(&moved, c->md.ptr, c->md.len, c->old_name, c->old_name, c->new_name,
-				   (const char *const *)c->files, c->nfiles);
+	manage_rewrite_links(&moved, c->md.ptr, c->md.len, c->old_name, c->old_name, c->new_name,
+			     (const char *const *)c->files, c->nfiles);
 	add_edit(c, old_path, NULL, 0);
 	size_t len = moved.len;
 	add_edit(c, new_path, buf_detach(&moved), len);

@@ -11,8 +11,10 @@
 #define MANAGE_REDIRECTS "_Redirects.md"
 
 /* Rewrite the links in Markdown `md` (len bytes), the text of page `page`, that point at
- * page `old_name` so they point at `new_name`; the result is appended to `out`. Returns how
- * many links were changed (`out` then equals the input when 0).
+ * page `old_name` so they point at `new_name`, or at one of its attachments `files[0..nfiles)`
+ * (file names in the old page's folder, moving with it: links to "Old-Name/file" then lead
+ * to "New-Name/file"; `files` may be NULL when nfiles is 0); the result is appended to
+ * `out`. Returns how many links were changed (`out` then equals the input when 0).
  *   [[Old Name]], [[Old-Name]], [[label|Old Name#Part]]: names compare as pages do (blanks
  *     and '-' alike); the new name is written with blanks when the old target had any.
  *   [x](Old-Name), [x](/wiki/Old-Name#part), [r]: /wiki/Old-Name (reference definitions):
@@ -22,13 +24,8 @@
  * Nothing inside fenced code blocks or code spans changes. When `page` is `old_name` itself
  * (the moved page's own text) its relative links are re-based onto the new folder, so they
  * keep pointing where they did. */
-int manage_rewrite_links(struct buf *out, const char *md, size_t len, const char *page,
-			 const char *old_name, const char *new_name);
-/* The same, when the page's attachments `files[0..nfiles)` (file names in the old page's
- * folder) move with it: links to "Old-Name/file" then lead to "New-Name/file". */
-int manage_rewrite_links_files(struct buf *out, const char *md, size_t len, const char *page,
-			       const char *old_name, const char *new_name, const char *const *files,
-			       size_t nfiles);
+int manage_rewrite_links(struct buf *out, const char *md, size_t len, const char *page, const char *old_name,
+			 const char *new_name, const char *const *files, size_t nfiles);
 
 /* The redirect list `text` (len bytes; may be empty) after renaming `old_name` to
  * `new_name`: redirects to the old name now lead to the new one, redirects away from either
@@ -52,7 +49,7 @@ int manage_last_version(git_oid *rev, struct snap *s, const char *path);
 
 /* Rename page `old_name` to `new_name` in one commit: move the file and its attachments
  * (the files in its folder that are no pages; pages below it stay), rewrite links in every
- * page (manage_rewrite_links_files), record the redirect. `new_name` must be in link form (no
+ * page (manage_rewrite_links), record the redirect. `new_name` must be in link form (no
  * blanks: pagename_from_link). `base` is the commit the user saw (NULL: no check): the page
  * must be unchanged since then. The other pages are read from the current tip and committed
  * by compare-and-swap against it; when main moves meanwhile, the whole rename is recomputed

@@ -804,31 +804,3 @@ render_markdown(struct buf *out, const char *md, size_t len, const struct render
 		buf_free(&r.scratch[i]);
 	return n < len ? KN_ETOOBIG : 0;
 }
-
-/* Split optional YAML front matter ("---" line ... "---" or "..." line) off the top.
- * Returns the offset where the Markdown body starts; *fm and *fm_len give the YAML. */
-size_t
-render_split_front_matter(const char *s, size_t n, const char **fm, size_t *fm_len)
-{
-	*fm = NULL;
-	*fm_len = 0;
-	if (n < 4 || strncmp(s, "---", 3) != 0 || (s[3] != '\n' && !(s[3] == '\r' && n > 4 && s[4] == '\n')))
-		return 0;
-	const char *start = (const char *)memchr(s, '\n', n) + 1, *p = start, *end = s + n;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		size_t len = (size_t)(le - p);
-		if (len && p[len - 1] == '\r')
-			len--;
-		if (len == 3 && (strncmp(p, "---", 3) == 0 || strncmp(p, "...", 3) == 0)) {
-			*fm = start;
-			*fm_len = (size_t)(p - start);
-			return nl ? (size_t)(nl + 1 - s) : n;
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return 0;
-}

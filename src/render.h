@@ -38,9 +38,4 @@ void render_global_release(void);
  * cut at RENDER_MAX_INPUT (the output is still valid HTML, with a notice). */
 int render_markdown(struct buf *out, const char *md, size_t len, const struct render_ctx *ctx);
 
-/* Split optional YAML front matter (a first line "---", up to a line "---" or "...", CRLF
- * allowed) off the top of a page. Returns the offset where the Markdown body starts (0 when
- * there is none); *fm and *fm_len give the YAML. The one place pages are split. */
-size_t render_split_front_matter(const char *s, size_t n, const char **fm, size_t *fm_len);
-
 #endif

@@ -3,6 +3,7 @@
 #ifndef KENNIS_REQ_H
 #define KENNIS_REQ_H
 
+#include "config.h"
 #include "kennis.h"
 #include "store.h"
 
@@ -13,35 +14,6 @@ struct kv {
 struct kvlist {
 	struct kv *v;
 	size_t n, cap;
-};
-
-/* Server-wide settings every handler may read. */
-struct config {
-	const char *data_dir;  /* the data directory */
-	const char *git_dir;   /* data_dir/wiki.git */
-	const char *listen;    /* HOST:PORT */
-	const char *self_exe;  /* absolute path of this binary (for hooks) */
-	size_t max_form;       /* bytes of an urlencoded form body */
-	size_t max_git_body;   /* bytes of a git request body (0: no limit) */
-	unsigned threads;
-	unsigned per_ip;       /* connections per client address */
-	unsigned timeout;      /* idle seconds before a connection is closed */
-	unsigned long exit_after; /* serve this many requests, then exit (0: forever) */
-	size_t cache_bytes;    /* rendered-page cache size (0: off) */
-	size_t search_cache_bytes; /* search results shared by all threads (0: off) */
-	int anon_read;         /* anonymous read: 1 on, 0 off, -1 auto (only while no user exists) */
-	int registration;      /* open self-registration (new users are readers) */
-	int behind_tls;        /* served over TLS (by a proxy): cookies get Secure */
-	const char *proxy_header; /* single sign-on header set by a trusted proxy, or NULL */
-	const char *proxy_from;   /* comma-separated addresses allowed to send proxy_header */
-	int proxy_role;        /* role of users created on first sight through the proxy */
-	long long session_idle, session_max; /* seconds */
-	size_t max_file;       /* bytes per file in a push or an upload */
-	const char *upload_types; /* comma-separated file extensions allowed as attachments */
-	const char *db_url;    /* state database: a PostgreSQL URL, or NULL for DATA/kennis.db */
-	const char *base_url;  /* "https://wiki.example.com": absolute URLs (feeds) start with it; made
-	                          by req_base_url_parse; NULL: the address the server listens on */
-	unsigned login_address_limit; /* failed logins per client address per hour before it waits */
 };
 
 struct user;
@@ -68,7 +40,8 @@ struct req {
 	int upload_too_big;
 
 	/* response */
-	int status;
+	int status;             /* set by the router from the handler's answer (and by server.c for git) */
+	int own_page;           /* the handler's error comes with a page of its own (ui_render_answer) */
 	const char *content_type;
 	struct kvlist resp_headers;
 	struct buf out;
@@ -108,10 +81,25 @@ const char *req_base_url(const struct req *r);
 /* Base URL + `path` (starting with '/', already escaped) in r's arena: "https://wiki/x". */
 char *req_abs_url(struct req *r, const char *path);
 
-/* Route the request: fills status, content type and body. Called by server.c and tests. */
+
+/* How the route of `method` `path` takes the request's body, for server.c before the body
+ * arrives. */
+enum route_body {
+	BODY_FORM,      /* kept in memory (at most --max-form) and parsed as a form */
+	BODY_MULTIPART, /* a multipart upload: the file to a temporary file (server.c) */
+	BODY_GIT,       /* streamed to git http-backend (server.c, githttp.c, cgi.c) */
+};
+enum route_body router_body(const char *method, const char *path);
+
+/* Route the request: permission, handler, and the answer's status, content type and body.
+ * Called by server.c and tests. */
 void router_dispatch(struct req *r);
 
-/* Fill `r` with the HTML error page for `err` (a KN_ code) and a log line. */
+/* The HTTP status of a handler's answer `rc`: 0 (its page), a KN_ answer or a KN_ error.
+ * The one place codes become statuses. */
+int router_status(int rc);
+
+/* Fill `r` with the HTML error page for `err` (a KN_ code), its status, and a log line. */
 void error_page(struct req *r, int err, const char *detail);
 
 #endif

@@ -1,4 +1,4 @@
-/* router.c: the route table (the whole web surface, top to bottom) and error pages. */
+/* router.c: the route table (the whole web surface, top to bottom), access, error pages, and HTTP statuses. */
 #include "req.h"
 
 #include <string.h>
@@ -16,10 +16,11 @@ enum {
 };
 
 struct route {
-	const char *method;
+	const char *method;  /* NULL: any */
 	const char *pattern;
-	int (*handler)(struct req *r);
+	int (*handler)(struct req *r); /* NULL: served by server.c as a stream (git) */
 	int flags;
+	enum route_body body; /* how server.c takes the request body (BODY_FORM unless said) */
 };
 
 static const struct route routes[] = {
@@ -29,7 +30,7 @@ static const struct route routes[] = {
 	{ "GET",  "/edit/",       ui_edit,          R_EDIT },
 	{ "POST", "/edit/",       ui_save,          R_EDIT | R_CSRF },
 	{ "POST", "/preview",     ui_preview,       R_EXACT | R_EDIT | R_CSRF },
-	{ "POST", "/upload/",     ui_upload,        R_EDIT | R_CSRF },
+	{ "POST", "/upload/",     ui_upload,        R_EDIT | R_CSRF, BODY_MULTIPART },
 	{ "POST", "/detach/",     ui_detach,        R_EDIT | R_CSRF },
 	{ "GET",  "/history/",    ui_history,       R_READ },
 	{ "GET",  "/diff/",       ui_diff,          R_READ },
@@ -42,6 +43,7 @@ static const struct route routes[] = {
 	{ "POST", "/restore/",    ui_restore,       R_EDIT | R_CSRF },
 	{ "POST", "/revert/",     ui_revert,        R_EDIT | R_CSRF },
 	{ "GET",  "/pages",       ui_pages,         R_EXACT | R_READ },
+	{ "GET",  "/complete",    ui_complete,      R_EXACT | R_READ },
 	{ "GET",  "/search",      ui_search,        R_EXACT | R_READ },
 	{ "GET",  "/wanted",      ui_wanted,        R_EXACT | R_READ },
 	{ "GET",  "/customers",   ui_customers,     R_EXACT | R_READ },
@@ -65,19 +67,49 @@ static const struct route routes[] = {
 	{ "POST", "/admin/users", ui_admin_post,    R_EXACT | R_ADMIN | R_CSRF },
 	{ "GET",  "/static/",     ui_static,        0 },
 	{ "GET",  "/healthz",     ui_health,        R_EXACT },
+	/* git smart HTTP (clone, fetch, push): server.c streams it through git http-backend
+	 * (githttp.c, cgi.c); who may is decided there, by HTTP Basic (docs/security.md) */
+	{ NULL,   "/wiki.git/",   NULL,             0,               BODY_GIT },
+	{ NULL,   "/wiki.git",    NULL,             R_EXACT,         BODY_GIT },
 };
 
-/* May this request use the route? 0, or an answer already filled in (login redirect, 401,
- * 403). The same roles govern git (server.c) and the push hook. */
+/* The route of `path` for `method` (NULL: none); *path_known says whether any route has
+ * the path. */
+static const struct route *
+route_of(const char *method, const char *path, int *path_known)
+{
+	*path_known = 0;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *rt = &routes[i];
+		size_t n = strlen(rt->pattern);
+		if (rt->flags & R_EXACT ? strcmp(path, rt->pattern) != 0 : strncmp(path, rt->pattern, n) != 0)
+			continue;
+		*path_known = 1;
+		if (!rt->method || strcmp(method, rt->method) == 0)
+			return rt;
+	}
+	return NULL;
+}
+
+enum route_body
+router_body(const char *method, const char *path)
+{
+	int known;
+	const struct route *rt = route_of(method, path, &known);
+	return rt ? rt->body : BODY_FORM;
+}
+
+/* May this request use the route? 0, or the answer: a login redirect (KN_SEE_OTHER), or
+ * KN_EAUTH / KN_EFORBIDDEN with *detail saying why. The same roles govern git (server.c)
+ * and the push hook. */
 static int
-permitted(struct req *r, int flags)
+permitted(struct req *r, int flags, const char **detail)
 {
 	int need = flags & R_ADMIN ? ROLE_ADMIN : flags & R_EDIT ? ROLE_EDITOR : flags & R_READ ? ROLE_READER : 0;
 	int ok = r->role >= need && (!(flags & R_LOGIN) || r->user);
 	if (ok && (flags & R_CSRF) && access_check_csrf(r) < 0) {
-		r->status = 403;
-		error_page(r, KN_EINVAL, "The form was not sent from this site, or it is stale: reload the page and try again.");
-		return -1;
+		*detail = "The form was not sent from this site, or it is stale: reload the page and try again.";
+		return KN_EFORBIDDEN;
 	}
 	if (ok)
 		return 0;
@@ -85,24 +117,33 @@ permitted(struct req *r, int flags)
 		struct buf loc = BUF_INIT;
 		buf_puts(&loc, "/login?next=");
 		url_escape(&loc, r->path, strlen(r->path), 1);
-		ui_redirect(r, loc.ptr);
+		int rc = ui_redirect(r, loc.ptr);
 		buf_free(&loc);
-		return -1;
+		return rc;
 	}
-	r->status = r->user ? 403 : 401;
-	error_page(r, KN_EINVAL, r->user ? "Your account may not do this." : "Please log in first.");
-	return -1;
+	*detail = r->user ? "Your account may not do this." : "Please log in first.";
+	return r->user ? KN_EFORBIDDEN : KN_EAUTH;
 }
 
-static int
-status_of(int err)
+int
+router_status(int rc)
 {
-	switch (err) {
+	switch (rc) {
+	case 0: return 200;
+	case KN_SEE_OTHER: return 303;
+	case KN_NOT_MODIFIED: return 304;
 	case KN_EINVAL: return 400;
+	case KN_EAUTH: return 401;
+	case KN_EFORBIDDEN: return 403;
 	case KN_ENOTFOUND: return 404;
+	case KN_EMETHOD: return 405;
 	case KN_ECONFLICT: return 409;
+	case KN_EEXISTS: return 409;
 	case KN_ETOOBIG: return 413;
+	case KN_ETHROTTLED: return 429;
+	case KN_EBACKEND: return 502;
 	case KN_ELOCKED: return 503;
+	case KN_EBUSY: return 503;
 	default: return 500;
 	}
 }
@@ -124,7 +165,7 @@ error_page(struct req *r, int err, const char *detail)
 		{ 502, "Bad gateway", "The git backend did not answer properly; it has been logged." },
 		{ 503, "Busy", "The server is busy; please try again in a moment." },
 	};
-	int status = r->status >= 400 ? r->status : status_of(err);
+	int status = router_status(err);
 	const char *title = "Error", *text = "";
 	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++)
 		if (msgs[i].status == status) {
@@ -143,26 +184,29 @@ error_page(struct req *r, int err, const char *detail)
 	r->status = status;
 }
 
+/* Finish the answer `rc` of the route (or of the permission check): an error without a
+ * page of the handler's own gets the error page; every answer gets its status. */
+static void
+answer(struct req *r, int rc, const char *detail)
+{
+	if (rc < 0 && !r->own_page)
+		error_page(r, rc, detail);
+	r->status = router_status(rc);
+}
+
 void
 router_dispatch(struct req *r)
 {
-	int path_known = 0;
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		const struct route *rt = &routes[i];
-		size_t n = strlen(rt->pattern);
-		if (rt->flags & R_EXACT ? strcmp(r->path, rt->pattern) != 0 : strncmp(r->path, rt->pattern, n) != 0)
-			continue;
-		path_known = 1;
-		if (strcmp(r->method, rt->method) != 0)
-			continue;
-		r->rest = r->path + n;
-		if (permitted(r, rt->flags) < 0)
-			return;
-		int rc = rt->handler(r);
-		if (rc < 0)
-			error_page(r, rc, NULL);
+	int path_known;
+	const char *detail = NULL;
+	const struct route *rt = route_of(r->method, r->path, &path_known);
+	if (!rt || !rt->handler) {
+		answer(r, !rt && path_known ? KN_EMETHOD : KN_ENOTFOUND, NULL);
 		return;
 	}
-	r->status = path_known ? 405 : 404;
-	error_page(r, path_known ? KN_EINVAL : KN_ENOTFOUND, NULL);
+	r->rest = r->path + strlen(rt->pattern);
+	int rc = permitted(r, rt->flags, &detail);
+	if (rc == 0)
+		rc = rt->handler(r);
+	answer(r, rc, detail);
 }

@@ -1,6 +1,6 @@
 /* server.c: libmicrohttpd glue: builds a struct req, dispatches it, streams git requests. */
 #include "server.h"
-#include "index.h"
+#include "search.h"
 
 #include <errno.h>
 #include <microhttpd.h>
@@ -21,6 +21,8 @@
 #include "cache.h"
 #include "access.h"
 #include "cgi.h"
+#include "conns.h"
+#include "edge.h"
 #include "githttp.h"
 
 enum conn_kind { CONN_WEB, CONN_GIT, CONN_GIT_REFUSED, CONN_UPLOAD };
@@ -35,10 +37,12 @@ struct conn {
 	struct arena *a;
 	struct req r;
 	struct buf body;
-	int reject;        /* a status to answer with once the request is read (0: none) */
+	int reject;        /* a KN_ error to answer with once the request is read (0: none) */
+	int answered;      /* an answer is queued already: the rest of the body is dropped */
 	int input_closed;
 	size_t body_bytes;
 	struct cgi *cgi;
+	struct conns_entry *ce; /* the connection's deadlines (conns.c) */
 	struct timespec start;
 	/* multipart uploads: the file goes to a temporary file, other fields to memory */
 	struct MHD_PostProcessor *pp;
@@ -51,6 +55,7 @@ struct conn {
 #define DISCARD_MAX (8u << 20) /* bytes of an oversized form read and dropped */
 
 static const struct config *cfg;
+static struct conns *conns; /* open connections: limits and deadlines */
 static int started; /* before the daemon runs, startup errors are ours to report */
 static pthread_key_t store_key;
 static atomic_ulong served;
@@ -87,7 +92,7 @@ collect_kv(void *cls, enum MHD_ValueKind kind, const char *key, const char *valu
 		k = url_decode(c->a, key, strlen(key), 1);
 		v = url_decode(c->a, v, strlen(v), 1);
 		if (!k || !v) {
-			c->reject = 400;
+			c->reject = KN_EINVAL;
 			return MHD_YES;
 		}
 	}
@@ -149,13 +154,10 @@ conn_new(struct MHD_Connection *mc, const char *url, const char *method)
 	c->r.path = url_decode(c->a, url, strlen(url), 0);
 	if (!c->r.path || c->r.path[0] != '/') {
 		c->r.path = "/";
-		c->reject = 400;
+		c->reject = KN_EINVAL;
 	}
 	MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_kv, c);
 	MHD_get_connection_values(mc, MHD_GET_ARGUMENT_KIND, collect_kv, c);
-	/* Two Content-Length headers make the body's end ambiguous (request smuggling). */
-	if (kv_count(&c->r.headers, "Content-Length") > 1)
-		c->reject = 400;
 	return c;
 }
 
@@ -190,15 +192,27 @@ queue_req(struct conn *c)
 	return ret;
 }
 
+/* Answer with the error page of `err` (a KN_ code; the router says its status). */
 static enum MHD_Result
-queue_error(struct conn *c, int status)
+queue_error(struct conn *c, int err)
 {
-	int err = status == 413 ? KN_ETOOBIG : status == 404 ? KN_ENOTFOUND : KN_EINVAL;
 	buf_reset(&c->r.out);
-	c->r.status = status;
 	error_page(&c->r, err, NULL);
-	if (status == 401 && c->kind == CONN_GIT_REFUSED)
+	if (err == KN_EAUTH && c->kind == CONN_GIT_REFUSED)
 		resp_header(&c->r, "WWW-Authenticate", "Basic realm=\"kennis\", charset=\"UTF-8\"");
+	return queue_req(c);
+}
+
+/* A request whose framing is ambiguous (edge.c): 400, and the connection is closed, so
+ * nothing sent after it is ever read as a request. */
+static enum MHD_Result
+refuse_framing(struct conn *c, const char *why)
+{
+	conns_log(conns, c->r.remote, "%s %s from %s: %s, refused and closed", c->r.method, c->r.path, c->r.remote, why);
+	c->answered = 1;
+	buf_reset(&c->r.out);
+	error_page(&c->r, KN_EINVAL, NULL);
+	resp_header(&c->r, "Connection", "close"); /* after the error page, which starts the headers afresh */
 	return queue_req(c);
 }
 
@@ -228,7 +242,7 @@ git_reader(void *cls, uint64_t pos, char *out, size_t max)
 	return n;
 }
 
-/* Who may do this git request? 0, or the status to answer (401 asks for credentials).
+/* Who may do this git request? 0, or the error to answer (KN_EAUTH asks for credentials).
  * `service` is read from the very query string git gets, by git's rules (githttp.c). */
 static int
 git_permitted(struct conn *c, const char *raw_query)
@@ -238,36 +252,36 @@ git_permitted(struct conn *c, const char *raw_query)
 	if (githttp_service(raw_query, r->a, &service) < 0) {
 		log_warn("git %s %s from %s: service given twice, or a %%00 in the query, refused", r->method, r->path,
 			 r->remote);
-		return 400;
+		return KN_EINVAL;
 	}
 	int push = (service && strcmp(service, "git-receive-pack") == 0) || strstr(r->path, "/git-receive-pack");
 	if (access_identify_basic(r) < 0)
-		return 401;
+		return KN_EAUTH;
 	if (r->role >= (push ? ROLE_EDITOR : ROLE_READER))
 		return 0;
 	log_warn("git %s %s from %s: %s may not %s", r->method, r->path, r->remote, r->user ? r->user->name : "anonymous",
 		 push ? "push" : "read");
-	return r->user ? 403 : 401;
+	return r->user ? KN_EFORBIDDEN : KN_EAUTH;
 }
 
+/* Start git http-backend for this request: 0, or the KN_ error to answer. */
 static int
 git_begin(struct conn *c)
 {
 	struct buf q = BUF_INIT;
 	char **argv, **envp;
 	MHD_get_connection_values(c->mc, MHD_GET_ARGUMENT_KIND, collect_raw_query, &q);
-	int status = git_permitted(c, buf_cstr(&q));
-	int rc = status ? 0 : githttp_prepare(&c->r, buf_cstr(&q), &argv, &envp);
+	int rc = git_permitted(c, buf_cstr(&q));
+	if (rc == 0)
+		rc = githttp_prepare(&c->r, buf_cstr(&q), &argv, &envp);
 	buf_free(&q);
-	if (status)
-		return status;
 	if (rc < 0)
-		return rc == KN_ENOTFOUND ? 404 : 400;
+		return rc;
 	struct cgi_hooks hooks = { hook_suspend, hook_resume, c };
 	char spill_dir[4200];
 	snprintf(spill_dir, sizeof(spill_dir), "%s/tmp", cfg->data_dir);
 	if (cgi_start(&c->cgi, argv, envp, &hooks, spill_dir) < 0)
-		return 503;
+		return KN_EBUSY;
 	return 0;
 }
 
@@ -278,12 +292,12 @@ git_step(struct conn *c, const char *data, size_t *size)
 		/* All of it: what git has not read yet waits in memory or a file, so the
 		 * connection is never suspended while the body arrives. */
 		c->body_bytes += *size;
-		int refused = cfg->max_git_body && c->body_bytes > cfg->max_git_body ? 413 : 0;
+		int refused = cfg->max_git_body && c->body_bytes > cfg->max_git_body ? KN_ETOOBIG : 0;
 		if (!refused && cgi_write(c->cgi, data, *size) < 0)
-			refused = 503;
+			refused = KN_EBUSY;
 		*size = 0;
 		if (refused) {
-			if (refused == 413)
+			if (refused == KN_ETOOBIG)
 				log_warn("git %s from %s: body over %zu bytes, refused", c->r.path, c->r.remote,
 					 cfg->max_git_body);
 			else
@@ -305,7 +319,7 @@ git_step(struct conn *c, const char *data, size_t *size)
 		return MHD_YES; /* suspended until the headers arrive */
 	if (status == 502) {
 		log_error("git %s: git http-backend gave no valid response", c->r.path);
-		return queue_error(c, 502);
+		return queue_error(c, KN_EBACKEND);
 	}
 	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, git_reader, c, NULL);
 	if (!resp)
@@ -325,7 +339,7 @@ dispatch(struct conn *c)
 {
 	c->r.st = worker_store();
 	if (!c->r.st || access_identify_web(&c->r) < 0)
-		return queue_error(c, 503);
+		return queue_error(c, KN_EBUSY);
 	router_dispatch(&c->r);
 	return queue_req(c);
 }
@@ -416,7 +430,7 @@ upload_step(struct conn *c, const char *data, size_t *size)
 		if (!c->reject && (c->body_bytes > cfg->max_file + (1u << 20) ||
 				   MHD_post_process(c->pp, data, *size) != MHD_YES)) {
 			log_warn("upload %s from %s: refused (%zu bytes so far)", c->r.path, c->r.remote, c->body_bytes);
-			c->reject = c->body_bytes > cfg->max_file ? 413 : 400;
+			c->reject = c->body_bytes > cfg->max_file ? KN_ETOOBIG : KN_EINVAL;
 		}
 		*size = 0;
 		return MHD_YES;
@@ -437,7 +451,7 @@ web_final(struct conn *c)
 	const char *ct = req_header(r, "Content-Type");
 	if (c->body.len && ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
 	    form_parse(c->a, &r->form, c->body.ptr, c->body.len) < 0)
-		return queue_error(c, 400);
+		return queue_error(c, KN_EINVAL);
 	return dispatch(c);
 }
 
@@ -465,30 +479,33 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		 * keep-alive off). */
 		c = conn_new(mc, url, method);
 		*con_cls = c;
-		if (c->reject == 400 && kv_count(&c->r.headers, "Content-Length") > 1) {
-			log_warn("%s %s from %s: duplicate Content-Length, refused", method, url, c->r.remote);
-			return queue_error(c, 400);
-		}
+		const union MHD_ConnectionInfo *sc = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		c->ce = sc ? sc->socket_context : NULL;
+		conns_headers_done(conns, c->ce);
+		const char *why;
+		if (edge_check(version, &c->r.headers, &why) < 0)
+			return refuse_framing(c, why);
 		const char *cl = req_header(&c->r, "Content-Length");
-		if (!c->reject && !githttp_match(c->r.path) && cl && strtoull(cl, NULL, 10) > cfg->max_form) {
+		enum route_body body = router_body(c->r.method, c->r.path); /* a row of the route table */
+		if (!c->reject && body != BODY_GIT && cl && strtoull(cl, NULL, 10) > cfg->max_form) {
 			/* Refuse before the body is sent (the client may be waiting on 100-continue). */
 			log_warn("%s %s from %s: body over %zu bytes, refused", method, url, c->r.remote, cfg->max_form);
-			c->reject = -1;
-			return queue_error(c, 413);
+			c->answered = 1;
+			return queue_error(c, KN_ETOOBIG);
 		}
-		if (!c->reject && strcmp(method, "POST") == 0 && strncmp(c->r.path, "/upload/", 8) == 0) {
+		if (!c->reject && body == BODY_MULTIPART) {
 			c->kind = CONN_UPLOAD;
 			c->pp = MHD_create_post_processor(mc, 64 * 1024, upload_iter, c);
 			if (!c->pp) /* not multipart/form-data or urlencoded */
-				c->reject = 400;
+				c->reject = KN_EINVAL;
 			if (cl && strtoull(cl, NULL, 10) > cfg->max_file + (1u << 20)) {
 				log_warn("upload %s from %s: over %zu bytes, refused", url, c->r.remote, cfg->max_file);
-				c->reject = -1;
-				return queue_error(c, 413);
+				c->answered = 1;
+				return queue_error(c, KN_ETOOBIG);
 			}
 			return MHD_YES;
 		}
-		if (!c->reject && githttp_match(c->r.path)) {
+		if (!c->reject && body == BODY_GIT) {
 			c->kind = CONN_GIT;
 			c->reject = git_begin(c);
 			if (c->reject)
@@ -496,10 +513,14 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		}
 		return MHD_YES;
 	}
+	if (*upload_data_size)
+		conns_body(conns, c->ce, *upload_data_size);
+	else
+		conns_replying(conns, c->ce);
 	if (c->kind == CONN_GIT)
 		return git_step(c, upload_data, upload_data_size);
 	if (c->kind == CONN_UPLOAD)
-		return c->reject == -1 ? (*upload_data_size = 0, MHD_YES) : upload_step(c, upload_data, upload_data_size);
+		return c->answered ? (*upload_data_size = 0, MHD_YES) : upload_step(c, upload_data, upload_data_size);
 	if (c->kind == CONN_GIT_REFUSED) {
 		if (*upload_data_size) {
 			*upload_data_size = 0; /* a refused git body is read and dropped */
@@ -511,22 +532,22 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		c->body_bytes += *upload_data_size;
 		if (!c->reject && c->body.len + *upload_data_size > cfg->max_form) {
 			log_warn("%s %s from %s: body over %zu bytes, refused", method, c->r.path, c->r.remote, cfg->max_form);
-			c->reject = 413;
+			c->reject = KN_ETOOBIG;
 			buf_free(&c->body);
 		}
 		/* An oversized body is read and dropped (so the client sees the 413 instead of a
 		 * reset), up to a bound; past it the connection is cut. */
-		if (c->reject == 413 && c->body_bytes > cfg->max_form + DISCARD_MAX) {
+		if (c->reject == KN_ETOOBIG && !c->answered && c->body_bytes > cfg->max_form + DISCARD_MAX) {
 			*upload_data_size = 0;
-			c->reject = -1;
-			return queue_error(c, 413);
+			c->answered = 1;
+			return queue_error(c, KN_ETOOBIG);
 		}
 		if (!c->reject)
 			buf_put(&c->body, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (c->reject == -1)
+	if (c->answered)
 		return MHD_YES; /* already answered */
 	if (c->reject)
 		return queue_error(c, c->reject);
@@ -544,6 +565,7 @@ on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_Requ
 	double ms = (double)(end.tv_sec - c->start.tv_sec) * 1e3 + (double)(end.tv_nsec - c->start.tv_nsec) / 1e6;
 	log_info("%s %s %d %.1fms %s%s", c->r.method, c->r.path, c->r.status, ms, c->r.remote,
 		 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+	conns_idle(conns, c->ce);
 	cgi_free(c->cgi);
 	upload_cleanup(c);
 	buf_free(&c->body);
@@ -565,8 +587,31 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	buf_vprintf(&b, fmt, ap);
 	while (b.len && b.ptr[b.len - 1] == '\n')
 		b.ptr[--b.len] = '\0';
-	log_warn("http: %s", buf_cstr(&b));
+	conns_log(conns, NULL, "http: %s", buf_cstr(&b)); /* clients can make these by the thousand */
 	buf_free(&b);
+}
+
+/* Accept policy: the per-address and total limits, with the refusals logged (libmicrohttpd's
+ * own limits log without the address). */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	return conns_admit(conns, sa) == 0 ? MHD_YES : MHD_NO;
+}
+
+/* Connections enter the registry when they open and leave it before their socket is closed
+ * (libmicrohttpd notifies "closed" first), so a deadline never cuts a reused descriptor. */
+static void
+on_connection(void *cls, struct MHD_Connection *mc, void **socket_context, enum MHD_ConnectionNotificationCode code)
+{
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ad = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		*socket_context = fd ? conns_open(conns, fd->connect_fd, ad ? ad->client_addr : NULL) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conns_close(conns, *socket_context);
+		*socket_context = NULL;
+	}
 }
 
 static int
@@ -615,26 +660,45 @@ server_run(const struct config *config)
 	if (mkdir(tmpdir, 0700) < 0 && errno != EEXIST)
 		log_warn("cannot create %s: %s (uploads will fail)", tmpdir, strerror(errno));
 	cache_configure(cfg->cache_bytes);
-	index_configure_cache(cfg->search_cache_bytes);
+	search_configure_cache(cfg->search_cache_bytes);
 	access_global_init();
+
+	struct conns_limits lim = { cfg->max_conns, cfg->per_ip, cfg->header_timeout * 1000, cfg->min_rate };
+	if (!lim.max_total)
+		lim.max_total = conns_fd_budget(cfg->threads);
+	if (lim.per_addr >= lim.max_total) /* one address must never fill the server */
+		lim.per_addr = lim.max_total / 2 ? lim.max_total / 2 : 1;
+	conns = conns_new(&lim);
+	if (conns_start(conns) < 0) {
+		fprintf(stderr, "kennis: cannot start a thread\n");
+		conns_free(conns);
+		conns = NULL;
+		pthread_key_delete(store_key);
+		return 1;
+	}
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG;
+	/* libmicrohttpd's own limits only back ours up (on_accept counts with the address and
+	 * logs it); its total is split among the threads, so leave room for an uneven split. */
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, NULL,
+		flags, 0, on_accept, NULL, on_request, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip,
+		MHD_OPTION_CONNECTION_LIMIT, lim.max_total + lim.max_total / 4 + cfg->threads,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim.per_addr + cfg->threads,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 		MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "kennis: cannot listen on %s: %s\n", cfg->listen,
 			errno ? strerror(errno) : "address in use or not available");
+		conns_free(conns);
+		conns = NULL;
 		pthread_key_delete(store_key);
 		return 1;
 	}
@@ -649,10 +713,14 @@ server_run(const struct config *config)
 		log_warn("no --base-url: feeds link to %s; set it to the address people use", url);
 	printf("kennis: serving %s on %s/\n", cfg->data_dir, url);
 	fflush(stdout);
-	log_info("listening on %s, %u threads", cfg->listen, cfg->threads);
+	log_info("listening on %s, %u threads; at most %u connections, %u per address; a header block "
+		 "within %u s, a request body at %u bytes/s or more", cfg->listen, cfg->threads, lim.max_total,
+		 lim.per_addr, cfg->header_timeout, cfg->min_rate);
 	sigwait(&sigs, &sig);
 	log_info("signal %d: shutting down", sig);
 	MHD_stop_daemon(d);
+	conns_free(conns); /* every connection has closed: the registry is empty */
+	conns = NULL;
 	pthread_key_delete(store_key);
 	cache_release();
 	return 0;

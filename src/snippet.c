@@ -6,6 +6,15 @@
 
 #define MAX_PHRASES  64
 #define SNIPPET_SCAN (128u << 10) /* bytes of a text searched for the best window */
+/* The work done for one text is bounded by counts, whatever the text and the query
+ * (issue 15: a page of "www.a.com " repeated and "a* a* ..." took 17 s in window_score).
+ * Matches: only the first MAX_MATCHES of all phrases are found, marked and scored, so
+ * scoring the candidate windows costs at most MAX_MATCHES windows of at most MAX_MATCHES
+ * matches each; a normal page has a few dozen. Comparisons: finding them stops after
+ * MAX_COMPARES token comparisons (a phrase of 200 words that almost matches everywhere
+ * costs 200 per token otherwise); a normal page needs tokens x phrases, far below. */
+#define MAX_MATCHES  1024
+#define MAX_COMPARES (4u << 20)
 
 struct hl_tokenizer {
 	fts5_tokenizer api;
@@ -114,6 +123,26 @@ tokens_free(struct tokens *ts)
 	memset(ts, 0, sizeof(*ts));
 }
 
+/* Is phrase `ph` (the next after q->n) one of the phrases before it, as the tokenizer folds
+ * them ("Gateway" = "gateway" = "GATEWAY")? A repeated phrase marks nothing more and only
+ * multiplies the matches to score. */
+static int
+seen_before(const struct hl_query *q, const struct phrase *ph)
+{
+	for (int i = 0; i < q->n; i++) {
+		const struct phrase *o = &q->ph[i];
+		if (o->prefix == ph->prefix && o->t.n == ph->t.n && o->t.fold.len == ph->t.fold.len &&
+		    memcmp(o->t.fold.ptr, ph->t.fold.ptr, ph->t.fold.len) == 0) {
+			size_t j = 0; /* the same bytes could still be cut into other tokens */
+			while (j < ph->t.n && o->t.v[j].len == ph->t.v[j].len)
+				j++;
+			if (j == ph->t.n)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 struct hl_query *
 hl_query_new(struct hl_tokenizer *t, const char *match)
 {
@@ -138,7 +167,7 @@ hl_query_new(struct hl_tokenizer *t, const char *match)
 		struct phrase *ph = &q->ph[q->n];
 		ph->prefix = *p == '*';
 		int flags = FTS5_TOKENIZE_QUERY | (ph->prefix ? FTS5_TOKENIZE_PREFIX : 0);
-		if (tokenize(t, flags, s.ptr ? s.ptr : "", s.len, &ph->t) == 0 && ph->t.n > 0)
+		if (tokenize(t, flags, s.ptr ? s.ptr : "", s.len, &ph->t) == 0 && ph->t.n > 0 && !seen_before(q, ph))
 			q->n++;
 		else
 			tokens_free(&ph->t);
@@ -171,18 +200,20 @@ token_matches(const struct tokens *d, size_t i, const struct phrase *ph, size_t 
 	return memcmp(d->fold.ptr + a->off, ph->t.fold.ptr + b->off, b->len) == 0;
 }
 
-/* Every match of every phrase, by first token (then phrase). */
+/* The matches of every phrase, by first token (then phrase): all of them, or the first
+ * MAX_MATCHES, or those found within MAX_COMPARES token comparisons. */
 static size_t
 find_instances(const struct tokens *d, const struct hl_query *q, struct inst **out)
 {
 	struct inst *v = NULL;
-	size_t n = 0, cap = 0;
-	for (size_t i = 0; i < d->n; i++) {
-		for (int p = 0; p < q->n; p++) {
+	size_t n = 0, cap = 0, work = 0;
+	for (size_t i = 0; i < d->n && n < MAX_MATCHES && work < MAX_COMPARES; i++) {
+		for (int p = 0; p < q->n && n < MAX_MATCHES; p++) {
 			const struct phrase *ph = &q->ph[p];
 			size_t j = 0;
 			while (j < ph->t.n && i + j < d->n && token_matches(d, i + j, ph, j))
 				j++;
+			work += j + 1;
 			if (j < ph->t.n)
 				continue;
 			if (n == cap) {
@@ -255,9 +286,25 @@ sentence_start(const char *text, const struct tokens *d, size_t i)
 	return 0;
 }
 
+/* The first of the matches (ordered by first token) that starts at or after token `start`. */
+static size_t
+first_from(const struct inst *in, size_t nin, size_t start)
+{
+	size_t lo = 0, hi = nin;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (in[mid].first < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The score of the window of `len` tokens at `start`: 1000 for each phrase matched in it,
- * 1 for each further match. With `adjust`, *best_start moves the window so that its
- * matches sit in the middle. */
+ * 1 for each further match. With `adjusted`, the window is moved so that its matches sit
+ * in the middle. Only the matches that start inside the window are looked at (found by
+ * binary search): the cost is that of the window, not of the whole text. */
 static long
 window_score(const struct inst *in, size_t nin, size_t ntok, size_t start, size_t len, int nphrase,
 	     size_t *adjusted)
@@ -265,8 +312,8 @@ window_score(const struct inst *in, size_t nin, size_t ntok, size_t start, size_
 	unsigned char seen[MAX_PHRASES] = { 0 };
 	long score = 0;
 	size_t first = SIZE_MAX, last = 0;
-	for (size_t k = 0; k < nin; k++) {
-		if (in[k].first < start || in[k].last >= start + len || in[k].phrase >= nphrase)
+	for (size_t k = first_from(in, nin, start); k < nin && in[k].first < start + len; k++) {
+		if (in[k].last >= start + len || in[k].phrase >= nphrase)
 			continue;
 		score += seen[in[k].phrase] ? 1 : 1000;
 		seen[in[k].phrase] = 1;
@@ -319,25 +366,29 @@ hl_snippet(struct buf *out, struct hl_tokenizer *t, const struct hl_query *q, co
 		size_t best = 0, last_sentence = 0;
 		long best_score = -1;
 		size_t k = 0;
-		/* Candidates: a window around each match, and one from the start of its sentence
-		 * (preferred: a snippet that starts a sentence reads better). */
+		/* Candidates: a window around each token where a match starts, and one from the
+		 * start of its sentence (preferred: a snippet that starts a sentence reads better).
+		 * Several phrases starting at one token make one candidate, not one each: the
+		 * same window scores the same. */
 		for (size_t i = 0; i < d.n && k < nin; i++) {
 			if (sentence_start(text, &d, i))
 				last_sentence = i;
-			for (; k < nin && in[k].first == i; k++) {
-				size_t adj;
-				long sc = window_score(in, nin, d.n, i, len, q->n, &adj);
+			if (in[k].first != i)
+				continue;
+			while (k < nin && in[k].first == i)
+				k++;
+			size_t adj;
+			long sc = window_score(in, nin, d.n, i, len, q->n, &adj);
+			if (sc > best_score) {
+				best_score = sc;
+				best = adj;
+			}
+			if (last_sentence < i && i - last_sentence < len) {
+				sc = window_score(in, nin, d.n, last_sentence, len, q->n, NULL) +
+				     (last_sentence == 0 ? 120 : 100);
 				if (sc > best_score) {
 					best_score = sc;
-					best = adj;
-				}
-				if (last_sentence < i && i - last_sentence < len) {
-					sc = window_score(in, nin, d.n, last_sentence, len, q->n, NULL) +
-					     (last_sentence == 0 ? 120 : 100);
-					if (sc > best_score) {
-						best_score = sc;
-						best = last_sentence;
-					}
+					best = last_sentence;
 				}
 			}
 		}

@@ -5,12 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "assets.h"
+#include "locks.h"
+#include "page.h"
 
 void
 store_log_git_error(const char *what, const char *subject)
@@ -300,72 +301,54 @@ same_version(git_repository *repo, const git_oid *base, const git_oid *tip, cons
 
 /* ---- three-way merge of a page, with append-only log sections ---- */
 
+/* A conflict marker line of git's diff3 output (with CRLF texts it ends in "\r" too). */
 static int
 is_marker(const char *line, size_t len, char c)
 {
-	return len >= 7 && memcmp(line, (const char[]){ c, c, c, c, c, c, c }, 7) == 0 && (len == 7 || line[7] == ' ');
+	return len >= 7 && memcmp(line, (const char[]){ c, c, c, c, c, c, c }, 7) == 0 &&
+	       (len == 7 || line[7] == ' ' || line[7] == '\r');
 }
 
-/* ATX heading level of a line (0: not a heading); sets *is_log for a heading "Log". */
 static int
-heading_level(const char *line, size_t len, int *is_log)
+same_fence(const struct page_lines *a, const struct page_lines *b)
 {
-	size_t i = 0;
-	while (i < len && i < 7 && line[i] == '#')
-		i++;
-	if (i == 0 || i > 6 || (i < len && line[i] != ' ' && line[i] != '\t'))
-		return 0;
-	const char *t = line + i;
-	size_t n = len - i;
-	while (n && (*t == ' ' || *t == '\t')) {
-		t++;
-		n--;
-	}
-	while (n && (t[n - 1] == ' ' || t[n - 1] == '#' || t[n - 1] == '\t' || t[n - 1] == '\r'))
-		n--;
-	*is_log = n == 3 && strncasecmp(t, "log", 3) == 0;
-	return (int)i;
-}
-
-/* Does the text's front matter say `log: true`? */
-static int
-whole_page_log(const char *s, size_t n)
-{
-	if (n < 4 || strncmp(s, "---\n", 4) != 0)
-		return 0;
-	const char *end = memmem(s + 4, n - 4, "\n---", 4);
-	const char *hit = memmem(s + 3, (end ? (size_t)(end - s) : n) - 3, "\nlog: true", 10);
-	return hit && (hit[10] == '\n' || hit[10] == '\r' || hit[10] == ' ');
+	return a->fence == b->fence && (!a->fence || a->fence_char == b->fence_char);
 }
 
 /* Resolve the conflicts of a diff3-style merge result where both sides only added lines at
- * the same place inside a log section: keep both, "ours" (committed first) first. Returns
- * 0 with the resolved text in `out`, or KN_ECONFLICT. */
+ * the same place inside a log section (page.c says where those are): keep both, "ours"
+ * (committed first) first. A side that adds a heading, or leaves a code fence open, is no
+ * plain log entry. Returns 0 with the resolved text in `out`, or KN_ECONFLICT. */
 static int
 resolve_log_conflicts(struct buf *out, const char *m, size_t n, int page_log)
 {
-	int log_level = page_log ? 1 : 0; /* >0: inside a log section of that level */
+	struct page_log lg;     /* the common lines: where the hunks sit */
+	struct page_lines side; /* one side of a hunk, from where the hunk starts */
 	const char *p = m, *end = m + n;
 	enum { OUT, OURS, BASE, THEIRS } state = OUT;
 	const char *ours = NULL, *ours_end = NULL, *theirs = NULL;
 	int hunk_ok = 0;
+	page_log_init(&lg, page_log);
+	side = lg.lines;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *next = nl ? nl + 1 : end;
 		size_t len = (size_t)((nl ? nl : end) - p);
-		int is_log = 0, level;
 		if (state == OUT && is_marker(p, len, '<')) {
 			state = OURS;
 			ours = next;
-			hunk_ok = log_level > 0;
+			hunk_ok = page_log_inside(&lg);
+			side = lg.lines;
 		} else if (state == OURS && is_marker(p, len, '|')) {
 			state = BASE;
 			ours_end = p;
+			hunk_ok &= same_fence(&side, &lg.lines);
 		} else if (state == BASE && is_marker(p, len, '=')) {
 			state = THEIRS;
 			theirs = next;
+			side = lg.lines;
 		} else if (state == THEIRS && is_marker(p, len, '>')) {
-			if (!hunk_ok)
+			if (!hunk_ok || !same_fence(&side, &lg.lines))
 				return KN_ECONFLICT;
 			buf_put(out, ours, (size_t)(ours_end - ours));
 			buf_put(out, theirs, (size_t)(p - theirs));
@@ -373,15 +356,10 @@ resolve_log_conflicts(struct buf *out, const char *m, size_t n, int page_log)
 		} else if (state == BASE) {
 			hunk_ok = 0; /* the hunk changes existing lines: not an append */
 		} else if (state != OUT) {
-			if (heading_level(p, len, &is_log))
+			if (page_line(&side, p, len, NULL, NULL, NULL) == PAGE_HEADING)
 				hunk_ok = 0; /* a side adds a heading: not a plain log entry */
 		} else {
-			if ((level = heading_level(p, len, &is_log)) > 0 && !page_log) {
-				if (is_log)
-					log_level = level;
-				else if (log_level && level <= log_level)
-					log_level = 0;
-			}
+			page_log_line(&lg, p, len);
 			buf_put(out, p, (size_t)(next - p));
 		}
 		p = next;
@@ -423,7 +401,7 @@ store_merge_text(struct buf *out, const char *base, size_t blen, const char *the
 		rc = 0;
 	} else {
 		size_t mark = out->len;
-		rc = resolve_log_conflicts(out, res.ptr, res.len, whole_page_log(theirs, tlen));
+		rc = resolve_log_conflicts(out, res.ptr, res.len, page_is_log(theirs, tlen));
 		if (rc < 0) {
 			out->len = mark;
 			buf_put(out, res.ptr, res.len);
@@ -506,10 +484,11 @@ done:
 	return rc;
 }
 
-#define LOST_RACE 1 /* commit_once: main moved or was locked; try again (never a KN_ code) */
+#define LOST_RACE 1 /* commit_once: main moved; try again (never a KN_ code) */
+#define LOCKED    2 /* commit_once: main's lock is taken; try again */
 
 /* One attempt: build and commit on the current tip, then CAS the ref. Returns 0, a KN_
- * error, or LOST_RACE. (libgit2's codes are never returned: they overlap KN_ codes.) */
+ * error, LOST_RACE or LOCKED. (libgit2's codes are never returned: they overlap KN_ codes.) */
 static int
 commit_once(git_oid *out, struct store *st, const git_oid *base, const struct store_edit *edits_in, size_t n,
 	    const git_signature *sig, const char *message, int *merged)
@@ -547,7 +526,8 @@ commit_once(git_oid *out, struct store *st, const git_oid *base, const struct st
 	}
 	if (have_tip && git_commit_lookup(&tip, st->repo, &tip_id) < 0) {
 		store_log_git_error("commit lookup", STORE_BRANCH);
-		return KN_EGIT;
+		rc = KN_EGIT;
+		goto done;
 	}
 	rc = apply_edits(&tree_id, st->repo, tip, edits, n);
 	if (rc < 0)
@@ -563,11 +543,15 @@ commit_once(git_oid *out, struct store *st, const git_oid *base, const struct st
 		rc = KN_EGIT;
 		goto done;
 	}
+	locks_writer_begin();
 	if (have_tip)
 		rc = git_reference_create_matching(&ref, st->repo, STORE_BRANCH, out, 1, &tip_id, message);
 	else
 		rc = git_reference_create(&ref, st->repo, STORE_BRANCH, out, 0, message);
-	if (rc == GIT_EMODIFIED || rc == GIT_ELOCKED || rc == GIT_EEXISTS) {
+	locks_writer_end();
+	if (rc == GIT_ELOCKED) {
+		rc = LOCKED;
+	} else if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
 		rc = LOST_RACE;
 	} else if (rc < 0) {
 		store_log_git_error("update ref", STORE_BRANCH);
@@ -598,11 +582,18 @@ commit_retrying(git_oid *out, int *merged, struct store *st, const git_oid *base
 		return KN_EINVAL;
 	}
 	/* A lost compare-and-swap means someone else committed: rebuild on the new tip. A held
-	 * lock (a push in progress) is waited out with a growing pause, up to ~10 s. */
+	 * lock (a push in progress) is waited out with a growing pause, up to ~10 s; one that
+	 * a dead writer left is cleared once it is stale (locks.c). */
 	for (int attempt = 0; attempt < 50; attempt++) {
 		if (merged)
 			*merged = 0;
 		rc = commit_once(out, st, base, edits, n, sig, message, merged);
+		if (rc == LOCKED) {
+			char what[300];
+			snprintf(what, sizeof(what), "save of %s", edits[0].path);
+			locks_unstick(st->gitdir, what);
+			rc = LOST_RACE;
+		}
 		if (rc != LOST_RACE)
 			break;
 		log_info("commit %s: main moved or locked, retry %d", edits[0].path, attempt + 1);

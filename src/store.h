@@ -105,9 +105,10 @@ int store_commit_merge(git_oid *out, int *merged, struct store *st, const git_oi
 
 /* Three-way merge of one text: `base` (the common version; NULL = none), `theirs` (committed
  * meanwhile) and `ours`. Appends the result to `out` and returns 0, or KN_ECONFLICT (out
- * then holds the text with conflict markers, for showing). A page is an append-only log as
- * a whole when its front matter says `log: true`; otherwise a section under a heading
- * named "Log" (any level) is one, up to the next heading of the same or a higher level. */
+ * then holds the text with conflict markers, for showing). Where the append-only logs are
+ * is page.c's to say (page_is_log, page_log_line): a page whose front matter says
+ * `log: true`, else a section under a heading named "Log" (any level) up to the next
+ * heading of the same or a higher level, headings in code blocks not counting. */
 int store_merge_text(struct buf *out, const char *base, size_t blen, const char *theirs, size_t tlen,
 		     const char *ours, size_t olen);
 

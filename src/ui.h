@@ -5,8 +5,13 @@
 #include "req.h"
 #include "tmpl.h"
 
-/* Handlers: fill r (status, body) and return 0, or return a KN_ error for the router to
- * turn into an error page. */
+struct index;
+struct index_scope;
+
+/* Handlers fill r's body (and content type, headers) and return 0, a KN_ answer
+ * (KN_SEE_OTHER, KN_NOT_MODIFIED) or a KN_ error: the router turns an error into its error
+ * page, unless the handler made a page of its own for it (ui_render_answer), and gives
+ * every answer its HTTP status. Handlers never set a status. */
 int ui_home(struct req *r);
 int ui_view(struct req *r);
 int ui_raw(struct req *r);
@@ -31,6 +36,8 @@ void ui_list_attachments(struct req *r, struct tctx *c, struct snap *s, const ch
 int ui_history(struct req *r);
 int ui_diff(struct req *r);
 int ui_pages(struct req *r);
+/* GET /complete?q=: page names for the editor's [[ autocomplete, as JSON. */
+int ui_complete(struct req *r);
 int ui_search(struct req *r);
 int ui_wanted(struct req *r);
 int ui_customers(struct req *r);
@@ -64,13 +71,18 @@ int ui_health(struct req *r);
 struct tctx *ui_context(struct req *r, const char *title);
 /* Render template `name` as the response body (text/html). */
 int ui_render(struct req *r, const char *name, struct tctx *c);
+/* Render template `name` as the answer to `err` (0: as ui_render): a page of the handler's
+ * own, such as a form with the user's input and why it came back, with the router's status
+ * for `err`. Returns `err`, or the rendering's own error. */
+int ui_render_answer(struct req *r, int err, const char *name, struct tctx *c);
 /* Validate r->rest as a page name; KN_EINVAL when it is not one. */
 int ui_page_name(struct req *r, const char **name);
 /* Common values of every page about one wiki page: name, title, folder crumbs. */
 void ui_page_vars(struct req *r, struct tctx *c, const char *name);
 /* "2026-11-22 14:52 +0100" */
 void ui_format_time(char *out, size_t n, int64_t t, int offset_min);
-/* Answer 304 when the client's If-None-Match equals `etag` (sets ETag either way). */
+/* KN_NOT_MODIFIED when the client's If-None-Match has `etag` (the answer), else 0; sets
+ * the ETag either way. */
 int ui_not_modified(struct req *r, const char *etag);
 /* `in` as one line: control bytes become blanks, bytes in `drop` go, blanks are trimmed,
  * at most `max` bytes. NULL when nothing is left or the result is not UTF-8. */
@@ -80,12 +92,15 @@ const char *ui_one_line(struct arena *a, const char *in, size_t max, const char 
 struct store_author ui_author(struct req *r);
 /* render_ctx.page_exists for a struct snap: is there a page `name` in it? */
 int ui_page_exists(void *snap, const char *name);
-/* Redirect with 303 See Other to `location` (a path on this server). */
-void ui_redirect(struct req *r, const char *location);
-/* The derived index for this request, caught up with main once per request (a push or an
- * edit shows at once); NULL when it is not available (logged). */
-struct sqlite3 *ui_index_db(struct req *r);
+/* Send the client to `location` (a path on this server): returns KN_SEE_OTHER, the
+ * handler's answer (303 See Other). */
+int ui_redirect(struct req *r, const char *location);
+/* The derived index for this request (the one way a handler reaches it), caught up with
+ * main at the first call of a request, so a push or an edit shows at once; when the
+ * catch-up fails (logged) the index as it is answers. NULL when it cannot be opened. */
 struct index *ui_index(struct req *r);
+/* What the viewer of this request may see of the index (every view query takes it). */
+const struct index_scope *ui_scope(struct req *r);
 /* The version to restore of deleted page file `path` at snapshot `s` (which lacks it):
  * from the index when it can tell (a short walk, or none for a page that never was), else
  * by walking history (manage_last_version). 0, KN_ENOTFOUND or KN_EGIT. */

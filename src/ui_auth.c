@@ -44,8 +44,9 @@ set_session_cookie(struct req *r, const char *value, long long max_age)
 				 max_age, r->cfg->behind_tls ? "; Secure" : ""));
 }
 
+/* The login form; `err` (0: none) is why it comes back, `error` says it to the user. */
 static int
-login_page(struct req *r, const char *error, const char *name)
+login_page(struct req *r, int err, const char *error, const char *name)
 {
 	struct tctx *c = ui_context(r, "Log in");
 	tset(c, "next", safe_next(r, req_query(r, "next") ? req_query(r, "next") : req_form(r, "next"), name));
@@ -54,13 +55,13 @@ login_page(struct req *r, const char *error, const char *name)
 	if (r->cfg->registration)
 		tset(c, "registration", "1");
 	resp_header(r, "Cache-Control", "no-store");
-	return ui_render(r, "login", c);
+	return ui_render_answer(r, err, "login", c);
 }
 
 int
 ui_login_form(struct req *r)
 {
-	return login_page(r, NULL, NULL);
+	return login_page(r, 0, NULL, NULL);
 }
 
 int
@@ -73,24 +74,21 @@ ui_login(struct req *r)
 	int by_addr;
 	if (!db)
 		return KN_EIO;
-	if (!name || !pw || auth_name_check(name) < 0) {
-		r->status = 400;
-		return login_page(r, "Give your user name and password.", NULL);
-	}
+	if (!name || !pw || auth_name_check(name) < 0)
+		return login_page(r, KN_EINVAL, "Give your user name and password.", NULL);
 	int64_t wait = auth_login_wait(db, name, r->remote, &by_addr);
 	if (wait > 0) {
 		log_warn("login %s from %s: throttled for %lld s (too many failures %s)", name, r->remote, (long long)wait,
 			 by_addr ? "from this address" : "for this name");
-		r->status = 429;
 		resp_header(r, "Retry-After", arena_printf(r->a, "%lld", (long long)wait));
-		return login_page(r, arena_printf(r->a, "Too many failed attempts: wait %lld seconds and try again.",
-						  (long long)wait), name);
+		return login_page(r, KN_ETHROTTLED,
+				  arena_printf(r->a, "Too many failed attempts: wait %lld seconds and try again.", (long long)wait),
+				  name);
 	}
 	if (auth_password_check(db, name, pw, &u) < 0) {
 		auth_login_failed(db, name, r->remote, r->cfg->login_address_limit);
 		log_warn("login %s from %s: wrong user name or password", name, r->remote);
-		r->status = 401;
-		return login_page(r, "Wrong user name or password.", name);
+		return login_page(r, KN_EAUTH, "Wrong user name or password.", name);
 	}
 	auth_login_succeeded(db, name);
 	/* A fresh random session id at every login: a cookie planted before login never
@@ -99,8 +97,7 @@ ui_login(struct req *r)
 		return KN_EIO;
 	set_session_cookie(r, cookie, r->cfg->session_max);
 	log_info("login %s from %s", u.name, r->remote);
-	ui_redirect(r, safe_next(r, req_form(r, "next"), u.name));
-	return 0;
+	return ui_redirect(r, safe_next(r, req_form(r, "next"), u.name));
 }
 
 int
@@ -116,8 +113,7 @@ ui_logout(struct req *r)
 	set_session_cookie(r, "", 0);
 	if (r->user)
 		log_info("logout %s", r->user->name);
-	ui_redirect(r, "/login");
-	return 0;
+	return ui_redirect(r, "/login");
 }
 
 int
@@ -145,15 +141,13 @@ ui_register(struct req *r)
 						  : auth_user_add(db, name, display, email, ROLE_READER, pw);
 	if (rc == 0) {
 		log_info("register %s from %s", name, r->remote);
-		ui_redirect(r, "/login");
-		return 0;
+		return ui_redirect(r, "/login");
 	}
-	r->status = rc == KN_EEXISTS ? 409 : 400;
 	tset(c, "error", rc == KN_EEXISTS   ? "That name is taken."
 			 : rc == KN_EINVAL  ? "A user name is 1 to 64 letters, digits, '.', '_' or '-'."
 			 : rc == KN_ETOOBIG ? "A password needs at least 8 characters."
 					    : "Could not register; it has been logged.");
-	return ui_render(r, "register", c);
+	return ui_render_answer(r, rc == KN_EEXISTS ? KN_EEXISTS : KN_EINVAL, "register", c);
 }
 
 struct token_ctx {
@@ -179,8 +173,9 @@ add_token_row(int64_t id, const char *user, const char *label, int64_t created, 
 	return 0;
 }
 
+/* One's account; `err` (0: none) is why it comes back with `notice`. */
 static int
-account_page(struct req *r, const char *notice, const char *new_token)
+account_page(struct req *r, int err, const char *notice, const char *new_token)
 {
 	struct tctx *c = ui_context(r, "Your account");
 	struct token_ctx t = { r, c };
@@ -188,13 +183,13 @@ account_page(struct req *r, const char *notice, const char *new_token)
 	tset(c, "new_token", new_token);
 	auth_token_list(access_db(r->cfg), r->user->name, add_token_row, &t);
 	resp_header(r, "Cache-Control", "no-store");
-	return ui_render(r, "account", c);
+	return ui_render_answer(r, err, "account", c);
 }
 
 int
 ui_account(struct req *r)
 {
-	return account_page(r, NULL, NULL);
+	return account_page(r, 0, NULL, NULL);
 }
 
 /* Does token `id` belong to `user`? */
@@ -214,17 +209,12 @@ ui_account_post(struct req *r)
 		return KN_EINVAL;
 	if (strcmp(action, "password") == 0) {
 		const char *old = req_form(r, "old"), *pw = req_form(r, "password");
-		if (auth_password_check(db, r->user->name, old, &u) < 0) {
-			r->status = 403;
-			return account_page(r, "The current password is wrong.", NULL);
-		}
-		if (auth_user_passwd(db, r->user->name, pw) < 0) {
-			r->status = 400;
-			return account_page(r, "A password needs at least 8 characters.", NULL);
-		}
+		if (auth_password_check(db, r->user->name, old, &u) < 0)
+			return account_page(r, KN_EFORBIDDEN, "The current password is wrong.", NULL);
+		if (auth_user_passwd(db, r->user->name, pw) < 0)
+			return account_page(r, KN_EINVAL, "A password needs at least 8 characters.", NULL);
 		log_info("account %s: password changed; sessions ended", r->user->name);
-		ui_redirect(r, "/login");
-		return 0;
+		return ui_redirect(r, "/login");
 	}
 	if (strcmp(action, "token") == 0) {
 		char token[AUTH_TOKEN_LEN + 1];
@@ -233,7 +223,7 @@ ui_account_post(struct req *r)
 		if (auth_token_add(db, r->user->name, label && strlen(label) <= 100 ? label : "", token, &id) < 0)
 			return KN_EIO;
 		log_info("account %s: token %lld made", r->user->name, (long long)id);
-		return account_page(r, "Your new token is below. Copy it now: it is not shown again.", token);
+		return account_page(r, 0, "Your new token is below. Copy it now: it is not shown again.", token);
 	}
 	if (strcmp(action, "revoke") == 0) {
 		const char *ids = req_form(r, "id");
@@ -242,7 +232,7 @@ ui_account_post(struct req *r)
 			return KN_ENOTFOUND;
 		auth_token_revoke(db, id);
 		log_info("account %s: token %lld revoked", r->user->name, (long long)id);
-		return account_page(r, "Token revoked.", NULL);
+		return account_page(r, 0, "Token revoked.", NULL);
 	}
 	return KN_EINVAL;
 }
@@ -259,20 +249,21 @@ add_user_row(const struct user *u, void *payload)
 	return 0;
 }
 
+/* The user list; `err` (0: none) is why it comes back with `notice`. */
 static int
-admin_page(struct req *r, const char *notice)
+admin_page(struct req *r, int err, const char *notice)
 {
 	struct tctx *c = ui_context(r, "Users");
 	tset(c, "notice", notice);
 	auth_user_list(access_db(r->cfg), add_user_row, c);
 	resp_header(r, "Cache-Control", "no-store");
-	return ui_render(r, "admin", c);
+	return ui_render_answer(r, err, "admin", c);
 }
 
 int
 ui_admin(struct req *r)
 {
-	return admin_page(r, NULL);
+	return admin_page(r, 0, NULL);
 }
 
 int
@@ -296,14 +287,12 @@ ui_admin_post(struct req *r)
 		return KN_EINVAL;
 	}
 	if (rc < 0) {
-		r->status = rc == KN_EEXISTS ? 409 : rc == KN_ENOTFOUND ? 404 : 400;
 		log_warn("admin %s: %s %s failed: %s", r->user->name, action, name, kn_strerror(rc));
-		return admin_page(r, rc == KN_EEXISTS ? "That name is taken."
-				     : strcmp(name, r->user->name) == 0
-					     ? "You cannot change your own role or delete yourself here."
-					     : "That did not work: check the name, role and password (8+ characters).");
+		return admin_page(r, rc == KN_EEXISTS || rc == KN_ENOTFOUND ? rc : KN_EINVAL,
+				  rc == KN_EEXISTS			 ? "That name is taken."
+				  : strcmp(name, r->user->name) == 0 ? "You cannot change your own role or delete yourself here."
+								     : "That did not work: check the name, role and password (8+ characters).");
 	}
 	log_info("admin %s: %s %s", r->user->name, action, name);
-	ui_redirect(r, "/admin/users");
-	return 0;
+	return ui_redirect(r, "/admin/users");
 }

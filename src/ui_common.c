@@ -40,6 +40,16 @@ ui_render(struct req *r, const char *name, struct tctx *c)
 }
 
 int
+ui_render_answer(struct req *r, int err, const char *name, struct tctx *c)
+{
+	int rc = ui_render(r, name, c);
+	if (rc < 0)
+		return rc;
+	r->own_page = err < 0;
+	return err;
+}
+
+int
 ui_page_name(struct req *r, const char **name)
 {
 	const char *n = r->rest ? r->rest : "", *why = pagename_problem(n, strlen(n));
@@ -68,21 +78,17 @@ ui_not_modified(struct req *r, const char *etag)
 {
 	resp_header(r, "ETag", etag);
 	const char *inm = req_header(r, "If-None-Match");
-	if (inm && strstr(inm, etag)) {
-		r->status = 304;
-		return 1;
-	}
-	return 0;
+	return inm && strstr(inm, etag) ? KN_NOT_MODIFIED : 0;
 }
 
-void
+int
 ui_redirect(struct req *r, const char *location)
 {
-	r->status = 303;
 	resp_header(r, "Location", location);
 	r->content_type = "text/plain; charset=utf-8";
 	buf_puts(&r->out, "See ");
 	buf_puts(&r->out, location);
+	return KN_SEE_OTHER;
 }
 
 /* FNV-1a: a content hash for ETags of embedded files (not security relevant). */
@@ -124,10 +130,10 @@ ui_static(struct req *r)
 	snprintf(etag, sizeof(etag), "\"%016llx\"", (unsigned long long)fnv1a(a->data, a->len));
 	r->content_type = type;
 	resp_header(r, "Cache-Control", "public, max-age=3600");
-	if (ui_not_modified(r, etag))
-		return 0;
-	buf_put(&r->out, a->data, a->len);
-	return 0;
+	int rc = ui_not_modified(r, etag);
+	if (rc == 0)
+		buf_put(&r->out, a->data, a->len);
+	return rc;
 }
 
 int
@@ -189,19 +195,18 @@ struct index *
 ui_index(struct req *r)
 {
 	struct index *ix = index_for_thread(r->cfg);
-	if (!ix)
-		return NULL;
-	if (!r->index_ready && index_catch_up(ix, r->st) < 0)
-		return NULL;
+	if (ix && !r->index_ready && r->st && index_catch_up(ix, r->st) < 0)
+		log_warn("%s: the index could not catch up with main; it answers as it is", r->path);
 	r->index_ready = 1;
 	return ix;
 }
 
-sqlite3 *
-ui_index_db(struct req *r)
+const struct index_scope *
+ui_scope(struct req *r)
 {
-	struct index *ix = ui_index(r);
-	return ix ? index_sqlite(ix) : NULL;
+	/* The router let this request read: today a reader reads every page. */
+	static const struct index_scope everything = { .all = 1 };
+	return &everything;
 }
 
 int

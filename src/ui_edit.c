@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "page.h"
 #include "pagename.h"
 #include "render.h"
 
@@ -136,7 +137,7 @@ ui_preview(struct req *r)
 		return rc;
 	/* The same renderer as the page view; front matter is not part of the preview. */
 	const char *fm;
-	size_t fm_len, body = render_split_front_matter(content, len, &fm, &fm_len);
+	size_t fm_len, body = page_split(content, len, &fm, &fm_len);
 	struct render_ctx ctx = { ui_page_exists, &s, NULL };
 	render_markdown(&r->out, content + body, len - body, &ctx);
 	store_snap_close(&s);
@@ -146,12 +147,68 @@ ui_preview(struct req *r)
 }
 
 
-/* The user's edit could not be applied: give the form back with their text intact. */
+/* Is this line a conflict marker: seven `c` and the end or a blank (and a label)? */
 static int
-conflict_page(struct req *r, const char *name, const char *content, const char *old_base)
+marker(const char *line, size_t len, char c)
+{
+	return len >= 7 && memcmp(line, (const char[]){ c, c, c, c, c, c, c }, 7) == 0 && (len == 7 || line[7] == ' ');
+}
+
+/* A diff3 merge as people read it: without the base's lines (from "||||||| base" up to
+ * "======="), so each clash shows only the version saved meanwhile and the user's. */
+static void
+drop_base_lines(struct buf *out, const char *m, size_t n)
+{
+	enum { OUT, OURS, BASE, THEIRS } state = OUT;
+	const char *p = m, *end = m + n;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl ? nl + 1 : end;
+		size_t len = (size_t)((nl ? nl : end) - p);
+		if (state == OUT && marker(p, len, '<'))
+			state = OURS;
+		else if (state == OURS && marker(p, len, '|'))
+			state = BASE;
+		else if (state == BASE && len == 7 && marker(p, len, '='))
+			state = THEIRS;
+		else if (state == THEIRS && marker(p, len, '>'))
+			state = OUT;
+		if (state != BASE)
+			buf_put(out, p, (size_t)(next - p));
+		p = next;
+	}
+}
+
+/* `mine` (made from `old_base`) merged with `cur`, conflict markers around the lines that
+ * clash, into `out` (appended). 0, or KN_EGIT when the merge itself failed. */
+static int
+merge_for_user(struct buf *out, struct req *r, const char *path, const char *old_base, const char *cur, size_t cur_len,
+	       const char *mine, size_t mine_len)
+{
+	struct buf base = BUF_INIT, merged = BUF_INIT;
+	struct snap at;
+	int has_base = 0;
+	if (*old_base && store_snap_open(&at, r->st, old_base) == 0) {
+		has_base = store_read(&base, NULL, &at, path) == 0;
+		store_snap_close(&at);
+	}
+	int rc = store_merge_text(&merged, has_base ? buf_cstr(&base) : NULL, base.len, cur, cur_len, mine, mine_len);
+	if (rc == 0 || rc == KN_ECONFLICT) {
+		drop_base_lines(out, merged.ptr ? merged.ptr : "", merged.len);
+		rc = 0;
+	}
+	buf_free(&base);
+	buf_free(&merged);
+	return rc;
+}
+
+/* The user's edit could not be applied: give the form back with their text intact, merged
+ * with the current version where the two agree, both versions beside it. */
+static int
+conflict_page(struct req *r, const char *name, const char *content, size_t len, const char *old_base)
 {
 	struct snap s;
-	struct buf path = BUF_INIT, cur = BUF_INIT;
+	struct buf path = BUF_INIT, cur = BUF_INIT, merged = BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1] = "";
 	int rc = store_snap_open(&s, r->st, NULL);
 	if (rc < 0)
@@ -159,17 +216,23 @@ conflict_page(struct req *r, const char *name, const char *content, const char *
 	git_oid_tostr(hex, sizeof(hex), &s.id);
 	pagename_to_path(&path, name);
 	int exists = store_read(&cur, NULL, &s, path.ptr) == 0;
+	/* A page deleted meanwhile has nothing to merge with: the user's text as it is. */
+	int merged_ok = exists && merge_for_user(&merged, r, path.ptr, old_base, buf_cstr(&cur), cur.len, content, len) == 0;
 	/* The new base is the current tip: saving again is a deliberate choice by a user who
 	 * has seen the other change. */
-	struct tctx *c = edit_context(r, name, content, hex, !exists);
+	struct tctx *c = edit_context(r, name, merged_ok ? buf_cstr(&merged) : content, hex, !exists);
 	tset(c, "conflict", "1");
 	tset(c, "current", buf_cstr(&cur));
 	tset(c, "old_base", old_base);
-	r->status = 409;
+	if (merged_ok) {
+		tset(c, "merged", "1");
+		tset(c, "mine", content);
+	}
 	log_info("save %s: changed since base %s, edit returned to the user", name, old_base);
-	rc = ui_render(r, "edit", c);
+	rc = ui_render_answer(r, KN_ECONFLICT, "edit", c);
 	buf_free(&path);
 	buf_free(&cur);
+	buf_free(&merged);
 	store_snap_close(&s);
 	return rc;
 }
@@ -187,10 +250,8 @@ ui_save(struct req *r)
 	if (!content || !base_hex)
 		return KN_EINVAL;
 	content = normalize_newlines(r->a, content, &len);
-	if (len > MAX_PAGE) {
-		r->status = 413;
+	if (len > MAX_PAGE)
 		return KN_ETOOBIG;
-	}
 	if (!utf8_valid(content, len))
 		return KN_EINVAL;
 	if (*base_hex && (strlen(base_hex) != GIT_OID_HEXSZ || git_oid_fromstr(&base, base_hex) < 0))
@@ -208,7 +269,7 @@ ui_save(struct req *r)
 	int merged = 0;
 	rc = store_commit_merge(&out, &merged, r->st, *base_hex ? &base : NULL, &edit, 1, &who, msg.ptr);
 	if (rc == KN_ECONFLICT) {
-		rc = conflict_page(r, name, content, base_hex);
+		rc = conflict_page(r, name, content, len, base_hex);
 	} else if (rc == 0) {
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), &out);
@@ -218,7 +279,7 @@ ui_save(struct req *r)
 		url_escape(&loc, name, strlen(name), 1);
 		if (merged)
 			buf_puts(&loc, "?merged=1"); /* the page tells the user */
-		ui_redirect(r, loc.ptr);
+		rc = ui_redirect(r, loc.ptr);
 		buf_free(&loc);
 	} else {
 		log_error("save %s by %s: %s", name, who.name, kn_strerror(rc));

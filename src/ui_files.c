@@ -111,15 +111,17 @@ ui_list_attachments(struct req *r, struct tctx *c, struct snap *s, const char *n
 }
 
 
-static void
+/* Send the client back to the page's attachments (KN_SEE_OTHER). */
+static int
 back_to_page(struct req *r, const char *name)
 {
 	struct buf loc = BUF_INIT;
 	buf_puts(&loc, "/wiki/");
 	url_escape(&loc, name, strlen(name), 1);
 	buf_puts(&loc, "#attachments");
-	ui_redirect(r, loc.ptr);
+	int rc = ui_redirect(r, loc.ptr);
 	buf_free(&loc);
+	return rc;
 }
 
 int
@@ -130,10 +132,8 @@ ui_upload(struct req *r)
 	int rc = ui_page_name(r, &name);
 	if (rc < 0)
 		return rc;
-	if (r->upload_too_big) {
-		r->status = 413;
+	if (r->upload_too_big)
 		return KN_ETOOBIG;
-	}
 	if (!r->upload_path || !r->upload_name)
 		return KN_EINVAL;
 	/* Only the base name, blanks as '-', and then the same rules as page names. */
@@ -166,7 +166,7 @@ ui_upload(struct req *r)
 	rc = store_commit(&out, r->st, &tip, &edit, 1, &who, msg.ptr);
 	if (rc == 0) {
 		log_info("upload %s by %s: %s (%zu bytes)", name, who.name, path.ptr, r->upload_size);
-		back_to_page(r, name);
+		rc = back_to_page(r, name);
 	}
 done:
 	buf_free(&path);
@@ -207,7 +207,7 @@ ui_detach(struct req *r)
 	rc = store_commit(&out, r->st, &tip, &edit, 1, &who, msg.ptr);
 	if (rc == 0) {
 		log_info("detach %s by %s: %s", name, who.name, path.ptr);
-		back_to_page(r, name);
+		rc = back_to_page(r, name);
 	}
 done:
 	buf_free(&path);

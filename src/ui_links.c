@@ -30,20 +30,18 @@ static int
 backlink_list(struct req *r, struct buf *out, const char *hex, const char *path)
 {
 	char *key = arena_printf(r->a, "bl:%s:%s", hex, path);
+	struct index_paths from;
 	if (cache_get(out, key))
 		return 0;
-	sqlite3 *db = ui_index_db(r);
-	sqlite3_stmt *st = NULL;
-	if (!db || sqlite3_prepare_v2(db, "SELECT src FROM links WHERE dst = ?1 AND src <> ?1 ORDER BY src", -1, &st, NULL) != SQLITE_OK) {
+	struct index *ix = ui_index(r);
+	if (!ix || index_backlinks(&from, ix, ui_scope(r), path, r->a) < 0) {
 		log_warn("backlinks of %s: index not available", path);
 		return KN_EIO;
 	}
-	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		buf_puts(out, (const char *)sqlite3_column_text(st, 0));
+	for (size_t i = 0; i < from.n; i++) {
+		buf_puts(out, from.v[i]);
 		buf_putc(out, '\n');
 	}
-	sqlite3_finalize(st);
 	cache_put(key, buf_cstr(out), out->len);
 	return 0;
 }
@@ -65,54 +63,35 @@ ui_backlinks(struct req *r, struct tctx *c, const char *hex, const char *path)
 int
 ui_wanted(struct req *r)
 {
-	sqlite3 *db = ui_index_db(r);
-	sqlite3_stmt *st = NULL, *from = NULL;
-	if (!db)
-		return KN_EIO;
+	struct index *ix = ui_index(r);
+	struct index_wanteds w;
+	int rc = ix ? index_wanted(&w, ix, ui_scope(r), r->a) : KN_EIO;
+	if (rc < 0)
+		return rc;
 	struct tctx *c = ui_context(r, "Wanted pages");
-	if (sqlite3_prepare_v2(db,
-			       "SELECT dst, count(*) AS n FROM links WHERE dst NOT IN (SELECT path FROM pages) "
-			       "GROUP BY dst ORDER BY n DESC, dst LIMIT 1000",
-			       -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT src FROM links WHERE dst = ? ORDER BY src LIMIT 50", -1, &from, NULL) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return KN_EIO;
-	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *dst = (const char *)sqlite3_column_text(st, 0);
-		struct tctx *it = add_page(r, c, "wanted", dst);
+	for (size_t i = 0; i < w.n; i++) {
+		struct tctx *it = add_page(r, c, "wanted", w.v[i].path);
 		if (!it)
 			continue;
-		tsetf(it, "count", "%d", sqlite3_column_int(st, 1));
-		sqlite3_reset(from);
-		sqlite3_bind_text(from, 1, dst, -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(from) == SQLITE_ROW)
-			add_page(r, it, "from", (const char *)sqlite3_column_text(from, 0));
+		tsetf(it, "count", "%u", w.v[i].links);
+		for (size_t k = 0; k < w.v[i].from.n; k++)
+			add_page(r, it, "from", w.v[i].from.v[k]);
 		tset(c, "has_wanted", "1");
 	}
-	sqlite3_finalize(st);
-	sqlite3_finalize(from);
 	return ui_render(r, "wanted", c);
 }
 
 int
 ui_orphans(struct req *r)
 {
-	sqlite3 *db = ui_index_db(r);
-	sqlite3_stmt *st = NULL;
-	if (!db)
-		return KN_EIO;
+	struct index *ix = ui_index(r);
+	struct index_paths o;
+	int rc = ix ? index_orphans(&o, ix, ui_scope(r), r->a) : KN_EIO;
+	if (rc < 0)
+		return rc;
 	struct tctx *c = ui_context(r, "Orphaned pages");
-	/* Home and the frame/template pages (names starting with '_') are reached otherwise. */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT path FROM pages WHERE path NOT IN (SELECT dst FROM links WHERE src <> dst) "
-			       "AND path <> 'Home.md' AND path NOT LIKE '\\_%' ESCAPE '\\' "
-			       "AND path NOT LIKE '%/\\_%' ESCAPE '\\' ORDER BY path LIMIT 5000",
-			       -1, &st, NULL) != SQLITE_OK)
-		return KN_EIO;
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (add_page(r, c, "orphans", (const char *)sqlite3_column_text(st, 0)))
+	for (size_t i = 0; i < o.n; i++)
+		if (add_page(r, c, "orphans", o.v[i]))
 			tset(c, "has_orphans", "1");
-	sqlite3_finalize(st);
 	return ui_render(r, "orphans", c);
 }

@@ -82,10 +82,10 @@ struct form_vals {
 	const char *old_base;              /* the stale base of a refused change (diff link) */
 };
 
-/* Render form `tmpl` for existing page `name` on the current tip with HTTP status `status`. */
+/* Render form `tmpl` for existing page `name` on the current tip, as the answer to `err`
+ * (0: the form as asked for). */
 static int
-show_form(struct req *r, const char *tmpl, const char *title, const char *name, int status,
-	  const struct form_vals *v)
+show_form(struct req *r, const char *tmpl, const char *title, const char *name, int err, const struct form_vals *v)
 {
 	struct snap s;
 	struct buf path = BUF_INIT;
@@ -101,8 +101,7 @@ show_form(struct req *r, const char *tmpl, const char *title, const char *name, 
 		tset(c, "reason", v->reason);
 		tset(c, "error", v->error);
 		tset(c, "old_base", v->old_base);
-		r->status = status;
-		rc = ui_render(r, tmpl, c);
+		rc = ui_render_answer(r, err, tmpl, c);
 	}
 	buf_free(&path);
 	store_snap_close(&s);
@@ -119,7 +118,7 @@ ui_rename_form(struct req *r)
 	if (rc < 0)
 		return rc;
 	struct form_vals v = { .to = name };
-	return show_form(r, "rename", "Rename", name, 200, &v);
+	return show_form(r, "rename", "Rename", name, 0, &v);
 }
 
 int
@@ -139,28 +138,28 @@ ui_rename(struct req *r)
 	if (pagename_from_link(&new_name, to, strlen(to)) < 0) {
 		v.error = "That is not a valid page name. Names may not start with a dot, contain '..', "
 			  "control characters or any of \\ : * ? \" < > | # %.";
-		rc = show_form(r, "rename", "Rename", name, 400, &v);
+		rc = show_form(r, "rename", "Rename", name, KN_EINVAL, &v);
 		goto done;
 	}
 	if (strcmp(new_name.ptr, name) == 0) {
 		v.error = "That is the page's name already.";
-		rc = show_form(r, "rename", "Rename", name, 400, &v);
+		rc = show_form(r, "rename", "Rename", name, KN_EINVAL, &v);
 		goto done;
 	}
 	struct store_author who = ui_author(r);
 	rc = manage_rename(&out, &npages, r->st, &base, name, new_name.ptr, &who, message);
 	if (rc == 0) {
 		log_info("rename %s to %s by %s: %zu other pages updated", name, new_name.ptr, who.name, npages);
-		ui_redirect(r, page_url(r, "/wiki/", new_name.ptr));
+		rc = ui_redirect(r, page_url(r, "/wiki/", new_name.ptr));
 	} else if (rc == KN_EEXISTS) {
 		v.error = arena_printf(r->a, "There is a page called %s already. Choose another name, or rename "
 					     "or delete that page first.", new_name.ptr);
-		rc = show_form(r, "rename", "Rename", name, 409, &v);
+		rc = show_form(r, "rename", "Rename", name, KN_EEXISTS, &v);
 	} else if (rc == KN_ECONFLICT) {
 		v.error = "This page was changed since you opened this form, so nothing was renamed. "
 			  "Check the change, then rename again.";
 		v.old_base = base_hex;
-		rc = show_form(r, "rename", "Rename", name, 409, &v);
+		rc = show_form(r, "rename", "Rename", name, KN_ECONFLICT, &v);
 	} else {
 		log_warn("rename %s to %s: %s", name, new_name.ptr, kn_strerror(rc));
 	}
@@ -179,7 +178,7 @@ ui_delete_form(struct req *r)
 	if (rc < 0)
 		return rc;
 	struct form_vals v = { 0 };
-	return show_form(r, "delete", "Delete", name, 200, &v);
+	return show_form(r, "delete", "Delete", name, 0, &v);
 }
 
 int
@@ -195,18 +194,18 @@ ui_delete(struct req *r)
 	struct form_vals v = { .reason = reason };
 	if (!reason) {
 		v.error = "Please give a reason: it goes into the history, for whoever wonders where the page went.";
-		return show_form(r, "delete", "Delete", name, 400, &v);
+		return show_form(r, "delete", "Delete", name, KN_EINVAL, &v);
 	}
 	struct store_author who = ui_author(r);
 	rc = manage_delete(&out, r->st, &base, name, &who, reason);
 	if (rc == 0) {
 		log_info("delete %s by %s: %s", name, who.name, reason);
-		ui_redirect(r, page_url(r, "/restore/", name));
+		rc = ui_redirect(r, page_url(r, "/restore/", name));
 	} else if (rc == KN_ECONFLICT) {
 		v.error = "This page was changed since you opened this form, so it was not deleted. "
 			  "Check the change, then delete again.";
 		v.old_base = base_hex;
-		rc = show_form(r, "delete", "Delete", name, 409, &v);
+		rc = show_form(r, "delete", "Delete", name, KN_ECONFLICT, &v);
 	}
 	return rc;
 }
@@ -241,7 +240,7 @@ ui_restore_form(struct req *r)
 	if ((rc = store_snap_open(&s, r->st, NULL)) < 0)
 		return rc;
 	if (page_exists(&s, &path, name)) {
-		ui_redirect(r, page_url(r, "/wiki/", name)); /* nothing to restore */
+		rc = ui_redirect(r, page_url(r, "/wiki/", name)); /* nothing to restore */
 		goto done;
 	}
 	if ((rc = ui_last_version(r, &rev, &s, path.ptr)) < 0)
@@ -259,8 +258,7 @@ ui_restore_form(struct req *r)
 	hex[10] = '\0';
 	tset(c, "rev_short", hex);
 	store_log(&s, path.ptr, 0, 1, deletion_entry, c);
-	r->status = 404; /* the page is not there, even if this says more */
-	rc = ui_render(r, "delete", c);
+	rc = ui_render_answer(r, KN_ENOTFOUND, "delete", c); /* the page is not there, even if this says more */
 done:
 	buf_free(&path);
 	store_snap_close(&s);
@@ -284,9 +282,9 @@ bring_back(struct req *r, int restore)
 	rc = manage_bring_back(&out, r->st, base_hex && *base_hex ? &base : NULL, name, rev, restore, &who, message);
 	if (rc == 0) {
 		log_info("%s %s to %s by %s", restore ? "restore" : "revert", name, rev, who.name);
-		ui_redirect(r, page_url(r, "/wiki/", name));
+		rc = ui_redirect(r, page_url(r, "/wiki/", name));
 	} else if (rc == KN_ECONFLICT) {
-		r->status = 409; /* the router's page says: someone else changed this page meanwhile */
+		/* the router's page says: someone else changed this page meanwhile */
 		log_info("%s %s: changed meanwhile, nothing written", restore ? "restore" : "revert", name);
 	}
 	return rc;

@@ -1,23 +1,29 @@
 /* ui_page.c: viewing pages: a page (current or old revision), its source, the page list. */
 #include "ui.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <yaml.h>
 
 #include "auth.h"
 #include "cache.h"
 #include "manage.h"
+#include "page.h"
 #include "pagename.h"
 #include "render.h"
 
 /* Changes whenever the server restarts, so a new binary's templates are never hidden
- * behind a client's cached copy. */
+ * behind a client's cached copy. Set once, by the first page view (any thread). */
 static time_t boot_time;
+static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
 
-
+static void
+boot_time_init(void)
+{
+	boot_time = time(NULL);
+}
 
 /* Links for the values of keys that have a view (customer, tags, departments). */
 static const char *
@@ -43,50 +49,23 @@ add_fm_value(struct req *r, struct tctx *row, const char *view, const char *valu
 	}
 }
 
-/* The front matter as a tidy table (top-level keys with scalar or list values); invalid
- * YAML sets "fm_error" with libyaml's message instead, and the body renders all the same. */
+/* The front matter as a tidy table (top-level keys with scalar or list values); YAML that
+ * cannot be read sets "fm_error" instead, and the body renders all the same. */
 static void
 front_matter_vars(struct req *r, struct tctx *c, const char *fm, size_t len)
 {
-	yaml_parser_t p;
-	yaml_document_t doc;
-	if (len > (64u << 10) || !yaml_parser_initialize(&p)) {
-		tset(c, "fm_error", "front matter too long");
-		return;
+	struct page_meta m;
+	page_meta_parse(&m, r->a, fm, len);
+	for (size_t i = 0; i < m.nfields; i++) {
+		const struct page_field *f = &m.fields[i];
+		struct tctx *row = tadd(c, "fm");
+		tset(row, "key", f->key);
+		for (size_t k = 0; k < f->nvalues; k++)
+			add_fm_value(r, row, view_of(f->key), f->values[k], strlen(f->values[k]));
 	}
-	yaml_parser_set_input_string(&p, (const unsigned char *)fm, len);
-	if (!yaml_parser_load(&p, &doc)) {
-		tset(c, "fm_error", arena_printf(r->a, "%s (line %zu)", p.problem ? p.problem : "invalid YAML",
-						  p.problem_mark.line + 2));
-		yaml_parser_delete(&p);
-		return;
-	}
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	if (root && root->type == YAML_MAPPING_NODE) {
-		for (yaml_node_pair_t *pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
-			yaml_node_t *k = yaml_document_get_node(&doc, pair->key);
-			yaml_node_t *v = yaml_document_get_node(&doc, pair->value);
-			if (!k || !v || k->type != YAML_SCALAR_NODE)
-				continue;
-			const char *key = arena_strndup(r->a, (const char *)k->data.scalar.value, k->data.scalar.length);
-			struct tctx *row = tadd(c, "fm");
-			tset(row, "key", key);
-			if (v->type == YAML_SCALAR_NODE) {
-				add_fm_value(r, row, view_of(key), (const char *)v->data.scalar.value, v->data.scalar.length);
-			} else if (v->type == YAML_SEQUENCE_NODE) {
-				for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-					yaml_node_t *e = yaml_document_get_node(&doc, *it);
-					if (e && e->type == YAML_SCALAR_NODE)
-						add_fm_value(r, row, view_of(key), (const char *)e->data.scalar.value, e->data.scalar.length);
-				}
-			}
-		}
+	if (m.mapping)
 		tset(c, "has_fm", "1");
-	} else if (root) {
-		tset(c, "fm_error", "front matter is not a list of 'key: value' lines");
-	}
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&p);
+	tset(c, "fm_error", m.error);
 }
 
 /* Render Markdown of a page or frame into HTML for the template. The result depends only
@@ -157,9 +136,8 @@ not_found_page(struct req *r, const char *name, const char *rev, int deleted)
 	tset(c, "rev", rev);
 	if (deleted)
 		tset(c, "deleted", "1");
-	r->status = 404;
 	log_info("view %s: no such page%s%s", name, rev ? " at " : "", rev ? rev : "");
-	return ui_render(r, "missing", c);
+	return ui_render_answer(r, KN_ENOTFOUND, "missing", c);
 }
 
 /* A page that is not there: a renamed page's old name leads to the new name (current
@@ -173,10 +151,10 @@ missing_page(struct req *r, struct snap *s, const char *name, const char *rev)
 		struct buf loc = BUF_INIT;
 		buf_puts(&loc, "/wiki/");
 		url_escape(&loc, to.ptr, to.len, 1);
-		ui_redirect(r, loc.ptr);
+		int rc = ui_redirect(r, loc.ptr);
 		buf_free(&loc);
 		buf_free(&to);
-		return 0;
+		return rc;
 	}
 	buf_free(&to);
 	pagename_to_path(&path, name);
@@ -227,8 +205,7 @@ view_page(struct req *r, const char *name)
 	char etag[128], hex[GIT_OID_HEXSZ + 1];
 	int rc;
 
-	if (!boot_time)
-		boot_time = time(NULL);
+	pthread_once(&boot_once, boot_time_init);
 	if ((rc = store_snap_open(&s, r->st, rev)) < 0)
 		return rc == KN_ENOTFOUND ? not_found_page(r, name, rev, 0) : rc;
 	/* Everything on the page follows from the commit, the name, this server's build and
@@ -240,7 +217,7 @@ view_page(struct req *r, const char *name)
 	r->content_type = "text/html; charset=utf-8";
 	/* After a merged save the page says so once: that answer is neither cached nor 304. */
 	int merged = req_query(r, "merged") != NULL;
-	if (!merged && ui_not_modified(r, etag))
+	if (!merged && (rc = ui_not_modified(r, etag)) != 0)
 		goto done;
 	pagename_to_path(&path, name);
 	rc = store_read(&md, NULL, &s, path.ptr);
@@ -255,7 +232,7 @@ view_page(struct req *r, const char *name)
 		goto done;
 
 	const char *fm;
-	size_t fm_len, body = render_split_front_matter(md.ptr, md.len, &fm, &fm_len);
+	size_t fm_len, body = page_split(md.ptr, md.len, &fm, &fm_len);
 	struct tctx *c = ui_context(r, "");
 	ui_page_vars(r, c, name);
 	if (fm) {

@@ -29,25 +29,21 @@ struct changes {
 static int
 filter_paths(struct req *r, struct buf *out, const char *kind, const char *value)
 {
-	static const struct { const char *kind, *sql; } q[] = {
-		{ "customer", "SELECT path FROM pages p WHERE (" CUSTOMER_SQL ") = ?1 COLLATE NOCASE" },
-		{ "tag", "SELECT path FROM tags WHERE tag = ?1 COLLATE NOCASE" },
-		{ "department", "SELECT path FROM departments WHERE dept = ?1 COLLATE NOCASE" },
+	static const struct { const char *kind; enum index_key key; } kinds[] = {
+		{ "customer", INDEX_CUSTOMER }, { "tag", INDEX_TAG }, { "department", INDEX_DEPT },
 	};
-	sqlite3 *db = ui_index_db(r);
-	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
-		sqlite3_stmt *st = NULL;
-		if (strcmp(kind, q[i].kind) != 0)
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct index_paths set;
+		if (strcmp(kind, kinds[i].kind) != 0)
 			continue;
-		if (!db || sqlite3_prepare_v2(db, q[i].sql, -1, &st, NULL) != SQLITE_OK)
+		struct index *ix = ui_index(r);
+		if (!ix || index_paths_with(&set, ix, ui_scope(r), kinds[i].key, value, r->a) < 0)
 			return KN_EIO;
-		sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
 		buf_putc(out, '\n');
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			buf_puts(out, (const char *)sqlite3_column_text(st, 0));
+		for (size_t k = 0; k < set.n; k++) {
+			buf_puts(out, set.v[k]);
 			buf_putc(out, '\n');
 		}
-		sqlite3_finalize(st);
 		return 0;
 	}
 	return KN_EINVAL;

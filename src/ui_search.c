@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "index.h"
+#include "search.h"
 
 /* A filter that came as a query parameter (the search box keeps its own in the text). */
 struct param_filter {
@@ -165,26 +165,25 @@ ui_search(struct req *r)
 	tset(c, "q", q.text);
 	set_filters(&sp, c);
 	if (q.truncated)
-		tsetf(c, "notice", "Your search was long: only its first %d words and filters were used.", SEARCH_MAX_TERMS);
+		tsetf(c, "notice", "Your search was long: only part of it was used (at most %d terms of %d words in all, "
+				   "%d of them prefixes, and %d filters of a kind).",
+		      SEARCH_MAX_TERMS, SEARCH_MAX_WORDS, SEARCH_MAX_PREFIX, SEARCH_MAX_FILTERS);
 	if (!q.match && !q.nfilters[SF_CUSTOMER] && !q.nfilters[SF_TAG] && !q.nfilters[SF_DEPT]) {
 		if (!blank) /* only operators or punctuation */
 			tset(c, "no_results", "1");
 		return ui_render(r, "search", c);
 	}
 	tset(c, "searched", "1");
-	struct index *ix = index_for_thread(r->cfg);
-	int rc = ix ? 0 : KN_EIO;
-	/* A failed catch-up is logged; the index as it is still answers. */
-	if (ix && r->st)
-		index_catch_up(ix, r->st);
-	if (ix)
-		rc = index_search(&res, ix, &q, r->a);
+	struct index *ix = ui_index(r);
+	int rc = ix ? search_run(&res, ix, ui_scope(r), &q, r->a) : KN_EIO;
 	if (rc < 0) {
-		r->status = 503;
 		tset(c, "unavailable", "1");
 		resp_header(r, "Retry-After", "5");
-		return ui_render(r, "search", c);
+		return ui_render_answer(r, KN_EBUSY, "search", c);
 	}
+	if (res.partial)
+		tset(c, "notice", "This search matched more text than one search may go through: the results are "
+				  "from the pages it went through first. Fewer or rarer words find the rest.");
 	set_results(&sp, c, &q, &res);
 	set_facets(&sp, c, &q, &res);
 	return ui_render(r, "search", c);

@@ -25,39 +25,35 @@ set_when(struct tctx *c, const char *key, int64_t t, int offset)
 	tset(c, key, when);
 }
 
-/* One row of "SELECT name, title, updated_time, updated_offset, updated_author, owner,
- * review_by" as a list item. */
+/* One page as a list item. */
 static void
-page_row(struct tctx *it, sqlite3_stmt *st)
+page_row(struct tctx *it, const struct index_page *p)
 {
-	tset(it, "name", (const char *)sqlite3_column_text(st, 0));
-	tset(it, "pagetitle", (const char *)sqlite3_column_text(st, 1));
-	set_when(it, "date", sqlite3_column_int64(st, 2), sqlite3_column_int(st, 3));
-	tset(it, "author", (const char *)sqlite3_column_text(st, 4));
-	tset(it, "owner", (const char *)sqlite3_column_text(st, 5));
-	tset(it, "review_by", (const char *)sqlite3_column_text(st, 6));
+	tset(it, "name", p->name);
+	tset(it, "pagetitle", p->title);
+	set_when(it, "date", p->updated_time, p->updated_offset);
+	tset(it, "author", p->updated_author);
+	tset(it, "owner", p->owner);
+	tset(it, "review_by", p->review_by);
 }
-#define PAGE_COLS "p.name, p.title, p.updated_time, p.updated_offset, p.updated_author, p.owner, p.review_by"
 
 /* A list of (value, count, newest change) groups: customers, tags or departments. */
 static int
-group_list(struct req *r, const char *title, const char *tmpl, const char *sql)
+group_list(struct req *r, const char *title, const char *tmpl, enum index_key key)
 {
-	sqlite3 *db = ui_index_db(r);
-	sqlite3_stmt *st = NULL;
-	if (!db || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		log_error("%s: index query failed: %s", r->path, db ? sqlite3_errmsg(db) : "no index");
-		return KN_EIO;
-	}
+	struct index *ix = ui_index(r);
+	struct index_groups g;
+	int rc = ix ? index_groups(&g, ix, ui_scope(r), key, r->a) : KN_EIO;
+	if (rc < 0)
+		return rc;
 	struct tctx *c = ui_context(r, title);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	for (size_t i = 0; i < g.n; i++) {
 		struct tctx *it = tadd(c, "groups");
-		tset(it, "value", (const char *)sqlite3_column_text(st, 0));
-		tsetf(it, "count", "%d", sqlite3_column_int(st, 1));
-		set_when(it, "date", sqlite3_column_int64(st, 2), 0);
+		tset(it, "value", g.v[i].value);
+		tsetf(it, "count", "%u", g.v[i].pages);
+		set_when(it, "date", g.v[i].newest, 0);
 		tset(c, "has_groups", "1");
 	}
-	sqlite3_finalize(st);
 	tset(c, "kind", tmpl);
 	return ui_render(r, "groups", c);
 }
@@ -65,42 +61,27 @@ group_list(struct req *r, const char *title, const char *tmpl, const char *sql)
 int
 ui_customers(struct req *r)
 {
-	return group_list(r, "Customers", "customer",
-			  "SELECT c, count(*), max(t) FROM (SELECT " CUSTOMER_SQL " AS c, p.updated_time AS t FROM pages p "
-			  "WHERE p.hidden = 0) WHERE c <> '' GROUP BY c COLLATE NOCASE ORDER BY c COLLATE NOCASE");
+	return group_list(r, "Customers", "customer", INDEX_CUSTOMER);
 }
 
 int
 ui_tags(struct req *r)
 {
-	return group_list(r, "Tags", "tag",
-			  "SELECT t.tag, count(*), max(p.updated_time) FROM tags t JOIN pages p ON p.path = t.path "
-			  "WHERE p.hidden = 0 GROUP BY t.tag COLLATE NOCASE ORDER BY t.tag COLLATE NOCASE");
+	return group_list(r, "Tags", "tag", INDEX_TAG);
 }
 
 int
 ui_departments(struct req *r)
 {
-	return group_list(r, "Departments", "department",
-			  "SELECT d.dept, count(*), max(p.updated_time) FROM departments d JOIN pages p ON p.path = d.path "
-			  "WHERE p.hidden = 0 GROUP BY d.dept COLLATE NOCASE ORDER BY d.dept COLLATE NOCASE");
+	return group_list(r, "Departments", "department", INDEX_DEPT);
 }
 
-/* Pages matching one value; grouped by column 7 when `group_empty` (the label of the group
- * with no value) is given. */
+/* The pages `pl` (of `value`: a customer, tag, department or date) as a list, in sections
+ * when `group_empty` (the label of the section with no value) is given. */
 static int
-page_list(struct req *r, const char *title, const char *feed_kind, const char *sql, const char *value,
+page_list(struct req *r, const char *title, const char *feed_kind, const struct index_pages *pl, const char *value,
 	  const char *group_empty, void (*extra)(struct req *r, struct tctx *c, const char *value))
 {
-	sqlite3 *db = ui_index_db(r);
-	sqlite3_stmt *st = NULL;
-	if (!value || !*value || strlen(value) > 200 || !utf8_valid(value, strlen(value)))
-		return KN_EINVAL;
-	if (!db || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		log_error("%s: index query failed: %s", r->path, db ? sqlite3_errmsg(db) : "no index");
-		return KN_EIO;
-	}
-	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
 	struct tctx *c = ui_context(r, title);
 	tset(c, "value", value);
 	if (feed_kind) {
@@ -112,38 +93,44 @@ page_list(struct req *r, const char *title, const char *feed_kind, const char *s
 		buf_free(&feed);
 	}
 	struct tctx *group = NULL;
-	char cur[256] = "\\1";
-	const char **names = NULL; /* a page in several sections counts once */
-	size_t n = 0, cap = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		/* column 7, when the query has one, names the section (department, owner) */
-		const char *dept = group_empty ? (const char *)sqlite3_column_text(st, 7) : "";
-		if (!group || strcmp(cur, dept) != 0) {
+	const char *cur = NULL;
+	const char **names = xmalloc((pl->n ? pl->n : 1) * sizeof(*names)); /* a page in several sections counts once */
+	for (size_t i = 0; i < pl->n; i++) {
+		const char *section = group_empty ? pl->v[i].section : "";
+		if (!group || strcmp(cur, section) != 0) {
 			group = tadd(c, "sections");
-			tset(group, "section", *dept ? dept : group_empty ? group_empty : "");
-			snprintf(cur, sizeof(cur), "%s", dept);
+			tset(group, "section", *section ? section : group_empty ? group_empty : "");
+			cur = section;
 		}
-		page_row(tadd(group, "pages"), st);
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			names = xrealloc(names, cap * sizeof(*names));
-		}
-		names[n++] = arena_strdup(r->a, (const char *)sqlite3_column_text(st, 0));
+		page_row(tadd(group, "pages"), &pl->v[i]);
+		names[i] = pl->v[i].name;
 	}
-	sqlite3_finalize(st);
-	if (n > 1)
-		qsort(names, n, sizeof(*names), cmp_str);
+	if (pl->n > 1)
+		qsort(names, pl->n, sizeof(*names), cmp_str);
 	size_t distinct = 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < pl->n; i++)
 		distinct += i == 0 || strcmp(names[i - 1], names[i]) != 0;
 	free(names);
 	tsetf(c, "count", "%zu", distinct);
 	tset(c, "pages_word", distinct == 1 ? "page" : "pages");
-	if (n)
+	if (pl->n)
 		tset(c, "has_pages", "1");
 	if (extra)
 		extra(r, c, value);
 	return ui_render(r, "pagelist", c);
+}
+
+/* The pages of customer (tag, department) `value` from the address. */
+static int
+pages_with(struct req *r, const char *title, const char *feed_kind, enum index_key key, const char *value,
+	   const char *group_empty, void (*extra)(struct req *r, struct tctx *c, const char *value))
+{
+	struct index *ix = ui_index(r);
+	struct index_pages pl;
+	if (!value || !*value || strlen(value) > 200 || !utf8_valid(value, strlen(value)))
+		return KN_EINVAL;
+	int rc = ix ? index_pages_with(&pl, ix, ui_scope(r), key, value, r->a) : KN_EIO;
+	return rc < 0 ? rc : page_list(r, title, feed_kind, &pl, value, group_empty, extra);
 }
 
 int
@@ -154,29 +141,19 @@ ui_customer(struct req *r)
 	for (char *p = value; *p; p++)
 		if (*p == '-')
 			*p = ' ';
-	return page_list(r, "Customer", "customer",
-			 "SELECT " PAGE_COLS ", coalesce(d.dept, '') FROM pages p LEFT JOIN departments d ON d.path = p.path "
-			 "WHERE p.hidden = 0 AND (" CUSTOMER_SQL ") = ?1 COLLATE NOCASE "
-			 "ORDER BY coalesce(d.dept, '') = '', coalesce(d.dept, '') COLLATE NOCASE, p.updated_time DESC",
-			 value, "all departments", ui_who_knows);
+	return pages_with(r, "Customer", "customer", INDEX_CUSTOMER, value, "all departments", ui_who_knows);
 }
 
 int
 ui_tag(struct req *r)
 {
-	return page_list(r, "Tag", "tag",
-			 "SELECT " PAGE_COLS " FROM pages p JOIN tags t ON t.path = p.path WHERE p.hidden = 0 "
-			 "AND t.tag = ?1 COLLATE NOCASE ORDER BY p.updated_time DESC",
-			 r->rest, NULL, NULL);
+	return pages_with(r, "Tag", "tag", INDEX_TAG, r->rest, NULL, NULL);
 }
 
 int
 ui_department(struct req *r)
 {
-	return page_list(r, "Department", "department",
-			 "SELECT " PAGE_COLS " FROM pages p JOIN departments d ON d.path = p.path WHERE p.hidden = 0 "
-			 "AND d.dept = ?1 COLLATE NOCASE ORDER BY p.updated_time DESC",
-			 r->rest, NULL, NULL);
+	return pages_with(r, "Department", "department", INDEX_DEPT, r->rest, NULL, NULL);
 }
 
 int
@@ -187,9 +164,9 @@ ui_stale(struct req *r)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-	/* grouped by owner: the "department" column of page_list carries the owner here */
-	return page_list(r, "Due for review", NULL,
-			 "SELECT " PAGE_COLS ", p.owner FROM pages p WHERE p.hidden = 0 AND p.review_by <> '' "
-			 "AND p.review_by < ?1 ORDER BY p.owner = '', p.owner COLLATE NOCASE, p.review_by",
-			 today, "no owner", NULL);
+	struct index *ix = ui_index(r);
+	struct index_pages pl;
+	int rc = ix ? index_pages_due(&pl, ix, ui_scope(r), today, r->a) : KN_EIO;
+	/* in sections by owner */
+	return rc < 0 ? rc : page_list(r, "Due for review", NULL, &pl, today, "no owner", NULL);
 }

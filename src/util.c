@@ -21,6 +21,12 @@ kn_strerror(int err)
 	case KN_EIO: return "i/o error";
 	case KN_EEXISTS: return "already exists";
 	case KN_ELOCKED: return "repository busy";
+	case KN_EAUTH: return "not logged in";
+	case KN_EFORBIDDEN: return "forbidden";
+	case KN_ETHROTTLED: return "too many attempts";
+	case KN_EBUSY: return "not available now";
+	case KN_EBACKEND: return "backend failed";
+	case KN_EMETHOD: return "method not allowed";
 	}
 	return "unknown error";
 }
@@ -304,7 +310,7 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 void
 kn_log(enum log_level lvl, const char *fmt, ...)
 {
-	static const char *names[] = { "debug", "info", "warn", "error" };
+	static const char *names[] = { "info", "warn", "error" };
 	if ((int)lvl < log_min_level)
 		return;
 	char ts[32];

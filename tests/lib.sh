@@ -79,8 +79,9 @@ start_server() {
 	: >"$LOG"
 	"$KENNIS" serve --data "$DATA" --listen 127.0.0.1:0 "$@" >"$T/stdout" 2>"$LOG" &
 	SERVER_PID=$!
-	# Up to 60 s while it lives: a start with a missing index rebuilds it first, which took
-	# over 5 s for t0200's 2000 pages in a sanitizer build on a loaded machine.
+	# Up to 60 s while it lives: a start with a missing index rebuilds it first (over 5 s for
+	# t0200's 2000 pages in a sanitizer build on a loaded machine), and start-up may wait
+	# for locks and for a killed server's git children to finish.
 	local i=0
 	while [ $i -lt 1200 ]; do
 		URL=$(sed -n 's|^kennis: serving .* on \(http://[^/]*\)/$|\1|p' "$T/stdout" 2>/dev/null)

@@ -26,7 +26,9 @@ git init -q --bare "$T/other/wiki.git"
 ok 'serve: a foreign git repo is refused' one_line_exit1 "$KENNIS" serve --data "$T/other" --listen 127.0.0.1:0
 start_server
 port=${URL##*:}
-ok 'serve: port taken is one line, exit 1' one_line_exit1 "$KENNIS" serve --data "$DATA" --listen "127.0.0.1:$port"
+"$KENNIS" init "$T/second" >/dev/null && "$KENNIS" reindex --data "$T/second" >/dev/null 2>&1
+ok 'serve: port taken is one line, exit 1' one_line_exit1 "$KENNIS" serve --data "$T/second" --listen "127.0.0.1:$port"
+ok 'serve: a data directory in use is one line, exit 1' one_line_exit1 "$KENNIS" serve --data "$DATA" --listen 127.0.0.1:0
 ok 'serve: bad --listen is refused' sh -c '! "$1" serve --data "$2" --listen nonsense 2>/dev/null' _ "$KENNIS" "$DATA"
 ok 'serve: bad option is refused' sh -c '! "$1" serve --data "$2" --threads x 2>/dev/null' _ "$KENNIS" "$DATA"
 done_testing

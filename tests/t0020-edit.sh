@@ -39,6 +39,8 @@ ok 'raw at an old revision' contains 'First notes' get "/raw/Customers/Globex?re
 ok 'stale edit is refused with 409' test "$(save Customers/Globex "$base2" 'My competing text' 'Mine' 'Carol')" = 409
 ok 'refused edit keeps the user text' grep -q 'My competing text' "$T/save.out"
 ok 'refused edit says why' grep -q 'changed since you started' "$T/save.out"
+ok 'refused edit offers the merge with conflict markers' grep -q '&lt;&lt;&lt;&lt;&lt;&lt;&lt; saved meanwhile$' "$T/save.out"
+not_ok 'the merge shows no base section' grep -q '||||||| base' "$T/save.out"
 ok 'refused edit wrote nothing' test "$(git -C "$DATA/wiki.git" rev-parse main)" = "$second"
 ok 'page still has the other edit' contains 'Second version' get /raw/Customers/Globex
 newbase=$(sed -n 's/.*name="base" value="\([0-9a-f]*\)".*/\1/p' "$T/save.out")
@@ -58,12 +60,10 @@ mb=$(base_of Merge-Me)
 ok 'first editor changes line one' test "$(save Merge-Me "$mb" 'LINE ONE
 line two
 line three' 'first' 'Ann')" = 303
-ok 'second editor (same base) changes line three: merged' test "$(save Merge-Me "$mb" 'line one
+ok 'second editor (same base) changes line three: merged' sh -c 'curl -s -o /dev/null -w "%{http_code} %{redirect_url}" "$1/edit/Merge-Me" --data-urlencode "base=$2" --data-urlencode "content=line one
 line two
-LINE THREE' 'second' 'Ben')" = 303
-ok 'the redirect says merged' sh -c 'curl -s -o /dev/null -w "%{redirect_url}" "$1/edit/Merge-Me" --data-urlencode "base=$2" --data-urlencode "content=line one
-line two
-LINE THREE" | grep -q "merged=1"; true' _ "$URL" "$mb"
+LINE THREE" --data-urlencode message=second --data-urlencode author=Ben >"$3"; cat "$3"; grep -q "^303 " "$3"' _ "$URL" "$mb" "$T/merge.out"
+ok 'the redirect says merged' sh -c 'cat "$1"; grep -q "^303 .*/wiki/Merge-Me?merged=1$" "$1"' _ "$T/merge.out"
 ok 'both edits are in the page' sh -c 'test "$(curl -s "$1/raw/Merge-Me")" = "LINE ONE
 line two
 LINE THREE"' _ "$URL"

@@ -95,11 +95,13 @@ ok 'an empty search shows the help' contains 'finds a phrase' get '/search'
 # Shared results: what this server keeps for all threads (scores, shown results) gives the
 # very page a second server without it (--search-cache-mb 0) computes from the same index.
 results() { curl -s "$1/search?$2" | sed -n '/id="search-summary"/,/class="paging"/p'; }
-URL1=$URL PID1=$SERVER_PID LOG1=$LOG
-LOG=$T/server0.log
+URL1=$URL PID1=$SERVER_PID LOG1=$LOG DATA1=$DATA
+# One server per data directory: the second serves a copy, index and all (nothing writes now).
+cp -a "$DATA" "$T/data0"
+DATA=$T/data0 LOG=$T/server0.log
 start_server --search-cache-mb 0
 URL0=$URL PID0=$SERVER_PID
-URL=$URL1 SERVER_PID=$PID1 LOG=$LOG1
+URL=$URL1 SERVER_PID=$PID1 LOG=$LOG1 DATA=$DATA1
 for q in 'q=Gateway' 'q=Gateway&page=3' 'q=gateway+renewal' 'q=Gateway&tag=gdpr' 'q=Kestr*' 'q=%22Sync+Gateway%22&page=2'; do
 	results "$URL" "$q" >"$T/r1"; results "$URL" "$q" >"$T/r2"; results "$URL0" "$q" >"$T/r0"
 	ok "$q: a repeated search shows the same page" sh -c 'test -s "$1" && cmp -s "$1" "$2"' _ "$T/r1" "$T/r2"

@@ -1,15 +1,17 @@
-/* test_index.c: the derived index on a real repository: catch-up, renames, search, damage. */
+/* test_index.c: the derived index on a real repository: catch-up, renames, views, search, damage. */
 #include "tap.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "index.h"
+#include "search.h"
 #include "render.h"
 
 static struct store *st;
+static const struct index_scope all = { 1 }, none = { 0 };
 static struct store_author who = { "Unit Test", "unit@example.com" };
 static char dbpath[128];
 
@@ -42,7 +44,7 @@ search(struct index *ix, const char *text, struct buf *names)
 	struct search_query q;
 	struct search_result res;
 	search_parse(&q, a, text);
-	int rc = index_search(&res, ix, &q, a);
+	int rc = search_run(&res, ix, &all, &q, a);
 	if (names) {
 		buf_reset(names);
 		for (size_t i = 0; rc == 0 && i < res.nhits; i++)
@@ -97,6 +99,34 @@ test_parse(void)
 		buf_printf(&big, "w%d ", i);
 	search_parse(&q, a, big.ptr);
 	ok(q.nterms == SEARCH_MAX_TERMS && q.truncated, "long query: %d terms, truncated", (int)q.nterms);
+	/* The budget of a query (issue 15): repeats, words in all terms, prefixes. */
+	search_parse(&q, a, "a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a*");
+	ok(q.match && strcmp(q.match, "\"a\"") == 0 && q.nterms == 1 && !q.truncated, "a repeated term is searched once");
+	search_parse(&q, a, "Gateway gateway \"GATEWAY\" gate* GATE* \"sync gateway\" \"Sync Gateway\"");
+	is_str(q.match, "\"Gateway\" \"gate\"* \"sync gateway\"", "repeats in any ASCII case are searched once");
+	search_parse(&q, a, "ab* ac* ad* ae* af* ag* ah* ai* aj* ak* ab*");
+	is_str(q.match, "\"ab\"* \"ac\"* \"ad\"* \"ae\"* \"af\"* \"ag\"* \"ah\"* \"ai\"* \"aj\" \"ak\"",
+	       "prefixes beyond %d are searched as words", SEARCH_MAX_PREFIX);
+	ok(q.truncated && q.nprefix == SEARCH_MAX_PREFIX, "and the query says it was cut");
+	buf_reset(&big);
+	buf_puts(&big, "first \"");
+	for (int i = 0; i < 60; i++)
+		buf_printf(&big, "w%d ", i);
+	buf_puts(&big, "\" \"");
+	for (int i = 0; i < 10; i++)
+		buf_printf(&big, "v%d ", i);
+	buf_puts(&big, "\" last");
+	search_parse(&q, a, big.ptr);
+	ok(q.nterms == 3 && q.nwords == 62 && q.truncated && strncmp(q.match, "\"first\" \"w0 w1", 14) == 0 &&
+	   strstr(q.match, "v0") == NULL && strstr(q.match, "\"last\""),
+	   "a phrase over %d words in all is dropped, later words still fit: %s", SEARCH_MAX_WORDS, q.match);
+	buf_reset(&big);
+	buf_puts(&big, "\"");
+	for (int i = 0; i < 40; i++)
+		buf_puts(&big, "x\u2014"); /* em dash: a separator to unicode61 */
+	buf_puts(&big, "\"");
+	search_parse(&q, a, big.ptr);
+	ok(q.match == NULL && q.truncated, "non-ASCII separators count as words: 80 words are too many");
 	buf_free(&big);
 	arena_free(a);
 
@@ -157,7 +187,7 @@ test_search(struct index *ix)
 	struct search_query q;
 	struct search_result res;
 	search_parse(&q, a, "quoted");
-	ok(index_search(&res, ix, &q, a) == 0 && res.nhits == 1, "one hit");
+	ok(search_run(&res, ix, &all, &q, a) == 0 && res.nhits == 1, "one hit");
 	const struct search_hit *h = &res.hits[0];
 	ok(strstr(h->snippet_html, "<mark>quoted</mark>") != NULL, "snippet highlights (%s)", h->snippet_html);
 	ok(strstr(h->snippet_html, "5 &lt; 6 &amp; &quot;") != NULL, "snippet escapes the text");
@@ -168,7 +198,7 @@ test_search(struct index *ix)
 	ok(h->updated_time > 1700000000, "time of the last change");
 	ok(res.nfacets[SF_DEPT] == 2 && res.nfacets[SF_TAG] == 2, "facets of the matches");
 	search_parse(&q, a, "tag:retail-x");
-	ok(index_search(&res, ix, &q, a) == 0 && res.total == 2 && res.nfacets[SF_CUSTOMER] == 2 &&
+	ok(search_run(&res, ix, &all, &q, a) == 0 && res.total == 2 && res.nfacets[SF_CUSTOMER] == 2 &&
 	   res.facets[SF_TAG][0].count == 2, "filter-only query lists pages with facets");
 	ok(res.nhits == 2 && strlen(res.hits[0].snippet_html) > 0, "filter-only hits have an excerpt");
 	arena_free(a);
@@ -178,6 +208,89 @@ test_search(struct index *ix)
 	ok(index_catch_up(ix, st) == 0, "catch up with bad YAML");
 	ok(search(ix, "zebra", &names) == 1 && strcmp(names.ptr, "Broken") == 0, "still indexed");
 	buf_free(&names);
+}
+
+static const struct index_group *
+group(const struct index_groups *g, const char *value)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (strcmp(g->v[i].value, value) == 0)
+			return &g->v[i];
+	return NULL;
+}
+
+static int
+has_path(const struct index_paths *p, const char *path)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->v[i], path) == 0)
+			return 1;
+	return 0;
+}
+
+/* The typed queries of the views, on the pages of test_search, and the scope. */
+static void
+test_views(struct index *ix)
+{
+	struct arena *a = arena_new();
+	struct index_groups g;
+	struct index_pages pl;
+	struct index_paths paths;
+	struct index_wanteds w;
+	const struct index_group *one;
+	ok(commit("links", 3, "Linker.md", "[[Nowhere Page]], [[Aardvark]], [[Linker]] and [[Customers/Globex]]\n",
+		  "_Frame.md", "[[Nowhere Page]]\n", "_Sidebar.md", "no link home\n") == 0 &&
+	   index_catch_up(ix, st) == 0, "pages with links");
+
+	ok(index_groups(&g, ix, &all, INDEX_CUSTOMER, a) == 0 && (one = group(&g, "Acmetest Corp")) && one->pages == 1 &&
+	   one->newest > 1700000000 && group(&g, "Globex") && group(&g, "Acme Corp"), "customers, with pages and newest change");
+	ok(index_groups(&g, ix, &all, INDEX_TAG, a) == 0 && (one = group(&g, "retail-x")) && one->pages == 2,
+	   "tags: retail-x on two pages");
+	ok(index_groups(&g, ix, &all, INDEX_DEPT, a) == 0 && (one = group(&g, "Field-Sales")) && one->pages == 2 &&
+	   !group(&g, "field-sales"), "departments: 'Field-Sales' and 'field-sales' are one group");
+	ok(index_pages_with(&pl, ix, &all, INDEX_CUSTOMER, "acmetest corp", a) == 0 && pl.n == 2 &&
+	   strcmp(pl.v[0].name, "Customers/Acme") == 0 && strcmp(pl.v[0].section, "Field-Sales") == 0 &&
+	   strcmp(pl.v[1].section, "Quality") == 0 && strcmp(pl.v[0].title, "Acme Holding") == 0 &&
+	   strcmp(pl.v[0].owner, "alice") == 0, "a customer's pages, once per department");
+	ok(index_pages_with(&pl, ix, &all, INDEX_CUSTOMER, "Acme Corp", a) == 0 && pl.n == 4 &&
+	   strcmp(pl.v[0].name, "Customers/Acme-Corp") == 0, "a customer from its folder and front matter");
+	ok(index_pages_with(&pl, ix, &all, INDEX_TAG, "RETAIL-X", a) == 0 && pl.n == 2 && strcmp(pl.v[0].section, "") == 0,
+	   "a tag's pages, any case, no sections");
+	ok(index_pages_due(&pl, ix, &all, "2025-02-01", a) == 0 && pl.n == 1 && strcmp(pl.v[0].name, "Customers/Acme") == 0 &&
+	   strcmp(pl.v[0].section, "alice") == 0 && strcmp(pl.v[0].review_by, "2025-01-31") == 0, "due for review, by owner");
+	ok(index_pages_due(&pl, ix, &all, "2025-01-31", a) == 0 && pl.n == 0, "not due on the day itself");
+	ok(index_paths_with(&paths, ix, &all, INDEX_DEPT, "quality", a) == 0 && paths.n == 1 &&
+	   has_path(&paths, "Customers/Acme.md"), "the files of a department");
+	ok(index_backlinks(&paths, ix, &all, "Customers/Globex.md", a) == 0 && paths.n == 2 &&
+	   strcmp(paths.v[0], "Customers/Acme.md") == 0 && strcmp(paths.v[1], "Linker.md") == 0, "backlinks, by path");
+	ok(index_backlinks(&paths, ix, &all, "Linker.md", a) == 0 && paths.n == 0, "a link to itself is no backlink");
+	ok(index_wanted(&w, ix, &all, a) == 0 && w.n == 2 && strcmp(w.v[0].path, "Nowhere-Page.md") == 0 && w.v[0].links == 2 &&
+	   w.v[0].from.n == 2 && strcmp(w.v[0].from.v[0], "Linker.md") == 0 && strcmp(w.v[0].from.v[1], "_Frame.md") == 0 &&
+	   strcmp(w.v[1].path, "Aardvark.md") == 0 && w.v[1].links == 1, "wanted: the most linked first, with who links");
+	ok(index_orphans(&paths, ix, &all, a) == 0 && !has_path(&paths, "Notes.md") && !has_path(&paths, "Customers/Globex.md") &&
+	   has_path(&paths, "Broken.md") && has_path(&paths, "Linker.md"),
+	   "orphans: pages nothing else links to (a link to itself does not count)");
+	ok(!has_path(&paths, "Home.md") && !has_path(&paths, "_Frame.md") && !has_path(&paths, "_Sidebar.md"),
+	   "not Home, frames or templates, though nothing links to them");
+
+	/* A scope that may read nothing sees nothing, in every query (and search). */
+	int seen = 0;
+	seen += index_groups(&g, ix, &none, INDEX_TAG, a) != 0 || g.n != 0;
+	seen += index_pages_with(&pl, ix, &none, INDEX_TAG, "retail-x", a) != 0 || pl.n != 0;
+	seen += index_pages_due(&pl, ix, &none, "2999-01-01", a) != 0 || pl.n != 0;
+	seen += index_paths_with(&paths, ix, &none, INDEX_TAG, "retail-x", a) != 0 || paths.n != 0;
+	seen += index_backlinks(&paths, ix, &none, "Customers/Globex.md", a) != 0 || paths.n != 0;
+	seen += index_wanted(&w, ix, &none, a) != 0 || w.n != 0;
+	seen += index_orphans(&paths, ix, &none, a) != 0 || paths.n != 0;
+	seen += index_pages_with(&pl, ix, NULL, INDEX_TAG, "retail-x", a) != 0 || pl.n != 0;
+	ok(seen == 0, "a scope that reads nothing, or none, sees nothing (%d queries saw something)", seen);
+	struct search_query q;
+	struct search_result res;
+	search_parse(&q, a, "widgets");
+	ok(search_run(&res, ix, &none, &q, a) == 0 && res.total == 0 && res.nhits == 0, "search too");
+	search_parse(&q, a, "tag:retail-x");
+	ok(search_run(&res, ix, &none, &q, a) == 0 && res.total == 0 && res.nhits == 0, "a search of filters too");
+	arena_free(a);
 }
 
 static void
@@ -206,11 +319,11 @@ test_changes(struct index *ix)
 	struct search_query q;
 	struct search_result res;
 	search_parse(&q, a, "pagingterm");
-	ok(index_search(&res, ix, &q, a) == 0 && res.total == 25 && res.nhits == 20, "page 1: 20 of 25");
+	ok(search_run(&res, ix, &all, &q, a) == 0 && res.total == 25 && res.nhits == 20, "page 1: 20 of 25");
 	q.page = 2;
-	ok(index_search(&res, ix, &q, a) == 0 && res.total == 25 && res.nhits == 5, "page 2: 5");
+	ok(search_run(&res, ix, &all, &q, a) == 0 && res.total == 25 && res.nhits == 5, "page 2: 5");
 	q.page = 9;
-	ok(index_search(&res, ix, &q, a) == 0 && res.nhits == 0, "past the end: none");
+	ok(search_run(&res, ix, &all, &q, a) == 0 && res.nhits == 0, "past the end: none");
 	arena_free(a);
 
 	/* A big commit goes through the rendering pipeline (worker threads). */
@@ -275,6 +388,47 @@ test_hostile(struct index *ix)
 		buf_puts(&big, "\"x");
 	ok(search(ix, big.ptr, NULL) >= 0, "thousands of quotes");
 	buf_free(&big);
+}
+
+/* Issue 15: a ranking's work is bounded. Eight 100 KB pages of "www.a.com " and a query
+ * of phrases that match at every repetition: the ranking stops at its budget and says so;
+ * one word on the same pages is ranked in full. */
+static void
+test_budget(struct index *ix)
+{
+	struct buf big = BUF_INIT, q = BUF_INIT;
+	for (int i = 0; i < 10240; i++)
+		buf_puts(&big, "www.a.com ");
+	ok(commit("big pages", 8, "Budget/B1.md", big.ptr, "Budget/B2.md", big.ptr, "Budget/B3.md", big.ptr,
+		  "Budget/B4.md", big.ptr, "Budget/B5.md", big.ptr, "Budget/B6.md", big.ptr, "Budget/B7.md", big.ptr,
+		  "Budget/B8.md", big.ptr) == 0 && index_catch_up(ix, st) == 0, "eight pages of one sentence repeated");
+	const char *w[] = { "www", "a", "com" };
+	for (int len = 1; len <= 6; len++)
+		for (int off = 0; off < 3; off++) {
+			buf_puts(&q, q.len ? " \"" : "\"");
+			for (int k = 0; k < len; k++)
+				buf_printf(&q, "%s%s", k ? " " : "", w[(off + k) % 3]);
+			buf_putc(&q, '"');
+		}
+	struct arena *a = arena_new();
+	struct search_query sq;
+	struct search_result res;
+	search_parse(&sq, a, q.ptr);
+	clock_t t0 = clock();
+	int rc = search_run(&res, ix, &all, &sq, a);
+	double ms = (double)(clock() - t0) * 1e3 / CLOCKS_PER_SEC;
+	ok(rc == 0 && res.partial && res.total >= 1 && res.total < 8 && res.nhits == res.total,
+	   "18 phrases (63 words) on them: stopped at the budget with %zu of 8 pages, %.0f ms CPU", res.total, ms);
+	search_parse(&sq, a, "www");
+	ok(search_run(&res, ix, &all, &sq, a) == 0 && !res.partial && res.total == 8, "one word: all 8, in full");
+	search_parse(&sq, a, "\"www a com\"");
+	ok(search_run(&res, ix, &all, &sq, a) == 0 && !res.partial && res.total == 8, "one phrase: all 8, in full");
+	arena_free(a);
+	ok(commit("no big pages", 8, "Budget/B1.md", NULL, "Budget/B2.md", NULL, "Budget/B3.md", NULL, "Budget/B4.md",
+		  NULL, "Budget/B5.md", NULL, "Budget/B6.md", NULL, "Budget/B7.md", NULL, "Budget/B8.md", NULL) == 0,
+	   "the big pages go again");
+	buf_free(&big);
+	buf_free(&q);
 }
 
 static int
@@ -413,7 +567,7 @@ search_all(struct index *ix, const char *text, struct buf *names)
 	struct search_result res;
 	search_parse(&q, a, text);
 	buf_reset(names);
-	for (q.page = 1; index_search(&res, ix, &q, a) == 0 && res.nhits > 0; q.page++)
+	for (q.page = 1; search_run(&res, ix, &all, &q, a) == 0 && res.nhits > 0; q.page++)
 		for (size_t i = 0; i < res.nhits; i++)
 			buf_printf(names, "%s%s", names->len ? " " : "", res.hits[i].name);
 	arena_free(a);
@@ -535,15 +689,17 @@ main(void)
 	ok(search(ix, "welcome", NULL) >= 1, "starter Home is found");
 	ok(index_catch_up(ix, st) == 0, "nothing changed: nothing to do");
 	test_search(ix);
+	test_views(ix);
 	test_changes(ix);
 	test_gone(ix);
 	test_ranking(ix);
 	test_hostile(ix);
+	test_budget(ix);
 	test_damage(&ix, dir);
 	test_threads(dir);
 
 	index_close(ix);
-	index_global_release();
+	search_global_release();
 	store_close(st);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -13,7 +13,7 @@ static void
 rw(const char *page, const char *from, const char *to, const char *md, const char *want, int nwant)
 {
 	struct buf out = BUF_INIT;
-	int n = manage_rewrite_links(&out, md, strlen(md), page, from, to);
+	int n = manage_rewrite_links(&out, md, strlen(md), page, from, to, NULL, 0);
 	is_str(buf_cstr(&out), want, "%s: %s", page, md);
 	ok(n == nwant, "  %d link(s) changed (got %d)", nwant, n);
 	buf_free(&out);
@@ -104,13 +104,13 @@ test_hostile(void)
 		md[i] = "`](["[i % 4];
 	md[n] = '\0';
 	struct buf out = BUF_INIT;
-	manage_rewrite_links(&out, md, n, "Home", "Acme", "B");
+	manage_rewrite_links(&out, md, n, "Home", "Acme", "B", NULL, 0);
 	ok(out.len == n && memcmp(out.ptr, md, n) == 0, "1 MiB of ` ]( [ comes out unchanged");
 	buf_reset(&out);
 	for (size_t i = 0, k = 1; i < n; k++)
 		for (size_t j = 0; j <= k && i < n; j++, i++)
 			md[i] = j < k ? '`' : 'x';
-	manage_rewrite_links(&out, md, n, "Home", "Acme", "B");
+	manage_rewrite_links(&out, md, n, "Home", "Acme", "B", NULL, 0);
 	ok(out.len == n && memcmp(out.ptr, md, n) == 0, "backtick runs of every length come out unchanged");
 	static const char *const pats[] = { "](", "](<", "]((((((((", "[[", "[a]: ", "[x](Acme)" };
 	for (size_t p = 0; p < sizeof(pats) / sizeof(pats[0]); p++) {
@@ -119,7 +119,7 @@ test_hostile(void)
 			md[i] = pats[p][i % pl];
 		buf_reset(&out);
 		clock_t t0 = clock();
-		int changed = manage_rewrite_links(&out, md, n, "Home", "Acme", "B");
+		int changed = manage_rewrite_links(&out, md, n, "Home", "Acme", "B", NULL, 0);
 		double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
 		ok(p == 5 ? changed > 100000 : out.len == n && memcmp(out.ptr, md, n) == 0,
 		   "1 MiB of \"%s\" repeated: %.3f s", pats[p], secs);

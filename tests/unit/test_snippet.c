@@ -4,6 +4,8 @@
 #include "tap.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 static sqlite3 *db;
 static struct hl_tokenizer *tk;
@@ -94,6 +96,65 @@ starts_text(const char *snip, const char *text)
 			return 0;
 	}
 	return 1;
+}
+
+/* CPU seconds of the highlight and the snippet of `text` for `match`, results in *hl and
+ * *snip (caller frees). */
+static double
+cpu_of(const char *match, const char *text, size_t n, struct buf *hl, struct buf *snip)
+{
+	struct hl_query *q = hl_query_new(tk, match);
+	clock_t t0 = clock();
+	hl_highlight(hl, tk, q, text, n);
+	hl_snippet(snip, tk, q, text, n, 28, "…");
+	double s = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	hl_query_free(q);
+	return s;
+}
+
+/* Issue 15: the work is bounded by counts, whatever the text and the query. Before, a text
+ * of "www.a.com " repeated with "a" ten times, or with phrases that all match at every
+ * repetition, cost (matches)^2: seconds for these 20 KB. */
+static void
+test_bounded(struct buf *b)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+	const double limit = 0.5;
+#else
+	const double limit = 0.05;
+#endif
+	struct buf text = BUF_INIT, h1 = BUF_INIT, s1 = BUF_INIT, h2 = BUF_INIT, s2 = BUF_INIT;
+	for (int i = 0; i < 2000; i++)
+		buf_puts(&text, "www.a.com ");
+	double one = cpu_of("\"a\"", text.ptr, text.len, &h1, &s1);
+	double ten = cpu_of("\"a\" \"A\" \"a\" \"a\" \"a\" \"a\" \"a\" \"a\" \"a\" \"a\"", text.ptr, text.len, &h2, &s2);
+	ok(strcmp(s1.ptr, s2.ptr) == 0 && strcmp(h1.ptr, h2.ptr) == 0, "a phrase repeated marks and cuts as once");
+	ok(ten < limit, "\"a\" ten times on 2,000 matches: %.1f ms CPU (once: %.1f ms)", ten * 1e3, one * 1e3);
+	buf_reset(&b[0]);
+	buf_puts(b, "\"www\" \"a\" \"com\"");
+	const char *w[] = { "www", "a", "com" };
+	for (int len = 2; len <= 10; len++)
+		for (int off = 0; off < 3; off++) {
+			buf_puts(b, " \"");
+			for (int k = 0; k < len; k++)
+				buf_printf(b, "%s%s", k ? " " : "", w[(off + k) % 3]);
+			buf_putc(b, '"');
+		}
+	buf_reset(&h2);
+	buf_reset(&s2);
+	double many = cpu_of(b->ptr, text.ptr, text.len, &h2, &s2);
+	ok(many < limit, "30 phrases matching at every repetition: %.1f ms CPU", many * 1e3);
+	ok(count_char(s2.ptr, '\x01') > 0 && count_char(s2.ptr, '\x01') == count_char(s2.ptr, '\x02') &&
+	   words(s2.ptr) <= 28, "and the snippet is sound: %.80s", s2.ptr);
+	/* Past the first 1024 matches nothing more is marked: the highlight is cut short of
+	 * marks, not of text. */
+	ok(h1.len > text.len && count_char(h1.ptr, '\x01') == 1024 && strstr(h1.ptr, text.ptr + text.len - 100),
+	   "a highlight marks the first 1024 matches and keeps all the text");
+	buf_free(&text);
+	buf_free(&h1);
+	buf_free(&s1);
+	buf_free(&h2);
+	buf_free(&s2);
 }
 
 int
@@ -191,6 +252,7 @@ main(void)
 	ok(strstr(buf_cstr(&b), "\001needle\002") != NULL, "but found in a shorter text");
 	hl_query_free(q);
 	buf_free(&big);
+	test_bounded(&b);
 	buf_free(&b);
 
 	hl_tokenizer_close(tk);

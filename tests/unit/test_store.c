@@ -133,6 +133,40 @@ main(void)
 	buf_reset(&b);
 	ok(store_merge_text(&b, xb, strlen(xb), xt, strlen(xt), xo, strlen(xo)) == KN_ECONFLICT, "the log section ends at the next heading");
 
+	/* Log sections follow page.c's rules: code fences and CRLF front matter. */
+	static const struct { const char *b, *t, *o, *want, *what; } logs[] = {
+		{ "```\n## Log\n```\n- a\n", "```\n## Log\n```\n- a\n- b\n", "```\n## Log\n```\n- a\n- c\n", NULL,
+		  "'## Log' in a code block opens no log: conflict" },
+		{ "## Log\n```\n# code\n```\n- a\n", "## Log\n```\n# code\n```\n- a\n- b\n",
+		  "## Log\n```\n# code\n```\n- a\n- c\n", "## Log\n```\n# code\n```\n- a\n- b\n- c\n",
+		  "a heading in a code block does not end the log" },
+		{ "## Log\n- a\n", "## Log\n- a\n- b\n```\nx\n```\n", "## Log\n- a\n- c\n",
+		  "## Log\n- a\n- b\n```\nx\n```\n- c\n", "an entry with a code block is an entry" },
+		{ "## Log\n- a\n", "## Log\n- a\n- b\n```\n", "## Log\n- a\n- c\n", NULL,
+		  "an entry that leaves a code fence open: conflict" },
+		{ "---\r\nlog: true\r\n---\r\n- a\r\n", "---\r\nlog: true\r\n---\r\n- a\r\n- b\r\n",
+		  "---\r\nlog: true\r\n---\r\n- a\r\n- c\r\n", "---\r\nlog: true\r\n---\r\n- a\r\n- b\r\n- c\r\n",
+		  "log: true in CRLF front matter" },
+	};
+	for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+		buf_reset(&b);
+		int rc = store_merge_text(&b, logs[i].b, strlen(logs[i].b), logs[i].t, strlen(logs[i].t), logs[i].o,
+					  strlen(logs[i].o));
+		if (logs[i].want)
+			ok(rc == 0 && strcmp(buf_cstr(&b), logs[i].want) == 0, "%s", logs[i].what);
+		else
+			ok(rc == KN_ECONFLICT, "%s", logs[i].what);
+	}
+
+	/* main pointing at a blob: the commit fails cleanly (and frees what it made: make SAN=address). */
+	git_oid blob, out;
+	git_reference *ref = NULL;
+	struct store_edit e4 = { "A.md", "three\n", 6 };
+	ok(git_blob_create_from_buffer(&blob, st->repo, "x", 1) == 0 &&
+	   git_reference_create(&ref, st->repo, STORE_BRANCH, &blob, 1, "break main") == 0, "main set to a blob");
+	git_reference_free(ref);
+	ok(store_commit(&out, st, &blob, &e4, 1, &who, "on a blob") == KN_EGIT, "a tip that is no commit: KN_EGIT");
+
 	buf_free(&b);
 	store_close(st);
 	git_libgit2_shutdown();

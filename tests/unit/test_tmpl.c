@@ -1,25 +1,7 @@
-/* test_tmpl.c: template expansion escapes by default; request decoding refuses hostile bytes. */
+/* test_tmpl.c: template expansion escapes by default; raw slots take HTML values only. */
 #include "tap.h"
 
-#include "req.h"
 #include "tmpl.h"
-
-static void
-test_escape(void)
-{
-	struct buf b = BUF_INIT;
-	html_puts(&b, "<a href=\"x\" onclick='y'>&</a>");
-	is_str(buf_cstr(&b), "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;", "html_escape");
-	buf_reset(&b);
-	url_escape(&b, "A b/c?d#e%", 10, 1);
-	is_str(buf_cstr(&b), "A%20b/c%3Fd%23e%25", "url_escape keeps /");
-	buf_free(&b);
-	ok(utf8_valid("Müller", 7), "utf8: valid");
-	ok(!utf8_valid("\xc3", 1), "utf8: truncated");
-	ok(!utf8_valid("\xc0\x80", 2), "utf8: overlong");
-	ok(!utf8_valid("\xed\xa0\x80", 3), "utf8: surrogate");
-	ok(!utf8_valid("\xf4\x90\x80\x80", 4), "utf8: beyond U+10FFFF");
-}
 
 static void
 test_templates(void)
@@ -74,31 +56,9 @@ test_templates(void)
 	arena_free(a);
 }
 
-static void
-test_decode(void)
-{
-	struct arena *a = arena_new();
-	is_str(url_decode(a, "a%20b+c", 7, 1), "a b c", "decode with plus");
-	is_str(url_decode(a, "a+b", 3, 0), "a+b", "plus kept in paths");
-	ok(url_decode(a, "a%00b", 5, 0) == NULL, "NUL refused");
-	ok(url_decode(a, "a%2", 3, 0) == NULL, "truncated escape refused");
-	ok(url_decode(a, "a%zz", 4, 0) == NULL, "bad hex refused");
-	struct kvlist l = { 0 };
-	ok(form_parse(a, &l, "content=x%0Ay&base=&message=hi+there&flag", 41) == 0, "form parses");
-	is_str(kv_get(&l, "content"), "x\ny", "form value decoded");
-	is_str(kv_get(&l, "base"), "", "empty value");
-	is_str(kv_get(&l, "message"), "hi there", "plus is space");
-	is_str(kv_get(&l, "flag"), "", "key without =");
-	struct kvlist l2 = { 0 };
-	ok(form_parse(a, &l2, "a=%00", 5) < 0, "form with NUL refused");
-	arena_free(a);
-}
-
 int
 main(void)
 {
-	test_escape();
 	test_templates();
-	test_decode();
 	return tap_done();
 }

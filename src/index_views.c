@@ -1,0 +1,257 @@
+/* index_views.c: the typed queries the views read: groups, page lists, backlinks, wanted pages, orphans. */
+#include "index_db.h"
+
+/* SQL for the customer a page (table alias p) is about: front matter `customer:`, else the
+ * folder under Customers/ with '-' as ' '. The one definition for every customer view. */
+#define CUSTOMER_SQL                                                                                               \
+	"CASE WHEN p.customer <> '' THEN p.customer "                                                              \
+	"WHEN p.path LIKE 'Customers/%/%' THEN replace(substr(p.path, 11, instr(substr(p.path, 11), '/') - 1), '-', ' ') " \
+	"ELSE '' END"
+
+/* The columns of a struct index_page, from pages p (and its section last, in the queries
+ * that have one). */
+#define PAGE_COLS "p.name, p.title, p.updated_author, p.updated_time, p.updated_offset, p.owner, p.review_by"
+
+int
+index_scope_all(const struct index_scope *sc)
+{
+	return sc && sc->all;
+}
+
+void
+index_scope_sql(struct buf *sql, const struct index_scope *sc)
+{
+	if (!index_scope_all(sc))
+		buf_puts(sql, " AND 0"); /* no scope, or one that reads nothing: nothing */
+}
+
+/* `head`, the scope's condition, `tail`, prepared; NULL when that fails (logged). */
+static sqlite3_stmt *
+prepare(struct index *ix, const struct index_scope *sc, const char *head, const char *tail)
+{
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	buf_puts(&sql, head);
+	index_scope_sql(&sql, sc);
+	buf_puts(&sql, tail);
+	int rc = sqlite3_prepare_v2(ix->db, sql.ptr, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		index_sql_fail(ix, rc, sql.ptr);
+	buf_free(&sql);
+	return rc == SQLITE_OK ? st : NULL;
+}
+
+/* Step to the end and finalize: 0, or KN_EIO when it ended with an error. */
+static int
+finish(struct index *ix, sqlite3_stmt *st, int rc)
+{
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		index_sql_fail(ix, rc, sqlite3_sql(st));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : KN_EIO;
+}
+
+static const char *
+text(struct arena *a, sqlite3_stmt *st, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(st, col);
+	return arena_strdup(a, t ? t : "");
+}
+
+/* Room for one more item in v[0..n) of `size` bytes each: the capacity is 4, then the
+ * next power of two (grown in the arena). */
+static void *
+grow(struct arena *a, void *v, size_t n, size_t size)
+{
+	if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
+		return v; /* room left */
+	void *bigger = arena_alloc(a, (n ? n * 2 : 4) * size);
+	if (n)
+		memcpy(bigger, v, n * size);
+	return bigger;
+}
+
+static void
+paths_add(struct index_paths *out, struct arena *a, sqlite3_stmt *st, int col)
+{
+	out->v = grow(a, out->v, out->n, sizeof(*out->v));
+	out->v[out->n++] = text(a, st, col);
+}
+
+/* A list of paths: the first column of every row. */
+static int
+paths(struct index_paths *out, struct index *ix, sqlite3_stmt *st, struct arena *a)
+{
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return KN_EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		paths_add(out, a, st, 0);
+	return finish(ix, st, rc);
+}
+
+int
+index_groups(struct index_groups *out, struct index *ix, const struct index_scope *sc, enum index_key key,
+	     struct arena *a)
+{
+	static const char *const sql[INDEX_KEYS][2] = {
+		[INDEX_CUSTOMER] = { "SELECT c, count(*), max(t) FROM (SELECT " CUSTOMER_SQL " AS c, p.updated_time AS t "
+				     "FROM pages p WHERE p.hidden = 0",
+				     ") WHERE c <> '' GROUP BY c COLLATE NOCASE ORDER BY c COLLATE NOCASE" },
+		[INDEX_TAG] = { "SELECT t.tag, count(*), max(p.updated_time) FROM tags t JOIN pages p ON p.path = t.path "
+				"WHERE p.hidden = 0",
+				" GROUP BY t.tag COLLATE NOCASE ORDER BY t.tag COLLATE NOCASE" },
+		[INDEX_DEPT] = { "SELECT d.dept, count(*), max(p.updated_time) FROM departments d "
+				 "JOIN pages p ON p.path = d.path WHERE p.hidden = 0",
+				 " GROUP BY d.dept COLLATE NOCASE ORDER BY d.dept COLLATE NOCASE" },
+	};
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if ((unsigned)key >= INDEX_KEYS)
+		return KN_EINVAL;
+	sqlite3_stmt *st = prepare(ix, sc, sql[key][0], sql[key][1]);
+	if (!st)
+		return KN_EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->v = grow(a, out->v, out->n, sizeof(*out->v));
+		out->v[out->n++] = (struct index_group){ text(a, st, 0), (unsigned)sqlite3_column_int(st, 1),
+							  sqlite3_column_int64(st, 2) };
+	}
+	return finish(ix, st, rc);
+}
+
+/* Rows of PAGE_COLS (and a section in column 7 when the query has one). */
+static int
+pages(struct index_pages *out, struct index *ix, sqlite3_stmt *st, const char *value, struct arena *a)
+{
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return KN_EIO;
+	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+	int sections = sqlite3_column_count(st) > 7;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->v = grow(a, out->v, out->n, sizeof(*out->v));
+		out->v[out->n++] = (struct index_page){
+			.name = text(a, st, 0),
+			.title = text(a, st, 1),
+			.updated_author = text(a, st, 2),
+			.updated_time = sqlite3_column_int64(st, 3),
+			.updated_offset = sqlite3_column_int(st, 4),
+			.owner = text(a, st, 5),
+			.review_by = text(a, st, 6),
+			.section = sections ? text(a, st, 7) : "",
+		};
+	}
+	return finish(ix, st, rc);
+}
+
+int
+index_pages_with(struct index_pages *out, struct index *ix, const struct index_scope *sc, enum index_key key,
+		 const char *value, struct arena *a)
+{
+	static const char *const sql[INDEX_KEYS][2] = {
+		[INDEX_CUSTOMER] = { "SELECT " PAGE_COLS ", coalesce(d.dept, '') FROM pages p "
+				     "LEFT JOIN departments d ON d.path = p.path "
+				     "WHERE p.hidden = 0 AND (" CUSTOMER_SQL ") = ?1 COLLATE NOCASE",
+				     " ORDER BY coalesce(d.dept, '') = '', coalesce(d.dept, '') COLLATE NOCASE, "
+				     "p.updated_time DESC" },
+		[INDEX_TAG] = { "SELECT " PAGE_COLS " FROM pages p JOIN tags t ON t.path = p.path WHERE p.hidden = 0 "
+				"AND t.tag = ?1 COLLATE NOCASE",
+				" ORDER BY p.updated_time DESC" },
+		[INDEX_DEPT] = { "SELECT " PAGE_COLS " FROM pages p JOIN departments d ON d.path = p.path "
+				 "WHERE p.hidden = 0 AND d.dept = ?1 COLLATE NOCASE",
+				 " ORDER BY p.updated_time DESC" },
+	};
+	memset(out, 0, sizeof(*out));
+	if ((unsigned)key >= INDEX_KEYS)
+		return KN_EINVAL;
+	return pages(out, ix, prepare(ix, sc, sql[key][0], sql[key][1]), value, a);
+}
+
+int
+index_pages_due(struct index_pages *out, struct index *ix, const struct index_scope *sc, const char *today,
+		struct arena *a)
+{
+	return pages(out, ix,
+		     prepare(ix, sc, "SELECT " PAGE_COLS ", p.owner FROM pages p WHERE p.hidden = 0 AND p.review_by <> '' "
+				     "AND p.review_by < ?1",
+			     " ORDER BY p.owner = '', p.owner COLLATE NOCASE, p.review_by"),
+		     today, a);
+}
+
+int
+index_paths_with(struct index_paths *out, struct index *ix, const struct index_scope *sc, enum index_key key,
+		 const char *value, struct arena *a)
+{
+	static const char *const sql[INDEX_KEYS] = {
+		[INDEX_CUSTOMER] = "SELECT p.path FROM pages p WHERE (" CUSTOMER_SQL ") = ?1 COLLATE NOCASE",
+		[INDEX_TAG] = "SELECT p.path FROM tags t JOIN pages p ON p.path = t.path WHERE t.tag = ?1 COLLATE NOCASE",
+		[INDEX_DEPT] = "SELECT p.path FROM departments d JOIN pages p ON p.path = d.path "
+			       "WHERE d.dept = ?1 COLLATE NOCASE",
+	};
+	memset(out, 0, sizeof(*out));
+	if ((unsigned)key >= INDEX_KEYS)
+		return KN_EINVAL;
+	sqlite3_stmt *st = prepare(ix, sc, sql[key], "");
+	if (st)
+		sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+	return paths(out, ix, st, a);
+}
+
+int
+index_backlinks(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *path,
+		struct arena *a)
+{
+	sqlite3_stmt *st = prepare(ix, sc, "SELECT l.src FROM links l JOIN pages p ON p.path = l.src "
+					   "WHERE l.dst = ?1 AND l.src <> ?1",
+				   " ORDER BY l.src");
+	if (st)
+		sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	return paths(out, ix, st, a);
+}
+
+int
+index_wanted(struct index_wanteds *out, struct index *ix, const struct index_scope *sc, struct arena *a)
+{
+	int rc;
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = prepare(ix, sc, "SELECT l.dst, count(*) AS n FROM links l JOIN pages p ON p.path = l.src "
+					   "WHERE l.dst NOT IN (SELECT path FROM pages)",
+				   " GROUP BY l.dst ORDER BY n DESC, l.dst LIMIT 1000");
+	sqlite3_stmt *from = prepare(ix, sc, "SELECT l.src FROM links l JOIN pages p ON p.path = l.src WHERE l.dst = ?1",
+				     " ORDER BY l.src LIMIT 50");
+	if (!st || !from) {
+		sqlite3_finalize(st);
+		sqlite3_finalize(from);
+		return KN_EIO;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->v = grow(a, out->v, out->n, sizeof(*out->v));
+		struct index_wanted *w = &out->v[out->n++];
+		*w = (struct index_wanted){ text(a, st, 0), (unsigned)sqlite3_column_int(st, 1), { NULL, 0 } };
+		sqlite3_reset(from);
+		sqlite3_bind_text(from, 1, w->path, -1, SQLITE_STATIC);
+		int frc;
+		while ((frc = sqlite3_step(from)) == SQLITE_ROW)
+			paths_add(&w->from, a, from, 0);
+		if (frc != SQLITE_DONE) {
+			rc = frc;
+			break;
+		}
+	}
+	sqlite3_finalize(from);
+	return finish(ix, st, rc);
+}
+
+int
+index_orphans(struct index_paths *out, struct index *ix, const struct index_scope *sc, struct arena *a)
+{
+	return paths(out, ix,
+		     prepare(ix, sc, "SELECT p.path FROM pages p WHERE p.path NOT IN (SELECT dst FROM links WHERE src <> dst) "
+				     "AND p.path <> 'Home.md' AND p.path NOT LIKE '\\_%' ESCAPE '\\' "
+				     "AND p.path NOT LIKE '%/\\_%' ESCAPE '\\'",
+			     " ORDER BY p.path LIMIT 5000"),
+		     a);
+}

@@ -1,0 +1,1478 @@
+/* search.c: searching the index: query parsing, bm25 ranking, filters and facets, results with snippets, shared caches. */
+#include "search.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "index_db.h"
+#include "page.h"
+#include "snippet.h"
+
+#define SNIPPET_TOKENS   28  /* words in a result's snippet */
+#define SNIPPET_FALLBACK 200 /* bytes of text shown when it cannot be tokenized */
+
+static const char q_ranked_ids[] = "SELECT rowid, kennis_rank(fts, 10.0, 1.0) FROM fts WHERE fts MATCH ?1";
+/* The text of a result shown, to highlight and cut a snippet from (snippet.c). \x01 and
+ * \x02 never occur in indexed text (see html_text in index.c). */
+static const char q_hit[] =
+	"SELECT p.name, p.title, f.title, f.body, p.customer, p.updated_author, p.updated_time,"
+	" p.updated_offset FROM pages p JOIN fts f ON f.rowid = p.id WHERE p.id = ?1";
+/* Both ordered by page id, scanning pages in rowid order (no sort). */
+static const char q_facet_pages[] = "SELECT id, customer FROM pages WHERE hidden = 0 ORDER BY id";
+/* by page id, from the covering indexes (hidden pages have no facet entry: skipped) */
+static const char q_facet_tags[] = "SELECT page_id, tag FROM tags ORDER BY page_id";
+static const char q_facet_depts[] = "SELECT page_id, dept FROM departments ORDER BY page_id";
+/* FTS5's own table of row lengths in tokens: a varint per column (see rank_row). */
+static const char q_facet_sizes[] = "SELECT id, sz FROM fts_docsize ORDER BY id";
+
+static const char *const filter_names[SF_KINDS] = { "customer", "tag", "dept" };
+
+const char *
+search_filter_name(enum search_filter kind)
+{
+	return kind < SF_KINDS ? filter_names[kind] : "";
+}
+
+/* Copy the first `max` bytes of `s` into the arena, dropping invalid UTF-8 and turning
+ * control bytes into spaces. */
+static char *
+clean_query(struct arena *a, const char *s, size_t max, int *truncated)
+{
+	size_t n = strlen(s);
+	if (n > max) {
+		n = max;
+		*truncated = 1;
+	}
+	char *out = arena_alloc(a, n + 1), *o = out;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+		if (len == 0 || len > n - i || !utf8_valid(s + i, len)) {
+			i++;
+			continue;
+		}
+		if (len == 1 && (c < ' ' || c == 0x7f))
+			*o++ = ' ';
+		else
+			memcpy(o, s + i, len), o += len;
+		i += len;
+	}
+	*o = '\0';
+	return out;
+}
+
+void
+search_add_filter(struct search_query *q, struct arena *a, enum search_filter kind, const char *value)
+{
+	int trunc = 0;
+	if (kind >= SF_KINDS || !value)
+		return;
+	char *v = clean_query(a, value, PAGE_VALUE_MAX, &trunc);
+	while (*v == ' ')
+		v++;
+	size_t n = strlen(v);
+	while (n && v[n - 1] == ' ')
+		v[--n] = '\0';
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < q->nfilters[kind]; i++)
+		if (strcasecmp(q->filters[kind][i], v) == 0)
+			return;
+	if (q->nfilters[kind] == SEARCH_MAX_FILTERS) {
+		q->truncated = 1;
+		return;
+	}
+	q->filters[kind][q->nfilters[kind]++] = v;
+}
+
+/* Does the word hold something the tokenizer keeps (a letter or digit)? */
+static int
+has_token(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+is_punct(unsigned char c)
+{
+	return c < 0x80 && !(c >= '0' && c <= '9') && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* Characters in the last word of [s, s+n): a prefix of one letter would expand to
+ * thousands of words, so it needs two. */
+static size_t
+last_word_chars(const char *s, size_t n)
+{
+	size_t chars = 0;
+	while (n && !is_punct((unsigned char)s[n - 1]) && s[n - 1] != ' ') {
+		if (((unsigned char)s[n - 1] & 0xC0) != 0x80)
+			chars++;
+		n--;
+	}
+	return chars;
+}
+
+/* --- the budget of a query -------------------------------------------------------------
+ * A search's work grows with the words of its query: FTS5 matches every word of every
+ * phrase against its positions in each matching page, and kennis_rank and the snippets go
+ * over those matches again. A 200 KB page of "www.a.com " repeated and "a* a* a* ..."
+ * (ten times) took 17 s (issue 15). So a query buys no more than a person types: a term
+ * repeated is searched once, and at most SEARCH_MAX_WORDS words and SEARCH_MAX_PREFIX
+ * prefixes are searched. What this costs at most is measured in docs/search.md. */
+
+static int
+is_word_byte(unsigned char c)
+{
+	return c >= 0x80 || !is_punct(c);
+}
+
+/* The words the tokenizer can cut [s, s+n) into, counted from above: a run of ASCII
+ * letters and digits is one, and so is every non-ASCII character (unicode61 makes it a
+ * letter or a separator by its category, so "a—a—a" is three words). */
+static size_t
+words_at_most(const char *s, size_t n)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0xC0 || (c < 0x80 && is_word_byte(c) && (i == 0 || !is_word_byte((unsigned char)s[i - 1]) ||
+								   (unsigned char)s[i - 1] >= 0x80)))
+			w++;
+	}
+	return w;
+}
+
+/* Is the FTS5 string t[0..n) one of the terms of the expression m[0..end) (as add_term
+ * writes them: "text" with quotes doubled, maybe *, one blank between)? ASCII case is
+ * ignored, as FTS5 ignores it. */
+static int
+term_repeated(const char *m, size_t end, const char *t, size_t n)
+{
+	for (size_t i = 0; i < end;) {
+		size_t j = i + 1; /* after the opening quote */
+		while (j < end && !(m[j] == '"' && (j + 1 >= end || m[j + 1] != '"')))
+			j += m[j] == '"' ? 2 : 1;
+		j++; /* the closing quote */
+		if (j < end && m[j] == '*')
+			j++;
+		if (j - i == n && strncasecmp(m + i, t, n) == 0)
+			return 1;
+		i = j + 1;
+	}
+	return 0;
+}
+
+/* Keep or drop the term just written at m[start..] (after its blank, if any) within the
+ * query's budget: 1 to keep it, 0 when the caller drops it. A prefix over the budget
+ * loses its '*'. */
+static int
+term_in_budget(struct search_query *q, struct buf *m, size_t start, const char *s, size_t n)
+{
+	size_t at = start ? start + 1 : 0;
+	int prefix = m->ptr[m->len - 1] == '*';
+	if (term_repeated(m->ptr, start, m->ptr + at, m->len - at))
+		return 0;
+	if (prefix && q->nprefix == SEARCH_MAX_PREFIX) {
+		m->ptr[--m->len] = '\0';
+		prefix = 0;
+		q->truncated = 1;
+		if (term_repeated(m->ptr, start, m->ptr + at, m->len - at))
+			return 0;
+	}
+	size_t w = words_at_most(s, n);
+	if (q->nwords + w > SEARCH_MAX_WORDS) {
+		q->truncated = 1;
+		return 0;
+	}
+	q->nwords += w;
+	q->nprefix += (size_t)prefix;
+	return 1;
+}
+
+/* Add a word or phrase to the MATCH expression as an FTS5 string: "text" (quotes inside
+ * doubled, though the parser leaves none), "text"* for a prefix. */
+static void
+add_term(struct search_query *q, struct buf *m, const char *s, size_t n, int prefix)
+{
+	if (!has_token(s, n))
+		return;
+	if (prefix && last_word_chars(s, n) < 2)
+		prefix = 0;
+	if (q->nterms == SEARCH_MAX_TERMS) {
+		q->truncated = 1;
+		return;
+	}
+	size_t start = m->len;
+	if (m->len)
+		buf_putc(m, ' ');
+	buf_putc(m, '"');
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			buf_putc(m, '"');
+		buf_putc(m, s[i]);
+	}
+	buf_putc(m, '"');
+	if (prefix)
+		buf_putc(m, '*');
+	if (!term_in_budget(q, m, start, s, n)) {
+		m->len = start;
+		if (m->ptr)
+			m->ptr[start] = '\0';
+		return;
+	}
+	q->nterms++;
+}
+
+/* A bare word: punctuation around it is dropped, a trailing * asks for a prefix match, and
+ * FTS operators (AND OR NOT NEAR) are no words. */
+static void
+add_word(struct search_query *q, struct buf *m, const char *s, size_t n)
+{
+	int prefix = 0;
+	while (n && is_punct((unsigned char)s[n - 1]) && s[n - 1] != '*')
+		n--;
+	while (n && s[n - 1] == '*')
+		n--, prefix = 1;
+	while (n && is_punct((unsigned char)*s))
+		s++, n--;
+	while (n && is_punct((unsigned char)s[n - 1]))
+		n--;
+	static const char *const ops[] = { "AND", "OR", "NOT", "NEAR" };
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (n == strlen(ops[i]) && memcmp(s, ops[i], n) == 0)
+			return;
+	char *w = xstrndup(s, n), *o = w;
+	for (size_t i = 0; i < n; i++) /* a quote inside a word is a separator */
+		*o++ = s[i] == '"' ? ' ' : s[i];
+	add_term(q, m, w, (size_t)(o - w), prefix);
+	free(w);
+}
+
+/* "customer:", "tag:", "dept:" (any case) at s: the kind, and *len the prefix length. */
+static int
+filter_prefix(const char *s, size_t *len)
+{
+	static const struct { const char *key; enum search_filter kind; } keys[] = {
+		{ "customer:", SF_CUSTOMER }, { "tag:", SF_TAG }, { "tags:", SF_TAG },
+		{ "dept:", SF_DEPT }, { "department:", SF_DEPT },
+	};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		size_t n = strlen(keys[i].key);
+		if (strncasecmp(s, keys[i].key, n) == 0) {
+			*len = n;
+			return (int)keys[i].kind;
+		}
+	}
+	return -1;
+}
+
+void
+search_parse(struct search_query *q, struct arena *a, const char *text)
+{
+	struct buf m = BUF_INIT;
+	memset(q, 0, sizeof(*q));
+	q->page = 1;
+	const char *p = clean_query(a, text ? text : "", SEARCH_MAX_QUERY, &q->truncated);
+	q->text = p;
+	while (*p) {
+		size_t klen;
+		int kind;
+		if (*p == ' ') {
+			p++;
+		} else if (*p == '"') { /* a phrase, to the closing quote or the end */
+			const char *end = strchr(p + 1, '"');
+			size_t n = end ? (size_t)(end - p - 1) : strlen(p + 1);
+			const char *next = end ? end + 1 : p + 1 + n;
+			int prefix = *next == '*';
+			while (*next == '*')
+				next++;
+			add_term(q, &m, p + 1, n, prefix);
+			p = next;
+		} else if ((kind = filter_prefix(p, &klen)) >= 0 && p[klen] && p[klen] != ' ') {
+			const char *v = p + klen, *end;
+			if (*v == '"') {
+				end = strchr(++v, '"');
+				p = end ? end + 1 : v + strlen(v);
+			} else {
+				end = v + strcspn(v, " ");
+				p = end;
+			}
+			char *val = arena_strndup(a, v, end ? (size_t)(end - v) : strlen(v));
+			search_add_filter(q, a, (enum search_filter)kind, val);
+		} else {
+			size_t n = strcspn(p, " ");
+			add_word(q, &m, p, n);
+			p += n;
+		}
+	}
+	q->match = m.len ? arena_strndup(a, m.ptr, m.len) : NULL;
+	buf_free(&m);
+}
+
+void
+search_marks_to_html(struct buf *out, const char *s)
+{
+	int open = 0;
+	while (*s) {
+		size_t n = strcspn(s, "\x01\x02");
+		html_escape(out, s, n);
+		s += n;
+		if (*s == '\x01' && !open) {
+			buf_puts(out, "<mark>");
+			open = 1;
+		} else if (*s == '\x02' && open) {
+			buf_puts(out, "</mark>");
+			open = 0;
+		}
+		if (*s)
+			s++;
+	}
+	if (open)
+		buf_puts(out, "</mark>");
+}
+
+
+/* --- filters and facets ------------------------------------------------------------------
+ * Counting customers, tags and departments over thousands of matches in SQL (joins, GROUP
+ * BY) costs tens of milliseconds; instead the server keeps every page's values as small
+ * integers, loaded once per indexed commit and shared by all threads, and counts in C. */
+
+/* The distinct values of one kind, compared without ASCII case (like SQLite's NOCASE). */
+struct vocab {
+	char **v;       /* the first spelling seen */
+	size_t n;
+	uint32_t *slot; /* open addressing: index + 1, 0 = empty */
+	size_t nslot;
+};
+
+struct fpage {
+	sqlite3_int64 id;
+	uint32_t first[SF_KINDS], count[SF_KINDS]; /* its values: vals[kind][first ..] */
+	uint32_t ntok; /* tokens in all its full-text columns; NTOK_UNKNOWN: ask FTS5 */
+};
+
+#define NTOK_UNKNOWN UINT32_MAX
+
+struct facets {
+	char gen[24];
+	unsigned refs; /* holders; page_data.current is one */
+	struct fpage *page; /* by id */
+	size_t npage, cappage;
+	uint32_t *at; /* at[id] = index in page + 1, 0 for none; NULL: ids too sparse */
+	size_t nat;
+	uint32_t *vals[SF_KINDS];
+	size_t nvals[SF_KINDS], capvals[SF_KINDS];
+	struct vocab vocab[SF_KINDS];
+};
+
+static uint32_t
+fold_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 16777619u;
+	}
+	return h;
+}
+
+static void
+vocab_rehash(struct vocab *vo)
+{
+	free(vo->slot);
+	vo->nslot = vo->nslot ? vo->nslot * 2 : 64;
+	vo->slot = xcalloc(vo->nslot, sizeof(uint32_t));
+	for (size_t k = 0; k < vo->n; k++) {
+		size_t i = fold_hash(vo->v[k]) & (vo->nslot - 1);
+		while (vo->slot[i])
+			i = (i + 1) & (vo->nslot - 1);
+		vo->slot[i] = (uint32_t)k + 1;
+	}
+}
+
+/* Index of value `s` (adding it when `add`); UINT32_MAX when absent. */
+static uint32_t
+vocab_find(struct vocab *vo, const char *s, int add)
+{
+	if (add && (vo->n + 1) * 2 > vo->nslot) {
+		vo->v = xrealloc(vo->v, (vo->nslot ? vo->nslot : 64) * sizeof(char *));
+		vocab_rehash(vo);
+	}
+	if (!vo->nslot)
+		return UINT32_MAX;
+	for (size_t i = fold_hash(s) & (vo->nslot - 1);; i = (i + 1) & (vo->nslot - 1)) {
+		uint32_t k = vo->slot[i];
+		if (k && strcasecmp(vo->v[k - 1], s) == 0)
+			return k - 1;
+		if (!k && !add)
+			return UINT32_MAX;
+		if (!k) {
+			vo->v[vo->n] = xstrdup(s);
+			vo->slot[i] = (uint32_t)++vo->n;
+			return (uint32_t)vo->n - 1;
+		}
+	}
+}
+
+static void
+facets_clear(struct facets *fc)
+{
+	for (int k = 0; k < SF_KINDS; k++) {
+		for (size_t i = 0; i < fc->vocab[k].n; i++)
+			free(fc->vocab[k].v[i]);
+		free(fc->vocab[k].v);
+		free(fc->vocab[k].slot);
+		free(fc->vals[k]);
+	}
+	free(fc->page);
+	free(fc->at);
+	memset(fc, 0, sizeof(*fc));
+}
+
+static void
+facets_free(struct facets *fc)
+{
+	if (fc)
+		facets_clear(fc);
+	free(fc);
+}
+
+/* Add value `v` of kind `k` to page `p` (the last page added to its kind's list). */
+static void
+fpage_add(struct facets *fc, struct fpage *p, int k, const char *v)
+{
+	uint32_t idx = vocab_find(&fc->vocab[k], v, 1);
+	if (p->count[k] == 0)
+		p->first[k] = (uint32_t)fc->nvals[k];
+	for (uint32_t i = 0; i < p->count[k]; i++)
+		if (fc->vals[k][p->first[k] + i] == idx)
+			return; /* "Sales" and "sales" on one page */
+	if (fc->nvals[k] == fc->capvals[k]) {
+		fc->capvals[k] = fc->capvals[k] ? fc->capvals[k] * 2 : 1024;
+		fc->vals[k] = xrealloc(fc->vals[k], fc->capvals[k] * sizeof(uint32_t));
+	}
+	fc->vals[k][fc->nvals[k]++] = idx;
+	p->count[k]++;
+}
+
+/* The tokens of a row from its fts_docsize blob: one SQLite varint per column (title,
+ * body). Anything else: NTOK_UNKNOWN, and the ranking asks FTS5. */
+static uint32_t
+docsize_tokens(const unsigned char *p, int n)
+{
+	uint64_t total = 0;
+	int cols = 0;
+	for (int i = 0; i < n; cols++) {
+		uint64_t v = 0;
+		int k = 0;
+		for (;; k++) {
+			if (i >= n)
+				return NTOK_UNKNOWN;
+			unsigned char c = p[i++];
+			if (k == 8) {
+				v = (v << 8) | c;
+				break;
+			}
+			v = (v << 7) | (c & 0x7f);
+			if (!(c & 0x80))
+				break;
+		}
+		total += v;
+	}
+	return cols == 2 && total < NTOK_UNKNOWN ? (uint32_t)total : NTOK_UNKNOWN;
+}
+
+/* Load the values of every page (the caller holds a read transaction at generation `gen`). */
+static int
+facets_load(struct index *ix, struct facets *fc, const char *gen)
+{
+	static const char *const lists[] = { q_facet_tags, q_facet_depts };
+	static const int kinds[] = { SF_TAG, SF_DEPT };
+	sqlite3_stmt *s = index_stmt(ix, q_facet_pages);
+	int rc;
+	facets_clear(fc);
+	if (!s)
+		return KN_EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fc->npage == fc->cappage) {
+			fc->cappage = fc->cappage ? fc->cappage * 2 : 1024;
+			fc->page = xrealloc(fc->page, fc->cappage * sizeof(*fc->page));
+		}
+		struct fpage *p = &fc->page[fc->npage++];
+		memset(p, 0, sizeof(*p));
+		p->id = sqlite3_column_int64(s, 0);
+		p->ntok = NTOK_UNKNOWN;
+		const char *cust = (const char *)sqlite3_column_text(s, 1);
+		if (cust && *cust)
+			fpage_add(fc, p, SF_CUSTOMER, cust);
+	}
+	sqlite3_reset(s);
+	for (size_t l = 0; rc == SQLITE_DONE && l < 2; l++) {
+		size_t j = 0;
+		if (!(s = index_stmt(ix, lists[l])))
+			return KN_EIO;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			sqlite3_int64 id = sqlite3_column_int64(s, 0);
+			while (j < fc->npage && fc->page[j].id < id)
+				j++;
+			if (j < fc->npage && fc->page[j].id == id)
+				fpage_add(fc, &fc->page[j], kinds[l], (const char *)sqlite3_column_text(s, 1));
+		}
+		sqlite3_reset(s);
+	}
+	if (rc == SQLITE_DONE && (s = index_stmt(ix, q_facet_sizes))) {
+		size_t j = 0;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			sqlite3_int64 id = sqlite3_column_int64(s, 0);
+			while (j < fc->npage && fc->page[j].id < id)
+				j++;
+			if (j < fc->npage && fc->page[j].id == id)
+				fc->page[j].ntok = docsize_tokens(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1));
+		}
+		sqlite3_reset(s);
+	}
+	if (rc != SQLITE_DONE) {
+		facets_clear(fc);
+		return index_sql_fail(ix, rc, "load page data");
+	}
+	/* Ids grow as pages change (a changed page is indexed anew): a direct table while they
+	 * are dense enough, else fpage_find searches. */
+	sqlite3_int64 maxid = fc->npage ? fc->page[fc->npage - 1].id : 0;
+	if (maxid >= 0 && (uint64_t)maxid < 16 * (uint64_t)fc->npage + 65536) {
+		fc->nat = (size_t)maxid + 1;
+		fc->at = xcalloc(fc->nat, sizeof(*fc->at));
+		for (size_t i = 0; i < fc->npage; i++)
+			if (fc->page[i].id >= 0)
+				fc->at[fc->page[i].id] = (uint32_t)i + 1;
+	}
+	snprintf(fc->gen, sizeof(fc->gen), "%s", gen);
+	return 0;
+}
+
+/* The newest page data loaded, shared by all threads: immutable once loaded, reference
+ * counted. One load per change of the wiki for the whole server, not one per thread. */
+static struct {
+	pthread_mutex_t mu;
+	struct facets *current; /* the newest loaded (held), or NULL */
+} page_data = { PTHREAD_MUTEX_INITIALIZER, NULL };
+
+static void
+facets_release(struct facets *fc)
+{
+	if (!fc)
+		return;
+	pthread_mutex_lock(&page_data.mu);
+	int last = --fc->refs == 0;
+	pthread_mutex_unlock(&page_data.mu);
+	if (last)
+		facets_free(fc);
+}
+
+/* The page data of the current generation (inside the caller's read transaction), held:
+ * facets_release it. */
+static int
+facets_current(struct index *ix, struct facets **out)
+{
+	struct buf gen = BUF_INIT;
+	struct facets *fc = NULL;
+	int rc = index_meta_get(ix, "generation", &gen);
+	if (rc == KN_ENOTFOUND)
+		rc = 0;
+	*out = NULL;
+	if (rc < 0)
+		goto done;
+	pthread_mutex_lock(&page_data.mu);
+	if (page_data.current && strcmp(page_data.current->gen, buf_cstr(&gen)) == 0) {
+		fc = page_data.current;
+		fc->refs++;
+	}
+	pthread_mutex_unlock(&page_data.mu);
+	if (!fc) {
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		fc = xcalloc(1, sizeof(*fc));
+		if ((rc = facets_load(ix, fc, buf_cstr(&gen))) < 0) {
+			facets_free(fc);
+			goto done;
+		}
+		fc->refs = 1;
+		log_info("index: page data of %zu pages loaded for search in %.1f ms", fc->npage, index_ms_since(&t0));
+		struct facets *old = NULL;
+		pthread_mutex_lock(&page_data.mu);
+		old = page_data.current;
+		page_data.current = fc;
+		fc->refs++;
+		pthread_mutex_unlock(&page_data.mu);
+		facets_release(old);
+	}
+	*out = fc;
+done:
+	buf_free(&gen);
+	return rc;
+}
+
+static struct fpage *
+fpage_find(struct facets *fc, sqlite3_int64 id)
+{
+	if (fc->at)
+		return id >= 0 && (uint64_t)id < fc->nat && fc->at[id] ? &fc->page[fc->at[id] - 1] : NULL;
+	size_t lo = 0, hi = fc->npage;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (fc->page[mid].id == id)
+			return &fc->page[mid];
+		if (fc->page[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* --- this connection's state -------------------------------------------------------------
+ * kennis_rank is registered with each connection, and a tokenizer like the full-text
+ * table's is kept for the results shown. Both are made at the first search on a connection
+ * and go with it: SQLite calls search_conn_free when the connection closes. */
+
+struct search_conn {
+	struct facets *facets;   /* page data of the search under way (held), or NULL: kennis_rank
+				  * takes row lengths from it */
+	struct hl_tokenizer *hl; /* the full-text table's tokenizer, for the results shown */
+	uint64_t rank_work;      /* kennis_rank's work in the ranking under way (RANK_WORK_MAX) */
+	sqlite3_int64 rank_rows; /* at most this many rows can match it (its rarest phrase) */
+};
+
+static void rank_row(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
+		     sqlite3_value **val);
+
+static void
+search_conn_free(void *p)
+{
+	struct search_conn *sc = p;
+	hl_tokenizer_close(sc->hl);
+	free(sc);
+}
+
+/* This connection's state, made on first use. */
+static int
+search_conn(struct index *ix, struct search_conn **out)
+{
+	/* The same tokenizer as the table's: 'unicode61 remove_diacritics 2' (index_db.c). */
+	static const char *const args[] = { "remove_diacritics", "2" };
+	struct search_conn *sc = ix->search;
+	if (sc) {
+		*out = sc;
+		return 0;
+	}
+	sc = xcalloc(1, sizeof(*sc));
+	int rc = hl_tokenizer_open(&sc->hl, ix->db, "unicode61", args, 2);
+	fts5_api *api = rc < 0 ? NULL : fts5_api_of(ix->db);
+	rc = api ? api->xCreateFunction(api, "kennis_rank", sc, rank_row, search_conn_free) : SQLITE_ERROR;
+	if (rc != SQLITE_OK) { /* SQLite took nothing */
+		search_conn_free(sc);
+		return index_sql_fail(ix, rc, "register kennis_rank");
+	}
+	ix->search = *out = sc;
+	return 0;
+}
+
+/* --- ranking --------------------------------------------------------------------------- *
+ * kennis_rank(fts, w0, w1 ...) is FTS5's bm25(fts, w0, w1 ...), the same formula and the
+ * same numbers (a unit test compares the two), computed with the row lengths the server
+ * holds with its page data for filters and facets. FTS5's bm25 looks each matching row's
+ * length up in fts_docsize, a B-tree search per row: more than half of its cost. Measured on the 10,000
+ * page corpus, "customer" (every page): ORDER BY rank 22.9 ms; bm25() unsorted 15.5 ms;
+ * kennis_rank 3.4 ms, and sorting 10,000 (score, id) pairs in C under 1 ms. */
+
+#define BM25_K1 1.2
+#define BM25_B  0.75
+
+struct rank_query {
+	int nphrase, ncol;
+	double avgdl;
+	double *idf, *freq, *weight;
+};
+
+/* --- the work budget of a ranking -------------------------------------------------------
+ * Scoring a match costs FTS5 (finding the phrase, then handing its positions to
+ * kennis_rank) about as much as the phrase has positions times words. Pages of one word
+ * repeated make that huge (a 200 KB page of "www.a.com ": 20,000 positions of each word),
+ * and a query of up to SEARCH_MAX_WORDS words multiplies it. So kennis_rank counts it per
+ * row (positions x words of each phrase, and 1 per phrase), and a ranking stops once the
+ * count passes RANK_WORK_MAX: it then holds the matches scored so far (the oldest pages
+ * first, as FTS5 returns them) and says so. 2M is about 30 ms of such pages; a normal
+ * page costs a few units per phrase, so a word on every page of a 100,000-page wiki
+ * (about 1M) is scored in full. The phrases' idf pass (rank_query_new) counts too. */
+#define RANK_WORK_MAX (2u << 20)
+
+static void
+rank_count_work(struct search_conn *sc, uint64_t positions, int words)
+{
+	sc->rank_work += positions * (uint64_t)(words > 0 ? words : 1) + 1;
+}
+
+static int
+rank_over_budget(const struct search_conn *sc)
+{
+	return sc->rank_work > RANK_WORK_MAX;
+}
+
+/* One phrase's rows, for its idf. */
+struct phrase_rows {
+	struct search_conn *sc;
+	sqlite3_int64 n;
+	int words;
+};
+
+/* A row of the phrase (xQueryPhrase). Finding a phrase of several words costs FTS5 its
+ * positions times words in each row, as in the ranking: counted the same way, and the
+ * count stops (SQLITE_DONE) once the ranking's budget is spent. */
+static int
+count_hit(const Fts5ExtensionApi *api, Fts5Context *fts, void *arg)
+{
+	struct phrase_rows *pr = arg;
+	uint64_t positions = 0;
+	pr->n++;
+	if (pr->words > 1) {
+		Fts5PhraseIter it;
+		int col, off;
+		if (api->xPhraseFirst(fts, 0, &it, &col, &off) == SQLITE_OK)
+			for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off))
+				positions++;
+	}
+	rank_count_work(pr->sc, positions, pr->words);
+	return rank_over_budget(pr->sc) ? SQLITE_DONE : SQLITE_OK;
+}
+
+static void
+rank_query_free(void *p)
+{
+	struct rank_query *rq = p;
+	if (rq) {
+		free(rq->idf);
+		free(rq);
+	}
+}
+
+/* The per-query part of bm25: average row length and each phrase's idf, from the number of
+ * rows that contain it (one pass over its document list). */
+static struct rank_query *
+rank_query_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval, sqlite3_value **val, int *rc)
+{
+	struct rank_query *rq = xcalloc(1, sizeof(*rq));
+	sqlite3_int64 nrow = 0, ntok = 0;
+	struct search_conn *sc = api->xUserData(fts);
+	sc->rank_work = 0; /* a new query: a new budget */
+	sc->rank_rows = INT64_MAX;
+	rq->nphrase = api->xPhraseCount(fts);
+	rq->ncol = api->xColumnCount(fts);
+	rq->idf = xcalloc((size_t)(2 * rq->nphrase + rq->ncol) + 1, sizeof(double));
+	rq->freq = rq->idf + rq->nphrase;
+	rq->weight = rq->freq + rq->nphrase;
+	for (int c = 0; c < rq->ncol; c++)
+		rq->weight[c] = c < nval ? sqlite3_value_double(val[c]) : 1.0;
+	if ((*rc = api->xRowCount(fts, &nrow)) == SQLITE_OK)
+		*rc = api->xColumnTotalSize(fts, -1, &ntok);
+	rq->avgdl = nrow > 0 ? (double)ntok / (double)nrow : 1.0;
+	if (rq->avgdl <= 0)
+		rq->avgdl = 1.0;
+	for (int i = 0; *rc == SQLITE_OK && i < rq->nphrase; i++) {
+		struct phrase_rows pr = { sc, 0, api->xPhraseSize(fts, i) };
+		*rc = api->xQueryPhrase(fts, i, &pr, count_hit);
+		sqlite3_int64 nhit = pr.n;
+		if (!rank_over_budget(sc) && nhit < sc->rank_rows)
+			sc->rank_rows = nhit; /* counted in full */
+		double idf = log(((double)nrow - (double)nhit + 0.5) / ((double)nhit + 0.5));
+		rq->idf[i] = idf > 0 ? idf : 1e-6;
+	}
+	return rq;
+}
+
+static void
+rank_row(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval, sqlite3_value **val)
+{
+	struct search_conn *sc = api->xUserData(fts);
+	struct rank_query *rq = api->xGetAuxdata(fts, 0);
+	int rc = SQLITE_OK;
+	if (!rq) {
+		rq = rank_query_new(api, fts, nval, val, &rc);
+		if (rc == SQLITE_OK)
+			rc = api->xSetAuxdata(fts, rq, rank_query_free); /* frees rq on failure */
+		else
+			rank_query_free(rq);
+		if (rc != SQLITE_OK) {
+			sqlite3_result_error_code(ctx, rc);
+			return;
+		}
+	}
+	for (int i = 0; i < rq->nphrase; i++) {
+		Fts5PhraseIter it;
+		int col, off;
+		double f = 0;
+		uint64_t hits = 0;
+		if ((rc = api->xPhraseFirst(fts, i, &it, &col, &off)) != SQLITE_OK)
+			break;
+		for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off), hits++)
+			f += col < rq->ncol ? rq->weight[col] : 1.0;
+		rq->freq[i] = f;
+		rank_count_work(sc, hits, api->xPhraseSize(fts, i));
+	}
+	uint32_t ntok = NTOK_UNKNOWN;
+	if (sc->facets) {
+		struct fpage *p = fpage_find(sc->facets, api->xRowid(fts));
+		if (p)
+			ntok = p->ntok;
+	}
+	if (rc == SQLITE_OK && ntok == NTOK_UNKNOWN) {
+		int n = 0;
+		rc = api->xColumnSize(fts, -1, &n);
+		ntok = (uint32_t)(n > 0 ? n : 0);
+	}
+	if (rc != SQLITE_OK) {
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	double score = 0, norm = BM25_K1 * (1 - BM25_B + BM25_B * (double)ntok / rq->avgdl);
+	for (int i = 0; i < rq->nphrase; i++)
+		score += rq->idf[i] * ((rq->freq[i] * (BM25_K1 + 1.0)) / (rq->freq[i] + norm));
+	sqlite3_result_double(ctx, -score);
+}
+
+struct scored {
+	double score;
+	sqlite3_int64 id;
+};
+
+static int
+cmp_scored(const void *a, const void *b)
+{
+	const struct scored *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score < y->score ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* --- rankings, shared by all threads ------------------------------------------------------
+ * The scores of every match of one MATCH expression at one index generation: the next
+ * results page, a facet link, or the same search by someone else reuse them. Kept
+ * unsorted (in id order, as FTS5 returns them); each search picks its best with
+ * select_best. The scores never change once made; the results shown so far (with their
+ * snippets, the other costly part) are added as they are fetched. Reference counted, at
+ * most --search-cache-mb in all (0: nothing is kept; every search scores anew). */
+
+#define RANK_CACHE_SLOTS 256
+#define MEMO_MAX         200 /* results remembered per ranking: the first 10 pages */
+
+/* One result as shown (search_hit's strings in one allocation). */
+struct memo_hit {
+	sqlite3_int64 id;
+	struct search_hit h;
+	char *strings;
+};
+
+struct ranking {
+	char *match;
+	char gen[24];
+	struct scored *hit;
+	size_t n;
+	size_t bytes;
+	unsigned refs;      /* holders, the cache being one */
+	unsigned long used; /* for LRU eviction */
+	struct memo_hit *memo; /* results shown so far, with their snippets (under rankings.mu) */
+	size_t nmemo;
+	int cached; /* in rankings.slot, its bytes counted in rankings.bytes */
+	int partial; /* stopped at RANK_WORK_MAX: the matches scored until then */
+};
+
+static struct {
+	pthread_mutex_t mu;                      /* over all of this and the rankings' memos */
+	struct ranking *slot[RANK_CACHE_SLOTS]; /* held */
+	size_t bytes, budget;                    /* of the rankings held; at most */
+	unsigned long ticks;                     /* for least-recently-used eviction */
+} rankings = { .mu = PTHREAD_MUTEX_INITIALIZER, .budget = 32u << 20 };
+
+void
+search_configure_cache(size_t bytes)
+{
+	pthread_mutex_lock(&rankings.mu);
+	rankings.budget = bytes;
+	pthread_mutex_unlock(&rankings.mu);
+}
+
+static void
+ranking_unref_locked(struct ranking *r)
+{
+	if (r && --r->refs == 0) {
+		for (size_t i = 0; i < r->nmemo; i++)
+			free(r->memo[i].strings);
+		free(r->memo);
+		free(r->match);
+		free(r->hit);
+		free(r);
+	}
+}
+
+static void
+ranking_release(struct ranking *r)
+{
+	pthread_mutex_lock(&rankings.mu);
+	ranking_unref_locked(r);
+	pthread_mutex_unlock(&rankings.mu);
+}
+
+static void
+rank_evict_locked(size_t i)
+{
+	rankings.bytes -= rankings.slot[i]->bytes;
+	rankings.slot[i]->cached = 0;
+	ranking_unref_locked(rankings.slot[i]);
+	rankings.slot[i] = NULL;
+}
+
+/* A held ranking of `match` at `gen`, or NULL. Rankings of other generations are dropped
+ * on the way: the index has moved on. */
+static struct ranking *
+ranking_lookup(const char *match, const char *gen)
+{
+	struct ranking *found = NULL;
+	pthread_mutex_lock(&rankings.mu);
+	for (size_t i = 0; i < RANK_CACHE_SLOTS; i++) {
+		struct ranking *r = rankings.slot[i];
+		if (!r)
+			continue;
+		if (strcmp(r->gen, gen) != 0)
+			rank_evict_locked(i);
+		else if (!found && strcmp(r->match, match) == 0)
+			found = r;
+	}
+	if (found) {
+		found->refs++;
+		found->used = ++rankings.ticks;
+	}
+	pthread_mutex_unlock(&rankings.mu);
+	return found;
+}
+
+/* Offer a held ranking to the cache, evicting the least recently used to make room. */
+static void
+ranking_share(struct ranking *r)
+{
+	pthread_mutex_lock(&rankings.mu);
+	while (r->bytes <= rankings.budget / 4) {
+		size_t free_slot = RANK_CACHE_SLOTS, lru = RANK_CACHE_SLOTS;
+		for (size_t i = 0; i < RANK_CACHE_SLOTS; i++) {
+			if (!rankings.slot[i])
+				free_slot = i;
+			else if (lru == RANK_CACHE_SLOTS || rankings.slot[i]->used < rankings.slot[lru]->used)
+				lru = i;
+		}
+		if (free_slot < RANK_CACHE_SLOTS && rankings.bytes + r->bytes <= rankings.budget) {
+			r->refs++;
+			r->used = ++rankings.ticks;
+			r->cached = 1;
+			rankings.slot[free_slot] = r;
+			rankings.bytes += r->bytes;
+			break;
+		}
+		if (lru == RANK_CACHE_SLOTS) /* cannot happen: r fits in an empty cache */
+			break;
+		rank_evict_locked(lru);
+	}
+	pthread_mutex_unlock(&rankings.mu);
+}
+
+/* Copy a remembered result of ranking `r` into `h` (strings into the arena): 1, else 0. */
+static int
+memo_get(struct ranking *r, sqlite3_int64 id, struct search_hit *h, struct arena *a)
+{
+	int found = 0;
+	pthread_mutex_lock(&rankings.mu);
+	for (size_t i = 0; i < r->nmemo && !found; i++) {
+		const struct memo_hit *m = &r->memo[i];
+		if (m->id != id)
+			continue;
+		*h = m->h;
+		h->name = arena_strdup(a, m->h.name);
+		h->title = arena_strdup(a, m->h.title);
+		h->title_html = arena_strdup(a, m->h.title_html);
+		h->snippet_html = arena_strdup(a, m->h.snippet_html);
+		h->customer = arena_strdup(a, m->h.customer);
+		h->updated_author = arena_strdup(a, m->h.updated_author);
+		found = 1;
+	}
+	pthread_mutex_unlock(&rankings.mu);
+	return found;
+}
+
+/* Remember result `h` of ranking `r` (a shared one: others may read it meanwhile). */
+static void
+memo_put(struct ranking *r, sqlite3_int64 id, const struct search_hit *h)
+{
+	const char *f[6] = { h->name, h->title, h->title_html, h->snippet_html, h->customer, h->updated_author };
+	size_t len[6], total = 0;
+	for (int i = 0; i < 6; i++)
+		total += (len[i] = strlen(f[i])) + 1;
+	pthread_mutex_lock(&rankings.mu);
+	int known = 0;
+	for (size_t i = 0; i < r->nmemo; i++)
+		known |= r->memo[i].id == id;
+	if (!known && r->nmemo < MEMO_MAX && r->cached) {
+		if (!r->memo) {
+			r->memo = xcalloc(MEMO_MAX, sizeof(*r->memo));
+			total += MEMO_MAX * sizeof(*r->memo);
+		}
+		struct memo_hit *m = &r->memo[r->nmemo++];
+		char *p = m->strings = xmalloc(total);
+		const char **to[6] = { &m->h.name, &m->h.title, &m->h.title_html, &m->h.snippet_html,
+				       &m->h.customer, &m->h.updated_author };
+		m->id = id;
+		m->h = *h;
+		for (int i = 0; i < 6; i++) {
+			memcpy(p, f[i], len[i] + 1);
+			*to[i] = p;
+			p += len[i] + 1;
+		}
+		r->bytes += total;
+		rankings.bytes += total;
+	}
+	pthread_mutex_unlock(&rankings.mu);
+}
+
+void
+search_global_release(void)
+{
+	pthread_mutex_lock(&page_data.mu);
+	struct facets *fc = page_data.current;
+	page_data.current = NULL;
+	pthread_mutex_unlock(&page_data.mu);
+	facets_release(fc);
+	pthread_mutex_lock(&rankings.mu);
+	for (size_t i = 0; i < RANK_CACHE_SLOTS; i++)
+		if (rankings.slot[i])
+			rank_evict_locked(i);
+	pthread_mutex_unlock(&rankings.mu);
+}
+
+/* Score every match of `match` (the caller holds a read transaction at generation `gen`,
+ * whose facet data is loaded) into a new held ranking. */
+static int
+ranking_compute(struct index *ix, const char *match, const char *gen, struct ranking **out)
+{
+	sqlite3_stmt *s = index_stmt(ix, q_ranked_ids);
+	if (!s)
+		return KN_EIO;
+	struct ranking *r = xcalloc(1, sizeof(*r));
+	size_t cap = 0;
+	int rc;
+	struct search_conn *sc = ix->search; /* made by search_run before any ranking */
+	index_bind_str(s, 1, match);
+	sc->rank_work = 0;
+	/* The page data held (search_run) is of this transaction's generation: its lengths are
+	 * the ones FTS5 would read. */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (r->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			r->hit = xrealloc(r->hit, cap * sizeof(*r->hit));
+		}
+		r->hit[r->n++] = (struct scored){ sqlite3_column_double(s, 1), sqlite3_column_int64(s, 0) };
+		if (rank_over_budget(sc)) {
+			/* unless no more rows can match: then it is complete */
+			r->partial = (sqlite3_int64)r->n < sc->rank_rows;
+			if (r->partial)
+				log_warn("search: \"%.80s\" stopped at its work budget after %zu matches", match, r->n);
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(r->hit);
+		free(r);
+		return index_sql_fail(ix, rc, "search");
+	}
+	r->match = xstrdup(match);
+	snprintf(r->gen, sizeof(r->gen), "%s", gen);
+	r->bytes = sizeof(*r) + cap * sizeof(*r->hit) + strlen(match) + 1;
+	r->refs = 1;
+	*out = r;
+	return 0;
+}
+
+/* The ranking of `match` at `gen`, held (ranking_release it). FTS5 ignores case, so
+ * "Gateway" and "gateway" share one (ASCII letters: enough for the common case). */
+static int
+ranking_get(struct index *ix, const char *match, const char *gen, struct ranking **out)
+{
+	char *key = xstrdup(match);
+	for (char *p = key; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + ('a' - 'A'));
+	int rc = 0;
+	if (!(*out = ranking_lookup(key, gen)) && (rc = ranking_compute(ix, match, gen, out)) == 0) {
+		free((*out)->match);
+		(*out)->match = key;
+		key = NULL;
+		ranking_share(*out);
+	}
+	free(key);
+	return rc;
+}
+
+static void
+swap_scored(struct scored *a, struct scored *b)
+{
+	struct scored t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/* Reorder v so that its k best (lowest score, then lowest id: all distinct) come first,
+ * in order. A quickselect, then a sort of those k: for the first results page of 10,000
+ * matches about a tenth of the cost of sorting them all. */
+static void
+select_best(struct scored *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n;
+	if (k > n)
+		k = n;
+	while (k > lo && k < hi && hi - lo > 1) {
+		/* median of three to v[hi - 1], Lomuto partition around it */
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_scored(&v[mid], &v[lo]) < 0)
+			swap_scored(&v[mid], &v[lo]);
+		if (cmp_scored(&v[hi - 1], &v[lo]) < 0)
+			swap_scored(&v[hi - 1], &v[lo]);
+		if (cmp_scored(&v[mid], &v[hi - 1]) < 0)
+			swap_scored(&v[mid], &v[hi - 1]);
+		size_t store = lo;
+		for (size_t i = lo; i < hi - 1; i++)
+			if (cmp_scored(&v[i], &v[hi - 1]) < 0)
+				swap_scored(&v[i], &v[store++]);
+		swap_scored(&v[store], &v[hi - 1]);
+		/* [lo, store) < v[store] < (store, hi) */
+		if (k <= store)
+			hi = store;
+		else
+			lo = store + 1;
+	}
+	qsort(v, k, sizeof(*v), cmp_scored);
+}
+
+/* One search's filters as value indexes, and its counts per value. */
+struct tally {
+	struct facets *fc;
+	uint32_t want[SF_KINDS][SEARCH_MAX_FILTERS];
+	size_t nwant[SF_KINDS];
+	unsigned *count[SF_KINDS];
+	size_t total;
+	size_t first;                         /* matches before the page shown */
+	sqlite3_int64 shown[SEARCH_PAGE_SIZE]; /* ids on the page shown, in rank order */
+	size_t nshown;
+	struct ranking *rank; /* held */
+	int all;              /* the viewer may read every page (index_scope_all); else none, today
+			       * (with spaces, tally_page will look at each page's) */
+};
+
+static int
+has_value(const struct facets *fc, const struct fpage *p, int k, uint32_t v)
+{
+	for (uint32_t i = 0; i < p->count[k]; i++)
+		if (fc->vals[k][p->first[k] + i] == v)
+			return 1;
+	return 0;
+}
+
+/* Count page `p` if it passes the filters (1), else 0. */
+static int
+tally_page(struct tally *t, const struct fpage *p)
+{
+	for (int k = 0; k < SF_KINDS; k++)
+		for (size_t i = 0; i < t->nwant[k]; i++)
+			if (!has_value(t->fc, p, k, t->want[k][i]))
+				return 0;
+	t->total++;
+	for (int k = 0; k < SF_KINDS; k++)
+		for (uint32_t i = 0; i < p->count[k]; i++)
+			t->count[k][t->fc->vals[k][p->first[k] + i]]++;
+	return 1;
+}
+
+struct ranked {
+	const char *value;
+	unsigned count;
+};
+
+static int
+cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	int c = strcasecmp(x->value, y->value);
+	return c ? c : strcmp(x->value, y->value);
+}
+
+/* The most frequent values of each kind into res (strings copied into the arena): a
+ * bounded insertion, as there may be a distinct customer per match. */
+static void
+top_facets(struct search_result *res, struct tally *t, struct arena *a)
+{
+	for (int k = 0; k < SF_KINDS; k++) {
+		struct vocab *vo = &t->fc->vocab[k];
+		struct ranked top[SEARCH_FACETS + 1];
+		size_t n = 0;
+		for (size_t i = 0; i < vo->n; i++) {
+			struct ranked r = { vo->v[i], t->count[k][i] };
+			if (!r.count || (n == SEARCH_FACETS && cmp_ranked(&r, &top[n - 1]) >= 0))
+				continue;
+			size_t at = n < SEARCH_FACETS ? n++ : n - 1;
+			while (at > 0 && cmp_ranked(&r, &top[at - 1]) < 0) {
+				top[at] = top[at - 1];
+				at--;
+			}
+			top[at] = r;
+		}
+		res->facets[k] = arena_alloc(a, (n + 1) * sizeof(struct search_facet));
+		for (size_t i = 0; i < n; i++)
+			res->facets[k][i] = (struct search_facet){ arena_strdup(a, top[i].value), top[i].count };
+		res->nfacets[k] = n;
+	}
+}
+
+/* Count the matches of `q` and their values, and note the ids of the page shown (for a
+ * ranked search); 0 with t->total = 0 when a filter names a value no page has. */
+static int
+count_matches(struct index *ix, struct tally *t, const struct search_query *q)
+{
+	if (!t->all)
+		return 0; /* a viewer who may read nothing finds nothing */
+	for (int k = 0; k < SF_KINDS; k++) {
+		for (size_t i = 0; i < q->nfilters[k]; i++) {
+			uint32_t v = vocab_find(&t->fc->vocab[k], q->filters[k][i], 0);
+			if (v == UINT32_MAX)
+				return 0;
+			t->want[k][t->nwant[k]++] = v;
+		}
+		t->count[k] = xcalloc(t->fc->vocab[k].n + 1, sizeof(unsigned));
+	}
+	if (!q->match) {
+		for (size_t i = 0; i < t->fc->npage; i++)
+			tally_page(t, &t->fc->page[i]);
+		return 0;
+	}
+	/* The matches that pass the filters are counted and copied; the page shown is picked
+	 * from the copy. Hidden pages have no fpage: skipped. */
+	int rc = ranking_get(ix, q->match, t->fc->gen, &t->rank);
+	if (rc < 0)
+		return rc;
+	const struct ranking *r = t->rank;
+	struct scored *pass = xmalloc((r->n ? r->n : 1) * sizeof(*pass));
+	size_t npass = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		struct fpage *p = fpage_find(t->fc, r->hit[i].id);
+		if (p && tally_page(t, p))
+			pass[npass++] = r->hit[i];
+	}
+	if (t->first < npass) {
+		size_t want = t->first + SEARCH_PAGE_SIZE;
+		select_best(pass, npass, want);
+		for (size_t i = t->first; i < want && i < npass; i++)
+			t->shown[t->nshown++] = pass[i].id;
+	}
+	free(pass);
+	return 0;
+}
+
+static const char *
+col_text(struct arena *a, sqlite3_stmt *s, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(s, col);
+	return arena_strdup(a, t ? t : "");
+}
+
+static const char *
+marked_html(struct arena *a, sqlite3_stmt *s, int col)
+{
+	struct buf b = BUF_INIT;
+	const char *t = (const char *)sqlite3_column_text(s, col);
+	search_marks_to_html(&b, t ? t : "");
+	const char *out = arena_strndup(a, buf_cstr(&b), b.len);
+	buf_free(&b);
+	return out;
+}
+
+static void
+read_hit(struct search_hit *h, sqlite3_stmt *s, struct arena *a)
+{
+	h->name = col_text(a, s, 0);
+	h->title = col_text(a, s, 1);
+	h->title_html = sqlite3_column_type(s, 2) == SQLITE_NULL ? marked_html(a, s, 1) : marked_html(a, s, 2);
+	h->snippet_html = marked_html(a, s, 3);
+	h->customer = col_text(a, s, 4);
+	h->updated_author = col_text(a, s, 5);
+	h->updated_time = sqlite3_column_int64(s, 6);
+	h->updated_offset = sqlite3_column_int(s, 7);
+}
+
+/* A column marked by `mark` (hl_highlight or a snippet of 28 tokens) as HTML. */
+static const char *
+marked_column(struct arena *a, sqlite3_stmt *s, int col, struct hl_tokenizer *hl, const struct hl_query *hq,
+	      int snippet)
+{
+	struct buf m = BUF_INIT, h = BUF_INIT;
+	const char *text = (const char *)sqlite3_column_text(s, col);
+	size_t n = (size_t)sqlite3_column_bytes(s, col);
+	int rc = !text ? KN_EINVAL
+		 : snippet ? hl_snippet(&m, hl, hq, text, n, SNIPPET_TOKENS, "…")
+			   : hl_highlight(&m, hl, hq, text, n);
+	if (rc < 0) { /* cannot tokenize: the text as it is */
+		buf_reset(&m);
+		if (snippet && n > SNIPPET_FALLBACK) /* cut on a character boundary */
+			for (n = SNIPPET_FALLBACK; n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80; n--)
+				;
+		if (text)
+			buf_put(&m, text, n);
+	}
+	search_marks_to_html(&h, buf_cstr(&m));
+	const char *out = arena_strndup(a, buf_cstr(&h), h.len);
+	buf_free(&m);
+	buf_free(&h);
+	return out;
+}
+
+static void
+read_ranked_hit(struct search_hit *h, sqlite3_stmt *s, struct hl_tokenizer *hl, const struct hl_query *hq,
+		struct arena *a)
+{
+	h->name = col_text(a, s, 0);
+	h->title = col_text(a, s, 1);
+	h->title_html = marked_column(a, s, sqlite3_column_type(s, 2) == SQLITE_NULL ? 1 : 2, hl, hq, 0);
+	h->snippet_html = marked_column(a, s, 3, hl, hq, 1);
+	h->customer = col_text(a, s, 4);
+	h->updated_author = col_text(a, s, 5);
+	h->updated_time = sqlite3_column_int64(s, 6);
+	h->updated_offset = sqlite3_column_int(s, 7);
+}
+
+/* The ranked results shown: their rows, snippets and highlighted titles. */
+static int
+fetch_ranked(struct search_result *res, struct index *ix, struct search_conn *sc, const struct search_query *q,
+	     const struct tally *t, struct arena *a)
+{
+	struct hl_query *hq = NULL;
+	res->hits = arena_alloc(a, SEARCH_PAGE_SIZE * sizeof(struct search_hit));
+	for (size_t i = 0; i < t->nshown; i++) {
+		if (memo_get(t->rank, t->shown[i], &res->hits[res->nhits], a)) {
+			res->nhits++;
+			continue;
+		}
+		sqlite3_stmt *s = index_stmt(ix, q_hit);
+		if (!s) {
+			hl_query_free(hq);
+			return KN_EIO;
+		}
+		if (!hq)
+			hq = hl_query_new(sc->hl, q->match);
+		sqlite3_bind_int64(s, 1, t->shown[i]);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			read_ranked_hit(&res->hits[res->nhits], s, sc->hl, hq, a);
+			memo_put(t->rank, t->shown[i], &res->hits[res->nhits++]);
+		}
+		sqlite3_reset(s);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			hl_query_free(hq);
+			return index_sql_fail(ix, rc, "search results");
+		}
+	}
+	hl_query_free(hq);
+	return 0;
+}
+
+/* The results of a query of filters only, by title. */
+static int
+fetch_listed(struct search_result *res, struct index *ix, const struct index_scope *scope, const struct search_query *q,
+	     struct arena *a)
+{
+	/* IN lists: SQLite starts from the tag's index, and looks a page's text up only for
+	 * the rows it returns. */
+	static const char *const cond[SF_KINDS][2] = {
+		{ " AND p.customer = ?", " COLLATE NOCASE" },
+		{ " AND p.path IN (SELECT path FROM tags WHERE tag = ?", " COLLATE NOCASE)" },
+		{ " AND p.path IN (SELECT path FROM departments WHERE dept = ?", " COLLATE NOCASE)" },
+	};
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *s = NULL;
+	int col = 3, rc;
+	buf_puts(&sql, "SELECT p.name, p.title, NULL, (SELECT substr(f.body, 1, 200) ||"
+		       " CASE WHEN length(f.body) > 200 THEN '…' ELSE '' END FROM fts f WHERE f.rowid = p.id),"
+		       " p.customer, p.updated_author, p.updated_time, p.updated_offset"
+		       " FROM pages p WHERE p.hidden = 0");
+	index_scope_sql(&sql, scope);
+	for (int k = 0; k < SF_KINDS; k++)
+		for (size_t i = 0; i < q->nfilters[k]; i++)
+			buf_printf(&sql, "%s%d%s", cond[k][0], col++, cond[k][1]);
+	buf_puts(&sql, " ORDER BY p.title COLLATE NOCASE, p.path LIMIT ?1 OFFSET ?2");
+	rc = sqlite3_prepare_v2(ix->db, sql.ptr, -1, &s, NULL);
+	buf_free(&sql);
+	if (rc != SQLITE_OK)
+		return index_sql_fail(ix, rc, "prepare search");
+	sqlite3_bind_int(s, 1, SEARCH_PAGE_SIZE);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)(q->page ? q->page - 1 : 0) * SEARCH_PAGE_SIZE);
+	col = 3;
+	for (int k = 0; k < SF_KINDS; k++)
+		for (size_t i = 0; i < q->nfilters[k]; i++)
+			index_bind_str(s, col++, q->filters[k][i]);
+	res->hits = arena_alloc(a, SEARCH_PAGE_SIZE * sizeof(struct search_hit));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && res->nhits < SEARCH_PAGE_SIZE)
+		read_hit(&res->hits[res->nhits++], s, a);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : index_sql_fail(ix, rc, "search results");
+}
+
+int
+search_run(struct search_result *res, struct index *ix, const struct index_scope *scope, const struct search_query *q,
+	   struct arena *a)
+{
+	struct tally t = { 0 };
+	struct search_conn *sc = NULL;
+	int rc;
+	memset(res, 0, sizeof(*res));
+	t.first = (size_t)(q->page ? q->page - 1 : 0) * SEARCH_PAGE_SIZE;
+	t.all = index_scope_all(scope);
+	if (!q->match && !q->nfilters[SF_CUSTOMER] && !q->nfilters[SF_TAG] && !q->nfilters[SF_DEPT])
+		return 0;
+	if ((rc = search_conn(ix, &sc)) < 0)
+		return rc;
+	/* One read transaction: counts, facets and the page all see the same index. Scoring
+	 * all matches is what costs (kennis_rank for each); the scores are shared by all
+	 * threads (ranking_get), and filters, counts, facets and the page shown are worked out
+	 * in C from them, so paging, facet links and a repeated search do not score again. */
+	if ((rc = index_exec(ix, "BEGIN")) < 0)
+		return rc;
+	if ((rc = facets_current(ix, &t.fc)) == 0) {
+		sc->facets = t.fc; /* for kennis_rank's row lengths */
+		rc = count_matches(ix, &t, q);
+	}
+	res->total = t.total;
+	res->partial = t.rank && t.rank->partial;
+	if (rc == 0 && t.total > 0)
+		top_facets(res, &t, a);
+	if (rc == 0 && t.first < t.total)
+		rc = q->match ? fetch_ranked(res, ix, sc, q, &t, a) : fetch_listed(res, ix, scope, q, a);
+	for (int k = 0; k < SF_KINDS; k++)
+		free(t.count[k]);
+	if (t.rank)
+		ranking_release(t.rank);
+	sc->facets = NULL;
+	facets_release(t.fc);
+	index_rollback(ix); /* nothing was written */
+	return rc;
+}
