@@ -638,14 +638,17 @@ db_migrate(struct db *db, const char *component, const struct db_migration *step
 		have = 0;
 	else if (rc < 0)
 		goto fail;
+	int64_t was = have;
 	for (size_t i = 0; i < n; i++) {
 		if (steps[i].version <= have)
 			continue;
 		if ((rc = db_script(db, db->kind == DB_SQLITE ? steps[i].sqlite : steps[i].postgres)) < 0)
 			goto fail;
 		have = steps[i].version;
-		log_info("db %s: %s schema now version %lld", db->label, component, (long long)have);
 	}
+	if (was && have != was) /* an upgrade is news; a first creation is not */
+		log_info("db %s: %s schema upgraded from version %lld to %lld", db->label, component, (long long)was,
+			 (long long)have);
 	rc = db_exec(db,
 		     "INSERT INTO db_schema(component, version) VALUES($1, $2) "
 		     "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
