@@ -9,29 +9,43 @@
 #include "pagename.h"
 #include "render.h"
 
-static const char q_page_id[] = "SELECT id FROM pages WHERE path = ?1";
+/* Every statement of the catch-up works in one space: ?9 is ix->space (bound by stmt_in). */
+static const char q_page_id[] = "SELECT id FROM pages WHERE space = ?9 AND path = ?1";
 static const char q_page_del[] = "DELETE FROM pages WHERE id = ?1";
 static const char q_fts_del[] = "DELETE FROM fts WHERE rowid = ?1";
-static const char q_tags_del[] = "DELETE FROM tags WHERE path = ?1";
-static const char q_depts_del[] = "DELETE FROM departments WHERE path = ?1";
-static const char q_links_del[] = "DELETE FROM links WHERE src = ?1";
+static const char q_tags_del[] = "DELETE FROM tags WHERE space = ?9 AND path = ?1";
+static const char q_depts_del[] = "DELETE FROM departments WHERE space = ?9 AND path = ?1";
+static const char q_links_del[] = "DELETE FROM links WHERE space = ?9 AND src = ?1";
 static const char q_page_add[] =
-	"INSERT INTO pages(path, name, title, blob, customer, owner, review_by, frontmatter, hidden)"
-	" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	"INSERT INTO pages(space, path, name, title, blob, customer, owner, review_by, frontmatter, hidden)"
+	" VALUES(?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10)";
 static const char q_fts_add[] = "INSERT INTO fts(rowid, title, body) VALUES(?1, ?2, ?3)";
-static const char q_tag_add[] = "INSERT OR IGNORE INTO tags(path, tag, page_id) VALUES(?1, ?2, ?3)";
-static const char q_dept_add[] = "INSERT OR IGNORE INTO departments(path, dept, page_id) VALUES(?1, ?2, ?3)";
-static const char q_link_add[] = "INSERT OR IGNORE INTO links(src, dst) VALUES(?1, ?2)";
+static const char q_tag_add[] = "INSERT OR IGNORE INTO tags(space, path, tag, page_id) VALUES(?9, ?1, ?2, ?3)";
+static const char q_dept_add[] = "INSERT OR IGNORE INTO departments(space, path, dept, page_id) VALUES(?9, ?1, ?2, ?3)";
+static const char q_link_add[] = "INSERT OR IGNORE INTO links(space, src, dst_space, dst) VALUES(?9, ?1, ?3, ?2)";
 static const char q_updated[] =
 	"UPDATE pages SET updated_commit = ?2, updated_time = ?3, updated_offset = ?4,"
-	" updated_author = ?5, updated_email = ?6 WHERE path = ?1";
-static const char q_gone_add[] = "INSERT OR REPLACE INTO gone(path, commit_id) VALUES(?1, ?2)";
-static const char q_gone_del[] = "DELETE FROM gone WHERE path = ?1";
-static const char q_gone_get[] = "SELECT commit_id FROM gone WHERE path = ?1";
+	" updated_author = ?5, updated_email = ?6 WHERE space = ?9 AND path = ?1";
+static const char q_gone_add[] = "INSERT OR REPLACE INTO gone(space, path, commit_id) VALUES(?9, ?1, ?2)";
+static const char q_gone_del[] = "DELETE FROM gone WHERE space = ?9 AND path = ?1";
+static const char q_gone_get[] = "SELECT commit_id FROM gone WHERE space = ?9 AND path = ?1";
 /* from history, newest first: the first deletion seen wins; pages there now are not gone */
 static const char q_gone_old[] =
-	"INSERT OR IGNORE INTO gone(path, commit_id) SELECT ?1, ?2"
-	" WHERE NOT EXISTS (SELECT 1 FROM pages WHERE path = ?1)";
+	"INSERT OR IGNORE INTO gone(space, path, commit_id) SELECT ?9, ?1, ?2"
+	" WHERE NOT EXISTS (SELECT 1 FROM pages WHERE space = ?9 AND path = ?1)";
+static const char q_space_id[] = "SELECT id FROM spaces WHERE name = ?1";
+static const char q_space_add[] = "INSERT OR IGNORE INTO spaces(name) VALUES(?1)";
+static const char q_space_names[] = "SELECT name FROM spaces ORDER BY id";
+
+/* The statement for `sql` with the space being caught up bound as ?9. */
+static sqlite3_stmt *
+stmt_in(struct index *ix, const char *sql)
+{
+	sqlite3_stmt *s = index_stmt(ix, sql);
+	if (s)
+		sqlite3_bind_int64(s, 9, ix->space);
+	return s;
+}
 
 /* --- text of a page: front matter, plain text, links ----------------------------------- */
 
@@ -201,7 +215,7 @@ index_is_page(const char *path)
 static int
 delete_page(struct index *ix, const char *path)
 {
-	sqlite3_stmt *s = index_stmt(ix, q_page_id);
+	sqlite3_stmt *s = stmt_in(ix, q_page_id);
 	if (!s)
 		return KN_EIO;
 	index_bind_str(s, 1, path);
@@ -222,7 +236,7 @@ delete_page(struct index *ix, const char *path)
 	}
 	static const char *const by_path[] = { q_tags_del, q_depts_del, q_links_del };
 	for (size_t i = 0; i < sizeof(by_path) / sizeof(by_path[0]); i++) {
-		s = index_stmt(ix, by_path[i]);
+		s = stmt_in(ix, by_path[i]);
 		index_bind_str(s, 1, path);
 		if ((rc = index_run(ix, s)) < 0)
 			return rc;
@@ -234,7 +248,7 @@ static int
 add_list(struct index *ix, const char *sql, const char *path, sqlite3_int64 page_id, const char *const *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *s = index_stmt(ix, sql);
+		sqlite3_stmt *s = stmt_in(ix, sql);
 		index_bind_str(s, 1, path);
 		index_bind_str(s, 2, v[i]);
 		if (s)
@@ -246,18 +260,29 @@ add_list(struct index *ix, const char *sql, const char *path, sqlite3_int64 page
 	return 0;
 }
 
-/* Links found by the renderer: one page name per line, each once. */
+/* Links found by the renderer: one page name per line, each once; a link into another space
+ * is "SPACE\tName" (render.h). */
 static int
 add_links(struct index *ix, const char *path, const struct buf *links)
 {
 	const char *p = buf_cstr((struct buf *)links), *nl;
 	for (; (nl = strchr(p, '\n')); p = nl + 1) {
 		struct buf dst = BUF_INIT;
-		buf_put(&dst, p, (size_t)(nl - p));
+		const char *tab = memchr(p, '\t', (size_t)(nl - p)), *page = tab ? tab + 1 : p;
+		sqlite3_int64 dst_space = ix->space;
+		if (tab) {
+			char sp[64];
+			snprintf(sp, sizeof(sp), "%.*s", (int)(tab - p), p);
+			if (index_space_id(ix, sp, 0, &dst_space) < 0)
+				dst_space = 0; /* a space the index does not know (yet) */
+		}
+		buf_put(&dst, page, (size_t)(nl - page));
 		buf_puts(&dst, ".md");
-		sqlite3_stmt *s = index_stmt(ix, q_link_add);
+		sqlite3_stmt *s = stmt_in(ix, q_link_add);
 		index_bind_str(s, 1, path);
 		index_bind_str(s, 2, dst.ptr);
+		if (s)
+			sqlite3_bind_int64(s, 3, dst_space);
 		int rc = index_run(ix, s);
 		buf_free(&dst);
 		if (rc < 0)
@@ -277,6 +302,7 @@ struct prepared {
 	struct page_meta meta; /* its values, in arena `a` */
 	struct arena *a;
 	struct buf name, title, text, links;
+	const char *const *spaces; /* the spaces links may go to ([[space:Page]]) */
 	int rc;
 	int ready;        /* pipeline: set by the worker under the lock */
 };
@@ -287,7 +313,7 @@ insert_page(struct index *ix, const struct prepared *p, sqlite3_int64 *page_id)
 	char hex[GIT_OID_HEXSZ + 1];
 	const char *name = p->name.ptr;
 	git_oid_tostr(hex, sizeof(hex), &p->blob);
-	sqlite3_stmt *s = index_stmt(ix, q_page_add);
+	sqlite3_stmt *s = stmt_in(ix, q_page_add);
 	index_bind_str(s, 1, p->path);
 	index_bind_str(s, 2, name);
 	index_bind_str(s, 3, p->title.ptr);
@@ -297,7 +323,7 @@ insert_page(struct index *ix, const struct prepared *p, sqlite3_int64 *page_id)
 	index_bind_str(s, 7, p->meta.review_by);
 	index_bind_text(s, 8, p->fm ? p->fm : "", p->fm_len);
 	if (s)
-		sqlite3_bind_int(s, 9, name[0] == '_' || strstr(name, "/_") != NULL);
+		sqlite3_bind_int(s, 10, name[0] == '_' || strstr(name, "/_") != NULL);
 	int rc = index_run(ix, s);
 	if (rc < 0)
 		return rc;
@@ -350,7 +376,7 @@ prepare_page(struct prepared *p, git_repository *repo)
 
 	/* The text people read, not Markdown syntax: render, then strip the tags. Every page
 	 * "exists" here, so no lookups; the renderer also reports the wiki links. */
-	struct render_ctx rctx = { NULL, NULL, &p->links };
+	struct render_ctx rctx = { .links = &p->links, .spaces = p->spaces };
 	render_markdown(&html, md + body, p->src.len - body, &rctx);
 	html_text(&p->text, buf_cstr(&html), html.len);
 	buf_free(&html);
@@ -395,6 +421,7 @@ write_page(struct index *ix, struct prepared *p, struct pending *pd)
 struct jobs {
 	struct prepared *v;
 	size_t n, cap;
+	const char *const *spaces; /* for each page's links */
 };
 
 static void
@@ -406,6 +433,7 @@ jobs_add(struct jobs *j, const char *path, const git_oid *blob)
 	}
 	memset(&j->v[j->n], 0, sizeof(j->v[j->n]));
 	j->v[j->n].path = xstrdup(path);
+	j->v[j->n].spaces = j->spaces;
 	git_oid_cpy(&j->v[j->n].blob, blob);
 	j->n++;
 }
@@ -550,7 +578,7 @@ apply_delta(struct index *ix, const git_diff_delta *dd, struct jobs *j, size_t *
 		if (index_is_page(oldp)) {
 			rc = delete_page(ix, oldp);
 			(*changes)++;
-			sqlite3_stmt *s = index_stmt(ix, q_gone_add);
+			sqlite3_stmt *s = stmt_in(ix, q_gone_add);
 			index_bind_str(s, 1, oldp);
 			index_bind_str(s, 2, to_hex);
 			if (rc == 0)
@@ -570,7 +598,7 @@ apply_delta(struct index *ix, const git_diff_delta *dd, struct jobs *j, size_t *
 	if (rc < 0 || !index_is_page(newp))
 		return rc;
 	(*changes)++;
-	sqlite3_stmt *s = index_stmt(ix, q_gone_del); /* there (again) */
+	sqlite3_stmt *s = stmt_in(ix, q_gone_del); /* there (again) */
 	index_bind_str(s, 1, newp);
 	if ((rc = index_run(ix, s)) < 0)
 		return rc;
@@ -601,7 +629,7 @@ apply_diff(struct index *ix, struct store *st, git_tree *old, git_tree *new, str
 			rc = KN_EGIT;
 		}
 	}
-	struct jobs j = { 0 };
+	struct jobs j = { .spaces = (const char *const *)ix->space_names };
 	size_t n = git_diff_num_deltas(diff);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = apply_delta(ix, git_diff_get_delta(diff, i), &j, changes, to_hex);
@@ -626,7 +654,7 @@ set_updated(struct index *ix, const char *path, git_commit *c)
 	char hex[GIT_OID_HEXSZ + 1];
 	const git_signature *a = git_commit_author(c);
 	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
-	sqlite3_stmt *s = index_stmt(ix, q_updated);
+	sqlite3_stmt *s = stmt_in(ix, q_updated);
 	index_bind_str(s, 1, path);
 	index_bind_str(s, 2, hex);
 	if (s) {
@@ -746,7 +774,7 @@ gone_from_history(struct index *ix, struct store *st, git_commit *tip)
 			const git_diff_delta *dd = git_diff_get_delta(diff, i);
 			if (dd->status != GIT_DELTA_DELETED || !index_is_page(dd->old_file.path))
 				continue;
-			sqlite3_stmt *s = index_stmt(ix, q_gone_old);
+			sqlite3_stmt *s = stmt_in(ix, q_gone_old);
 			index_bind_str(s, 1, dd->old_file.path);
 			index_bind_str(s, 2, hex);
 			rc = index_run(ix, s);
@@ -762,13 +790,18 @@ gone_from_history(struct index *ix, struct store *st, git_commit *tip)
 }
 
 int
-index_gone(struct index *ix, const char *path, git_oid *where)
+index_gone(struct index *ix, const char *space, const char *path, git_oid *where)
 {
+	sqlite3_int64 id;
+	int rc = index_space_id(ix, space, 0, &id);
+	if (rc < 0)
+		return rc;
 	sqlite3_stmt *s = index_stmt(ix, q_gone_get);
 	if (!s)
 		return KN_EIO;
+	sqlite3_bind_int64(s, 9, id);
 	index_bind_str(s, 1, path);
-	int rc = sqlite3_step(s);
+	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		const char *hex = (const char *)sqlite3_column_text(s, 0);
 		rc = hex && git_oid_fromstr(where, hex) == 0 ? 0 : KN_EIO;
@@ -779,8 +812,44 @@ index_gone(struct index *ix, const char *path, git_oid *where)
 	return rc;
 }
 
+/* What index_meta records for a space whose main is no commit yet (indexed, nothing in it). */
+#define EMPTY_MARK "-"
+
+/* The index_meta key of the last commit indexed in space `name`. */
+static void
+last_key(char *out, size_t n, const char *name)
+{
+	snprintf(out, n, "last_commit:%s", name);
+}
+
+static int
+set_last_indexed(struct index *ix, const char *hex)
+{
+	char key[96];
+	last_key(key, sizeof(key), ix->space_label);
+	return index_meta_set(ix, key, hex);
+}
+
+/* Inside a write transaction: every row of the space being caught up goes. */
+static int
+clear_space(struct index *ix)
+{
+	static const char *const sql[] = {
+		"DELETE FROM fts WHERE rowid IN (SELECT id FROM pages WHERE space = ?9)",
+		"DELETE FROM pages WHERE space = ?9", "DELETE FROM tags WHERE space = ?9",
+		"DELETE FROM departments WHERE space = ?9", "DELETE FROM links WHERE space = ?9",
+		"DELETE FROM gone WHERE space = ?9",
+	};
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		int rc = index_run(ix, stmt_in(ix, sql[i]));
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Inside a write transaction: index main (`to`, NULL for an empty wiki) from the state of
- * commit `from` (NULL: from nothing; the tables must be empty then). */
+ * commit `from` (NULL: from nothing; the space's rows must be gone then). */
 static int
 apply_range(struct index *ix, struct store *st, const git_oid *from, const git_oid *to, size_t *changes)
 {
@@ -802,8 +871,7 @@ apply_range(struct index *ix, struct store *st, const git_oid *from, const git_o
 	if (!tt && !ft)
 		rc = 0;
 	else if (!tt) /* main is gone: no pages */
-		rc = index_exec(ix, "DELETE FROM pages; DELETE FROM tags; DELETE FROM departments; DELETE FROM links;"
-			      " DELETE FROM fts; DELETE FROM gone");
+		rc = clear_space(ix);
 	else
 		rc = apply_diff(ix, st, ft, tt, &pd, changes, hex);
 	if (rc == 0 && tc)
@@ -811,7 +879,7 @@ apply_range(struct index *ix, struct store *st, const git_oid *from, const git_o
 	if (rc == 0 && tc && !from)
 		rc = gone_from_history(ix, st, tc);
 	if (rc == 0)
-		rc = index_meta_set(ix, "last_commit", hex);
+		rc = set_last_indexed(ix, to ? hex : EMPTY_MARK);
 done:
 	pending_free(&pd);
 	git_tree_free(ft);
@@ -851,11 +919,14 @@ index_main_commit(git_oid *out, int *have, struct store *st)
 	return KN_EGIT;
 }
 
-/* The last indexed commit as hex ("" for none or an empty wiki) into `out`. */
+/* The last indexed commit of space `space` as hex into `out`: "" never indexed, "-" indexed
+ * while its main was no commit. */
 int
-index_last_indexed(struct index *ix, struct buf *out)
+index_last_indexed(struct index *ix, const char *space, struct buf *out)
 {
-	int rc = index_meta_get(ix, "last_commit", out);
+	char key[96];
+	last_key(key, sizeof(key), space);
+	int rc = index_meta_get(ix, key, out);
 	return rc == KN_ENOTFOUND ? 0 : rc;
 }
 
@@ -882,9 +953,64 @@ new_generation(struct index *ix)
 	return index_meta_set(ix, "generation", hex);
 }
 
-/* One write transaction: catch up from the last indexed commit, or (`full`) from nothing. */
+int
+index_space_id(struct index *ix, const char *name, int create, sqlite3_int64 *id)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if (create && (s = index_stmt(ix, q_space_add)) != NULL) {
+		index_bind_str(s, 1, name);
+		if ((rc = index_run(ix, s)) < 0)
+			return rc;
+	}
+	if (!(s = index_stmt(ix, q_space_id)))
+		return KN_EIO;
+	index_bind_str(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? KN_ENOTFOUND : index_sql_fail(ix, rc, "space id");
+}
+
+static void
+free_space_names(struct index *ix)
+{
+	for (size_t i = 0; ix->space_names && ix->space_names[i]; i++)
+		free(ix->space_names[i]);
+	free(ix->space_names);
+	ix->space_names = NULL;
+}
+
+/* Inside a transaction: work in space `name` (registered if new), and know every space's
+ * name for the links. */
 static int
-update(struct index *ix, struct store *st, int full)
+enter_space(struct index *ix, const char *name)
+{
+	size_t n = 0, cap = 8;
+	int rc = index_space_id(ix, name, 1, &ix->space);
+	if (rc < 0)
+		return rc;
+	snprintf(ix->space_label, sizeof(ix->space_label), "%s", name);
+	free_space_names(ix);
+	ix->space_names = xcalloc(cap, sizeof(char *));
+	sqlite3_stmt *s = index_stmt(ix, q_space_names);
+	if (!s)
+		return KN_EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n + 1 == cap)
+			ix->space_names = xrealloc(ix->space_names, (cap *= 2) * sizeof(char *));
+		ix->space_names[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
+		ix->space_names[n] = NULL;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : index_sql_fail(ix, rc, "space names");
+}
+
+/* One write transaction: catch space `space` up from its last indexed commit, or (`full`)
+ * from nothing. */
+static int
+update(struct index *ix, const char *space, struct store *st, int full)
 {
 	struct buf last = BUF_INIT;
 	git_oid main_id, from;
@@ -895,32 +1021,34 @@ update(struct index *ix, struct store *st, int full)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((rc = index_exec(ix, "BEGIN IMMEDIATE")) < 0)
 		return rc;
+	if ((rc = enter_space(ix, space)) < 0)
+		goto done;
 	/* Read both again inside the transaction: another thread or process may have done it. */
-	if ((rc = index_main_commit(&main_id, &have_main, st)) < 0 || (rc = index_last_indexed(ix, &last)) < 0)
+	if ((rc = index_main_commit(&main_id, &have_main, st)) < 0 || (rc = index_last_indexed(ix, space, &last)) < 0)
 		goto done;
 	if (have_main)
 		git_oid_tostr(hex, sizeof(hex), &main_id);
-	if (!full && strcmp(hex, buf_cstr(&last)) == 0)
+	if (!full && strcmp(have_main ? hex : EMPTY_MARK, buf_cstr(&last)) == 0)
 		goto done;
-	if (!full && last.len) {
+	if (!full && last.len && strcmp(last.ptr, EMPTY_MARK) != 0) {
 		incremental = known_commit(&from, st, last.ptr);
 		if (!incremental)
-			log_warn("index: last indexed commit %s is not in the repository: reindexing", last.ptr);
+			log_warn("index: last indexed commit %s of space %s is not in the repository: reindexing it", last.ptr,
+				 space);
 	}
-	if (!incremental) {
-		if ((rc = index_reset_tables(ix)) < 0)
-			goto done;
-	}
+	if (!incremental && (rc = clear_space(ix)) < 0)
+		goto done;
 	rc = apply_range(ix, st, incremental ? &from : NULL, have_main ? &main_id : NULL, &changes);
 	if (rc == 0)
 		rc = compact_fts(ix, changes);
 	if (rc == 0)
 		rc = new_generation(ix);
 	if (rc == 0)
-		log_info("index: %s %.10s (%zu page changes) in %.0f ms", incremental ? "caught up to" : "indexed",
-			 have_main ? hex : "empty wiki", changes, index_ms_since(&t0));
+		log_info("index: space %s %s %.10s (%zu page changes) in %.0f ms", space,
+			 incremental ? "caught up to" : "indexed", have_main ? hex : "empty", changes, index_ms_since(&t0));
 done:
 	buf_free(&last);
+	free_space_names(ix);
 	if (rc == 0)
 		rc = index_exec(ix, "COMMIT");
 	if (rc < 0)
@@ -929,7 +1057,7 @@ done:
 }
 
 int
-index_catch_up(struct index *ix, struct store *st)
+index_catch_up(struct index *ix, const char *space, struct store *st)
 {
 	struct buf last = BUF_INIT;
 	git_oid main_id;
@@ -938,41 +1066,63 @@ index_catch_up(struct index *ix, struct store *st)
 		return rc;
 	if ((rc = index_main_commit(&main_id, &have_main, st)) < 0)
 		return rc;
-	rc = index_last_indexed(ix, &last);
+	rc = index_last_indexed(ix, space, &last);
 	if (rc == 0) {
 		char hex[GIT_OID_HEXSZ + 1] = "";
 		if (have_main)
 			git_oid_tostr(hex, sizeof(hex), &main_id);
-		if (strcmp(hex, buf_cstr(&last)) == 0) {
+		if (strcmp(have_main ? hex : EMPTY_MARK, buf_cstr(&last)) == 0) {
 			buf_free(&last);
 			return 0;
 		}
-		rc = update(ix, st, 0);
+		rc = update(ix, space, st, 0);
 	}
 	buf_free(&last);
 	if (rc < 0 && ix->corrupt && index_recover(ix) == 0)
-		rc = update(ix, st, 0);
+		rc = update(ix, space, st, 0);
 	return rc;
 }
 
 int
-index_rebuild(struct index *ix, struct store *st)
+index_rebuild(struct index *ix, const char *space, struct store *st)
 {
 	int rc;
 	if (ix->corrupt && (rc = index_recover(ix)) < 0)
 		return rc;
-	rc = update(ix, st, 1);
+	rc = update(ix, space, st, 1);
 	if (rc < 0 && ix->corrupt && index_recover(ix) == 0)
-		rc = update(ix, st, 1);
+		rc = update(ix, space, st, 1);
 	return rc;
 }
 
-/* Open DATA/index.db, optionally check it (a damaged file is repaired), catch up. */
+int
+index_drop_space(struct index *ix, const char *space)
+{
+	sqlite3_int64 id;
+	char key[96];
+	int rc = index_space_id(ix, space, 0, &id);
+	if (rc == KN_ENOTFOUND)
+		return 0;
+	if (rc < 0 || (rc = index_exec(ix, "BEGIN IMMEDIATE")) < 0)
+		return rc;
+	ix->space = id;
+	last_key(key, sizeof(key), space);
+	if ((rc = clear_space(ix)) == 0 && (rc = index_meta_set(ix, key, "")) == 0)
+		rc = new_generation(ix);
+	if (rc == 0) {
+		log_info("index: space %s removed from the index", space);
+		return index_exec(ix, "COMMIT");
+	}
+	index_rollback(ix);
+	return rc;
+}
+
+/* Open DATA/index.db, optionally check it (a damaged file is repaired), catch up every
+ * space of `spaces`. */
 static int
-update_dir(const char *data_dir, const char *git_dir, int check)
+update_dir(const char *data_dir, const struct index_repo *spaces, size_t n, int check)
 {
 	struct index *ix = NULL;
-	struct store *st = NULL;
 	struct buf path = BUF_INIT;
 	buf_printf(&path, "%s/" INDEX_FILE, data_dir);
 	int rc = index_open(&ix, path.ptr);
@@ -981,23 +1131,31 @@ update_dir(const char *data_dir, const char *git_dir, int check)
 		return rc;
 	if (check && !index_sound(ix, "PRAGMA quick_check", NULL) && (rc = index_recover(ix)) < 0)
 		goto done;
-	if ((rc = store_open(&st, git_dir)) < 0)
-		goto done;
-	rc = index_catch_up(ix, st);
+	for (size_t i = 0; i < n; i++) {
+		struct store *st = NULL;
+		int r = store_open(&st, spaces[i].gitdir);
+		if (r == 0)
+			r = index_catch_up(ix, spaces[i].name, st);
+		else
+			log_error("index: cannot open the repository %s of space %s", spaces[i].gitdir, spaces[i].name);
+		store_close(st);
+		if (r < 0 && rc == 0)
+			rc = r;
+	}
 done:
-	store_close(st);
 	index_close(ix);
 	return rc;
 }
 
 int
-index_startup(const char *data_dir, const char *git_dir)
+index_startup(const char *data_dir, const struct index_repo *spaces, size_t n)
 {
-	return update_dir(data_dir, git_dir, 1);
+	return update_dir(data_dir, spaces, n, 1);
 }
 
 int
-index_update(const char *data_dir, const char *git_dir)
+index_update(const char *data_dir, const char *space, const char *git_dir)
 {
-	return update_dir(data_dir, git_dir, 0);
+	struct index_repo one = { space, git_dir };
+	return update_dir(data_dir, &one, 1, 0);
 }

@@ -26,43 +26,52 @@ void index_close(struct index *ix);
  * closed when the thread exits; NULL when it cannot be opened (logged). */
 struct index *index_for_thread(const struct config *cfg);
 
-/* Bring the index up to main: when main differs from the last indexed commit, apply the
- * tree diff (renames detected) last..main in one transaction and record main. Costs one
- * ref read and one SQL read when nothing changed; a first run indexes everything. A corrupt
- * database found on the way is reset and reindexed. Returns 0, KN_EGIT or KN_EIO. */
-int index_catch_up(struct index *ix, struct store *st);
+/* A space and its repository, for the functions that index several. */
+struct index_repo {
+	const char *name;   /* "wiki", "finance" */
+	const char *gitdir; /* DATA/wiki.git, DATA/spaces/finance.git */
+};
+
+/* Bring space `space` (its repository `st`) up to its main: when main differs from the
+ * last indexed commit, apply the tree diff (renames detected) last..main in one
+ * transaction and record main. Costs one ref read and one SQL read when nothing changed; a
+ * first run indexes everything. A corrupt database found on the way is reset and
+ * reindexed. Returns 0, KN_EGIT or KN_EIO. */
+int index_catch_up(struct index *ix, const char *space, struct store *st);
+/* Remove every row of space `space` (deleted from the registry). 0 or KN_EIO. */
+int index_drop_space(struct index *ix, const char *space);
 
 /* Was page file `path` ("Notes/Old.md") deleted, and is it not there now? 0 with `where`
  * a commit at or after its last deletion (walking back from there finds its last version
  * in a few steps: manage_last_version); KN_ENOTFOUND: never deleted within the history the
  * index knows (20,000 commits before its first run, everything since); KN_EIO. The index
  * should be caught up first. */
-int index_gone(struct index *ix, const char *path, git_oid *where);
+int index_gone(struct index *ix, const char *space, const char *path, git_oid *where);
 
-/* Throw every derived row away and index main from scratch, in one transaction (readers
- * see the old index until it commits). Returns 0, KN_EGIT or KN_EIO. */
-int index_rebuild(struct index *ix, struct store *st);
+/* Throw every derived row of space `space` away and index its main from scratch, in one
+ * transaction (readers see the old index until it commits). 0, KN_EGIT or KN_EIO. */
+int index_rebuild(struct index *ix, const char *space, struct store *st);
 
-/* Verify that the index matches main (the same pages with the same blob ids, last indexed
- * commit = main, SQLite and FTS integrity) and that the repository is sound (every commit
+/* Verify that the index matches main of space `space` (the same pages with the same blob
+ * ids, last indexed commit = main) and that its repository is sound (every commit
  * of main's history, its tree, and every blob of main's tree readable and hash-checked).
  * Each problem is one line on `report`. Returns 0 when all is well, 1 when not, or a
  * negative KN_ code when the check itself could not run. */
-int index_check(struct index *ix, struct store *st, FILE *report);
+int index_check(struct index *ix, const char *space, struct store *st, FILE *report);
 
 /* Open DATA/index.db, check it (SQLite quick_check: on damage the derived tables are
- * rebuilt, or the file is reset when that is not enough) and catch up with main; for
- * `kennis serve` before it starts serving. Returns 0 or a KN_ code. */
-int index_startup(const char *data_dir, const char *git_dir);
-/* Open DATA/index.db and catch up with main, without the check (for the post-receive
- * hook: the pusher waits for the indexing of a push, not the next reader). */
-int index_update(const char *data_dir, const char *git_dir);
+ * rebuilt, or the file is reset when that is not enough) and catch every space of `spaces`
+ * up with its main; for `kennis serve` before it starts serving. 0 or a KN_ code. */
+int index_startup(const char *data_dir, const struct index_repo *spaces, size_t n);
+/* Open DATA/index.db and catch space `space` (repository `git_dir`) up, without the check
+ * (for the post-receive hook: the pusher waits for the indexing of a push). */
+int index_update(const char *data_dir, const char *space, const char *git_dir);
 
 /* The commands `kennis reindex --data DIR` and `kennis check --data DIR`: exit statuses
  * (0 fine; check: 1 when the index or the repository is not sound; 1 when the command
  * failed). Messages go to stdout (check's findings) and stderr (failures). */
-int index_cmd_reindex(const char *data_dir);
-int index_cmd_check(const char *data_dir);
+int index_cmd_reindex(const char *data_dir, const struct index_repo *spaces, size_t n);
+int index_cmd_check(const char *data_dir, const struct index_repo *spaces, size_t n);
 
 /* --- views: typed queries -----------------------------------------------------------------
  * What the pages of the wiki (and tomorrow the API) read from the index; no SQL outside
@@ -70,11 +79,12 @@ int index_cmd_check(const char *data_dir);
  * first (ui_index does that once per request). Each returns 0, KN_EINVAL (a key out of
  * range) or KN_EIO. */
 
-/* What one viewer may see of the index. Every view (and search) takes one, and one
- * function turns it into SQL (index_scope_sql, index_views.c), so that confidential spaces
- * change that function and this struct, not every query. Today a reader reads every page. */
+/* What one viewer may see of the index: the spaces it may read (reqspace.c decides, by
+ * space_may_read). Every view (and search) takes one, and one function turns it into SQL
+ * (index_scope_sql, index_views.c). No spaces (or a NULL scope): nothing at all. */
 struct index_scope {
-	int all; /* 1: every page may be read; 0: none may (a NULL scope is read as 0) */
+	const char *const *spaces; /* names */
+	size_t n;
 };
 
 /* The front-matter values pages are grouped and filtered by. A page's customer is its
@@ -105,6 +115,7 @@ struct index_page {
 	int64_t updated_time; /* seconds since the epoch; 0 unknown */
 	int updated_offset;   /* minutes east of UTC */
 	const char *owner, *review_by;
+	const char *space;    /* the page's space ("wiki", "finance") */
 	const char *section;  /* the section it is listed in (index_pages_with, index_pages_due); "" none */
 };
 
@@ -125,9 +136,10 @@ int index_pages_with(struct index_pages *out, struct index *ix, const struct ind
 int index_pages_due(struct index_pages *out, struct index *ix, const struct index_scope *sc, const char *today,
 		    struct arena *a);
 
-/* Page files ("Notes/Call.md"). */
+/* Page files ("Notes/Call.md") and their spaces. */
 struct index_paths {
 	const char **v;
+	const char **space; /* v[i] is in space space[i] */
 	size_t n;
 };
 
@@ -136,9 +148,10 @@ struct index_paths {
 int index_paths_with(struct index_paths *out, struct index *ix, const struct index_scope *sc, enum index_key key,
 		     const char *value, struct arena *a);
 
-/* The files that link to page file `path` (wiki links, as rendered), itself left out, by path. */
-int index_backlinks(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *path,
-		    struct arena *a);
+/* The files that link to page file `path` of space `space` (wiki links, as rendered), from
+ * the spaces of the scope, itself left out: its own space's first, then by path. */
+int index_backlinks(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *space,
+		    const char *path, struct arena *a);
 
 /* A link target that is no page. */
 struct index_wanted {
@@ -152,11 +165,15 @@ struct index_wanteds {
 	size_t n;
 };
 
-/* Link targets that are no page, the most linked first, then by path (at most 1,000). */
-int index_wanted(struct index_wanteds *out, struct index *ix, const struct index_scope *sc, struct arena *a);
+/* Link targets in space `space` that are no page there, the most linked first, then by
+ * path (at most 1,000); counted and listed over the links from the spaces of the scope. */
+int index_wanted(struct index_wanteds *out, struct index *ix, const struct index_scope *sc, const char *space,
+		 struct arena *a);
 
-/* The pages no other page links to, by path (Home, frames and templates are reached
+/* The pages of space `space` no other page (of any space) links to, by path (Home, frames
+ * and templates are reached
  * otherwise: left out; at most 5,000). */
-int index_orphans(struct index_paths *out, struct index *ix, const struct index_scope *sc, struct arena *a);
+int index_orphans(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *space,
+		  struct arena *a);
 
 #endif

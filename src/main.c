@@ -18,6 +18,7 @@
 #include "render.h"
 #include "search.h"
 #include "server.h"
+#include "spaces.h"
 #include "state.h"
 #include "store.h"
 
@@ -382,19 +383,23 @@ cmd_serve(int argc, char **argv)
 	if (rc < 0)
 		log_warn("cannot lock the data directory %s (%s): lock files are not cleared at start-up", data,
 			 strerror(errno));
-	else
-		locks_startup(gitdir);
 	/* The state database must open (and its schema be current) before anyone is served. */
 	struct db *state = NULL;
-	if (state_open(&state, data, cfg.db_url) < 0) {
+	struct index_repo *repos = NULL;
+	size_t nrepos = 0;
+	if (state_open(&state, data, cfg.db_url) < 0 || space_repos(state, data, &repos, &nrepos) < 0) {
 		fprintf(stderr, "kennis: cannot open the state database%s (see the log above)\n",
 			cfg.db_url ? " (PostgreSQL)" : " DATA/kennis.db");
+		db_close(state);
 		return 1;
 	}
 	db_close(state);
+	for (size_t i = 0; rc == 0 && i < nrepos; i++)
+		locks_startup(repos[i].gitdir);
 	/* A missing or damaged index is rebuilt here; should that fail, search retries later. */
-	if (index_startup(data, gitdir) < 0)
+	if (index_startup(data, repos, nrepos) < 0)
 		log_warn("search index not ready; it is retried at the first search");
+	space_repos_free(repos, nrepos);
 	rc = server_run(&cfg);
 	free((char *)cfg.base_url);
 	return rc;
@@ -423,12 +428,35 @@ cmd_index(int argc, char **argv)
 			      : "Rebuild the derived index (search, page data, links) from wiki.git.\n");
 		return help ? 0 : 2;
 	}
-	if (!check)
-		return index_cmd_reindex(data);
-	int locks = locks_check(data, stdout, fix);
-	int rc = index_cmd_check(data);
-	if (locks != 0)
-		printf("kennis: %s: lock files block the repository (see above)\n", data);
+	struct db *state = NULL;
+	struct index_repo *repos = NULL;
+	size_t nrepos = 0;
+	char git[4096];
+	snprintf(git, sizeof(git), "%s/wiki.git", data);
+	if (access(git, F_OK) != 0) {
+		fprintf(stderr, "kennis: %s is not a kennis data directory (no wiki.git)\n", data);
+		return 1;
+	}
+	if (state_open(&state, data, NULL) < 0 || space_repos(state, data, &repos, &nrepos) < 0) {
+		fprintf(stderr, "kennis: cannot read the spaces of %s from its state database\n", data);
+		db_close(state);
+		return 1;
+	}
+	db_close(state);
+	int rc, locks = 0;
+	if (!check) {
+		rc = index_cmd_reindex(data, repos, nrepos);
+	} else {
+		for (size_t i = 0; i < nrepos; i++) {
+			int l = locks_check(data, repos[i].gitdir, stdout, fix);
+			if (l != 0)
+				locks = l;
+		}
+		rc = index_cmd_check(data, repos, nrepos);
+		if (locks != 0)
+			printf("kennis: %s: lock files block a repository (see above)\n", data);
+	}
+	space_repos_free(repos, nrepos);
 	return rc != 0 || locks != 0;
 }
 

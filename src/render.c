@@ -478,8 +478,59 @@ page_exists(struct render *r, const char *name, size_t n)
 	return r->pages.slot[i].val == 2;
 }
 
+/* The address prefix of space `name` ([n bytes]): "" for the wiki, "/s/NAME" else. */
+static void
+space_base(struct buf *url, const char *name, size_t n)
+{
+	if (n && !(n == 4 && memcmp(name, "wiki", 4) == 0)) {
+		buf_puts(url, "/s/");
+		buf_put(url, name, n);
+	}
+}
+
+/* A target "NAME:Page" whose NAME is one of ctx->spaces other than the page's own: the
+ * length of NAME (the target then starts at t + len + 1), else 0. */
+static size_t
+other_space(const struct render *r, const char *t, size_t n)
+{
+	const char *colon = memchr(t, ':', n);
+	const char *own = r->ctx && r->ctx->space ? r->ctx->space : "wiki";
+	if (!colon || !r->ctx || !r->ctx->spaces)
+		return 0;
+	size_t len = (size_t)(colon - t);
+	for (const char *const *sp = r->ctx->spaces; *sp; sp++)
+		if (strlen(*sp) == len && memcmp(*sp, t, len) == 0)
+			return strlen(own) == len && memcmp(own, t, len) == 0 ? 0 : len;
+	return 0;
+}
+
+/* A link into another space: `url` is /s/NAME/wiki/Page (NAME: [t, t+sn)); the link is
+ * reported as "NAME\tPage". 0, or -1 for an invalid page name. */
+static int
+space_link_url(struct render *r, struct buf *url, const char *t, size_t sn, const char *page, size_t pn)
+{
+	struct buf name = BUF_INIT;
+	trim(&page, &pn);
+	if (pn == 0 || pagename_from_link(&name, page, pn) < 0) {
+		buf_free(&name);
+		return -1;
+	}
+	space_base(url, t, sn);
+	buf_puts(url, "/wiki/");
+	url_escape(url, name.ptr, name.len, 1);
+	if (r->ctx && r->ctx->links) {
+		buf_put(r->ctx->links, t, sn);
+		buf_putc(r->ctx->links, '\t');
+		buf_put(r->ctx->links, name.ptr, name.len);
+		buf_putc(r->ctx->links, '\n');
+	}
+	buf_free(&name);
+	return 0;
+}
+
 /* Fill `url` for target "Page#Section" (either part may be empty, not both); 0 or -1 when
- * the page name is invalid. `*missing` tells which class the link gets. */
+ * the page name is invalid. `*missing` tells which class the link gets: 0 a page, 1 a
+ * missing page, 2 a page in another space. */
 static int
 wikilink_url(struct render *r, struct buf *url, const char *t, size_t n, int *missing)
 {
@@ -494,14 +545,21 @@ wikilink_url(struct render *r, struct buf *url, const char *t, size_t n, int *mi
 	*missing = 0;
 	if (pn == 0 && slug.len == 0)
 		goto done;
-	if (pn) {
+	size_t sn = pn ? other_space(r, t, pn) : 0;
+	if (sn) {
+		if (space_link_url(r, url, t, sn, t + sn + 1, pn - sn - 1) < 0)
+			goto done;
+		*missing = 2;
+	} else if (pn) {
 		if (pagename_from_link(&name, t, pn) < 0)
 			goto done;
 		*missing = !page_exists(r, name.ptr, name.len);
+		if (r->ctx && r->ctx->space)
+			space_base(url, r->ctx->space, strlen(r->ctx->space));
 		buf_puts(url, *missing ? "/edit/" : "/wiki/");
 		url_escape(url, name.ptr, name.len, 1);
 	}
-	if (slug.len && !*missing) {
+	if (slug.len && *missing != 1) {
 		buf_putc(url, '#');
 		url_escape(url, slug.ptr, slug.len, 0);
 	}
@@ -544,7 +602,7 @@ wikilink(struct render *r, const char *s, size_t n)
 	}
 	char title[NONCE_LEN + 2];
 	memcpy(title, r->nonce, NONCE_LEN);
-	title[NONCE_LEN] = missing ? 'm' : 'w';
+	title[NONCE_LEN] = missing == 1 ? 'm' : missing == 2 ? 's' : 'w';
 	title[NONCE_LEN + 1] = '\0';
 	link = cmark_node_new(CMARK_NODE_LINK);
 	cmark_node_set_url(link, url.ptr);
@@ -732,12 +790,13 @@ fix_links(struct buf *out, const char *html, size_t n, const char *nonce)
 		const char *a = m;
 		while (a > p && *a != '<')
 			a--;
-		if ((flag != 'w' && flag != 'm') || memcmp(m + plen - 2, "\">", 2) != 0 ||
+		if ((flag != 'w' && flag != 'm' && flag != 's') || memcmp(m + plen - 2, "\">", 2) != 0 ||
 		    strncmp(a, "<a href=\"", 9) != 0)
 			continue;
 		buf_put(out, p, (size_t)(a - p));
-		buf_puts(out, flag == 'm' ? "<a class=\"wikilink missing\" href=\""
-		                          : "<a class=\"wikilink\" href=\"");
+		buf_puts(out, flag == 'm'   ? "<a class=\"wikilink missing\" href=\""
+			      : flag == 's' ? "<a class=\"wikilink space\" href=\""
+					    : "<a class=\"wikilink\" href=\"");
 		buf_put(out, a + 9, (size_t)(m - a - 9));
 		buf_puts(out, "\">");
 		p = q = m + plen;

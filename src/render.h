@@ -16,8 +16,15 @@ struct render_ctx {
 	int (*page_exists)(void *payload, const char *name);
 	void *payload;
 	/* Wiki links found while rendering are appended here, one page name per line, when
-	 * non-NULL (used later for backlinks). */
+	 * non-NULL (used later for backlinks); a link into another space is "SPACE\tName". */
 	struct buf *links;
+	/* The space of the page rendered (NULL: the wiki): its wiki links go to
+	 * /s/SPACE/wiki/... (the wiki's to /wiki/...). */
+	const char *space;
+	/* The names of the spaces, NULL-terminated (NULL: none). [[NAME:Page]] with NAME one of
+	 * them links into that space; nothing is looked up there (the reader may not be allowed
+	 * to know whether the page exists), so it is never marked missing. */
+	const char *const *spaces;
 };
 
 /* Initialise cmark-gfm's extension registry (and libsodium); call once at start, before any
@@ -33,7 +40,9 @@ void render_global_release(void);
  * [[Page Name]] and [[label|Page Name]] (label first, as in GitHub wikis) become
  *   <a class="wikilink" href="/wiki/Page-Name">...</a>
  * or, when ctx says the page does not exist,
- *   <a class="wikilink missing" href="/edit/Page-Name">...</a>.
+ *   <a class="wikilink missing" href="/edit/Page-Name">...</a>;
+ * [[finance:Page Name]] (a space of ctx->spaces) becomes
+ *   <a class="wikilink space" href="/s/finance/wiki/Page-Name">...</a>.
  * Headings get unique ids (GitHub-style slugs). Returns 0, or KN_ETOOBIG when the input was
  * cut at RENDER_MAX_INPUT (the output is still valid HTML, with a notice). */
 int render_markdown(struct buf *out, const char *md, size_t len, const struct render_ctx *ctx);

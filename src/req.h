@@ -30,6 +30,11 @@ struct req {
 	int role;               /* what this request may do (enum role), anonymous included */
 	const char *csrf;       /* the session's CSRF token, or NULL */
 	int open_mode;          /* no accounts exist yet: everyone may read and edit */
+	/* The space the page routes work in (reqspace.c): NULL for the wiki until the router
+	 * enters /s/NAME/..., with `base` the prefix of its addresses ("" or "/s/NAME"). */
+	const struct space *space;
+	const char *base;
+	struct reqspaces *spaces; /* the registry and the viewer's rights, loaded on first use */
 	int index_ready;        /* the index was caught up with main in this request */
 	struct kvlist query, headers, form;
 	const char *body;
@@ -90,6 +95,10 @@ enum route_body {
 	BODY_GIT,       /* streamed to git http-backend (server.c, githttp.c, cgi.c) */
 };
 enum route_body router_body(const char *method, const char *path);
+/* Is `path` under a space, "/s/NAME/..." (1) or "/s/NAME.git..." (2)? NAME into `name`,
+ * *rest what follows it ("/wiki/X", "/info/refs", or ""). 0 not a space path, -1 a bad
+ * one (empty or too long a name). */
+int router_space_path(const char *path, char *name, size_t n, const char **rest);
 
 /* Route the request: permission, handler, and the answer's status, content type and body.
  * Called by server.c and tests. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "reqspace.h"
 #include "ui.h"
 
 enum {
@@ -13,6 +14,8 @@ enum {
 	R_ADMIN = 8,   /* needs an admin */
 	R_LOGIN = 16,  /* needs a logged-in user, whatever the role */
 	R_CSRF = 32,   /* state-changing: same-site request with the session's CSRF token */
+	R_SPACE = 64,  /* also under /s/NAME/: then it works in space NAME (reads and writes
+			* there need the space's read and write lists, not the roles) */
 };
 
 struct route {
@@ -24,28 +27,28 @@ struct route {
 };
 
 static const struct route routes[] = {
-	{ "GET",  "/",            ui_home,          R_EXACT | R_READ },
-	{ "GET",  "/wiki/",       ui_view,          R_READ },
-	{ "GET",  "/raw/",        ui_raw,           R_READ },
-	{ "GET",  "/edit/",       ui_edit,          R_EDIT },
-	{ "POST", "/edit/",       ui_save,          R_EDIT | R_CSRF },
-	{ "POST", "/preview",     ui_preview,       R_EXACT | R_EDIT | R_CSRF },
-	{ "POST", "/upload/",     ui_upload,        R_EDIT | R_CSRF, BODY_MULTIPART },
-	{ "POST", "/detach/",     ui_detach,        R_EDIT | R_CSRF },
-	{ "GET",  "/history/",    ui_history,       R_READ },
-	{ "GET",  "/diff/",       ui_diff,          R_READ },
-	{ "GET",  "/blame/",      ui_blame,         R_READ },
-	{ "GET",  "/rename/",     ui_rename_form,   R_EDIT },
-	{ "POST", "/rename/",     ui_rename,        R_EDIT | R_CSRF },
-	{ "GET",  "/delete/",     ui_delete_form,   R_EDIT },
-	{ "POST", "/delete/",     ui_delete,        R_EDIT | R_CSRF },
-	{ "GET",  "/restore/",    ui_restore_form,  R_READ },
-	{ "POST", "/restore/",    ui_restore,       R_EDIT | R_CSRF },
-	{ "POST", "/revert/",     ui_revert,        R_EDIT | R_CSRF },
-	{ "GET",  "/pages",       ui_pages,         R_EXACT | R_READ },
-	{ "GET",  "/complete",    ui_complete,      R_EXACT | R_READ },
+	{ "GET",  "/",            ui_home,          R_EXACT | R_READ | R_SPACE },
+	{ "GET",  "/wiki/",       ui_view,          R_READ | R_SPACE },
+	{ "GET",  "/raw/",        ui_raw,           R_READ | R_SPACE },
+	{ "GET",  "/edit/",       ui_edit,          R_EDIT | R_SPACE },
+	{ "POST", "/edit/",       ui_save,          R_EDIT | R_CSRF | R_SPACE },
+	{ "POST", "/preview",     ui_preview,       R_EXACT | R_EDIT | R_CSRF | R_SPACE },
+	{ "POST", "/upload/",     ui_upload,        R_EDIT | R_CSRF | R_SPACE, BODY_MULTIPART },
+	{ "POST", "/detach/",     ui_detach,        R_EDIT | R_CSRF | R_SPACE },
+	{ "GET",  "/history/",    ui_history,       R_READ | R_SPACE },
+	{ "GET",  "/diff/",       ui_diff,          R_READ | R_SPACE },
+	{ "GET",  "/blame/",      ui_blame,         R_READ | R_SPACE },
+	{ "GET",  "/rename/",     ui_rename_form,   R_EDIT | R_SPACE },
+	{ "POST", "/rename/",     ui_rename,        R_EDIT | R_CSRF | R_SPACE },
+	{ "GET",  "/delete/",     ui_delete_form,   R_EDIT | R_SPACE },
+	{ "POST", "/delete/",     ui_delete,        R_EDIT | R_CSRF | R_SPACE },
+	{ "GET",  "/restore/",    ui_restore_form,  R_READ | R_SPACE },
+	{ "POST", "/restore/",    ui_restore,       R_EDIT | R_CSRF | R_SPACE },
+	{ "POST", "/revert/",     ui_revert,        R_EDIT | R_CSRF | R_SPACE },
+	{ "GET",  "/pages",       ui_pages,         R_EXACT | R_READ | R_SPACE },
+	{ "GET",  "/complete",    ui_complete,      R_EXACT | R_READ | R_SPACE },
 	{ "GET",  "/search",      ui_search,        R_EXACT | R_READ },
-	{ "GET",  "/wanted",      ui_wanted,        R_EXACT | R_READ },
+	{ "GET",  "/wanted",      ui_wanted,        R_EXACT | R_READ | R_SPACE },
 	{ "GET",  "/customers",   ui_customers,     R_EXACT | R_READ },
 	{ "GET",  "/customer/",   ui_customer,      R_READ },
 	{ "GET",  "/tags",        ui_tags,          R_EXACT | R_READ },
@@ -55,7 +58,7 @@ static const struct route routes[] = {
 	{ "GET",  "/stale",       ui_stale,         R_EXACT | R_READ },
 	{ "GET",  "/recent",      ui_recent,        R_EXACT | R_READ },
 	{ "GET",  "/feed",        ui_feed,          R_READ },
-	{ "GET",  "/orphans",     ui_orphans,       R_EXACT | R_READ },
+	{ "GET",  "/orphans",     ui_orphans,       R_EXACT | R_READ | R_SPACE },
 	{ "GET",  "/login",       ui_login_form,    R_EXACT },
 	{ "POST", "/login",       ui_login,         R_EXACT | R_CSRF },
 	{ "POST", "/logout",      ui_logout,        R_EXACT | R_CSRF },
@@ -74,14 +77,16 @@ static const struct route routes[] = {
 };
 
 /* The route of `path` for `method` (NULL: none); *path_known says whether any route has
- * the path. */
+ * the path. In a space (`in_space`) only R_SPACE routes are there. */
 static const struct route *
-route_of(const char *method, const char *path, int *path_known)
+route_of(const char *method, const char *path, int in_space, int *path_known)
 {
 	*path_known = 0;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct route *rt = &routes[i];
 		size_t n = strlen(rt->pattern);
+		if (in_space && !(rt->flags & R_SPACE))
+			continue;
 		if (rt->flags & R_EXACT ? strcmp(path, rt->pattern) != 0 : strncmp(path, rt->pattern, n) != 0)
 			continue;
 		*path_known = 1;
@@ -91,22 +96,56 @@ route_of(const char *method, const char *path, int *path_known)
 	return NULL;
 }
 
+int
+router_space_path(const char *path, char *name, size_t n, const char **rest)
+{
+	if (strncmp(path, "/s/", 3) != 0)
+		return 0;
+	const char *p = path + 3;
+	size_t len = strcspn(p, "/");
+	int git = len > 4 && strncmp(p + len - 4, ".git", 4) == 0;
+	if (git)
+		len -= 4;
+	if (len == 0 || len >= n)
+		return -1;
+	memcpy(name, p, len);
+	name[len] = '\0';
+	*rest = p + len + (git ? 4 : 0);
+	return git ? 2 : 1;
+}
+
 enum route_body
 router_body(const char *method, const char *path)
 {
 	int known;
-	const struct route *rt = route_of(method, path, &known);
+	char name[64];
+	const char *rest = path;
+	int in_space = router_space_path(path, name, sizeof(name), &rest);
+	if (in_space == 2)
+		return BODY_GIT;
+	const struct route *rt = route_of(method, in_space == 1 ? (*rest ? rest : "/") : path, in_space == 1, &known);
 	return rt ? rt->body : BODY_FORM;
 }
 
 /* May this request use the route? 0, or the answer: a login redirect (KN_SEE_OTHER), or
  * KN_EAUTH / KN_EFORBIDDEN with *detail saying why. The same roles govern git (server.c)
- * and the push hook. */
+ * and the push hook; in a space other than the wiki, its read and write lists decide
+ * (reqspace.c), and a space the viewer may not read is not there (KN_ENOTFOUND). */
 static int
 permitted(struct req *r, int flags, const char **detail)
 {
 	int need = flags & R_ADMIN ? ROLE_ADMIN : flags & R_EDIT ? ROLE_EDITOR : flags & R_READ ? ROLE_READER : 0;
 	int ok = r->role >= need && (!(flags & R_LOGIN) || r->user);
+	if (r->space && (flags & (R_READ | R_EDIT))) {
+		/* A login is asked of anonymous visitors before anything else, so that the
+		 * answer is the same whether the space exists or not. */
+		if (!r->user && r->role < ROLE_READER)
+			ok = 0;
+		else if (!reqspace_may_read(r, r->space))
+			return KN_ENOTFOUND;
+		else
+			ok = (!(flags & R_EDIT) || reqspace_may_write(r, r->space)) && (!(flags & R_ADMIN) || r->role >= ROLE_ADMIN);
+	}
 	if (ok && (flags & R_CSRF) && access_check_csrf(r) < 0) {
 		*detail = "The form was not sent from this site, or it is stale: reload the page and try again.";
 		return KN_EFORBIDDEN;
@@ -197,15 +236,39 @@ answer(struct req *r, int rc, const char *detail)
 void
 router_dispatch(struct req *r)
 {
-	int path_known;
-	const char *detail = NULL;
-	const struct route *rt = route_of(r->method, r->path, &path_known);
+	int path_known, rc;
+	const char *detail = NULL, *path = r->path;
+	char name[64];
+	if (!r->base)
+		r->base = "";
+	int in_space = router_space_path(r->path, name, sizeof(name), &path);
+	if (in_space == 1 && !*path) { /* /s/NAME: its home */
+		answer(r, ui_redirect(r, arena_printf(r->a, "%s/", r->path)), NULL);
+		return;
+	}
+	if (in_space == 1 && strcmp(name, "wiki") != 0) {
+		/* Anonymous visitors are asked to log in before the space is looked up: the same
+		 * answer whether it exists or not. */
+		if (!r->user && r->role < ROLE_READER && strcmp(r->method, "GET") == 0) {
+			answer(r, permitted(r, R_READ, &detail), detail);
+			return;
+		}
+		if ((rc = reqspace_enter(r, name)) < 0) {
+			answer(r, rc, NULL);
+			return;
+		}
+	} else if (in_space) {
+		/* /s/wiki/... is the wiki at its own addresses; /s/NAME.git is git (server.c) */
+		answer(r, KN_ENOTFOUND, NULL);
+		return;
+	}
+	const struct route *rt = route_of(r->method, path, in_space == 1, &path_known);
 	if (!rt || !rt->handler) {
 		answer(r, !rt && path_known ? KN_EMETHOD : KN_ENOTFOUND, NULL);
 		return;
 	}
-	r->rest = r->path + strlen(rt->pattern);
-	int rc = permitted(r, rt->flags, &detail);
+	r->rest = path + strlen(rt->pattern);
+	rc = permitted(r, rt->flags, &detail);
 	if (rc == 0)
 		rc = rt->handler(r);
 	answer(r, rc, detail);

@@ -3,6 +3,7 @@
 #define KENNIS_UI_H
 
 #include "req.h"
+#include "spaces.h"
 #include "tmpl.h"
 
 struct index;
@@ -69,6 +70,11 @@ int ui_health(struct req *r);
 
 /* A template context with the layout's common values (site name, page title). */
 struct tctx *ui_context(struct req *r, const char *title);
+/* The name of the request's space ("wiki" outside /s/NAME/). */
+const char *ui_space_name(const struct req *r);
+/* The address prefix of a page of space `space` in list item `it`: "pbase" ("" or
+ * "/s/NAME"), and "lock_space" (the space's name) for a page outside the wiki. */
+void ui_space_vars(struct req *r, struct tctx *it, const char *space);
 /* Render template `name` as the response body (text/html). */
 int ui_render(struct req *r, const char *name, struct tctx *c);
 /* Render template `name` as the answer to `err` (0: as ui_render): a page of the handler's
@@ -101,6 +107,8 @@ int ui_redirect(struct req *r, const char *location);
 struct index *ui_index(struct req *r);
 /* What the viewer of this request may see of the index (every view query takes it). */
 const struct index_scope *ui_scope(struct req *r);
+/* The scope of the request's own space only (its pages, wanted pages, orphans). */
+const struct index_scope *ui_scope_here(struct req *r);
 /* The version to restore of deleted page file `path` at snapshot `s` (which lacks it):
  * from the index when it can tell (a short walk, or none for a page that never was), else
  * by walking history (manage_last_version). 0, KN_ENOTFOUND or KN_EGIT. */

@@ -10,6 +10,8 @@
 #include "index.h"
 #include "manage.h"
 #include "pagename.h"
+#include "repos.h"
+#include "reqspace.h"
 
 struct tctx *
 ui_context(struct req *r, const char *title)
@@ -29,7 +31,33 @@ ui_context(struct req *r, const char *title)
 	if (r->open_mode)
 		tset(c, "open_mode", "1");
 	tset(c, "csrf", r->csrf);
+	/* the space the page routes work in: their addresses start with `base` */
+	tset(c, "base", r->base ? r->base : "");
+	if (r->space && strcmp(r->space->name, SPACE_WIKI) != 0) {
+		tset(c, "in_space", r->space->name);
+		if (!space_acl_is_all(r->space->read))
+			tset(c, "space_restricted", "1");
+	}
+	if (r->space) /* in a space, its write list says, not the role */
+		tset(c, "can_edit", reqspace_may_write(r, r->space) ? "1" : NULL);
 	return c;
+}
+
+const char *
+ui_space_name(const struct req *r)
+{
+	return r->space ? r->space->name : SPACE_WIKI;
+}
+
+void
+ui_space_vars(struct req *r, struct tctx *it, const char *space)
+{
+	if (!space || !*space || strcmp(space, SPACE_WIKI) == 0) {
+		tset(it, "pbase", "");
+		return;
+	}
+	tset(it, "pbase", reqspace_base(r, space));
+	tset(it, "lock_space", space);
 }
 
 int
@@ -191,22 +219,63 @@ ui_page_exists(void *snap, const char *name)
 	return found;
 }
 
+/* Catch space `name` up (its repository `st`); logged when it fails. */
+static void
+catch_up(struct req *r, struct index *ix, const char *name, struct store *st)
+{
+	if (st && index_catch_up(ix, name, st) < 0)
+		log_warn("%s: the index could not catch up with space %s; it answers as it is", r->path, name);
+}
+
+/* When each space was last caught up by this thread (CLOCK_MONOTONIC seconds). */
+#define OTHERS_EVERY 1 /* seconds: other spaces change by their own saves and pushes, which
+			* catch them up; this is for a missed hook */
+
 struct index *
 ui_index(struct req *r)
 {
+	static _Thread_local time_t others_at;
 	struct index *ix = index_for_thread(r->cfg);
-	if (ix && !r->index_ready && r->st && index_catch_up(ix, r->st) < 0)
-		log_warn("%s: the index could not catch up with main; it answers as it is", r->path);
+	if (!ix || r->index_ready)
+		return ix;
 	r->index_ready = 1;
+	/* The request's own space at once (a save or a push shows in the same request); the
+	 * others at most once a second per thread (each costs a ref read). */
+	const char *here = ui_space_name(r);
+	catch_up(r, ix, here, r->st);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - others_at < OTHERS_EVERY)
+		return ix;
+	others_at = now.tv_sec;
+	const char *const *names = reqspace_names(r);
+	for (size_t i = 0; names[i]; i++) {
+		char gitdir[4200];
+		if (strcmp(names[i], here) == 0)
+			continue;
+		space_gitdir(gitdir, sizeof(gitdir), r->cfg->data_dir, names[i]);
+		catch_up(r, ix, names[i], repos_get(gitdir));
+	}
 	return ix;
 }
 
 const struct index_scope *
 ui_scope(struct req *r)
 {
-	/* The router let this request read: today a reader reads every page. */
-	static const struct index_scope everything = { .all = 1 };
-	return &everything;
+	struct index_scope *sc = arena_alloc(r->a, sizeof(*sc));
+	sc->spaces = reqspace_readable_names(r, &sc->n);
+	return sc;
+}
+
+const struct index_scope *
+ui_scope_here(struct req *r)
+{
+	struct index_scope *sc = arena_alloc(r->a, sizeof(*sc));
+	const char **one = arena_alloc(r->a, 2 * sizeof(char *));
+	one[0] = ui_space_name(r);
+	sc->spaces = one;
+	sc->n = reqspace_readable(r, one[0]) != NULL;
+	return sc;
 }
 
 int
@@ -216,7 +285,7 @@ ui_last_version(struct req *r, git_oid *rev, struct snap *s, const char *path)
 	git_oid where;
 	char hex[GIT_OID_HEXSZ + 1];
 	struct snap at;
-	int rc = ix ? index_gone(ix, path, &where) : KN_EIO;
+	int rc = ix ? index_gone(ix, ui_space_name(r), path, &where) : KN_EIO;
 	if (rc == KN_ENOTFOUND)
 		return rc;
 	if (rc == 0) {
