@@ -839,6 +839,8 @@ clear_space(struct index *ix)
 		"DELETE FROM pages WHERE space = ?9", "DELETE FROM tags WHERE space = ?9",
 		"DELETE FROM departments WHERE space = ?9", "DELETE FROM links WHERE space = ?9",
 		"DELETE FROM gone WHERE space = ?9",
+		/* full-text rows of no page (a damaged index): a new page could get their id */
+		"DELETE FROM fts WHERE rowid NOT IN (SELECT id FROM pages)",
 	};
 	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
 		int rc = index_run(ix, stmt_in(ix, sql[i]));
