@@ -1102,9 +1102,15 @@ index_drop_space(struct index *ix, const char *space)
 {
 	sqlite3_int64 id;
 	char key[96];
+	struct buf last = BUF_INIT;
 	int rc = index_space_id(ix, space, 0, &id);
 	if (rc == KN_ENOTFOUND)
 		return 0;
+	if (rc == 0 && (rc = index_last_indexed(ix, space, &last)) == 0 && last.len == 0) {
+		buf_free(&last);
+		return 0; /* dropped before, or never indexed */
+	}
+	buf_free(&last);
 	if (rc < 0 || (rc = index_exec(ix, "BEGIN IMMEDIATE")) < 0)
 		return rc;
 	ix->space = id;
@@ -1119,8 +1125,31 @@ index_drop_space(struct index *ix, const char *space)
 	return rc;
 }
 
+/* Rows of spaces that are not in `spaces` (deleted while this server was not running) go. */
+static void
+drop_unlisted(struct index *ix, const struct index_repo *spaces, size_t n)
+{
+	sqlite3_stmt *s = index_stmt(ix, q_space_names);
+	char *gone[64];
+	size_t ngone = 0;
+	while (s && sqlite3_step(s) == SQLITE_ROW && ngone < 64) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		size_t i = 0;
+		while (i < n && strcmp(spaces[i].name, name) != 0)
+			i++;
+		if (i == n)
+			gone[ngone++] = xstrdup(name);
+	}
+	if (s)
+		sqlite3_reset(s);
+	for (size_t i = 0; i < ngone; i++) {
+		index_drop_space(ix, gone[i]);
+		free(gone[i]);
+	}
+}
+
 /* Open DATA/index.db, optionally check it (a damaged file is repaired), catch up every
- * space of `spaces`. */
+ * space of `spaces` (at start-up, also drop the rows of spaces not among them). */
 static int
 update_dir(const char *data_dir, const struct index_repo *spaces, size_t n, int check)
 {
@@ -1133,6 +1162,8 @@ update_dir(const char *data_dir, const struct index_repo *spaces, size_t n, int 
 		return rc;
 	if (check && !index_sound(ix, "PRAGMA quick_check", NULL) && (rc = index_recover(ix)) < 0)
 		goto done;
+	if (check)
+		drop_unlisted(ix, spaces, n);
 	for (size_t i = 0; i < n; i++) {
 		struct store *st = NULL;
 		int r = store_open(&st, spaces[i].gitdir);

@@ -3,6 +3,7 @@
 #define KENNIS_UI_H
 
 #include "req.h"
+#include "render.h"
 #include "spaces.h"
 #include "tmpl.h"
 
@@ -66,10 +67,20 @@ int ui_account(struct req *r);
 int ui_account_post(struct req *r);
 int ui_admin(struct req *r);
 int ui_admin_post(struct req *r);
+int ui_admin_spaces(struct req *r);
+int ui_admin_spaces_post(struct req *r);
 int ui_health(struct req *r);
 
 /* A template context with the layout's common values (site name, page title). */
 struct tctx *ui_context(struct req *r, const char *title);
+/* The address of page `name` for route `prefix` ("/wiki/", "/edit/") in the request's
+ * space: "/s/finance/wiki/Globex" (escaped, in the arena). */
+const char *ui_page_url(struct req *r, const char *prefix, const char *name);
+/* How pages of the request's space render: links checked in snapshot `s`, within the
+ * space, [[space:Page]] to the spaces registered. */
+struct render_ctx ui_render_ctx(struct req *r, struct snap *s);
+/* The cache key of a rendering of `path` at commit `hex` in the request's space. */
+const char *ui_render_key(struct req *r, const char *hex, const char *path);
 /* The name of the request's space ("wiki" outside /s/NAME/). */
 const char *ui_space_name(const struct req *r);
 /* The address prefix of a page of space `space` in list item `it`: "pbase" ("" or

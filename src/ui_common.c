@@ -8,6 +8,7 @@
 #include "assets.h"
 #include "auth.h"
 #include "index.h"
+#include "render.h"
 #include "manage.h"
 #include "pagename.h"
 #include "repos.h"
@@ -32,7 +33,7 @@ ui_context(struct req *r, const char *title)
 		tset(c, "open_mode", "1");
 	tset(c, "csrf", r->csrf);
 	/* the space the page routes work in: their addresses start with `base` */
-	tset(c, "base", r->base ? r->base : "");
+	tset(c, "sbase", r->base ? r->base : "");
 	if (r->space && strcmp(r->space->name, SPACE_WIKI) != 0) {
 		tset(c, "in_space", r->space->name);
 		if (!space_acl_is_all(r->space->read))
@@ -41,6 +42,43 @@ ui_context(struct req *r, const char *title)
 	if (r->space) /* in a space, its write list says, not the role */
 		tset(c, "can_edit", reqspace_may_write(r, r->space) ? "1" : NULL);
 	return c;
+}
+
+const char *
+ui_page_url(struct req *r, const char *prefix, const char *name)
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, r->base ? r->base : "");
+	buf_puts(&b, prefix);
+	url_escape(&b, name, strlen(name), 1);
+	const char *out = arena_strndup(r->a, b.ptr, b.len);
+	buf_free(&b);
+	return out;
+}
+
+struct render_ctx
+ui_render_ctx(struct req *r, struct snap *s)
+{
+	struct render_ctx ctx = { ui_page_exists, s, NULL, NULL, NULL };
+	if (r->space && strcmp(r->space->name, SPACE_WIKI) != 0)
+		ctx.space = r->space->name;
+	ctx.spaces = reqspace_names(r);
+	return ctx;
+}
+
+const char *
+ui_render_key(struct req *r, const char *hex, const char *path)
+{
+	/* A page renders the same at the same commit, in the same space, with the same spaces
+	 * registered ([[space:Page]] links): the names are part of the key. */
+	uint64_t h = 1469598103934665603ULL;
+	for (const char *const *n = reqspace_names(r); *n; n++)
+		for (const char *p = *n; ; p++) {
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+			if (!*p)
+				break;
+		}
+	return arena_printf(r->a, "md:%s:%s:%s:%016llx", ui_space_name(r), hex, path, (unsigned long long)h);
 }
 
 const char *

@@ -76,7 +76,7 @@ render_html(struct req *r, struct snap *s, const char *key, const char *md, size
 {
 	struct buf html = BUF_INIT;
 	if (!cache_get(&html, key)) {
-		struct render_ctx rc = { ui_page_exists, s, NULL };
+		struct render_ctx rc = ui_render_ctx(r, s);
 		if (render_markdown(&html, md, len, &rc) == KN_ETOOBIG)
 			log_warn("render %s: page over %u bytes, cut", r->path, RENDER_MAX_INPUT);
 		cache_put(key, buf_cstr(&html), html.len);
@@ -98,7 +98,7 @@ frame(struct req *r, struct snap *s, const char *hex, const char *name, const ch
 		struct buf path = BUF_INIT, md = BUF_INIT;
 		buf_printf(&path, "%.*s%s.md", (int)dir, name, which);
 		int found = store_read(&md, NULL, s, path.ptr) == 0;
-		char *html = found ? render_html(r, s, arena_printf(r->a, "md:%s:%s", hex, path.ptr), buf_cstr(&md), md.len)
+		char *html = found ? render_html(r, s, ui_render_key(r, hex, path.ptr), buf_cstr(&md), md.len)
 				   : NULL;
 		buf_free(&path);
 		buf_free(&md);
@@ -148,11 +148,7 @@ missing_page(struct req *r, struct snap *s, const char *name, const char *rev)
 	struct buf to = BUF_INIT, path = BUF_INIT;
 	git_oid last;
 	if (!rev && manage_redirect_target(&to, s, name) == 0) {
-		struct buf loc = BUF_INIT;
-		buf_puts(&loc, "/wiki/");
-		url_escape(&loc, to.ptr, to.len, 1);
-		int rc = ui_redirect(r, loc.ptr);
-		buf_free(&loc);
+		int rc = ui_redirect(r, ui_page_url(r, "/wiki/", to.ptr));
 		buf_free(&to);
 		return rc;
 	}
@@ -239,7 +235,7 @@ view_page(struct req *r, const char *name)
 		tset(c, "frontmatter", arena_strndup(r->a, fm, fm_len));
 		front_matter_vars(r, c, fm, fm_len);
 	}
-	tset_html(c, "body", render_html(r, &s, arena_printf(r->a, "md:%s:%s", hex, path.ptr), md.ptr + body, md.len - body));
+	tset_html(c, "body", render_html(r, &s, ui_render_key(r, hex, path.ptr), md.ptr + body, md.len - body));
 	tset_html(c, "sidebar", frame(r, &s, hex, name, "_Sidebar"));
 	tset_html(c, "header", frame(r, &s, hex, name, "_Header"));
 	tset_html(c, "footer", frame(r, &s, hex, name, "_Footer"));

@@ -8,12 +8,15 @@
 
 #include "index.h"
 #include "pagename.h"
+#include "repos.h"
+#include "reqspace.h"
 
 #define RECENT_MAX 50      /* entries on a page or in a feed */
 #define SCAN_MAX 5000      /* commits looked at, at most, to find them */
 
 struct change {
 	char hex[GIT_OID_HEXSZ + 1];
+	const char *space; /* the page's space */
 	const char *name, *author, *summary;
 	int64_t time;
 	int offset;
@@ -25,7 +28,8 @@ struct changes {
 	size_t n;
 };
 
-/* The set of page files a filter selects (from the index), one per line in `out`. */
+/* The set of page files a filter selects (from the index), one "\nSPACE\tpath\n" entry
+ * each in `out`, of the spaces the viewer may read. */
 static int
 filter_paths(struct req *r, struct buf *out, const char *kind, const char *value)
 {
@@ -40,31 +44,30 @@ filter_paths(struct req *r, struct buf *out, const char *kind, const char *value
 		if (!ix || index_paths_with(&set, ix, ui_scope(r), kinds[i].key, value, r->a) < 0)
 			return KN_EIO;
 		buf_putc(out, '\n');
-		for (size_t k = 0; k < set.n; k++) {
-			buf_puts(out, set.v[k]);
-			buf_putc(out, '\n');
-		}
+		for (size_t k = 0; k < set.n; k++)
+			buf_printf(out, "%s\t%s\n", set.space[k], set.v[k]);
 		return 0;
 	}
 	return KN_EINVAL;
 }
 
-/* Walk main's history, newest first, and collect page changes: of one file (`only`), of the
- * files listed in `set` ("\npath\npath\n"), or of all pages. */
+/* Walk the history of space `space` (repository `st`), newest first, and collect page
+ * changes: of one file (`only`), of the files listed in `set` ("\nSPACE\tpath\n" ...), or
+ * of all pages. */
 static int
-collect(struct req *r, struct changes *out, const char *only, const char *set)
+collect(struct req *r, struct store *st, const char *space, struct changes *out, const char *only, const char *set)
 {
 	struct snap s;
 	git_revwalk *walk = NULL;
 	git_oid id;
-	int rc = store_snap_open(&s, r->st, NULL), scanned = 0;
+	int rc = store_snap_open(&s, st, NULL), scanned = 0;
 	if (rc < 0)
 		return rc;
 	out->v = arena_alloc(r->a, RECENT_MAX * sizeof(*out->v));
 	out->n = 0;
 	if (!s.commit)
 		goto done;
-	git_repository *repo = r->st->repo;
+	git_repository *repo = st->repo;
 	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, &s.id) < 0) {
 		rc = KN_EGIT;
 		goto done;
@@ -92,7 +95,7 @@ collect(struct req *r, struct changes *out, const char *only, const char *set)
 			const git_diff_delta *d = git_diff_get_delta(diff, i);
 			const char *path = d->new_file.path;
 			struct buf name = BUF_INIT, key = BUF_INIT;
-			buf_printf(&key, "\n%s\n", path);
+			buf_printf(&key, "\n%s\t%s\n", space, path);
 			if ((set && !strstr(set, key.ptr)) || pagename_from_path(&name, path, strlen(path)) < 0 ||
 			    (!only && (name.ptr[0] == '_' || strstr(name.ptr, "/_")))) {
 				buf_free(&name);
@@ -102,6 +105,7 @@ collect(struct req *r, struct changes *out, const char *only, const char *set)
 			struct change *ch = &out->v[out->n++];
 			const git_signature *a = git_commit_author(c);
 			git_oid_tostr(ch->hex, sizeof(ch->hex), &id);
+			ch->space = space;
 			ch->name = arena_strdup(r->a, name.ptr);
 			ch->author = arena_strdup(r->a, a->name);
 			ch->summary = arena_strdup(r->a, git_commit_summary(c) ? git_commit_summary(c) : "");
@@ -124,8 +128,44 @@ done:
 	return rc;
 }
 
+static int
+newer_first(const void *a, const void *b)
+{
+	const struct change *x = a, *y = b;
+	return x->time > y->time ? -1 : x->time < y->time;
+}
+
+/* The changes of every space the viewer may read (or of the request's space alone, under
+ * /s/NAME/), newest first, at most RECENT_MAX: each space's own newest merged. */
+static int
+collect_spaces(struct req *r, struct changes *out, const char *only, const char *set)
+{
+	size_t n;
+	const char *const *names = r->space ? (const char *const[]){ r->space->name } : reqspace_readable_names(r, &n);
+	if (r->space)
+		n = 1;
+	struct changes all = { arena_alloc(r->a, (n ? n : 1) * RECENT_MAX * sizeof(struct change)), 0 };
+	for (size_t i = 0; i < n; i++) {
+		char gitdir[4200];
+		struct changes one;
+		space_gitdir(gitdir, sizeof(gitdir), r->cfg->data_dir, names[i]);
+		struct store *st = r->space ? r->st : repos_get(gitdir);
+		if (!st)
+			continue;
+		int rc = collect(r, st, names[i], &one, only, set);
+		if (rc < 0)
+			return rc;
+		memcpy(all.v + all.n, one.v, one.n * sizeof(*one.v));
+		all.n += one.n;
+	}
+	qsort(all.v, all.n, sizeof(*all.v), newer_first);
+	out->v = all.v;
+	out->n = all.n < RECENT_MAX ? all.n : RECENT_MAX;
+	return 0;
+}
+
 /* Which changes the request asks for: ?customer= / ?tag= / ?department= (also the feed
- * paths /feed/<kind>/<value>), or one page. Sets *only or *set; *label names it. */
+ * paths /feed/<kind>/<value>), or one page of the request's space. *label names it. */
 static int
 select_changes(struct req *r, const char *kind, const char *value, struct changes *out, const char **label)
 {
@@ -133,19 +173,19 @@ select_changes(struct req *r, const char *kind, const char *value, struct change
 	int rc;
 	*label = NULL;
 	if (!kind) {
-		rc = collect(r, out, NULL, NULL);
+		rc = collect_spaces(r, out, NULL, NULL);
 	} else if (strcmp(kind, "page") == 0) {
 		if (pagename_check(value, strlen(value)) < 0)
 			return KN_EINVAL;
 		pagename_to_path(&path, value);
-		rc = collect(r, out, path.ptr, NULL);
+		rc = collect(r, r->st, ui_space_name(r), out, path.ptr, NULL);
 		*label = arena_printf(r->a, "page %s", value);
 	} else {
 		if (!value || !*value || strlen(value) > 200 || !utf8_valid(value, strlen(value)))
 			return KN_EINVAL;
 		rc = filter_paths(r, &set, kind, value);
 		if (rc == 0)
-			rc = collect(r, out, NULL, set.ptr);
+			rc = collect_spaces(r, out, NULL, set.ptr);
 		*label = arena_printf(r->a, "%s %s", kind, value);
 	}
 	buf_free(&set);
@@ -179,6 +219,7 @@ ui_recent(struct req *r)
 		struct tctx *it = tadd(c, "changes");
 		char when[64];
 		ui_format_time(when, sizeof(when), ch.v[i].time, ch.v[i].offset);
+		ui_space_vars(r, it, ch.v[i].space);
 		tset(it, "name", ch.v[i].name);
 		tset(it, "id", ch.v[i].hex);
 		tset(it, "author", ch.v[i].author);
@@ -261,6 +302,7 @@ ui_feed(struct req *r)
 		url_escape(o, e->name, strlen(e->name), 1);
 		buf_puts(o, "</id>\n<link href=\"");
 		xml_put(o, base);
+		xml_put(o, reqspace_base(r, e->space));
 		buf_puts(o, "/diff/");
 		url_escape(o, e->name, strlen(e->name), 1);
 		buf_printf(o, "?to=%s\"/>\n<updated>", e->hex);
