@@ -303,6 +303,7 @@ struct prepared {
 	struct arena *a;
 	struct buf name, title, text, links;
 	const char *const *spaces; /* the spaces links may go to ([[space:Page]]) */
+	const char *space;         /* the page's own space (NULL: the wiki) */
 	int rc;
 	int ready;        /* pipeline: set by the worker under the lock */
 };
@@ -376,7 +377,7 @@ prepare_page(struct prepared *p, git_repository *repo)
 
 	/* The text people read, not Markdown syntax: render, then strip the tags. Every page
 	 * "exists" here, so no lookups; the renderer also reports the wiki links. */
-	struct render_ctx rctx = { .links = &p->links, .spaces = p->spaces };
+	struct render_ctx rctx = { .links = &p->links, .space = p->space, .spaces = p->spaces };
 	render_markdown(&html, md + body, p->src.len - body, &rctx);
 	html_text(&p->text, buf_cstr(&html), html.len);
 	buf_free(&html);
@@ -422,6 +423,7 @@ struct jobs {
 	struct prepared *v;
 	size_t n, cap;
 	const char *const *spaces; /* for each page's links */
+	const char *space;         /* the space of the pages (NULL: the wiki) */
 };
 
 static void
@@ -434,6 +436,7 @@ jobs_add(struct jobs *j, const char *path, const git_oid *blob)
 	memset(&j->v[j->n], 0, sizeof(j->v[j->n]));
 	j->v[j->n].path = xstrdup(path);
 	j->v[j->n].spaces = j->spaces;
+	j->v[j->n].space = j->space;
 	git_oid_cpy(&j->v[j->n].blob, blob);
 	j->n++;
 }
@@ -629,7 +632,8 @@ apply_diff(struct index *ix, struct store *st, git_tree *old, git_tree *new, str
 			rc = KN_EGIT;
 		}
 	}
-	struct jobs j = { .spaces = (const char *const *)ix->space_names };
+	struct jobs j = { .spaces = (const char *const *)ix->space_names,
+			  .space = strcmp(ix->space_label, "wiki") == 0 ? NULL : ix->space_label };
 	size_t n = git_diff_num_deltas(diff);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = apply_delta(ix, git_diff_get_delta(diff, i), &j, changes, to_hex);

@@ -488,19 +488,22 @@ space_base(struct buf *url, const char *name, size_t n)
 	}
 }
 
-/* A target "NAME:Page" whose NAME is one of ctx->spaces other than the page's own: the
- * length of NAME (the target then starts at t + len + 1), else 0. */
+/* A target "NAME:Page" whose NAME is one of ctx->spaces: the length of NAME (the page
+ * starts at t + len + 1), else 0; *own says whether it is the page's own space. */
 static size_t
-other_space(const struct render *r, const char *t, size_t n)
+space_prefix(const struct render *r, const char *t, size_t n, int *own)
 {
 	const char *colon = memchr(t, ':', n);
-	const char *own = r->ctx && r->ctx->space ? r->ctx->space : "wiki";
+	const char *mine = r->ctx && r->ctx->space ? r->ctx->space : "wiki";
+	*own = 0;
 	if (!colon || !r->ctx || !r->ctx->spaces)
 		return 0;
 	size_t len = (size_t)(colon - t);
 	for (const char *const *sp = r->ctx->spaces; *sp; sp++)
-		if (strlen(*sp) == len && memcmp(*sp, t, len) == 0)
-			return strlen(own) == len && memcmp(own, t, len) == 0 ? 0 : len;
+		if (strlen(*sp) == len && memcmp(*sp, t, len) == 0) {
+			*own = strlen(mine) == len && memcmp(mine, t, len) == 0;
+			return len;
+		}
 	return 0;
 }
 
@@ -545,7 +548,16 @@ wikilink_url(struct render *r, struct buf *url, const char *t, size_t n, int *mi
 	*missing = 0;
 	if (pn == 0 && slug.len == 0)
 		goto done;
-	size_t sn = pn ? other_space(r, t, pn) : 0;
+	int own = 0;
+	size_t sn = pn ? space_prefix(r, t, pn, &own) : 0;
+	if (sn && own) { /* [[finance:Page]] in finance: a link in the space */
+		t += sn + 1;
+		pn -= sn + 1;
+		trim(&t, &pn);
+		sn = 0;
+		if (pn == 0)
+			goto done;
+	}
 	if (sn) {
 		if (space_link_url(r, url, t, sn, t + sn + 1, pn - sn - 1) < 0)
 			goto done;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "index.h"
 #include "spaces.h"
 #include "store.h"
 
@@ -98,8 +99,12 @@ space_create(struct db *db, const char *data_dir, const char *self_exe, const ch
 	rc = space_add(db, name, read, write, why);
 	if (rc < 0 && move_aside(data_dir, name, aside, sizeof(aside)) == 0)
 		log_warn("space %s: not registered (%s); its new repository was moved to %s", name, buf_cstr(why), aside);
-	if (rc == 0)
+	if (rc == 0) {
 		log_info("space %s created (read: %s; write: %s)", name, read, write);
+		/* indexed now, so that check and the views know it before anyone visits it */
+		if (index_update(data_dir, name, gitdir) < 0)
+			log_warn("space %s: not indexed yet; the server catches up at its first request", name);
+	}
 	return rc;
 }
 
