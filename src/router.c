@@ -5,6 +5,7 @@
 
 #include "access.h"
 #include "reqspace.h"
+#include "spaces.h"
 #include "ui.h"
 
 enum {
@@ -112,6 +113,8 @@ router_space_path(const char *path, char *name, size_t n, const char **rest)
 		return -1;
 	memcpy(name, p, len);
 	name[len] = '\0';
+	if (space_name_check(name, 1) < 0)
+		return -1;
 	*rest = p + len + (git ? 4 : 0);
 	return git ? 2 : 1;
 }

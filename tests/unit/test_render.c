@@ -124,6 +124,37 @@ test_gfm(void)
 	has("a\xff" "b", "a\xef\xbf\xbd" "b", "invalid UTF-8 replaced");
 }
 
+/* [[space:Page]]: links into other spaces, never looked up there; links inside a space. */
+static void
+test_space_links(void)
+{
+	static const char *const spaces[] = { "wiki", "finance", NULL };
+	struct buf out = BUF_INIT, links = BUF_INIT;
+	struct render_ctx in_wiki = { NULL, NULL, &links, NULL, spaces };
+	const char *md = "[[finance:Globex Terms]] [[Home]] [[nospace:Page]] [[finance:]] [[finance:../x]]\n";
+	render_markdown(&out, md, strlen(md), &in_wiki);
+	ok(strstr(out.ptr, "<a class=\"wikilink space\" href=\"/s/finance/wiki/Globex-Terms\">finance:Globex Terms</a>") != NULL,
+	   "a link into another space: %s", out.ptr);
+	ok(strstr(out.ptr, "href=\"/wiki/Home\"") != NULL, "a wiki link from the wiki");
+	ok(strstr(out.ptr, "href=\"/wiki/nospace:Page\"") != NULL || strstr(out.ptr, "nospace") != NULL,
+	   "an unknown prefix is part of the page name");
+	ok(!strstr(out.ptr, "href=\"/s/finance/wiki/\"") && !strstr(out.ptr, "../x\""), "no empty or traversing space link");
+	ok(strstr(links.ptr, "finance\tGlobex-Terms\n") != NULL && strstr(links.ptr, "Home\n") != NULL,
+	   "links reported with their space: %s", links.ptr);
+	buf_reset(&out);
+	buf_reset(&links);
+	struct render_ctx in_fin = { NULL, NULL, &links, "finance", spaces };
+	md = "[[Other Page]] [[wiki:Home]] [[finance:Own Page]]\n";
+	render_markdown(&out, md, strlen(md), &in_fin);
+	ok(strstr(out.ptr, "href=\"/s/finance/wiki/Other-Page\"") != NULL, "a plain link in a space stays in it: %s", out.ptr);
+	ok(strstr(out.ptr, "class=\"wikilink space\" href=\"/wiki/Home\"") != NULL, "[[wiki:Home]] from a space");
+	ok(strstr(out.ptr, "class=\"wikilink\" href=\"/s/finance/wiki/Own-Page\"") != NULL, "[[own-space:Page]] is a link in the space");
+	ok(strstr(links.ptr, "wiki\tHome\n") != NULL && strstr(links.ptr, "Own-Page\n") != NULL && !strstr(links.ptr, "finance\t"),
+	   "reported: %s", links.ptr);
+	buf_free(&out);
+	buf_free(&links);
+}
+
 static void
 test_wikilinks(void)
 {
@@ -466,6 +497,7 @@ main(void)
 	render_global_init();
 	test_gfm();
 	test_wikilinks();
+	test_space_links();
 	test_links_ctx();
 	test_headings();
 	test_heading_inlines();

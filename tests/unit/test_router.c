@@ -143,6 +143,23 @@ test_codes(void)
 	   router_body("GET", "/wiki.git") == BODY_GIT, "/wiki.git and below, any method: git rows");
 	ok(router_body("GET", "/wiki.gitx") == BODY_FORM && router_body("POST", "/edit/Home") == BODY_FORM,
 	   "everything else: a form");
+	ok(router_body("POST", "/s/finance/upload/Terms") == BODY_MULTIPART && router_body("POST", "/s/finance/edit/X") == BODY_FORM,
+	   "in a space: the same rows");
+	ok(router_body("GET", "/s/finance.git/info/refs") == BODY_GIT && router_body("POST", "/s/finance.git/git-receive-pack") == BODY_GIT,
+	   "/s/NAME.git: git");
+	ok(router_body("POST", "/s/finance/search") == BODY_FORM, "a global route is no space route");
+
+	char name[64];
+	const char *rest = NULL;
+	ok(router_space_path("/s/finance/wiki/Globex", name, sizeof(name), &rest) == 1 && strcmp(name, "finance") == 0 &&
+	   strcmp(rest, "/wiki/Globex") == 0, "/s/NAME/...: the space and the rest");
+	ok(router_space_path("/s/finance.git/info/refs", name, sizeof(name), &rest) == 2 && strcmp(name, "finance") == 0 &&
+	   strcmp(rest, "/info/refs") == 0, "/s/NAME.git/...: git");
+	ok(router_space_path("/s/finance", name, sizeof(name), &rest) == 1 && *rest == '\0', "/s/NAME alone");
+	ok(router_space_path("/s//x", name, sizeof(name), &rest) == -1 && router_space_path("/s/.git", name, sizeof(name), &rest) == -1,
+	   "an empty space name is refused");
+	ok(router_space_path("/wiki/s/x", name, sizeof(name), &rest) == 0 && router_space_path("/search", name, sizeof(name), &rest) == 0,
+	   "other paths are no space paths");
 }
 
 int
