@@ -508,8 +508,10 @@ main(int argc, char **argv)
 		rc = cmd_user(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "token") == 0)
 		rc = cmd_token(argc - 1, argv + 1);
-	else if (strcmp(argv[1], "space") == 0 || strcmp(argv[1], "group") == 0)
+	else if (strcmp(argv[1], "space") == 0 || strcmp(argv[1], "group") == 0) {
+		log_min_level = LOG_WARN; /* the command says what it did; the log is for a server */
 		rc = cmd_space(argc - 1, argv + 1);
+	}
 	else if (strcmp(argv[1], "webhook") == 0)
 		rc = cmd_webhook(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "reindex") == 0 || strcmp(argv[1], "check") == 0)
