@@ -1,6 +1,8 @@
 /* access.c: identify the requester and apply the anonymous/open-mode rules. */
 #include "access.h"
 #include "state.h"
+#include "spaces.h"
+#include "watches.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -121,6 +123,32 @@ anonymous(struct req *r, struct db *db)
 		r->role = r->cfg->anon_read == 1 ? ROLE_READER : ROLE_NONE;
 }
 
+/* A GET of a feed (/feed…, /s/NAME/feed…): a feed reader cannot log in, so it may bring
+ * the user's feed token (?token=kf_…) instead. */
+static int
+is_feed_get(const struct req *r)
+{
+	const char *p = r->path, *rest;
+	char space[SPACE_NAME_MAX + 1];
+	if (strcmp(r->method, "GET") != 0 || !req_query(r, "token"))
+		return 0;
+	if (router_space_path(r->path, space, sizeof(space), &rest) == 1)
+		p = rest;
+	return strcmp(p, "/feed") == 0 || strncmp(p, "/feed/", 6) == 0;
+}
+
+static int
+identify_feed_token(struct req *r, struct db *db, struct user *u)
+{
+	int64_t uid;
+	const char *token = req_query(r, "token");
+	if (feed_token_check(db, token, &uid) < 0 || auth_user_get_id(db, uid, u) < 0) {
+		log_warn("feed %s from %s: unknown feed token", r->path, r->remote);
+		return KN_ENOTFOUND;
+	}
+	return 0;
+}
+
 int
 access_identify_web(struct req *r)
 {
@@ -140,6 +168,11 @@ access_identify_web(struct req *r)
 		r->role = u->role;
 		r->csrf = arena_strdup(r->a, csrf);
 		return 0;
+	}
+	if (is_feed_get(r) && identify_feed_token(r, db, u) == 0) {
+		r->user = u;
+		r->role = u->role;
+		return 0; /* no CSRF token: a feed reader reads, it never posts */
 	}
 	anonymous(r, db);
 	return 0;

@@ -215,6 +215,20 @@ auth_user_get(struct db *db, const char *name, struct user *out)
 	return get_user(db, name, out, NULL, 0);
 }
 
+int
+auth_user_get_id(struct db *db, int64_t id, struct user *out)
+{
+	struct db_res *r = NULL;
+	int rc = db_query(&r, db, "SELECT " USER_COLS " FROM users WHERE id = $1", "i", id);
+	if (rc < 0)
+		return rc;
+	rc = db_row(r);
+	if (rc == 1)
+		fill_user(r, out);
+	db_res_free(r);
+	return rc == 1 ? 0 : rc == 0 ? KN_ENOTFOUND : rc;
+}
+
 int64_t
 auth_user_count(struct db *db)
 {

@@ -40,6 +40,7 @@ int auth_user_passwd(struct db *db, const char *name, const char *password);
 int auth_user_set_role(struct db *db, const char *name, enum role role);
 int auth_user_del(struct db *db, const char *name);
 int auth_user_get(struct db *db, const char *name, struct user *out);
+int auth_user_get_id(struct db *db, int64_t id, struct user *out);
 int64_t auth_user_count(struct db *db);
 int auth_user_list(struct db *db, int (*cb)(const struct user *u, void *payload), void *payload);
 

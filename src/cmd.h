@@ -9,5 +9,7 @@ int cmd_token(int argc, char **argv);
 int cmd_space(int argc, char **argv);
 /* `kennis webhook add|list|del|test`. */
 int cmd_webhook(int argc, char **argv);
+/* `kennis notify digest|queue`. */
+int cmd_notify(int argc, char **argv);
 
 #endif

@@ -34,6 +34,11 @@ struct config {
 	                          by req_base_url_parse; NULL: the address the server listens on */
 	unsigned login_address_limit; /* failed logins per client address per hour before it waits */
 	const char *db_url;    /* state database: a PostgreSQL URL, or NULL for DATA/kennis.db */
+	const char *smtp_url;  /* smtp://host:port or smtps://host:port; NULL: no mail is sent */
+	const char *smtp_user, *smtp_password; /* NULL: the server takes mail without a login */
+	const char *mail_from; /* the From of mails ("kennis <wiki@example.com>"); NULL: kennis@HOSTNAME */
+	int digest_minute;     /* minute of the local day when digests go; -1: never */
+	int webhook_private;   /* webhooks may call private and loopback addresses */
 };
 
 #endif

@@ -125,6 +125,8 @@ mail_send(const struct mail_server *srv, const struct mail *m, char *error, int 
 		buf_reset(&h);
 		buf_printf(&h, "List-Unsubscribe: <%s>", m->unsubscribe_url);
 		headers = curl_slist_append(headers, h.ptr);
+		/* RFC 8058: a mail program may stop the mails with one POST, without a page */
+		headers = curl_slist_append(headers, "List-Unsubscribe-Post: List-Unsubscribe=One-Click");
 	}
 	headers = curl_slist_append(headers, "Auto-Submitted: auto-generated");
 	rcpt = curl_slist_append(NULL, m->to);

@@ -21,6 +21,7 @@
 #include "spaces.h"
 #include "state.h"
 #include "store.h"
+#include "webhook.h"
 
 static const char usage[] =
 	"usage: kennis <command> [options]\n"
@@ -33,6 +34,7 @@ static const char usage[] =
 	"  space         confidential spaces: add, list, set who reads and writes, delete\n"
 	"  group         groups of users for space access lists\n"
 	"  webhook       signed JSON notifications of changes to other systems (CRM, chat)\n"
+	"  notify        the daily digest now; what waits to go out (webhook calls, mails)\n"
 	"  reindex       rebuild the search index and page data from wiki.git\n"
 	"  check         verify the repository, its locks and the index; exit 1 on damage\n"
 	"  hook NAME     run a git hook (installed by init; not for people)\n"
@@ -79,7 +81,16 @@ static const char serve_usage[] =
 	"  --base-url URL            how people reach this wiki, e.g. https://wiki.example.com: the\n"
 	"                            start of absolute links in feeds (default: the --listen address)\n"
 	"  --login-address-limit N   failed logins from one client address per hour before it\n"
-	"                            must wait (default: 100; an account name allows 5)\n";
+	"                            must wait (default: 100; an account name allows 5)\n"
+	"\n"
+	"notifications (docs/notifications.md):\n"
+	"  --smtp URL                mail server for watchers' mail: smtp://HOST:PORT or\n"
+	"                            smtps://HOST:PORT (default: none; watchers have their feed)\n"
+	"  --smtp-user NAME, --smtp-password SECRET   login at the mail server (better in kennis.conf)\n"
+	"  --mail-from ADDRESS       From of the mails (default: kennis@HOSTNAME)\n"
+	"  --digest-at HH:MM|off     when the daily digest goes, local time (default: 07:00)\n"
+	"  --webhook-allow-private on|off   let webhooks call private, loopback and link-local\n"
+	"                            addresses (default: off)\n";
 
 static int
 self_path(char *out, size_t n)
@@ -200,6 +211,41 @@ parse_access(const char *o, const char *v, struct config *cfg)
 		cfg->db_url = v;
 		return 1;
 	}
+	if (strcmp(o, "--smtp") == 0) {
+		if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0) {
+			fprintf(stderr, "kennis: --smtp takes smtp://HOST:PORT or smtps://HOST:PORT\n");
+			return -1;
+		}
+		cfg->smtp_url = v;
+		return 1;
+	}
+	if (strcmp(o, "--smtp-user") == 0) {
+		cfg->smtp_user = v;
+		return 1;
+	}
+	if (strcmp(o, "--smtp-password") == 0) {
+		cfg->smtp_password = v;
+		return 1;
+	}
+	if (strcmp(o, "--mail-from") == 0) {
+		cfg->mail_from = v;
+		return 1;
+	}
+	if (strcmp(o, "--digest-at") == 0) {
+		unsigned h, m;
+		char end;
+		if (strcmp(v, "off") == 0)
+			cfg->digest_minute = -1;
+		else if (sscanf(v, "%2u:%2u%c", &h, &m, &end) == 2 && h < 24 && m < 60)
+			cfg->digest_minute = (int)(h * 60 + m);
+		else {
+			fprintf(stderr, "kennis: --digest-at takes HH:MM (local time) or off\n");
+			return -1;
+		}
+		return 1;
+	}
+	if (strcmp(o, "--webhook-allow-private") == 0)
+		return on_off(o, v, &cfg->webhook_private) < 0 ? -1 : 1;
 	if (strcmp(o, "--proxy-role") == 0) {
 		cfg->proxy_role = role_parse(v);
 		if (cfg->proxy_role == ROLE_NONE) {
@@ -342,6 +388,7 @@ cmd_serve(int argc, char **argv)
 		.max_file = 64u << 20,
 		.upload_types = "png,jpg,jpeg,gif,webp,svg,pdf,txt,csv,json,zip,docx,xlsx,pptx,eml",
 		.login_address_limit = AUTH_LOGIN_ADDRESS_LIMIT,
+		.digest_minute = 7 * 60,
 	};
 	struct store *st = NULL;
 	int rc;
@@ -400,7 +447,9 @@ cmd_serve(int argc, char **argv)
 	if (index_startup(data, repos, nrepos) < 0)
 		log_warn("search index not ready; it is retried at the first search");
 	space_repos_free(repos, nrepos);
+	webhook_global_init(); /* libcurl, before any thread */
 	rc = server_run(&cfg);
+	webhook_global_release();
 	free((char *)cfg.base_url);
 	return rc;
 }
@@ -514,6 +563,8 @@ main(int argc, char **argv)
 	}
 	else if (strcmp(argv[1], "webhook") == 0)
 		rc = cmd_webhook(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "notify") == 0)
+		rc = cmd_notify(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "reindex") == 0 || strcmp(argv[1], "check") == 0)
 		rc = cmd_index(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "hook") == 0)

@@ -23,7 +23,9 @@
 #include "cgi.h"
 #include "conns.h"
 #include "edge.h"
+#include "fanout.h"
 #include "githttp.h"
+#include "notify.h"
 #include "repos.h"
 #include "reqspace.h"
 
@@ -562,6 +564,9 @@ on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_Requ
 	double ms = (double)(end.tv_sec - c->start.tv_sec) * 1e3 + (double)(end.tv_nsec - c->start.tv_nsec) / 1e6;
 	log_info("%s %s %d %.1fms %s%s", c->r.method, c->r.path, c->r.status, ms, c->r.remote,
 		 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+	/* A POST may have made a commit (a save, a rename, a push): the fan-out looks now. */
+	if (strcmp(c->r.method, "POST") == 0 && c->r.status < 400)
+		fanout_wake();
 	conns_idle(conns, c->ce);
 	cgi_free(c->cgi);
 	upload_cleanup(c);
@@ -630,6 +635,32 @@ parse_listen(const char *listen, struct sockaddr_in *sa)
 	if (strcmp(host, "localhost") == 0)
 		strcpy(host, "127.0.0.1");
 	return inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &sa->sin_addr) == 1 ? 0 : -1;
+}
+
+/* The fan-out thread (commits into notices, mails and webhook calls) and the senders that
+ * deliver them; neither keeps a request waiting. */
+static void
+start_notifications(const struct config *c, const char *listen_url)
+{
+	static char from[300];
+	if (c->mail_from) {
+		snprintf(from, sizeof(from), "%s", c->mail_from);
+	} else {
+		char host[256] = "localhost";
+		gethostname(host, sizeof(host) - 1);
+		snprintf(from, sizeof(from), "kennis@%s", host);
+	}
+	struct notify_settings ns = { c->data_dir, c->db_url, { c->smtp_url, c->smtp_user, c->smtp_password, from },
+				      c->webhook_private, 2 };
+	struct fanout_settings fs = { c->data_dir, c->db_url, c->base_url ? c->base_url : listen_url, c->smtp_url != NULL,
+				      c->digest_minute, 0 };
+	static char base[4200];
+	snprintf(base, sizeof(base), "%s", fs.base_url);
+	fs.base_url = base;
+	if (!c->smtp_url)
+		log_info("no --smtp: watchers follow in their feed (/feed/watching); no mail is sent");
+	if (notify_start(&ns) < 0 || fanout_start(&fs) < 0)
+		log_error("notifications do not run: webhooks and mails wait in the queue");
 }
 
 int
@@ -710,9 +741,12 @@ server_run(const struct config *config)
 	log_info("listening on %s, %u threads; at most %u connections, %u per address; a header block "
 		 "within %u s, a request body at %u bytes/s or more", cfg->listen, cfg->threads, lim.max_total,
 		 lim.per_addr, cfg->header_timeout, cfg->min_rate);
+	start_notifications(cfg, url);
 	sigwait(&sigs, &sig);
 	log_info("signal %d: shutting down", sig);
 	MHD_stop_daemon(d);
+	fanout_stop();
+	notify_stop();
 	conns_free(conns); /* every connection has closed: the registry is empty */
 	conns = NULL;
 	cache_release();

@@ -70,6 +70,14 @@ int ui_admin_post(struct req *r);
 int ui_admin_spaces(struct req *r);
 int ui_admin_spaces_post(struct req *r);
 int ui_health(struct req *r);
+/* ui_watch.c: following (watches), the watching feed, unsubscribe links */
+int ui_watch(struct req *r);
+int ui_watch_post(struct req *r);
+int ui_watching(struct req *r);
+int ui_watching_post(struct req *r);
+int ui_feed_watching(struct req *r);
+int ui_unsubscribe(struct req *r);
+int ui_unsubscribe_post(struct req *r);
 
 /* A template context with the layout's common values (site name, page title). */
 struct tctx *ui_context(struct req *r, const char *title);

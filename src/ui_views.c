@@ -91,6 +91,7 @@ page_list(struct req *r, const char *title, const char *feed_kind, const struct 
 		url_escape(&feed, value, strlen(value), 0);
 		tset(c, "feed", feed.ptr);
 		tset(c, "recent", arena_printf(r->a, "/recent?%s=%s", feed_kind, feed.ptr + strlen(feed_kind) + 7));
+		tset(c, "follow", arena_printf(r->a, "/watch?kind=%s&value=%s", feed_kind, feed.ptr + strlen(feed_kind) + 7));
 		buf_free(&feed);
 	}
 	struct tctx *group = NULL;

@@ -181,6 +181,17 @@ watch_find(struct db *db, int64_t uid, enum watch_kind kind, const char *value, 
 }
 
 int
+watch_get(struct db *db, int64_t uid, int64_t id, struct watch *out)
+{
+	struct db_res *r = NULL;
+	int rc = db_query(&r, db, "SELECT " WATCH_COLS " FROM watches WHERE user_id = $1 AND id = $2", "ii", uid, id);
+	if (rc == 0 && (rc = db_row(r)) == 1)
+		fill(r, out);
+	db_res_free(r);
+	return rc == 1 ? 0 : rc == 0 ? KN_ENOTFOUND : rc;
+}
+
+int
 watch_list(struct db *db, int64_t uid, int64_t after, size_t max, struct watch **out, size_t *n)
 {
 	struct db_res *r = NULL;

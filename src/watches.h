@@ -44,8 +44,10 @@ int watch_del(struct db *db, int64_t uid, int64_t id);
 int watch_del_thing(struct db *db, int64_t uid, enum watch_kind kind, const char *value, const char *space);
 /* Is user `uid` following it? 1, 0, or KN_EIO; *id its id when 1. */
 int watch_find(struct db *db, int64_t uid, enum watch_kind kind, const char *value, const char *space, int64_t *id);
-/* A user's watches, by kind and value, at most `max` after id `after` (paging). Caller
- * frees *out. */
+/* One of a user's watches: 0 or KN_ENOTFOUND (not there, or not theirs). */
+int watch_get(struct db *db, int64_t uid, int64_t id, struct watch *out);
+/* A user's watches in the order they were made, at most `max` with ids above `after`
+ * (paging). Caller frees *out. */
 int watch_list(struct db *db, int64_t uid, int64_t after, size_t max, struct watch **out, size_t *n);
 
 /* Everyone following `kind` `value` (compared without ASCII case; a page also by space):

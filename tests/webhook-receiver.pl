@@ -1,14 +1,15 @@
 #!/usr/bin/perl
 # webhook-receiver.pl DIR [STATUS...]: an HTTP receiver on 127.0.0.1 for the tests. Prints
 # its port on stdout, then for each POST writes DIR/N.req (headers) and DIR/N.body (the
-# body) and answers the next STATUS of the list (200 when the list is used up).
+# body) and answers the next STATUS of the list (200 when the list is used up). $PORT,
+# when set, is the port to listen on (a receiver that comes back where it was).
 use strict;
 use warnings;
 use IO::Socket::INET;
 
 my ($dir, @statuses) = @ARGV;
 die "usage: webhook-receiver.pl DIR [STATUS...]\n" unless defined $dir && -d $dir;
-my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 64, ReuseAddr => 1)
+my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $ENV{PORT} // 0, Listen => 64, ReuseAddr => 1)
 	or die "listen: $!\n";
 $| = 1;
 print $srv->sockport, "\n";
