@@ -143,3 +143,51 @@ outbox_prune(struct db *db, int64_t now, int days)
 		return KN_EIO;
 	return a + b;
 }
+
+int
+outbox_tries(struct db *db, int kind, int64_t target, size_t max, int (*cb)(const struct outbox_try *t, void *payload),
+	     void *payload)
+{
+	struct db_res *r = NULL;
+	struct outbox_try t;
+	int rc = db_query(&r, db,
+			  "SELECT l.item, l.at, l.attempt, coalesce(l.status, 0), coalesce(l.error, ''), l.ms, o.state "
+			  "FROM outbox_log l JOIN outbox o ON o.id = l.item WHERE o.kind = $1 AND o.target = $2 "
+			  "ORDER BY l.at DESC, l.id DESC LIMIT $3",
+			  "iii", (int64_t)kind, target, (int64_t)max);
+	while (rc == 0 && (rc = db_row(r)) == 1) {
+		memset(&t, 0, sizeof(t));
+		snprintf(t.item, sizeof(t.item), "%s", db_col_text(r, 0));
+		t.at = db_col_int(r, 1);
+		t.attempt = (int)db_col_int(r, 2);
+		t.status = (long)db_col_int(r, 3);
+		snprintf(t.error, sizeof(t.error), "%s", db_col_text(r, 4));
+		t.ms = (int)db_col_int(r, 5);
+		t.state = (int)db_col_int(r, 6);
+		rc = cb(&t, payload);
+	}
+	db_res_free(r);
+	return rc < 0 ? KN_EIO : 0;
+}
+
+int
+outbox_counts(struct db *db, int kind, int64_t target, int64_t *waiting, int64_t *failed)
+{
+	*waiting = *failed = 0;
+	if (db_query_int(waiting, db, "SELECT count(*) FROM outbox WHERE kind = $1 AND target = $2 AND state = 0", "ii",
+			 (int64_t)kind, target) < 0 ||
+	    db_query_int(failed, db, "SELECT count(*) FROM outbox WHERE kind = $1 AND target = $2 AND state = 2", "ii",
+			 (int64_t)kind, target) < 0)
+		return KN_EIO;
+	return 0;
+}
+
+int
+outbox_retry(struct db *db, int kind, int64_t target, int64_t now)
+{
+	int rc = db_exec(db,
+			 "UPDATE outbox SET state = 0, attempts = 0, next_at = $3, claimed_until = 0, done_at = NULL "
+			 "WHERE kind = $1 AND target = $2 AND state = 2",
+			 "iii", (int64_t)kind, target, now);
+	return rc < 0 ? KN_EIO : rc;
+}

@@ -53,4 +53,25 @@ int64_t outbox_backoff(int attempt);
  * an admin looks: they are few). Returns the number removed, or KN_EIO. */
 int outbox_prune(struct db *db, int64_t now, int days);
 
+/* One try of an item, from the delivery log. */
+struct outbox_try {
+	char item[OUTBOX_ID_MAX + 1];
+	int64_t at;
+	int attempt;
+	long status;
+	char error[256]; /* "" when it went through */
+	int ms;
+	int state;       /* the item's state now: 0 waiting, 1 delivered, 2 given up */
+};
+
+/* The latest tries for `kind` `target` (an endpoint, a user), newest first, at most `max`:
+ * cb for each. 0 or KN_EIO. */
+int outbox_tries(struct db *db, int kind, int64_t target, size_t max,
+		 int (*cb)(const struct outbox_try *t, void *payload), void *payload);
+/* How many items of `kind` `target` wait, and how many were given up. */
+int outbox_counts(struct db *db, int kind, int64_t target, int64_t *waiting, int64_t *failed);
+/* Try the given-up items of `kind` `target` again now, from the start of the schedule: the
+ * number of items, or KN_EIO. */
+int outbox_retry(struct db *db, int kind, int64_t target, int64_t now);
+
 #endif

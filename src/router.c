@@ -77,6 +77,8 @@ static const struct route routes[] = {
 	{ "POST", "/unsubscribe", ui_unsubscribe_post, R_EXACT },
 	{ "GET",  "/admin/users", ui_admin,         R_EXACT | R_ADMIN },
 	{ "POST", "/admin/users", ui_admin_post,    R_EXACT | R_ADMIN | R_CSRF },
+	{ "GET",  "/admin/webhooks", ui_admin_webhooks, R_EXACT | R_ADMIN },
+	{ "POST", "/admin/webhooks", ui_admin_webhooks_post, R_EXACT | R_ADMIN | R_CSRF },
 	{ "GET",  "/admin/spaces", ui_admin_spaces, R_EXACT | R_ADMIN },
 	{ "POST", "/admin/spaces", ui_admin_spaces_post, R_EXACT | R_ADMIN | R_CSRF },
 	{ "GET",  "/static/",     ui_static,        0 },

@@ -69,6 +69,8 @@ int ui_admin(struct req *r);
 int ui_admin_post(struct req *r);
 int ui_admin_spaces(struct req *r);
 int ui_admin_spaces_post(struct req *r);
+int ui_admin_webhooks(struct req *r);
+int ui_admin_webhooks_post(struct req *r);
 int ui_health(struct req *r);
 /* ui_watch.c: following (watches), the watching feed, unsubscribe links */
 int ui_watch(struct req *r);
