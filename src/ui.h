@@ -81,6 +81,8 @@ int ui_page_name(struct req *r, const char **name);
 void ui_page_vars(struct req *r, struct tctx *c, const char *name);
 /* "2026-11-22 14:52 +0100" */
 void ui_format_time(char *out, size_t n, int64_t t, int offset_min);
+/* Today's date in UTC, "2026-11-22": what `review-by:` dates are compared with. */
+void ui_today(char out[16]);
 /* KN_NOT_MODIFIED when the client's If-None-Match has `etag` (the answer), else 0; sets
  * the ETag either way. */
 int ui_not_modified(struct req *r, const char *etag);

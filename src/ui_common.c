@@ -73,6 +73,15 @@ ui_format_time(char *out, size_t n, int64_t t, int offset_min)
 	snprintf(out, n, "%s %c%02d%02d", date, offset_min < 0 ? '-' : '+', off / 60, off % 60);
 }
 
+void
+ui_today(char out[16])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
 int
 ui_not_modified(struct req *r, const char *etag)
 {

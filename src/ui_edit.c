@@ -138,7 +138,7 @@ ui_preview(struct req *r)
 	/* The same renderer as the page view; front matter is not part of the preview. */
 	const char *fm;
 	size_t fm_len, body = page_split(content, len, &fm, &fm_len);
-	struct render_ctx ctx = { ui_page_exists, &s, NULL };
+	struct render_ctx ctx = { ui_page_exists, &s, NULL, RENDER_HIGHLIGHT, NULL };
 	render_markdown(&r->out, content + body, len - body, &ctx);
 	store_snap_close(&s);
 	r->content_type = "text/html; charset=utf-8";
