@@ -159,4 +159,21 @@ int index_wanted(struct index_wanteds *out, struct index *ix, const struct index
  * otherwise: left out; at most 5,000). */
 int index_orphans(struct index_paths *out, struct index *ix, const struct index_scope *sc, struct arena *a);
 
+/* A page file that was deleted and is not there now (the `gone` table, see index_gone). */
+struct index_deleted {
+	const char *path;   /* "Notes/Old.md" */
+	const char *commit; /* hex id of a commit at or after its last deletion */
+};
+
+struct index_deleteds {
+	struct index_deleted *v;
+	size_t n;
+};
+
+/* The deleted pages, by path (at most INDEX_DELETED_MAX), renamed pages included (their old
+ * names are gone too; the caller tells them apart). The scope applies as to pages: when
+ * spaces give pages a column, `gone` needs the same one. */
+#define INDEX_DELETED_MAX 5000
+int index_deleted(struct index_deleteds *out, struct index *ix, const struct index_scope *sc, struct arena *a);
+
 #endif

@@ -10,6 +10,9 @@
 
 /* The columns of a struct index_page, from pages p (and its section last, in the queries
  * that have one). */
+#define STR_(x) #x
+#define STR(x) STR_(x) /* a number in SQL text */
+
 #define PAGE_COLS "p.name, p.title, p.updated_author, p.updated_time, p.updated_offset, p.owner, p.review_by"
 
 int
@@ -242,6 +245,22 @@ index_wanted(struct index_wanteds *out, struct index *ix, const struct index_sco
 		}
 	}
 	sqlite3_finalize(from);
+	return finish(ix, st, rc);
+}
+
+int
+index_deleted(struct index_deleteds *out, struct index *ix, const struct index_scope *sc, struct arena *a)
+{
+	int rc;
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = prepare(ix, sc, "SELECT g.path, g.commit_id FROM gone g WHERE 1",
+				   " ORDER BY g.path LIMIT " STR(INDEX_DELETED_MAX));
+	if (!st)
+		return KN_EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->v = grow(a, out->v, out->n, sizeof(*out->v));
+		out->v[out->n++] = (struct index_deleted){ text(a, st, 0), text(a, st, 1) };
+	}
 	return finish(ix, st, rc);
 }
 

@@ -42,6 +42,7 @@ static const struct route routes[] = {
 	{ "GET",  "/restore/",    ui_restore_form,  R_READ },
 	{ "POST", "/restore/",    ui_restore,       R_EDIT | R_CSRF },
 	{ "POST", "/revert/",     ui_revert,        R_EDIT | R_CSRF },
+	{ "GET",  "/deleted",     ui_deleted,       R_EXACT | R_READ },
 	{ "GET",  "/pages",       ui_pages,         R_EXACT | R_READ },
 	{ "GET",  "/complete",    ui_complete,      R_EXACT | R_READ },
 	{ "GET",  "/search",      ui_search,        R_EXACT | R_READ },

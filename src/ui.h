@@ -25,6 +25,9 @@ int ui_delete(struct req *r);
 int ui_restore_form(struct req *r);
 int ui_restore(struct req *r);
 int ui_revert(struct req *r);
+/* GET /deleted: the deleted pages (not renamed ones), the most recently deleted first, with
+ * who deleted them, why, and a link to each one's restore page. */
+int ui_deleted(struct req *r);
 int ui_blame(struct req *r);
 int ui_upload(struct req *r);
 int ui_detach(struct req *r);
