@@ -38,6 +38,7 @@ struct conn {
 	struct req r;
 	struct buf body;
 	int reject;        /* a KN_ error to answer with once the request is read (0: none) */
+	const char *detail; /* why, for the answer (NULL: the error page's own words) */
 	int answered;      /* an answer is queued already: the rest of the body is dropped */
 	int input_closed;
 	size_t body_bytes;
@@ -197,7 +198,7 @@ static enum MHD_Result
 queue_error(struct conn *c, int err)
 {
 	buf_reset(&c->r.out);
-	error_page(&c->r, err, NULL);
+	error_page(&c->r, err, c->detail);
 	if (err == KN_EAUTH && c->kind == CONN_GIT_REFUSED)
 		resp_header(&c->r, "WWW-Authenticate", "Basic realm=\"kennis\", charset=\"UTF-8\"");
 	return queue_req(c);
@@ -261,7 +262,10 @@ git_permitted(struct conn *c, const char *raw_query)
 		return 0;
 	log_warn("git %s %s from %s: %s may not %s", r->method, r->path, r->remote, r->user ? r->user->name : "anonymous",
 		 push ? "push" : "read");
-	return r->user ? KN_EFORBIDDEN : KN_EAUTH;
+	if (!r->user)
+		return KN_EAUTH;
+	c->detail = router_role_detail(r, push ? ROLE_EDITOR : ROLE_READER, push ? "Pushing" : "Reading this wiki");
+	return KN_EFORBIDDEN;
 }
 
 /* Start git http-backend for this request: 0, or the KN_ error to answer. */
