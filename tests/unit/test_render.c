@@ -42,26 +42,6 @@ contains_ci(const char *hay, const char *needle)
 	return strcasestr(hay, needle) != NULL;
 }
 
-static void
-has(const char *md, const char *needle, const char *what)
-{
-	char *got = html(md);
-	ok(strstr(got, needle), "%s", what);
-	if (!strstr(got, needle))
-		printf("#   html: %s\n", got);
-	free(got);
-}
-
-static void
-hasnt(const char *md, const char *needle, const char *what)
-{
-	char *got = html(md);
-	ok(!contains_ci(got, needle), "%s", what);
-	if (contains_ci(got, needle))
-		printf("#   html: %s\n", got);
-	free(got);
-}
-
 /* The page view's rendering: anchors, colours and the contents (into `toc` when given). */
 static char *
 html_full(const char *md, struct buf *toc)
@@ -72,24 +52,39 @@ html_full(const char *md, struct buf *toc)
 	return buf_detach(&out);
 }
 
+/* Does `got` (freed here) hold `needle` as `want` says (hasnt: without ASCII case)? */
 static void
-full_has(const char *md, const char *needle, const char *what)
+check(char *got, const char *needle, int want, const char *what)
 {
-	char *got = html_full(md, NULL);
-	ok(strstr(got, needle), "%s", what);
-	if (!strstr(got, needle))
+	int found = want ? strstr(got, needle) != NULL : contains_ci(got, needle);
+	ok(found == want, "%s", what);
+	if (found != want)
 		printf("#   html: %s\n", got);
 	free(got);
 }
 
 static void
+has(const char *md, const char *needle, const char *what)
+{
+	check(html(md), needle, 1, what);
+}
+
+static void
+hasnt(const char *md, const char *needle, const char *what)
+{
+	check(html(md), needle, 0, what);
+}
+
+static void
+full_has(const char *md, const char *needle, const char *what)
+{
+	check(html_full(md, NULL), needle, 1, what);
+}
+
+static void
 full_hasnt(const char *md, const char *needle, const char *what)
 {
-	char *got = html_full(md, NULL);
-	ok(!strstr(got, needle), "%s", what);
-	if (strstr(got, needle))
-		printf("#   html: %s\n", got);
-	free(got);
+	check(html_full(md, NULL), needle, 0, what);
 }
 
 /* The contents of `md`. */
