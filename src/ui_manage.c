@@ -1,4 +1,4 @@
-/* ui_manage.c: rename, delete, restore and revert pages (forms and their POSTs), and blame. */
+/* ui_manage.c: rename, delete, restore and revert pages (forms and their POSTs), the deleted pages, and blame. */
 #include "ui.h"
 
 #include <stdlib.h>
@@ -339,8 +339,8 @@ cmp_deleted(const void *x, const void *y)
 	return strcmp(a->name, b->name);
 }
 
-/* Deleted page file `path` (per the index), as a row of /deleted: NULL when it is a page
- * again, or a renamed page whose old name leads to the new one. */
+/* Deleted page file g->path (per the index) as a row of /deleted: 1, or 0 when it is a page
+ * again, or a renamed page whose old name leads to the new one (no row). */
 static int
 deleted_row(struct req *r, struct snap *s, const struct index_deleted *g, struct deleted_row *row)
 {
