@@ -176,4 +176,22 @@ int index_wanted(struct index_wanteds *out, struct index *ix, const struct index
 int index_orphans(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *space,
 		  struct arena *a);
 
+/* A page file that was deleted and is not there now (the `gone` table, see index_gone). */
+struct index_deleted {
+	const char *path;   /* "Notes/Old.md" */
+	const char *commit; /* hex id of a commit at or after its last deletion */
+};
+
+struct index_deleteds {
+	struct index_deleted *v;
+	size_t n;
+};
+
+/* The deleted pages of space `space`, by path (at most INDEX_DELETED_MAX), renamed pages
+ * included (their old names are gone too; the caller tells them apart); nothing when the
+ * scope does not read that space. */
+#define INDEX_DELETED_MAX 5000
+int index_deleted(struct index_deleteds *out, struct index *ix, const struct index_scope *sc, const char *space,
+		  struct arena *a);
+
 #endif

@@ -13,6 +13,8 @@
 #define PAGE_COLS "p.name, p.title, p.updated_author, p.updated_time, p.updated_offset, p.owner, p.review_by, " \
 		  "(SELECT name FROM spaces WHERE id = p.space)"
 #define SECTION_COL 8
+#define STR_(x) #x
+#define STR(x) STR_(x) /* a number in SQL text */
 
 /* A space name as the registry allows them ([a-z0-9-]): safe inside SQL quotes. */
 static int
@@ -289,6 +291,25 @@ index_wanted(struct index_wanteds *out, struct index *ix, const struct index_sco
 		}
 	}
 	sqlite3_finalize(from);
+	return finish(ix, st, rc);
+}
+
+int
+index_deleted(struct index_deleteds *out, struct index *ix, const struct index_scope *sc, const char *space,
+	      struct arena *a)
+{
+	int rc;
+	memset(out, 0, sizeof(*out));
+	/* `gone` has a space column as pages do: the scope's condition reads it as p.space */
+	sqlite3_stmt *st = prepare(ix, sc, "SELECT p.path, p.commit_id FROM gone p WHERE p.space = ?1",
+				   " ORDER BY p.path LIMIT " STR(INDEX_DELETED_MAX));
+	if (!st)
+		return KN_EIO;
+	sqlite3_bind_int64(st, 1, space_id(ix, space));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->v = grow(a, out->v, out->n, sizeof(*out->v));
+		out->v[out->n++] = (struct index_deleted){ text(a, st, 0), text(a, st, 1) };
+	}
 	return finish(ix, st, rc);
 }
 

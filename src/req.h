@@ -108,7 +108,13 @@ void router_dispatch(struct req *r);
  * The one place codes become statuses. */
 int router_status(int rc);
 
-/* Fill `r` with the HTML error page for `err` (a KN_ code), its status, and a log line. */
+/* Fill `r` with the HTML error page for `err` (a KN_ code), its status, and a log line; a
+ * git request (a BODY_GIT route) gets the same as text/plain lines, which git shows. */
 void error_page(struct req *r, int err, const char *detail);
+
+/* Why logged-in `r` may not do `what` ("Pushing"): the role it needs, the user's role, and
+ * the admins to ask (names from the accounts), in two lines; in r's arena. Only for a
+ * logged-in user: anonymous refusals name nobody (docs/security.md). */
+const char *router_role_detail(struct req *r, int need, const char *what);
 
 #endif

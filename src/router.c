@@ -46,6 +46,7 @@ static const struct route routes[] = {
 	{ "GET",  "/restore/",    ui_restore_form,  R_READ | R_SPACE },
 	{ "POST", "/restore/",    ui_restore,       R_EDIT | R_CSRF | R_SPACE },
 	{ "POST", "/revert/",     ui_revert,        R_EDIT | R_CSRF | R_SPACE },
+	{ "GET",  "/deleted",     ui_deleted,       R_EXACT | R_READ | R_SPACE },
 	{ "GET",  "/pages",       ui_pages,         R_EXACT | R_READ | R_SPACE },
 	{ "GET",  "/complete",    ui_complete,      R_EXACT | R_READ | R_SPACE },
 	{ "GET",  "/search",      ui_search,        R_EXACT | R_READ },
@@ -142,10 +143,72 @@ router_body(const char *method, const char *path)
 	return rt ? rt->body : BODY_FORM;
 }
 
+/* --- refusals: what role is needed, and whom to ask -------------------------------------- */
+
+#define ADMINS_SHOWN 5 /* admins named in a refusal; the rest are counted */
+
+struct admins {
+	struct buf *out;
+	size_t n;
+};
+
+/* "Ada Admin (ada)", or "ada" when the display name says no more: control bytes become
+ * blanks, since git prints this text to the pusher's terminal. */
+static int
+add_admin(const struct user *u, void *payload)
+{
+	struct admins *a = payload;
+	if (u->role < ROLE_ADMIN || a->n++ >= ADMINS_SHOWN)
+		return 0;
+	if (a->n > 1)
+		buf_puts(a->out, ", ");
+	if (*u->display && strcmp(u->display, u->name) != 0) {
+		for (const unsigned char *p = (const unsigned char *)u->display; *p; p++)
+			buf_putc(a->out, *p < 0x20 || *p == 0x7f ? ' ' : *p);
+		buf_printf(a->out, " (%s)", u->name);
+	} else {
+		buf_puts(a->out, u->name);
+	}
+	return 0;
+}
+
+static const char *
+with_article(int role)
+{
+	return role == ROLE_READER ? "a reader" : role == ROLE_EDITOR ? "an editor" : role == ROLE_ADMIN ? "an admin"
+											   : "without a role";
+}
+
+const char *
+router_role_detail(struct req *r, int need, const char *what)
+{
+	struct buf b = BUF_INIT;
+	struct admins a = { &b, 0 };
+	struct db *db = access_db(r->cfg);
+	buf_printf(&b, "%s needs the %s role; you are logged in as %s, %s.\n", what, role_name(need),
+		   r->user ? r->user->name : "nobody", with_article(r->role));
+	size_t mark = b.len;
+	buf_puts(&b, "Ask an admin for it: ");
+	if (db)
+		auth_user_list(db, add_admin, &a);
+	if (a.n == 0) {
+		b.len = mark;
+		buf_puts(&b, "No account is an admin yet: ask whoever runs this wiki.");
+	} else {
+		if (a.n > ADMINS_SHOWN)
+			buf_printf(&b, " and %zu more", a.n - ADMINS_SHOWN);
+		buf_putc(&b, '.');
+	}
+	const char *out = arena_strndup(r->a, b.ptr, b.len);
+	buf_free(&b);
+	return out;
+}
+
 /* May this request use the route? 0, or the answer: a login redirect (KN_SEE_OTHER), or
- * KN_EAUTH / KN_EFORBIDDEN with *detail saying why. The same roles govern git (server.c)
- * and the push hook; in a space other than the wiki, its read and write lists decide
- * (reqspace.c), and a space the viewer may not read is not there (KN_ENOTFOUND). */
+ * KN_EAUTH / KN_EFORBIDDEN with *detail saying why (for a logged-in user without the role:
+ * which role, and the admins to ask). The same roles govern git (server.c) and the push
+ * hook; in a space other than the wiki, its read and write lists decide (reqspace.c), and a
+ * space the viewer may not read is not there (KN_ENOTFOUND). */
 static int
 permitted(struct req *r, int flags, const char **detail)
 {
@@ -158,7 +221,11 @@ permitted(struct req *r, int flags, const char **detail)
 			ok = 0;
 		else if (!reqspace_may_read(r, r->space))
 			return KN_ENOTFOUND;
-		else
+		else if ((flags & R_EDIT) && !reqspace_may_write(r, r->space) && r->user) {
+			*detail = arena_printf(r->a, "Changing the space %s is for the people its write list names; you, %s, "
+					       "may read it. Ask an admin to add you.", r->space->name, r->user->name);
+			return KN_EFORBIDDEN;
+		} else
 			ok = (!(flags & R_EDIT) || reqspace_may_write(r, r->space)) && (!(flags & R_ADMIN) || r->role >= ROLE_ADMIN);
 	}
 	if (ok && (flags & R_CSRF) && access_check_csrf(r) < 0) {
@@ -175,8 +242,14 @@ permitted(struct req *r, int flags, const char **detail)
 		buf_free(&loc);
 		return rc;
 	}
-	*detail = r->user ? "Your account may not do this." : "Please log in first.";
-	return r->user ? KN_EFORBIDDEN : KN_EAUTH;
+	if (!r->user) {
+		*detail = "Please log in first.";
+		return KN_EAUTH;
+	}
+	/* a user is refused only for want of a role */
+	*detail = router_role_detail(r, need, need >= ROLE_ADMIN ? "This page" : need >= ROLE_EDITOR ? "Changing the wiki"
+												  : "Reading this wiki");
+	return KN_EFORBIDDEN;
 }
 
 int
@@ -200,6 +273,21 @@ router_status(int rc)
 	case KN_EBUSY: return 503;
 	default: return 500;
 	}
+}
+
+/* A refusal for git, which prints a text/plain body of a failed request as "remote:" lines
+ * (an HTML body it does not show). */
+static void
+error_text(struct req *r, int status, const char *title, const char *text, const char *detail)
+{
+	if (status == 401)
+		text = "Give your user name, and a personal access token (your account page, or `kennis token add`) "
+		       "as the password.";
+	buf_printf(&r->out, "%s: %s\n", title, text);
+	if (detail)
+		buf_printf(&r->out, "%s\n", detail);
+	r->content_type = "text/plain; charset=utf-8";
+	r->status = status;
 }
 
 void
@@ -226,10 +314,16 @@ error_page(struct req *r, int err, const char *detail)
 			title = msgs[i].title;
 			text = msgs[i].text;
 		}
-	log_warn("%s %s from %s: %d %s%s%s", r->method, r->path, r->remote ? r->remote : "-", status,
-		 kn_strerror(err), detail ? ": " : "", detail ? detail : "");
+	/* one log line: a detail's first line */
+	int dlen = detail ? (int)strcspn(detail, "\n") : 0;
+	log_warn("%s %s from %s: %d %s%s%.*s", r->method, r->path, r->remote ? r->remote : "-", status,
+		 kn_strerror(err), detail ? ": " : "", dlen, detail ? detail : "");
 	buf_reset(&r->out);
 	r->resp_headers.n = 0;
+	if (router_body(r->method, r->path) == BODY_GIT) {
+		error_text(r, status, title, text, detail);
+		return;
+	}
 	struct tctx *c = ui_context(r, title);
 	tsetf(c, "status", "%d", status);
 	tset(c, "message", text);

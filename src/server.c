@@ -42,6 +42,7 @@ struct conn {
 	struct req r;
 	struct buf body;
 	int reject;        /* a KN_ error to answer with once the request is read (0: none) */
+	const char *detail; /* why, for the answer (NULL: the error page's own words) */
 	int answered;      /* an answer is queued already: the rest of the body is dropped */
 	int input_closed;
 	size_t body_bytes;
@@ -179,7 +180,7 @@ static enum MHD_Result
 queue_error(struct conn *c, int err)
 {
 	buf_reset(&c->r.out);
-	error_page(&c->r, err, NULL);
+	error_page(&c->r, err, c->detail);
 	if (err == KN_EAUTH && c->kind == CONN_GIT_REFUSED)
 		resp_header(&c->r, "WWW-Authenticate", "Basic realm=\"kennis\", charset=\"UTF-8\"");
 	return queue_req(c);
@@ -250,9 +251,18 @@ git_permitted(struct conn *c, const char *raw_query, const char *space, int *may
 		return 0;
 	log_warn("git %s %s from %s: %s may not %s space %s", r->method, r->path, r->remote,
 		 r->user ? r->user->name : "anonymous", push ? "push to" : "read", space);
-	if (!r->user && !(r->role >= ROLE_READER && may_read))
+	/* Anonymous: 401, so that git asks for a name and a token (and the same whether the
+	 * space exists or not). */
+	if (!r->user)
 		return KN_EAUTH;
-	return may_read ? KN_EFORBIDDEN : KN_ENOTFOUND;
+	if (!may_read)
+		return KN_ENOTFOUND;
+	if (strcmp(space, SPACE_WIKI) == 0)
+		c->detail = router_role_detail(r, push ? ROLE_EDITOR : ROLE_READER, push ? "Pushing" : "Reading this wiki");
+	else
+		c->detail = arena_printf(r->a, "Pushing to the space %s is for the people its write list names; you, %s, "
+				     "may read it. Ask an admin to add you.", space, r->user->name);
+	return KN_EFORBIDDEN;
 }
 
 /* Start git http-backend for this request: 0, or the KN_ error to answer. */

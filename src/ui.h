@@ -27,6 +27,9 @@ int ui_delete(struct req *r);
 int ui_restore_form(struct req *r);
 int ui_restore(struct req *r);
 int ui_revert(struct req *r);
+/* GET /deleted: the deleted pages (not renamed ones), the most recently deleted first, with
+ * who deleted them, why, and a link to each one's restore page. */
+int ui_deleted(struct req *r);
 int ui_blame(struct req *r);
 int ui_upload(struct req *r);
 int ui_detach(struct req *r);
@@ -108,6 +111,8 @@ int ui_page_name(struct req *r, const char **name);
 void ui_page_vars(struct req *r, struct tctx *c, const char *name);
 /* "2026-11-22 14:52 +0100" */
 void ui_format_time(char *out, size_t n, int64_t t, int offset_min);
+/* Today's date in UTC, "2026-11-22": what `review-by:` dates are compared with. */
+void ui_today(char out[16]);
 /* KN_NOT_MODIFIED when the client's If-None-Match has `etag` (the answer), else 0; sets
  * the ETag either way. */
 int ui_not_modified(struct req *r, const char *etag);

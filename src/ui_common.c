@@ -59,7 +59,7 @@ ui_page_url(struct req *r, const char *prefix, const char *name)
 struct render_ctx
 ui_render_ctx(struct req *r, struct snap *s)
 {
-	struct render_ctx ctx = { ui_page_exists, s, NULL, NULL, NULL };
+	struct render_ctx ctx = { .page_exists = ui_page_exists, .payload = s };
 	if (r->space && strcmp(r->space->name, SPACE_WIKI) != 0)
 		ctx.space = r->space->name;
 	ctx.spaces = reqspace_names(r);
@@ -137,6 +137,15 @@ ui_format_time(char *out, size_t n, int64_t t, int offset_min)
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
 	int off = offset_min < 0 ? -offset_min : offset_min;
 	snprintf(out, n, "%s %c%02d%02d", date, offset_min < 0 ? '-' : '+', off / 60, off % 60);
+}
+
+void
+ui_today(char out[16])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(out, 16, "%Y-%m-%d", &tm);
 }
 
 int

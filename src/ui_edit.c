@@ -139,6 +139,7 @@ ui_preview(struct req *r)
 	const char *fm;
 	size_t fm_len, body = page_split(content, len, &fm, &fm_len);
 	struct render_ctx ctx = ui_render_ctx(r, &s);
+	ctx.opts = RENDER_HIGHLIGHT;
 	render_markdown(&r->out, content + body, len - body, &ctx);
 	store_snap_close(&s);
 	r->content_type = "text/html; charset=utf-8";

@@ -1,6 +1,7 @@
-/* ui_manage.c: rename, delete, restore and revert pages (forms and their POSTs), and blame. */
+/* ui_manage.c: rename, delete, restore and revert pages (forms and their POSTs), the deleted pages, and blame. */
 #include "ui.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
@@ -371,6 +372,101 @@ int
 ui_revert(struct req *r)
 {
 	return bring_back(r, 0);
+}
+
+/* --- the deleted pages -------------------------------------------------------------------- */
+
+struct deleted_row {
+	const char *name;
+	const char *author, *summary; /* NULL when the deleting commit was not found */
+	int64_t time;
+	int offset;
+};
+
+struct deleted_ctx {
+	struct arena *a;
+	struct deleted_row *row;
+};
+
+static int
+deleted_entry(const struct store_logent *e, void *payload)
+{
+	struct deleted_ctx *d = payload;
+	d->row->author = arena_strdup(d->a, e->author);
+	d->row->summary = arena_strdup(d->a, e->summary);
+	d->row->time = e->time;
+	d->row->offset = e->offset;
+	return 0;
+}
+
+/* The most recently deleted first; those whose deletion was not found last, by name. */
+static int
+cmp_deleted(const void *x, const void *y)
+{
+	const struct deleted_row *a = x, *b = y;
+	if (a->time != b->time)
+		return a->time > b->time ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+/* Deleted page file g->path (per the index) as a row of /deleted: 1, or 0 when it is a page
+ * again, or a renamed page whose old name leads to the new one (no row). */
+static int
+deleted_row(struct req *r, struct snap *s, const struct index_deleted *g, struct deleted_row *row)
+{
+	struct buf name = BUF_INIT, path = BUF_INIT, to = BUF_INIT;
+	int keep = pagename_from_path(&name, g->path, strlen(g->path)) == 0 && !page_exists(s, &path, name.ptr) &&
+		   manage_redirect_target(&to, s, name.ptr) < 0;
+	if (keep) {
+		struct snap at;
+		struct deleted_ctx d = { r->a, row };
+		*row = (struct deleted_row){ .name = arena_strndup(r->a, name.ptr, name.len) };
+		if (store_snap_open(&at, r->st, g->commit) == 0) {
+			manage_deletion(&at, g->path, deleted_entry, &d);
+			store_snap_close(&at);
+		}
+	}
+	buf_free(&name);
+	buf_free(&path);
+	buf_free(&to);
+	return keep;
+}
+
+int
+ui_deleted(struct req *r)
+{
+	struct index *ix = ui_index(r);
+	struct index_deleteds gone;
+	struct snap s;
+	int rc = ix ? index_deleted(&gone, ix, ui_scope_here(r), ui_space_name(r), r->a) : KN_EIO;
+	if (rc < 0 || (rc = store_snap_open(&s, r->st, NULL)) < 0)
+		return rc;
+	struct deleted_row *rows = arena_alloc(r->a, (gone.n + 1) * sizeof(*rows));
+	size_t n = 0;
+	for (size_t i = 0; i < gone.n; i++)
+		n += deleted_row(r, &s, &gone.v[i], &rows[n]);
+	store_snap_close(&s);
+	qsort(rows, n, sizeof(*rows), cmp_deleted);
+	struct tctx *c = ui_context(r, "Deleted pages");
+	for (size_t i = 0; i < n; i++) {
+		struct tctx *it = tadd(c, "deleted");
+		struct buf title = BUF_INIT;
+		char when[64];
+		pagename_title(&title, rows[i].name);
+		tset(it, "name", rows[i].name);
+		tset(it, "pagetitle", buf_cstr(&title));
+		buf_free(&title);
+		if (rows[i].author) {
+			ui_format_time(when, sizeof(when), rows[i].time, rows[i].offset);
+			tset(it, "date", when);
+			tset(it, "author", rows[i].author);
+			tset(it, "summary", rows[i].summary);
+		}
+	}
+	if (n)
+		tset(c, "has_deleted", "1");
+	tsetf(c, "count", "%zu", n);
+	return ui_render(r, "deleted", c);
 }
 
 /* --- blame -------------------------------------------------------------------------------- */

@@ -50,12 +50,18 @@ add_fm_value(struct req *r, struct tctx *row, const char *view, const char *valu
 }
 
 /* The front matter as a tidy table (top-level keys with scalar or list values); YAML that
- * cannot be read sets "fm_error" instead, and the body renders all the same. */
+ * cannot be read sets "fm_error" instead, and the body renders all the same. On the current
+ * version, a `review-by:` date before `today` sets "review_due" (the banner): the rule of
+ * /stale (index_pages_due), so the banner and the list always agree. */
 static void
-front_matter_vars(struct req *r, struct tctx *c, const char *fm, size_t len)
+front_matter_vars(struct req *r, struct tctx *c, const char *fm, size_t len, const char *today)
 {
 	struct page_meta m;
 	page_meta_parse(&m, r->a, fm, len);
+	if (today && m.review_by && strcmp(m.review_by, today) < 0) {
+		tset(c, "review_due", m.review_by);
+		tset(c, "review_owner", m.owner);
+	}
 	for (size_t i = 0; i < m.nfields; i++) {
 		const struct page_field *f = &m.fields[i];
 		struct tctx *row = tadd(c, "fm");
@@ -68,21 +74,34 @@ front_matter_vars(struct req *r, struct tctx *c, const char *fm, size_t len)
 	tset(c, "fm_error", m.error);
 }
 
-/* Render Markdown of a page or frame into HTML for the template. The result depends only
- * on the commit and the file, so it is cached under `key` (the page around it is not: it
+/* Render Markdown of a page or frame (file `path` at commit `hex`) into HTML for the
+ * template, with heading anchors and colours; `toc` (NULL: not wanted) gets the table of
+ * contents, NULL when the page has none. The results depend only on the commit and the
+ * file, so they are cached under "md:" and "toc:" keys (the page around them is not: it
  * shows who is logged in, and their CSRF token). */
 static char *
-render_html(struct req *r, struct snap *s, const char *key, const char *md, size_t len)
+render_html(struct req *r, struct snap *s, const char *hex, const char *path, const char *md, size_t len,
+	    const char **toc)
 {
-	struct buf html = BUF_INIT;
-	if (!cache_get(&html, key)) {
+	struct buf html = BUF_INIT, contents = BUF_INIT;
+	const char *key = ui_render_key(r, hex, path);
+	const char *toc_key = arena_printf(r->a, "toc:%s", key);
+	if (!cache_get(&html, key) || (toc && !cache_get(&contents, toc_key))) {
 		struct render_ctx rc = ui_render_ctx(r, s);
+		rc.opts = RENDER_ANCHORS | RENDER_HIGHLIGHT;
+		rc.toc = &contents;
+		buf_reset(&html);
+		buf_reset(&contents);
 		if (render_markdown(&html, md, len, &rc) == KN_ETOOBIG)
 			log_warn("render %s: page over %u bytes, cut", r->path, RENDER_MAX_INPUT);
 		cache_put(key, buf_cstr(&html), html.len);
+		cache_put(toc_key, buf_cstr(&contents), contents.len);
 	}
+	if (toc)
+		*toc = contents.len ? arena_strndup(r->a, contents.ptr, contents.len) : NULL;
 	char *out = arena_strndup(r->a, buf_cstr(&html), html.len);
 	buf_free(&html);
+	buf_free(&contents);
 	return out;
 }
 
@@ -98,8 +117,7 @@ frame(struct req *r, struct snap *s, const char *hex, const char *name, const ch
 		struct buf path = BUF_INIT, md = BUF_INIT;
 		buf_printf(&path, "%.*s%s.md", (int)dir, name, which);
 		int found = store_read(&md, NULL, s, path.ptr) == 0;
-		char *html = found ? render_html(r, s, ui_render_key(r, hex, path.ptr), buf_cstr(&md), md.len)
-				   : NULL;
+		char *html = found ? render_html(r, s, hex, path.ptr, buf_cstr(&md), md.len, NULL) : NULL;
 		buf_free(&path);
 		buf_free(&md);
 		if (found)
@@ -198,17 +216,19 @@ view_page(struct req *r, const char *name)
 	struct snap s;
 	struct buf path = BUF_INIT, md = BUF_INIT;
 	const char *rev = req_query(r, "rev");
-	char etag[128], hex[GIT_OID_HEXSZ + 1];
+	char etag[160], hex[GIT_OID_HEXSZ + 1], today[16];
 	int rc;
 
 	pthread_once(&boot_once, boot_time_init);
+	ui_today(today);
 	if ((rc = store_snap_open(&s, r->st, rev)) < 0)
 		return rc == KN_ENOTFOUND ? not_found_page(r, name, rev, 0) : rc;
-	/* Everything on the page follows from the commit, the name, this server's build and
-	 * who is looking (the header names them and carries their CSRF token). */
+	/* Everything on the page follows from the commit, the name, this server's build, who is
+	 * looking (the header names them and carries their CSRF token) and the date (a page's
+	 * review falls due at midnight). */
 	git_oid_tostr(hex, sizeof(hex), &s.id);
-	snprintf(etag, sizeof(etag), "\"%s-%lx-%s-%08x\"", hex, (unsigned long)boot_time, rev ? "r" : "m",
-		 viewer_hash(r));
+	snprintf(etag, sizeof(etag), "\"%s-%lx-%s-%08x-%s\"", hex, (unsigned long)boot_time, rev ? "r" : "m",
+		 viewer_hash(r), today);
 	resp_header(r, "Cache-Control", "no-cache");
 	r->content_type = "text/html; charset=utf-8";
 	/* After a merged save the page says so once: that answer is neither cached nor 304. */
@@ -233,10 +253,14 @@ view_page(struct req *r, const char *name)
 	ui_page_vars(r, c, name);
 	if (fm) {
 		tset(c, "frontmatter", arena_strndup(r->a, fm, fm_len));
-		front_matter_vars(r, c, fm, fm_len);
+		front_matter_vars(r, c, fm, fm_len, rev ? NULL : today);
 	}
-	tset_html(c, "body", render_html(r, &s, ui_render_key(r, hex, path.ptr), md.ptr + body, md.len - body));
-	tset_html(c, "sidebar", frame(r, &s, hex, name, "_Sidebar"));
+	const char *toc, *sidebar;
+	tset_html(c, "body", render_html(r, &s, hex, path.ptr, md.ptr + body, md.len - body, &toc));
+	tset_html(c, "toc", toc);
+	tset_html(c, "sidebar", sidebar = frame(r, &s, hex, name, "_Sidebar"));
+	if (toc || sidebar)
+		tset(c, "has_side", "1");
 	tset_html(c, "header", frame(r, &s, hex, name, "_Header"));
 	tset_html(c, "footer", frame(r, &s, hex, name, "_Footer"));
 	if (rev)

@@ -163,10 +163,7 @@ int
 ui_stale(struct req *r)
 {
 	char today[16];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	ui_today(today);
 	struct index *ix = ui_index(r);
 	struct index_pages pl;
 	int rc = ix ? index_pages_due(&pl, ix, ui_scope(r), today, r->a) : KN_EIO;

@@ -72,7 +72,6 @@
       .then(function (html) {
         box.innerHTML = html;
         fixRelative(box);
-        if (window.kennis) window.kennis.labelTasks();
         box.hidden = false;
       })
       .catch(function (e) { if (e && e.name === 'AbortError') return; box.hidden = true; });
