@@ -23,7 +23,7 @@ endif
 SRCS    := $(wildcard src/*.c)
 OBJS    := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/assets.o
 LIBOBJS := $(filter-out $(BUILD)/main.o,$(OBJS))
-ASSETS  := $(sort $(wildcard templates/*.html) $(wildcard static/*) $(wildcard starter/*.md starter/*/*.md))
+ASSETS  := $(sort $(wildcard templates/*.html templates/*.xml) $(wildcard static/*) $(wildcard starter/*.md starter/*/*.md))
 UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=$(BUILD)/%)
 BIN     := kennis

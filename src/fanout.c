@@ -401,7 +401,7 @@ mail_line(struct buf *text, struct buf *html, struct arena *a, const struct comm
 	buf_printf(text, "* %s (%s): %s", title, name, events_action_name(p->action));
 	if (p->old_name)
 		buf_printf(text, " from %s", clean_text(a, p->old_name, 1024, 0));
-	buf_printf(text, ", +%d -%d lines\n  %s\n  changes: %s\n  because you follow %s\n", p->added, p->removed, url,
+	buf_printf(text, ", +%d -%d lines\n  %s\n  changes: %s\n  because you watch %s\n", p->added, p->removed, url,
 		   diff, reason(a, why));
 	buf_puts(html, "<li><a href=\"");
 	html_puts(html, url);
@@ -411,7 +411,7 @@ mail_line(struct buf *text, struct buf *html, struct arena *a, const struct comm
 	html_puts(html, events_action_name(p->action));
 	buf_printf(html, " (+%d &minus;%d, <a href=\"", p->added, p->removed);
 	html_puts(html, diff);
-	buf_puts(html, "\">changes</a>)<br><small>because you follow ");
+	buf_puts(html, "\">changes</a>)<br><small>because you watch ");
 	html_puts(html, reason(a, why));
 	buf_puts(html, "</small></li>\n");
 }
@@ -434,10 +434,10 @@ mail_body(struct db *db, const struct user *u, const struct commit_event *ev, co
 		snprintf(subject + strlen(subject), sizeof(subject) - strlen(subject), " (and %zu more)", n - 1);
 	const char *space_note =
 		strcmp(ev->space, SPACE_WIKI) != 0 ? arena_printf(a, " in space %s", ev->space) : "";
-	buf_printf(&text, "%s changed %zu page%s you follow%s:\n\n", who, n, n == 1 ? "" : "s", space_note);
+	buf_printf(&text, "%s changed %zu page%s you watch%s:\n\n", who, n, n == 1 ? "" : "s", space_note);
 	buf_puts(&html, "<p>");
 	html_puts(&html, who);
-	buf_printf(&html, " changed %zu page%s you follow", n, n == 1 ? "" : "s");
+	buf_printf(&html, " changed %zu page%s you watch", n, n == 1 ? "" : "s");
 	html_puts(&html, space_note);
 	buf_puts(&html, ":</p>\n<ul>\n");
 	for (size_t i = 0; i < n; i++)
@@ -448,13 +448,13 @@ mail_body(struct db *db, const struct user *u, const struct commit_event *ev, co
 	buf_puts(&html, "&rdquo;</p>\n");
 	const char *unsub = unsub_url(a, db, base, u->id, m[0].why->wid);
 	const char *manage = arena_printf(a, "%s/watching", base);
-	buf_printf(&text, "\n-- \nWhat you follow: %s\nStop following %s: %s\n", manage, reason(a, m[0].why),
+	buf_printf(&text, "\n-- \nWhat you watch: %s\nStop watching %s: %s\n", manage, reason(a, m[0].why),
 		   unsub ? unsub : manage);
 	buf_puts(&html, "<hr><p><small><a href=\"");
 	html_puts(&html, manage);
-	buf_puts(&html, "\">What you follow</a> &middot; <a href=\"");
+	buf_puts(&html, "\">What you watch</a> &middot; <a href=\"");
 	html_puts(&html, unsub ? unsub : manage);
-	buf_puts(&html, "\">Stop following ");
+	buf_puts(&html, "\">Stop watching ");
 	html_puts(&html, reason(a, m[0].why));
 	buf_puts(&html, "</a></small></p>\n");
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "to", u->email, "subject", clean_text(a, subject, 300, 0),
@@ -789,7 +789,7 @@ digest_user(struct db *db, const struct fanout_settings *s, int64_t uid, const s
 		shown++;
 		const char *url = page_url(a, s->base_url, n.space, strcmp(n.action, "deleted") == 0 ? "/history/" : "/wiki/",
 					   n.page);
-		buf_printf(&text, "* %s%s%s: %s by %s\n  %s\n  because you follow %s\n", strcmp(n.space, SPACE_WIKI) ? "[" : "",
+		buf_printf(&text, "* %s%s%s: %s by %s\n  %s\n  because you watch %s\n", strcmp(n.space, SPACE_WIKI) ? "[" : "",
 			   strcmp(n.space, SPACE_WIKI) ? arena_printf(a, "%s] ", n.space) : "", n.title, n.action, n.author,
 			   url, n.reason);
 		buf_puts(&html, "<li><a href=\"");
@@ -800,7 +800,7 @@ digest_user(struct db *db, const struct fanout_settings *s, int64_t uid, const s
 		html_puts(&html, n.action);
 		buf_puts(&html, " by ");
 		html_puts(&html, n.author);
-		buf_puts(&html, "<br><small>because you follow ");
+		buf_puts(&html, "<br><small>because you watch ");
 		html_puts(&html, n.reason);
 		buf_puts(&html, "</small></li>\n");
 	}
@@ -816,10 +816,10 @@ digest_user(struct db *db, const struct fanout_settings *s, int64_t uid, const s
 		const char *manage = arena_printf(a, "%s/watching", s->base_url);
 		if (more)
 			buf_printf(&text, "... and %d more\n", more);
-		buf_printf(&text, "\n-- \nWhat you follow: %s\nNo more digests: %s\n", manage, unsub ? unsub : manage);
+		buf_printf(&text, "\n-- \nWhat you watch: %s\nNo more digests: %s\n", manage, unsub ? unsub : manage);
 		buf_printf(&html, "</ul>\n%s<hr><p><small><a href=\"", more ? arena_printf(a, "<p>and %d more</p>", more) : "");
 		html_puts(&html, manage);
-		buf_puts(&html, "\">What you follow</a> &middot; <a href=\"");
+		buf_puts(&html, "\">What you watch</a> &middot; <a href=\"");
 		html_puts(&html, unsub ? unsub : manage);
 		buf_puts(&html, "\">No more digests</a></small></p>\n");
 		const char *subject = arena_printf(a, "Your kennis digest for %s: %d change%s", day, shown + more,

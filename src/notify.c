@@ -16,6 +16,7 @@
 
 #define BATCH 8
 #define MAX_SENDERS 8
+#define SLOWEST_DELIVERY 70 /* seconds: a mail's timeout (60 s) and a margin */
 #define IDLE_POLL 5 /* seconds: another node (PostgreSQL) may queue work we are not told of */
 
 static struct notify_settings settings;
@@ -150,13 +151,19 @@ sender(void *arg)
 			idle(IDLE_POLL);
 			continue;
 		}
-		int n = outbox_claim(db, items, BATCH, now_s());
+		int64_t claimed = now_s();
+		int n = outbox_claim(db, items, BATCH, claimed);
 		if (n < 0) {
 			idle(1);
 			continue;
 		}
 		for (int i = 0; i < n; i++) {
-			notify_deliver(db, &settings, &items[i]);
+			/* An item is started only while its lease outlasts the slowest delivery (a
+			 * mail's 60 s); the rest go back for any sender, never to be sent twice. */
+			if (is_stopping() || now_s() - claimed > OUTBOX_LEASE - SLOWEST_DELIVERY)
+				outbox_release(db, items[i].id);
+			else
+				notify_deliver(db, &settings, &items[i]);
 			free(items[i].payload);
 		}
 		if (n == 0) {
@@ -174,6 +181,16 @@ notify_start(const struct notify_settings *s)
 	settings = *s;
 	stopping = 0;
 	int want = s->senders > 0 ? s->senders : 2;
+	/* One server per data directory holds SQLite's state (locks.c): leases left by a server
+	 * that was killed are void, so its items go out now rather than when their lease ends.
+	 * On PostgreSQL other nodes may hold leases: those run out (OUTBOX_LEASE). */
+	struct db *db = NULL;
+	if (state_open(&db, s->data_dir, s->db_url) == 0 && db_kind(db) == DB_SQLITE) {
+		int n = outbox_release_all(db);
+		if (n > 0)
+			log_info("notify: %d deliveries left claimed by the last server are free again", n);
+	}
+	db_close(db);
 	if (want > MAX_SENDERS)
 		want = MAX_SENDERS;
 	for (nthreads = 0; nthreads < want; nthreads++)

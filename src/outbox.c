@@ -191,3 +191,17 @@ outbox_retry(struct db *db, int kind, int64_t target, int64_t now)
 			 "iii", (int64_t)kind, target, now);
 	return rc < 0 ? KN_EIO : rc;
 }
+
+int
+outbox_release(struct db *db, const char *id)
+{
+	int rc = db_exec(db, "UPDATE outbox SET claimed_until = 0 WHERE id = $1 AND state = 0", "s", id);
+	return rc < 0 ? KN_EIO : 0;
+}
+
+int
+outbox_release_all(struct db *db)
+{
+	int rc = db_exec(db, "UPDATE outbox SET claimed_until = 0 WHERE state = 0 AND claimed_until > 0", "");
+	return rc < 0 ? KN_EIO : rc;
+}

@@ -35,6 +35,11 @@ int outbox_add(struct db *db, const char *id, int kind, int64_t target, const ch
  * (FOR UPDATE SKIP LOCKED). */
 int outbox_claim(struct db *db, struct outbox_item *items, int max, int64_t now);
 
+/* Give a claimed item back untried (it is due again at once); release_all gives back every
+ * claimed item (at start-up, when no other sender can be alive): the number, or KN_EIO. */
+int outbox_release(struct db *db, const char *id);
+int outbox_release_all(struct db *db);
+
 /* Record one try of a claimed item: delivered, or failed (`retry`: try again after the
  * next pause of the schedule, until it runs out; else give up at once). `status` is the
  * receiver's HTTP or SMTP code (0: none), `error` what went wrong, `ms` how long it took.

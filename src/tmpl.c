@@ -210,7 +210,8 @@ int
 tmpl_render(struct buf *out, const char *name, struct tctx *c)
 {
 	struct buf path = BUF_INIT;
-	buf_printf(&path, "templates/%s.html", name);
+	/* "page" is templates/page.html; a name with its own extension ("feed.xml") is as given */
+	buf_printf(&path, strchr(name, '.') ? "templates/%s" : "templates/%s.html", name);
 	const struct asset *a = asset_find(path.ptr);
 	buf_free(&path);
 	if (!a) {

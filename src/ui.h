@@ -54,6 +54,14 @@ int ui_department(struct req *r);
 int ui_stale(struct req *r);
 int ui_recent(struct req *r);
 int ui_feed(struct req *r);
+/* Atom feeds, from templates/feed.xml: the feed (`id`, `self` and `alternate` are paths, made
+ * absolute with the base URL), its entries (`link` a path), and the answer. Text is made
+ * fit for XML (no control bytes, valid UTF-8); the template escapes it. */
+struct tctx *ui_feed_context(struct req *r, const char *title, const char *id, const char *self, const char *alternate,
+			     int64_t updated);
+void ui_feed_entry(struct req *r, struct tctx *feed, const char *title, const char *id, const char *link,
+		   int64_t updated, const char *author, const char *summary);
+int ui_feed_render(struct req *r, struct tctx *feed);
 /* "Who knows" a customer: the authors of the latest changes to its pages (git history),
  * most recent first, into list "knows" of `c`. */
 void ui_who_knows(struct req *r, struct tctx *c, const char *customer);
@@ -124,6 +132,8 @@ const char *ui_one_line(struct arena *a, const char *in, size_t max, const char 
 struct store_author ui_author(struct req *r);
 /* render_ctx.page_exists for a struct snap: is there a page `name` in it? */
 int ui_page_exists(void *snap, const char *name);
+/* Is `next` a path of this site (not "//host", no backslash or control byte)? */
+int ui_local_path(const char *next);
 /* Send the client to `location` (a path on this server): returns KN_SEE_OTHER, the
  * handler's answer (303 See Other). */
 int ui_redirect(struct req *r, const char *location);

@@ -8,13 +8,14 @@
 #include <time.h>
 
 #include "access.h"
+#include "watches.h"
 
 /* Is `next` a path on this site? Browsers read "//host", "/\host" and "\\host" as another
  * host, and they drop tabs and newlines anywhere in a URL before parsing it, so "/<TAB>/host"
  * is "//host" (issue 15). So: one '/', then no second '/', and no backslash or control byte
  * anywhere. No page name holds either (pagename.c), so no real path is lost. */
-static int
-local_path(const char *next)
+int
+ui_local_path(const char *next)
 {
 	if (next[0] != '/' || next[1] == '/')
 		return 0;
@@ -30,7 +31,7 @@ safe_next(struct req *r, const char *next, const char *name)
 {
 	if (!next || !*next)
 		return "/";
-	if (local_path(next))
+	if (ui_local_path(next))
 		return next;
 	log_warn("login %s from %s: next %s is not a path of this site; going to /", name ? name : "-", r->remote, next);
 	return "/";
@@ -182,6 +183,8 @@ account_page(struct req *r, int err, const char *notice, const char *new_token)
 	tset(c, "notice", notice);
 	tset(c, "new_token", new_token);
 	auth_token_list(access_db(r->cfg), r->user->name, add_token_row, &t);
+	if (feed_token_exists(access_db(r->cfg), r->user->id))
+		tset(c, "has_feed_token", "1");
 	resp_header(r, "Cache-Control", "no-store");
 	return ui_render_answer(r, err, "account", c);
 }

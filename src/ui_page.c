@@ -7,12 +7,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
 #include "auth.h"
 #include "cache.h"
 #include "manage.h"
 #include "page.h"
 #include "pagename.h"
 #include "render.h"
+#include "watches.h"
 
 /* Changes whenever the server restarts, so a new binary's templates are never hidden
  * behind a client's cached copy. Set once, by the first page view (any thread). */
@@ -210,6 +212,15 @@ viewer_hash(const struct req *r)
 	return h;
 }
 
+/* Does the logged-in viewer watch page `name` of this space? */
+static int
+page_watched(struct req *r, const char *name)
+{
+	int64_t id;
+	struct db *db = r->user ? access_db(r->cfg) : NULL;
+	return db && watch_find(db, r->user->id, WATCH_PAGE, name, ui_space_name(r), &id) == 1;
+}
+
 static int
 view_page(struct req *r, const char *name)
 {
@@ -227,8 +238,10 @@ view_page(struct req *r, const char *name)
 	 * looking (the header names them and carries their CSRF token) and the date (a page's
 	 * review falls due at midnight). */
 	git_oid_tostr(hex, sizeof(hex), &s.id);
-	snprintf(etag, sizeof(etag), "\"%s-%lx-%s-%08x-%s\"", hex, (unsigned long)boot_time, rev ? "r" : "m",
-		 viewer_hash(r), today);
+	/* ... and whether they watch it (the Watch / Unwatch button) */
+	int watching = page_watched(r, name);
+	snprintf(etag, sizeof(etag), "\"%s-%lx-%s-%08x-%s%s\"", hex, (unsigned long)boot_time, rev ? "r" : "m",
+		 viewer_hash(r), today, watching ? "-w" : "");
 	resp_header(r, "Cache-Control", "no-cache");
 	r->content_type = "text/html; charset=utf-8";
 	/* After a merged save the page says so once: that answer is neither cached nor 304. */
@@ -251,6 +264,9 @@ view_page(struct req *r, const char *name)
 	size_t fm_len, body = page_split(md.ptr, md.len, &fm, &fm_len);
 	struct tctx *c = ui_context(r, "");
 	ui_page_vars(r, c, name);
+	if (watching)
+		tset(c, "watching", "1");
+	tset(c, "watch_space", ui_space_name(r));
 	if (fm) {
 		tset(c, "frontmatter", arena_strndup(r->a, fm, fm_len));
 		front_matter_vars(r, c, fm, fm_len, rev ? NULL : today);

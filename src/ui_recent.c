@@ -233,15 +233,29 @@ ui_recent(struct req *r)
 	return ui_render(r, "recent", c);
 }
 
-static void
-xml_put(struct buf *out, const char *s)
+/* `s` as XML 1.0 character data allows it (the template escapes the markup characters):
+ * control bytes other than tab and newlines go, as do bytes that are not UTF-8. */
+static const char *
+xml_text(struct req *r, const char *s)
 {
-	/* XML 1.0 forbids most control bytes even escaped: drop them */
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+	size_t n = s ? strlen(s) : 0, o = 0;
+	char *out = arena_alloc(r->a, n + 1);
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		if (len == 1 && (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') && c != 0x7f) {
+			out[o++] = (char)c;
+		} else if (len > 1 && i + len <= n && utf8_valid(s + i, len)) {
+			memcpy(out + o, s + i, len);
+			o += len;
+		} else {
+			i++;
 			continue;
-		html_escape(out, (const char *)p, 1);
+		}
+		i += len;
 	}
+	out[o] = 0;
+	return out;
 }
 
 static void
@@ -251,6 +265,44 @@ rfc3339(char *out, size_t n, int64_t t)
 	struct tm tm;
 	gmtime_r(&tt, &tm);
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+struct tctx *
+ui_feed_context(struct req *r, const char *title, const char *id, const char *self, const char *alternate,
+		int64_t updated)
+{
+	char when[32];
+	struct tctx *c = tctx_new(r->a);
+	const char *base = req_base_url(r); /* never the Host header: the client chooses it */
+	rfc3339(when, sizeof(when), updated);
+	tset(c, "title", xml_text(r, title));
+	tset(c, "id", xml_text(r, arena_printf(r->a, "%s%s", base, id)));
+	tset(c, "self", xml_text(r, arena_printf(r->a, "%s%s", base, self)));
+	tset(c, "alternate", xml_text(r, arena_printf(r->a, "%s%s", base, alternate)));
+	tset(c, "updated", when);
+	return c;
+}
+
+void
+ui_feed_entry(struct req *r, struct tctx *feed, const char *title, const char *id, const char *link, int64_t updated,
+	      const char *author, const char *summary)
+{
+	char when[32];
+	struct tctx *e = tadd(feed, "entries");
+	rfc3339(when, sizeof(when), updated);
+	tset(e, "title", xml_text(r, title));
+	tset(e, "id", xml_text(r, id));
+	tset(e, "link", xml_text(r, arena_printf(r->a, "%s%s", req_base_url(r), link)));
+	tset(e, "updated", when);
+	tset(e, "author", xml_text(r, author && *author ? author : "unknown"));
+	tset(e, "summary", xml_text(r, summary));
+}
+
+int
+ui_feed_render(struct req *r, struct tctx *feed)
+{
+	r->content_type = "application/atom+xml; charset=utf-8";
+	return tmpl_render(&r->out, "feed.xml", feed);
 }
 
 int
@@ -273,51 +325,29 @@ ui_feed(struct req *r)
 	int rc = select_changes(r, kind, value, &ch, &label);
 	if (rc < 0)
 		return rc;
-	const char *base = req_base_url(r); /* never the Host header: the client chooses it */
-	char when[32];
-	struct buf *o = &r->out;
-	buf_puts(o, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>");
-	xml_put(o, label ? arena_printf(r->a, "kennis: changes to %s", label) : "kennis: recent changes");
-	buf_puts(o, "</title>\n<id>");
-	xml_put(o, base);
-	xml_put(o, r->path);
-	buf_puts(o, "</id>\n<link rel=\"self\" href=\"");
-	xml_put(o, base);
-	url_escape(o, r->path, strlen(r->path), 1);
-	buf_puts(o, "\"/>\n<link href=\"");
-	xml_put(o, base);
-	buf_puts(o, "/recent\"/>\n<updated>");
-	rfc3339(when, sizeof(when), ch.n ? ch.v[0].time : 0);
-	buf_puts(o, when);
-	buf_puts(o, "</updated>\n");
+	struct buf self = BUF_INIT;
+	url_escape(&self, r->path, strlen(r->path), 1);
+	struct tctx *feed = ui_feed_context(r, label ? arena_printf(r->a, "kennis: changes to %s", label)
+						     : "kennis: recent changes",
+					    r->path, buf_cstr(&self), "/recent", ch.n ? ch.v[0].time : 0);
+	buf_free(&self);
 	for (size_t i = 0; i < ch.n; i++) {
 		struct change *e = &ch.v[i];
-		buf_puts(o, "<entry>\n<title>");
-		xml_put(o, e->name);
-		buf_puts(o, e->kind == 'A' ? " (new): " : e->kind == 'D' ? " (deleted): " : ": ");
-		xml_put(o, e->summary);
-		buf_puts(o, "</title>\n<id>tag:kennis,2026:");
-		buf_puts(o, e->hex);
-		buf_putc(o, '/');
-		url_escape(o, e->name, strlen(e->name), 1);
-		buf_puts(o, "</id>\n<link href=\"");
-		xml_put(o, base);
-		xml_put(o, reqspace_base(r, e->space));
-		buf_puts(o, "/diff/");
-		url_escape(o, e->name, strlen(e->name), 1);
-		buf_printf(o, "?to=%s\"/>\n<updated>", e->hex);
-		rfc3339(when, sizeof(when), e->time);
-		buf_puts(o, when);
-		buf_puts(o, "</updated>\n<author><name>");
-		xml_put(o, *e->author ? e->author : "unknown");
-		buf_puts(o, "</name></author>\n<summary>");
-		xml_put(o, e->summary);
-		buf_puts(o, "</summary>\n</entry>\n");
+		struct buf id = BUF_INIT, link = BUF_INIT;
+		buf_printf(&id, "tag:kennis,2026:%s/", e->hex);
+		url_escape(&id, e->name, strlen(e->name), 1);
+		buf_printf(&link, "%s/diff/", reqspace_base(r, e->space));
+		url_escape(&link, e->name, strlen(e->name), 1);
+		buf_printf(&link, "?to=%s", e->hex);
+		ui_feed_entry(r, feed,
+			      arena_printf(r->a, "%s%s%s", e->name,
+					   e->kind == 'A' ? " (new): " : e->kind == 'D' ? " (deleted): " : ": ", e->summary),
+			      buf_cstr(&id), buf_cstr(&link), e->time, e->author, e->summary);
+		buf_free(&id);
+		buf_free(&link);
 	}
-	buf_puts(o, "</feed>\n");
-	r->content_type = "application/atom+xml; charset=utf-8";
 	resp_header(r, "Cache-Control", "no-cache");
-	return 0;
+	return ui_feed_render(r, feed);
 }
 
 void

@@ -7,8 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
 #include "index.h"
 #include "pagename.h"
+#include "watches.h"
 
 
 static int
@@ -91,7 +93,13 @@ page_list(struct req *r, const char *title, const char *feed_kind, const struct 
 		url_escape(&feed, value, strlen(value), 0);
 		tset(c, "feed", feed.ptr);
 		tset(c, "recent", arena_printf(r->a, "/recent?%s=%s", feed_kind, feed.ptr + strlen(feed_kind) + 7));
-		tset(c, "follow", arena_printf(r->a, "/watch?kind=%s&value=%s", feed_kind, feed.ptr + strlen(feed_kind) + 7));
+		tset(c, "watch_kind", feed_kind);
+		tset(c, "watch_page", arena_printf(r->a, "/watch?kind=%s&value=%s", feed_kind, feed.ptr + strlen(feed_kind) + 7));
+		tset(c, "here", arena_printf(r->a, "/%s/%s", feed_kind, feed.ptr + strlen(feed_kind) + 7));
+		int64_t wid;
+		struct db *db = r->user ? access_db(r->cfg) : NULL;
+		if (db && watch_find(db, r->user->id, (enum watch_kind)watch_kind_parse(feed_kind), value, "", &wid) == 1)
+			tset(c, "watching", "1");
 		buf_free(&feed);
 	}
 	struct tctx *group = NULL;

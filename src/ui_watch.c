@@ -80,7 +80,7 @@ watch_page(struct req *r, int err, const char *notice)
 		return rc;
 	if (!db)
 		return KN_EIO;
-	struct tctx *c = ui_context(r, "Follow");
+	struct tctx *c = ui_context(r, "Watch");
 	tset(c, "notice", notice);
 	tset(c, "kind", watch_kind_name(kind));
 	tset(c, "value", value);
@@ -137,6 +137,9 @@ ui_watch_post(struct req *r)
 	if (rc < 0)
 		return rc;
 	log_info("watch by %s: %s %s", r->user->name, thing_label(r, kind, value, space), action);
+	const char *next = req_form(r, "next");
+	if (next && ui_local_path(next))
+		return ui_redirect(r, next); /* a Watch button on the thing's own page */
 	struct buf loc = BUF_INIT;
 	buf_printf(&loc, "/watch?kind=%s&value=", watch_kind_name(kind));
 	url_escape(&loc, value, strlen(value), 0);
@@ -158,7 +161,7 @@ watching_page(struct req *r, int err, const char *notice, const char *token)
 	size_t n = 0;
 	if (!db || watch_list(db, r->user->id, 0, WATCHING_SHOWN, &w, &n) < 0)
 		return KN_EIO;
-	struct tctx *c = ui_context(r, "What you follow");
+	struct tctx *c = ui_context(r, "What you watch");
 	tset(c, "notice", notice);
 	tset(c, "new_token", token);
 	for (size_t i = 0; i < n; i++) {
@@ -234,61 +237,30 @@ ui_watching_post(struct req *r)
 
 struct feed_ctx {
 	struct req *r;
-	struct buf *o;
-	const char *base;
-	int n;
+	struct tctx *feed;
 };
-
-static void
-xml_put(struct buf *o, const char *s)
-{
-	html_puts(o, s);
-}
-
-static void
-rfc3339(char *out, size_t n, int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static int
 feed_entry(const struct notice *nt, void *payload)
 {
 	struct feed_ctx *f = payload;
-	char when[32];
+	struct req *r = f->r;
 	/* the viewer's rights now, not when the notice was made */
-	if (!reqspace_readable(f->r, nt->space))
+	if (!reqspace_readable(r, nt->space))
 		return 0;
-	struct buf *o = f->o;
-	buf_puts(o, "<entry>\n<title>");
-	xml_put(o, nt->title);
-	buf_puts(o, " ");
-	xml_put(o, nt->action);
-	buf_puts(o, " by ");
-	xml_put(o, nt->author);
-	buf_printf(o, "</title>\n<id>tag:kennis,2026:notice:%s/", nt->commit);
-	url_escape(o, nt->page, strlen(nt->page), 1);
-	buf_puts(o, "</id>\n<link href=\"");
-	xml_put(o, f->base);
-	xml_put(o, reqspace_base(f->r, nt->space));
-	buf_puts(o, strcmp(nt->action, "deleted") == 0 ? "/history/" : "/diff/");
-	url_escape(o, nt->page, strlen(nt->page), 1);
-	if (strcmp(nt->action, "deleted") != 0)
-		buf_printf(o, "?to=%s", nt->commit);
-	buf_puts(o, "\"/>\n<updated>");
-	rfc3339(when, sizeof(when), nt->at);
-	buf_puts(o, when);
-	buf_puts(o, "</updated>\n<author><name>");
-	xml_put(o, *nt->author ? nt->author : "unknown");
-	buf_puts(o, "</name></author>\n<summary>");
-	xml_put(o, nt->message);
-	buf_puts(o, " (because you follow ");
-	xml_put(o, nt->reason);
-	buf_puts(o, ")</summary>\n</entry>\n");
-	f->n++;
+	struct buf id = BUF_INIT, link = BUF_INIT;
+	int deleted = strcmp(nt->action, "deleted") == 0;
+	buf_printf(&id, "tag:kennis,2026:notice:%s/", nt->commit);
+	url_escape(&id, nt->page, strlen(nt->page), 1);
+	buf_printf(&link, "%s%s", reqspace_base(r, nt->space), deleted ? "/history/" : "/diff/");
+	url_escape(&link, nt->page, strlen(nt->page), 1);
+	if (!deleted)
+		buf_printf(&link, "?to=%s", nt->commit);
+	ui_feed_entry(r, f->feed, arena_printf(r->a, "%s %s by %s", nt->title, nt->action, nt->author), buf_cstr(&id),
+		      buf_cstr(&link), nt->at, nt->author,
+		      arena_printf(r->a, "%s (because you watch %s)", nt->message, nt->reason));
+	buf_free(&id);
+	buf_free(&link);
 	return 0;
 }
 
@@ -298,26 +270,14 @@ ui_feed_watching(struct req *r)
 	struct db *db = access_db(r->cfg);
 	if (!db)
 		return KN_EIO;
-	const char *base = req_base_url(r);
-	char when[32];
-	struct buf *o = &r->out;
-	buf_puts(o, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>");
-	xml_put(o, arena_printf(r->a, "kennis: what %s follows", r->user->display[0] ? r->user->display : r->user->name));
-	buf_puts(o, "</title>\n<id>");
-	xml_put(o, base);
-	buf_printf(o, "/feed/watching/%lld</id>\n<link href=\"", (long long)r->user->id);
-	xml_put(o, base);
-	buf_puts(o, "/watching\"/>\n<updated>");
-	rfc3339(when, sizeof(when), (int64_t)time(NULL));
-	buf_puts(o, when);
-	buf_puts(o, "</updated>\n");
-	struct feed_ctx f = { r, o, base, 0 };
+	const char *who = r->user->display[0] ? r->user->display : r->user->name;
+	struct feed_ctx f = { r, ui_feed_context(r, arena_printf(r->a, "kennis: what %s watches", who),
+						 arena_printf(r->a, "/feed/watching/%lld", (long long)r->user->id),
+						 "/feed/watching", "/watching", (int64_t)time(NULL)) };
 	if (notice_list(db, r->user->id, 0, FEED_ENTRIES, feed_entry, &f) < 0)
 		return KN_EIO;
-	buf_puts(o, "</feed>\n");
-	r->content_type = "application/atom+xml; charset=utf-8";
 	resp_header(r, "Cache-Control", "private, no-cache");
-	return 0;
+	return ui_feed_render(r, f.feed);
 }
 
 /* ---- /unsubscribe ---------------------------------------------------------------------------- */

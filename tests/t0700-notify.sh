@@ -63,9 +63,9 @@ mail_has() { mail_of "$1" | grep -q -- "$2"; }
 wait_for() { s=$1; shift; i=0; while ! "$@" >/dev/null 2>&1; do [ $i -ge $((s * 10)) ] && return 1; sleep 0.1; i=$((i + 1)); done; }
 
 # --- following on the web
-ok 'the Follow page of a customer' sh -c 'curl -s -b "$1" "$2/watch?kind=customer&value=Acme%20Corp" | grep -q "You do not follow customer Acme Corp"' _ "$T/bob.jar" "$URL"
+ok 'the Follow page of a customer' sh -c 'curl -s -b "$1" "$2/watch?kind=customer&value=Acme%20Corp" | grep -q "You do not watch customer Acme Corp"' _ "$T/bob.jar" "$URL"
 ok 'bob follows Acme Corp at once' test "$(follow bob customer 'Acme Corp' immediate)" = 303
-ok 'the page says so' sh -c 'curl -s -b "$1" "$2/watch?kind=customer&value=acme%20corp" | grep -q "You follow customer acme corp: a mail at each change"' _ "$T/bob.jar" "$URL"
+ok 'the page says so' sh -c 'curl -s -b "$1" "$2/watch?kind=customer&value=acme%20corp" | grep -q "You watch customer acme corp: a mail at each change"' _ "$T/bob.jar" "$URL"
 ok 'alice follows Acme Corp too' test "$(follow alice customer 'Acme Corp' immediate)" = 303
 ok 'adm follows Acme Corp' test "$(follow adm customer 'Acme Corp' immediate)" = 303
 ok 'carol follows the tag renewal, daily' test "$(follow carol tag renewal digest)" = 303
@@ -92,7 +92,7 @@ ok 'bob got exactly one mail for the push' test "$(mails_to bob)" -eq 1
 ok 'it names the first page' mail_has bob 'Customers/Acme-Corp/Pricing'
 ok 'and the second' mail_has bob 'Customers/Acme-Corp/Contacts'
 ok 'its subject names the customer and the author' sh -c 'grep -q "^Subject: \[Acme Corp\] .* by Test Pusher" "$1"/mail/*.eml' _ "$T"
-ok 'it says why' mail_has bob 'because you follow customer Acme Corp'
+ok 'it says why' mail_has bob 'because you watch customer Acme Corp'
 ok 'it links to the page' mail_has bob "$URL/wiki/Customers/Acme-Corp/" 
 ok 'it has List-Unsubscribe' mail_has bob '^List-Unsubscribe: <http'
 ok 'and one-click (RFC 8058)' mail_has bob '^List-Unsubscribe-Post: List-Unsubscribe=One-Click'
@@ -196,6 +196,27 @@ ok 'a wrong token: the login' test "$(curl -s -o /dev/null -w '%{http_code}' "$U
 T0=$(csrf carol /watching)
 as carol -o /dev/null "$URL/watching" --data-urlencode "csrf=$T0" --data "action=token-revoke"
 ok 'a revoked token no longer works' test "$(curl -s -o /dev/null -w '%{http_code}' "$NEWFEED")" = 303
+
+# --- the Watch button on a page, and on a customer's view
+ok 'a page shows Watch to a reader' sh -c 'curl -s -b "$1" "$2/wiki/Renewals" | grep -q "id=\"watch\""' _ "$T/bob.jar" "$URL"
+ETAG1=$(curl -s -o /dev/null -D - -b "$T/bob.jar" "$URL/wiki/Renewals" | sed -n 's/^[Ee][Tt]ag: *//p' | tr -d '\r')
+t=$(csrf bob /watching)
+ok 'Watch comes back to the page' test "$(as bob -o /dev/null -w '%{http_code} %{redirect_url}' "$URL/watch" --data-urlencode "csrf=$t" --data "kind=page&value=Renewals&space=wiki&action=immediate" --data-urlencode "next=/wiki/Renewals")" = "303 $URL/wiki/Renewals"
+ok 'which now says Unwatch' sh -c 'curl -s -b "$1" "$2/wiki/Renewals" | grep -q "id=\"unwatch\""' _ "$T/bob.jar" "$URL"
+ok 'and a cached copy is not reused (the ETag changed)' test "$(curl -s -o /dev/null -w '%{http_code}' -b "$T/bob.jar" -H "If-None-Match: $ETAG1" "$URL/wiki/Renewals")" = 200
+ok 'a next that leaves the site is not followed' test "$(as bob -o /dev/null -w '%{redirect_url}' "$URL/watch" --data-urlencode "csrf=$t" --data "kind=page&value=Renewals&space=wiki&action=stop" --data-urlencode "next=//evil.example/")" != "//evil.example/"
+ok 'the customer view has a Watch button' sh -c 'curl -s -b "$1" "$2/customer/Acme-Corp" | grep -q "id=\"watch\""' _ "$T/bob.jar" "$URL"
+ok 'and for a watcher, Unwatch' sh -c 'curl -s -b "$1" "$2/customer/Acme-Corp" | grep -q "id=\"unwatch\""' _ "$T/adm.jar" "$URL"
+ok 'the watching feed is well-formed Atom' sh -c 'curl -s -b "$1" "$2/feed/watching" >"$3/w.xml" && { perl -MXML::Parser -e "XML::Parser->new->parsefile(\$ARGV[0])" "$3/w.xml" 2>/dev/null || python3 -c "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])" "$3/w.xml"; } && grep -q "<entry>" "$3/w.xml"' _ "$T/carol.jar" "$URL" "$T"
+
+# --- /admin/webhooks
+ok 'admins see the webhooks and their deliveries' sh -c 'h=$(curl -s -b "$1" "$2/admin/webhooks"); echo "$h" | grep -q "/acme" && echo "$h" | grep -q "delivered 200" && echo "$h" | grep -q "500"' _ "$T/adm.jar" "$URL"
+ok 'others do not' test "$(curl -s -o /dev/null -w '%{http_code}' -b "$T/bob.jar" "$URL/admin/webhooks")" = 403
+t=$(csrf adm /admin/webhooks)
+ok 'a webhook added on the web, its secret shown once' sh -c 'curl -s -b "$1" "$2/admin/webhooks" --data-urlencode "csrf=$3" --data-urlencode "url=http://127.0.0.1:$4/web" --data "action=add&tag=renewal" | grep -q "id=\"new-secret\">whsec_"' _ "$T/adm.jar" "$URL" "$t" "$LPORT"
+ok 'a private target is checked as on the command line' sh -c 'curl -s -b "$1" "$2/admin/webhooks" --data-urlencode "csrf=$3" --data-urlencode "url=ftp://x" --data "action=add" | grep -q "Not added"' _ "$T/adm.jar" "$URL" "$t"
+ok 'a ping is queued and delivered' sh -c 'curl -s -o /dev/null -b "$1" "$2/admin/webhooks" --data-urlencode "csrf=$3" --data "action=test&id=3"' _ "$T/adm.jar" "$URL" "$t"
+ok 'the receiver got the ping' wait_for 20 sh -c 'grep -l "\"type\":\"ping\"" "$1"/late/*.body | grep -q .' _ "$T"
 
 # --- a server killed right after a save still delivers, once it is back
 kill "$ALL"; wait "$ALL" 2>/dev/null; ALL=

@@ -5,7 +5,7 @@ PKGS="build-essential pkg-config git libgit2-dev libcmark-gfm-dev libcmark-gfm-e
 libmicrohttpd-dev libsqlite3-dev libsodium-dev libyaml-dev libpq-dev libcurl4-openssl-dev libjansson-dev curl perl"
 # Test-only tools: the browser test, the benchmarks, and PostgreSQL (tests start their own
 # server in a temporary directory; the package's own cluster is never used).
-[ "${KENNIS_DEPS:-test}" = "test" ] && PKGS="$PKGS chromium wrk hyperfine valgrind postgresql"
+[ "${KENNIS_DEPS:-test}" = "test" ] && PKGS="$PKGS chromium wrk hyperfine valgrind postgresql libxml-parser-perl"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
