@@ -1,5 +1,6 @@
 /* test_mailer.c: mails through libcurl's SMTP to a small SMTP sink on 127.0.0.1: headers,
- * the two alternatives, UTF-8 subjects, and refusals of hostile header values. */
+ * the two alternatives, UTF-8 subjects, refusals of hostile header values, and one connection
+ * kept for the next mail (the sink serves one connection: a second would never be accepted). */
 #include "tap.h"
 
 #include <arpa/inet.h>
@@ -16,6 +17,7 @@ struct sink {
 	char data[16384]; /* what came after DATA */
 	char rcpt[256];
 	int code_rcpt;    /* answer to RCPT */
+	int mails;        /* mails taken on the one connection */
 };
 
 static int
@@ -64,6 +66,7 @@ serve(void *arg)
 				}
 			}
 			sk->data[got] = '\0';
+			sk->mails++;
 			say(c, "250 queued\r\n");
 		} else if (strncasecmp(line, "QUIT", 4) == 0) {
 			say(c, "221 bye\r\n");
@@ -113,9 +116,12 @@ main(void)
 	struct mail m = { "ada@example.com", "Globex: 2 pages changed — Zoë's notes", "Plain text body\nline two\n",
 			  "<p>HTML <b>body</b></p>", "http://wiki.example.com/watching?unsubscribe=x", "<e1@kennis>" };
 	int rc = mail_send(&srv, &m, err, &retry);
+	int rc2 = mail_send(&srv, &m, err, &retry);
+	mail_thread_end(); /* QUIT: the sink's thread ends */
 	pthread_join(th, NULL);
 	close(sk.fd);
 	ok(rc == 0, "sent (%s)", err);
+	ok(rc2 == 0 && sk.mails == 2, "a second mail over the same connection (%d mails)", sk.mails);
 	ok(strstr(sk.rcpt, "<ada@example.com>") != NULL, "recipient");
 	ok(strstr(sk.data, "From: Kennis Wiki <wiki@example.com>\r\n") && strstr(sk.data, "To: ada@example.com\r\n"),
 	   "From and To headers");
@@ -143,10 +149,12 @@ main(void)
 	srv.url = url;
 	pthread_create(&th, NULL, serve, &sk);
 	rc = mail_send(&srv, &m, err, &retry);
+	mail_thread_end();
 	pthread_join(th, NULL);
 	close(sk.fd);
 	ok(rc == KN_EIO && !retry, "550 is final (%s)", err);
 	rc = mail_send(&srv, &m, err, &retry);
 	ok(rc == KN_EIO && retry, "no server: retry later (%s)", err);
+	mail_thread_end();
 	return tap_done();
 }
