@@ -169,6 +169,14 @@ completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_Request
 	*con_cls = NULL;
 }
 
+/* At exit: the data directory made below, empty by then (a crash leaves it behind). */
+static void
+remove_dirs(void)
+{
+	rmdir(tmpdir);
+	rmdir(fcfg.data_dir);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -183,6 +191,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fcfg.max_file = MAX_FILE;
 	fcfg.max_form = 1 << 20;
 	cfg = &fcfg;
+	atexit(remove_dirs);
 	daemon_ = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, handler, NULL,
 				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 				   MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
