@@ -85,7 +85,7 @@ soak: $(BIN)
 # ASan and UBSan into build-fuzz/ from the same sources (the gcc build is untouched).
 # make fuzz         each target for FUZZ_SECONDS (120), FUZZ_JOBS (2) at a time; new inputs
 #                   go to build-fuzz/corpus/T, failing inputs to build-fuzz/T-crash-*
-# make fuzz-smoke   each for FUZZ_SMOKE_SECONDS (20): what CI runs (tests/t0900-fuzz-smoke.sh)
+# make fuzz-smoke   each for FUZZ_SMOKE_SECONDS (20): what CI runs (.ci/run)
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 120
 FUZZ_SMOKE_SECONDS ?= 20
@@ -121,11 +121,16 @@ $(FUZZ_BUILD):
 
 fuzz-build: $(FUZZ_BINS)
 
-fuzz: fuzz-build
-	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_NAMES)
+# FUZZ_TARGETS="render search" runs only those.
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
 
-fuzz-smoke: fuzz-build
-	@sh tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_JOBS) $(FUZZ_NAMES)
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
+fuzz-smoke: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf build build-san $(FUZZ_BUILD) $(BIN) .kennis-build
