@@ -1,11 +1,12 @@
 #!/bin/sh
 # run.sh SECONDS JOBS TARGET...: run each libFuzzer target of build-fuzz/ for SECONDS, JOBS at a
-# time, one summary line each; exit 1 when any found a crash or a failed oracle.
-# (make fuzz and make fuzz-smoke call it; so does tests/t0900-fuzz-smoke.sh.)
+# time, one TAP line each as it ends; exit 1 when any found a crash or a failed oracle.
+# (make fuzz and make fuzz-smoke call it.)
 #
 # Seeds come from tests/fuzz/corpus/TARGET (read only); what a run learns is kept in
-# build-fuzz/corpus/TARGET for the next run; a failing input is written to build-fuzz/TARGET-crash-* (or -timeout-, -oom-, -leak-),
-# and its log to build-fuzz/log-TARGET.txt. FUZZ_ARGS adds libFuzzer options to every run.
+# build-fuzz/corpus/TARGET for the next run; a failing input is written to
+# build-fuzz/TARGET-crash-* (or -timeout-, -oom-, -leak-), and the run's log to
+# build-fuzz/log-TARGET.txt. FUZZ_ARGS adds libFuzzer options to every run.
 set -u
 cd "$(dirname "$0")/../.."
 secs=$1 jobs=$2
@@ -53,19 +54,25 @@ one() {
 	return 1
 }
 
+# finish PID:TARGET: wait for it and print its line
+finish() {
+	wait "${1%%:*}" || failed=1
+	cat "$B/result-${1#*:}.txt"
+	rm -f "$B/result-${1#*:}.txt"
+}
+
+mkdir -p "$B"
 failed=0
-queue= # pids of running targets, oldest first, each followed by a blank
+queue= # running targets as PID:TARGET, oldest first, each followed by a blank
 for t in $targets; do
-	[ -x "$B/fuzz_$t" ] || { echo "not ok - fuzz_$t: not built (make fuzz-build)" >"$B/result-$t.txt"; failed=1; continue; }
+	[ -x "$B/fuzz_$t" ] || { echo "not ok - fuzz_$t: not built (make fuzz-build)"; failed=1; continue; }
 	one "$t" >"$B/result-$t.txt" &
-	queue="$queue$! "
+	queue="$queue$!:$t "
 	set -- $queue
 	if [ $# -ge "$jobs" ]; then
-		# targets run for the same time, so the oldest ends first
-		wait "$1" || failed=1
+		finish "$1" # targets run for the same time, so the oldest ends first
 		queue=${queue#"$1 "}
 	fi
 done
-for p in $queue; do wait "$p" || failed=1; done
-for t in $targets; do [ -f "$B/result-$t.txt" ] && cat "$B/result-$t.txt" && rm -f "$B/result-$t.txt"; done
+for job in $queue; do finish "$job"; done
 exit $failed
