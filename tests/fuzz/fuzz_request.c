@@ -1,8 +1,9 @@
-/* fuzz_request.c: request decoding (req.c): percent escapes, forms and --base-url against simple reference readings. */
+/* fuzz_request.c: request decoding (req.c, router.c, githttp.c): percent escapes, forms, --base-url and space paths against simple reference readings. */
 #include "fuzz.h"
 
 #include <ctype.h>
 
+#include "githttp.h"
 #include "req.h"
 
 int
@@ -112,6 +113,47 @@ check_base_url(const char *s)
 	free(url);
 }
 
+/* A space name by spaces.h's words: 1..32 of [a-z0-9-], starting with a letter or digit. */
+static int
+ref_space_name(const char *s, size_t n)
+{
+	if (n == 0 || n > 32 || s[0] == '-')
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") >= n;
+}
+
+/* A path under a space (router_space_path, githttp_split) against req.h's and githttp.h's
+ * words: "/s/NAME/..." is 1, "/s/NAME.git..." 2, with NAME a valid space name ("wiki" too),
+ * *rest what follows; any other "/s/..." -1; git's are "/wiki.git[/...]" (the wiki's) and
+ * "/s/NAME.git..." for NAME not "wiki". */
+static void
+check_space_path(const char *path)
+{
+	char name[64], sp[64];
+	const char *rest = NULL, *sub = NULL;
+	int rc = router_space_path(path, name, sizeof(name), &rest);
+	int want = 0;
+	size_t len = 0;
+	if (strncmp(path, "/s/", 3) == 0) {
+		len = strcspn(path + 3, "/");
+		int git = len > 4 && memcmp(path + 3 + len - 4, ".git", 4) == 0;
+		want = ref_space_name(path + 3, len - (git ? 4 : 0)) ? 1 + git : -1;
+	}
+	FUZZ_CHECK(rc == want, "router_space_path says %d, the rules %d: %.80s", rc, want, path);
+	if (rc > 0) {
+		size_t nl = strlen(name);
+		FUZZ_CHECK(strncmp(name, path + 3, nl) == 0 && nl == len - (rc == 2 ? 4 : 0) && rest == path + 3 + len,
+			   "router_space_path read name '%s', rest '%s' of %.80s", name, rest, path);
+	}
+	int grc = githttp_split(path, sp, sizeof(sp), &sub);
+	int wiki = strncmp(path, "/wiki.git", 9) == 0 && (path[9] == '/' || !path[9]);
+	int gwant = wiki || (rc == 2 && strcmp(name, "wiki") != 0);
+	FUZZ_CHECK((grc == 0) == gwant && (grc == 0 || grc == KN_ENOTFOUND), "githttp_split says %d for %.80s", grc, path);
+	if (grc == 0)
+		FUZZ_CHECK(wiki ? strcmp(sp, "wiki") == 0 && sub == path + 9 : strcmp(sp, name) == 0 && sub == rest,
+			   "githttp_split read space '%s', rest '%s' of %.80s", sp, sub, path);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -121,6 +163,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_form(a, s, size);
 	char *z = fuzz_str(data, size);
 	check_base_url(z);
+	check_space_path(z);
 	free(z);
 	arena_free(a);
 	return 0;

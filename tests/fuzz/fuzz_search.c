@@ -112,6 +112,16 @@ check_filters(const struct search_query *q)
 			FUZZ_CHECK(fuzz_utf8_ok(v, n) && !fuzz_has_ctl(v, n), "filter value not clean UTF-8");
 		}
 	}
+	/* space:NAME only narrows the spaces searched (search_run keeps those of the scope
+	 * that it names): a name as it is compared there, lower case */
+	FUZZ_CHECK(q->nspaces <= SEARCH_MAX_FILTERS, "%zu space filters", q->nspaces);
+	for (size_t i = 0; i < q->nspaces; i++) {
+		const char *v = q->spaces[i];
+		size_t n = strlen(v);
+		FUZZ_CHECK(n > 0 && n <= 64 && fuzz_utf8_ok(v, n) && !fuzz_has_ctl(v, n), "space filter '%s'", v);
+		for (size_t k = 0; k < n; k++)
+			FUZZ_CHECK(v[k] < 'A' || v[k] > 'Z', "space filter '%s' not in lower case", v);
+	}
 }
 
 /* search_marks_to_html: escaped text, and marks that open and close in turn. */
