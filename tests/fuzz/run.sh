@@ -19,7 +19,7 @@ B=build-fuzz
 opts() {
 	case $1 in
 	pagename | githttp | request) echo "-max_len=512" ;;
-	search) echo "-max_len=1400" ;;
+	search | scope) echo "-max_len=1400" ;;
 	edge) echo "-max_len=2048" ;;
 	frontmatter | multipart) echo "-max_len=8192" ;;
 	render) echo "-max_len=16384" ;;
