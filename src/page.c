@@ -73,16 +73,44 @@ list_add(struct arena *a, const char ***v, size_t *n, const char *s)
 	(*v)[(*n)++] = s;
 }
 
-/* A scalar or a list of scalars ("tags: [a, b]", "departments: Sales"), cleaned. */
+/* What reading one front matter may cost. The YAML's bytes bound everything it holds, but an
+ * alias ("other: *a") repeats a node without repeating its bytes: 64 KiB of aliases to a
+ * list of 10,000 items made 46 million values (1 GB, 2 s) at each page view and index run
+ * (found by fuzz_frontmatter). So both are spent from budgets of the YAML's length: the
+ * bytes of the fields as written (and 1 a value or item), the list items looked at for
+ * known values. A page without aliases never reaches either. */
+struct budget {
+	size_t bytes, items;
+};
+
+/* A scalar or a list of scalars ("tags: [a, b]", "departments: Sales"), cleaned, while the
+ * list has room and the budget lasts. */
 static void
-scalar_list(struct arena *a, const char ***v, size_t *n, yaml_document_t *doc, yaml_node_t *node)
+scalar_list(struct arena *a, const char ***v, size_t *n, yaml_document_t *doc, yaml_node_t *node, struct budget *b)
 {
 	if (node && node->type == YAML_SCALAR_NODE) {
 		list_add(a, v, n, scalar_value(a, node));
 	} else if (node && node->type == YAML_SEQUENCE_NODE) {
-		for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++)
+		for (yaml_node_item_t *it = node->data.sequence.items.start;
+		     it < node->data.sequence.items.top && *n < PAGE_LIST_MAX && b->items; it++, b->items--)
 			list_add(a, v, n, scalar_value(a, yaml_document_get_node(doc, *it)));
 	}
+}
+
+/* The first scalar of a scalar or a list, cleaned ("customer: [Acme, Other]" is Acme). */
+static const char *
+first_scalar(struct arena *a, yaml_document_t *doc, yaml_node_t *node, struct budget *b)
+{
+	if (node && node->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top && b->items;
+		     it++, b->items--) {
+			const char *v = scalar_value(a, yaml_document_get_node(doc, *it));
+			if (v)
+				return v;
+		}
+		return NULL;
+	}
+	return scalar_value(a, node);
 }
 
 static int
@@ -93,55 +121,68 @@ key_is(yaml_node_t *k, const char *a, const char *b)
 	return (strlen(a) == n && strncasecmp(s, a, n) == 0) || (b && strlen(b) == n && strncasecmp(s, b, n) == 0);
 }
 
-static void
-set_once(const char **field, const char *value)
+/* A scalar's bytes as written, when the budget still has room for them (and 1 for the
+ * value itself); else NULL. */
+static const char *
+spend(struct arena *a, struct budget *b, const yaml_node_t *s)
 {
-	if (!*field)
-		*field = value;
+	if (s->data.scalar.length >= b->bytes)
+		return NULL;
+	b->bytes -= s->data.scalar.length + 1;
+	return arena_strndup(a, (const char *)s->data.scalar.value, s->data.scalar.length);
 }
 
-/* The key's values as written, for showing. */
+/* The key's values as written, for showing, while the budget lasts. */
 static void
-add_field(struct page_meta *m, struct arena *a, yaml_document_t *doc, yaml_node_t *k, yaml_node_t *v)
+add_field(struct page_meta *m, struct arena *a, yaml_document_t *doc, yaml_node_t *k, yaml_node_t *v, struct budget *b)
 {
+	const char *key = spend(a, b, k);
+	if (!key)
+		return;
 	struct page_field *f = &m->fields[m->nfields++];
-	f->key = arena_strndup(a, (const char *)k->data.scalar.value, k->data.scalar.length);
+	f->key = key;
 	if (v->type == YAML_SCALAR_NODE) {
 		f->values = arena_alloc(a, sizeof(char *));
-		f->values[f->nvalues++] = arena_strndup(a, (const char *)v->data.scalar.value, v->data.scalar.length);
+		if ((f->values[0] = spend(a, b, v)))
+			f->nvalues = 1;
 	} else if (v->type == YAML_SEQUENCE_NODE) {
 		size_t items = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-		f->values = arena_alloc(a, (items ? items : 1) * sizeof(char *));
-		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		f->values = arena_alloc(a, (items < b->bytes ? items + 1 : b->bytes + 1) * sizeof(char *));
+		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top && b->bytes; it++) {
 			yaml_node_t *e = yaml_document_get_node(doc, *it);
-			if (e && e->type == YAML_SCALAR_NODE)
-				f->values[f->nvalues++] = arena_strndup(a, (const char *)e->data.scalar.value,
-									e->data.scalar.length);
+			const char *val = e && e->type == YAML_SCALAR_NODE ? spend(a, b, e) : NULL;
+			if (val)
+				f->values[f->nvalues++] = val;
+			else if (e && e->type == YAML_SCALAR_NODE)
+				break; /* out of budget */
+			else
+				b->bytes--; /* an item not shown ("[]") costs its visit */
 		}
 	}
 }
 
-/* One top-level key: the known ones into their fields, every one into m->fields. */
+/* One top-level key: the known ones into their fields (the first of a scalar wins, so a
+ * repeat costs nothing), every one into m->fields. */
 static void
-read_key(struct page_meta *m, struct arena *a, yaml_document_t *doc, yaml_node_t *k, yaml_node_t *v)
+read_key(struct page_meta *m, struct arena *a, yaml_document_t *doc, yaml_node_t *k, yaml_node_t *v, struct budget *b)
 {
-	add_field(m, a, doc, k, v);
+	add_field(m, a, doc, k, v, b);
 	if (key_is(k, "title", NULL)) {
-		set_once(&m->title, scalar_value(a, v));
+		if (!m->title)
+			m->title = scalar_value(a, v);
 	} else if (key_is(k, "customer", NULL)) {
-		const char **l = NULL;
-		size_t n = 0;
-		scalar_list(a, &l, &n, doc, v); /* a list: the first customer */
-		if (n)
-			set_once(&m->customer, l[0]);
+		if (!m->customer)
+			m->customer = first_scalar(a, doc, v, b); /* a list: the first customer */
 	} else if (key_is(k, "owner", NULL)) {
-		set_once(&m->owner, scalar_value(a, v));
+		if (!m->owner)
+			m->owner = scalar_value(a, v);
 	} else if (key_is(k, "review-by", "review_by")) {
-		set_once(&m->review_by, scalar_value(a, v));
+		if (!m->review_by)
+			m->review_by = scalar_value(a, v);
 	} else if (key_is(k, "tags", "tag")) {
-		scalar_list(a, &m->tags, &m->ntags, doc, v);
+		scalar_list(a, &m->tags, &m->ntags, doc, v, b);
 	} else if (key_is(k, "departments", "department")) {
-		scalar_list(a, &m->depts, &m->ndepts, doc, v);
+		scalar_list(a, &m->depts, &m->ndepts, doc, v, b);
 	} else if (key_is(k, "log", NULL)) {
 		const char *val = scalar_value(a, v);
 		m->log = val && strcasecmp(val, "true") == 0;
@@ -174,13 +215,14 @@ page_meta_parse(struct page_meta *m, struct arena *a, const char *fm, size_t len
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (root && root->type == YAML_MAPPING_NODE) {
 		yaml_node_pair_t *pr = root->data.mapping.pairs.start, *end = root->data.mapping.pairs.top;
+		struct budget b = { len + 1, len + 1 };
 		m->mapping = 1;
 		m->fields = arena_alloc(a, ((size_t)(end - pr) + 1) * sizeof(*m->fields));
 		for (; pr < end; pr++) {
 			yaml_node_t *k = yaml_document_get_node(&doc, pr->key);
 			yaml_node_t *v = yaml_document_get_node(&doc, pr->value);
 			if (k && v && k->type == YAML_SCALAR_NODE)
-				read_key(m, a, &doc, k, v);
+				read_key(m, a, &doc, k, v, &b);
 		}
 	} else if (root) {
 		m->error = "front matter is not a list of 'key: value' lines";

@@ -409,7 +409,7 @@ unicode_drop(uint32_t cp)
 }
 
 /* Length of the UTF-8 sequence at s (n > 0 bytes, s[0] >= 0x80) and its code point; 1 and
- * U+FFFD for a stray byte (cmark validated the text, so only defensively). */
+ * U+FFFD for a stray byte (cmark validated the text, but see valid_text). */
 static size_t
 utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
@@ -1023,6 +1023,35 @@ nodes_add(struct nodes *l, cmark_node *n)
 	l->v[l->n++] = n;
 }
 
+/* Text node `node` made valid UTF-8 again, each bad byte a U+FFFD. cmark validated the
+ * page, but cmark-gfm 0.29.0.gfm.6 copies a footnote reference that spans lines ("[^a\nbc]",
+ * no note of that name) back as text of a length counted in columns of two different lines
+ * (github/cmark-gfm#282): some of it is lost, and the cut may split a character (found by
+ * fuzz_render). */
+static void
+valid_text(cmark_node *node)
+{
+	const char *lit = cmark_node_get_literal(node);
+	size_t n = lit ? strlen(lit) : 0;
+	if (utf8_valid(lit, n))
+		return;
+	struct buf fixed = BUF_INIT;
+	const unsigned char *s = (const unsigned char *)lit;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = s[i] < 0x80 ? 1 : utf8_next(s + i, n - i, &cp);
+		if (s[i] >= 0x80 && (k == 1 || !utf8_valid(lit + i, k))) {
+			buf_puts(&fixed, "\xEF\xBF\xBD");
+			k = 1;
+		} else {
+			buf_put(&fixed, lit + i, k);
+		}
+		i += k;
+	}
+	cmark_node_set_literal(node, buf_cstr(&fixed));
+	buf_free(&fixed);
+}
+
 /* One walk for wiki links; headings, code blocks, task items and tables are only
  * collected, since replacing a block under the iterator would end the walk early. */
 static void
@@ -1036,6 +1065,7 @@ rewrite(struct render *r, cmark_node *doc)
 			continue;
 		cmark_node_type t = cmark_node_get_type(n);
 		if (t == CMARK_NODE_TEXT) {
+			valid_text(n);
 			wikilinks_in(r, n);
 		} else if (t == CMARK_NODE_HEADING && rewritable(n)) {
 			nodes_add(&r->heads, n);

@@ -114,16 +114,46 @@ is_punct(unsigned char c)
 	return c < 0x80 && !(c >= '0' && c <= '9') && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
-/* Characters in the last word of [s, s+n): a prefix of one letter would expand to
- * thousands of words, so it needs two. */
+/* Is code point `cp` surely a letter or digit to FTS5's unicode61 tokenizer? Only runs of
+ * them in common blocks, every one checked against SQLite's tables (tests/fuzz/fuzz_search.c
+ * keeps checking): any other character may be a separator to it (a dash, a combining mark). */
+static int
+surely_letter(uint32_t cp)
+{
+	static const uint32_t runs[][2] = {
+		{ '0', '9' }, { 'A', 'Z' }, { 'a', 'z' },
+		{ 0xC0, 0xD6 }, { 0xD8, 0xF6 }, { 0xF8, 0x2AF },     /* Latin-1 letters, Latin Extended, IPA */
+		{ 0x388, 0x3F5 }, { 0x400, 0x481 }, { 0x48A, 0x52F }, /* Greek, Cyrillic */
+		{ 0x5D0, 0x5EA }, { 0x620, 0x64A },                   /* Hebrew and Arabic letters */
+		{ 0x3041, 0x3096 }, { 0x30A1, 0x30FA },               /* kana */
+		{ 0x4E00, 0x9FFF }, { 0xAC00, 0xD7A3 },               /* CJK ideographs, Hangul */
+	};
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++)
+		if (cp >= runs[i][0] && cp <= runs[i][1])
+			return 1;
+	return 0;
+}
+
+/* Characters at the end of [s, s+n) (valid UTF-8) that FTS5 surely keeps in one word: a
+ * prefix of one letter would expand to thousands of words, so it needs two. A character
+ * that may be a separator ends the word: FTS5 reads "x—a*" or "xa\u0348b*" as a prefix of one
+ * letter (found by fuzzing), so they are searched as words. */
 static size_t
 last_word_chars(const char *s, size_t n)
 {
 	size_t chars = 0;
-	while (n && !is_punct((unsigned char)s[n - 1]) && s[n - 1] != ' ') {
-		if (((unsigned char)s[n - 1] & 0xC0) != 0x80)
-			chars++;
-		n--;
+	while (n) {
+		size_t k = 1;
+		while (k < n && k < 4 && ((unsigned char)s[n - k] & 0xC0) == 0x80)
+			k++;
+		const unsigned char *c = (const unsigned char *)s + n - k;
+		uint32_t cp = k == 1 ? c[0] : c[0] & (0x7Fu >> k);
+		for (size_t i = 1; i < k; i++)
+			cp = cp << 6 | (c[i] & 0x3Fu);
+		if (!surely_letter(cp))
+			break;
+		chars++;
+		n -= k;
 	}
 	return chars;
 }

@@ -6,12 +6,15 @@
 # No shared results: every query below is scored and cut anew, the worst case.
 start_server --threads 2 --search-cache-mb 0
 
-# Bounds: 100 ms per search and 50 ms per /healthz on a plain build; sanitizers make the
-# same work 3-10x slower. Before the budget the first query took 17 s. The machine may be
-# shared (make test runs two scripts at once, other jobs run too), so a search counts its
-# best of three tries, and /healthz its 90th percentile (with every answer within 4x).
-SEARCH_MS=100 HEALTH_MS=50
-if sanitized; then SEARCH_MS=1000 HEALTH_MS=500; fi
+# Bounds: 100 ms of the server's CPU per search, and /healthz's 90th percentile within
+# 250 ms while hostile searches run (a wall-clock figure: the machine may be shared, with
+# make test running two scripts at once and other jobs besides, so it is loose); sanitizers
+# make the same work 3-10x slower. Before the budget the first query took 17 s of CPU.
+SEARCH_MS=100 HEALTH_MS=250
+if sanitized; then SEARCH_MS=1000 HEALTH_MS=1500; fi
+# the server's CPU time so far, in clock ticks (user + system, all its threads)
+ticks() { cut -d')' -f2 "/proc/$SERVER_PID/stat" | awk '{ print $12 + $13 }'; }
+TCK=$(getconf CLK_TCK)
 
 awk 'BEGIN { for (i = 0; i < 20480; i++) printf "www.a.com "; print "" }' >"$T/big.txt"
 ok 'a 200 KB page of "www.a.com " is saved' sh -c '
@@ -39,22 +42,25 @@ ms() {
 	[ "${r% *}" = 200 ] || { echo "HTTP ${r% *}"; return 1; }
 	awk -v s="${r#* }" 'BEGIN { printf "%d\n", s * 1000 }'
 }
-# fast QUERY: answered within SEARCH_MS (best of three), with the page among the results.
+# fast QUERY: three searches cost the server less than SEARCH_MS of CPU each (CPU, which
+# other jobs on the machine barely move), none takes 10x that on the wall clock, and the
+# page is among the results.
 fast() {
-	t=$(ms "$1") || { echo "$t"; return 1; }
-	for i in 2 3; do
+	c0=$(ticks) slow=0
+	for i in 1 2 3; do
 		u=$(ms "$1") || { echo "$u"; return 1; }
-		[ "$u" -lt "$t" ] && t=$u
+		[ "$u" -gt "$slow" ] && slow=$u
 	done
-	echo "$t ms"
-	echo "# $t ms: $(printf '%.40s' "$1")" >>"$T/timings"
+	cpu=$(awk -v a="$c0" -v b="$(ticks)" -v t="$TCK" 'BEGIN { printf "%d", (b - a) * 1000 / t / 3 }')
+	echo "$cpu ms of CPU per search, the slowest $slow ms"
+	echo "# $cpu ms CPU, slowest $slow ms: $(printf '%.40s' "$1")" >>"$T/timings"
 	grep -q 'href="/wiki/Big"' "$T/q.html" || { echo "the page is not among the results"; return 1; }
-	[ "$t" -lt "$SEARCH_MS" ]
+	[ "$cpu" -lt "$SEARCH_MS" ] && [ "$slow" -lt $((SEARCH_MS * 10)) ]
 }
-ok "10 x a* answers within $SEARCH_MS ms" fast "$A10"
-ok "20 x a* answers within $SEARCH_MS ms" fast "$A20"
-ok "32 phrases matching everywhere answer within $SEARCH_MS ms" fast "$PHRASES"
-ok "prefixes matching everywhere answer within $SEARCH_MS ms" fast "$PREFIXES"
+ok "10 x a* costs less than $SEARCH_MS ms of CPU" fast "$A10"
+ok "20 x a* costs less than $SEARCH_MS ms of CPU" fast "$A20"
+ok "32 phrases matching everywhere cost less than $SEARCH_MS ms of CPU" fast "$PHRASES"
+ok "prefixes matching everywhere cost less than $SEARCH_MS ms of CPU" fast "$PREFIXES"
 ok 'the snippet still marks the matches' grep -q '<mark>' "$T/q.html"
 cat "$T/timings"
 

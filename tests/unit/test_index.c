@@ -92,6 +92,11 @@ test_parse(void)
 	is_str(q.match, "\"a b\" \"x\" \"ok\"", "quotes in words, control bytes, bad UTF-8 dropped");
 	search_parse(&q, a, "a* ab* ü* \"x y\"* \"x yz\"*");
 	is_str(q.match, "\"a\" \"ab\"* \"ü\" \"x y\" \"x yz\"*", "a prefix needs two characters");
+	/* found by fuzzing: FTS5 cuts words at a dash or a combining mark, so these were prefixes
+	 * of one letter ("a"*, "g"*) */
+	search_parse(&q, a, "x\u2014a* tu1\u0348g* caf\u00e9* \u65e5\u672c* \u0431\u044b*");
+	is_str(q.match, "\"x\u2014a\" \"tu1\u0348g\" \"caf\u00e9\"* \"\u65e5\u672c\"* \"\u0431\u044b\"*",
+	       "a prefix needs two letters FTS5 keeps together");
 	search_parse(&q, a, "* \"\" ** --- NEAR");
 	ok(q.match == NULL && q.nterms == 0, "nothing searchable: no MATCH");
 	search_parse(&q, a, "tag: customer:");
