@@ -202,8 +202,9 @@ access_identify_basic(struct req *r)
 	*colon = '\0';
 	const char *name = (const char *)raw, *secret = colon + 1;
 	int by_addr;
+	enum token_scope scope = TOKEN_WRITE;
 	/* A token names its user, whatever user name came with it (as on GitHub). */
-	if (auth_token_check(db, secret, u) != 0) {
+	if (auth_token_check(db, secret, u, &scope) != 0) {
 		if (auth_login_wait(db, name, r->remote, &by_addr) > 0) {
 			log_warn("git auth from %s for %s: throttled (too many failures %s)", r->remote, name,
 				 by_addr ? "from this address" : "for this name");
@@ -218,6 +219,41 @@ access_identify_basic(struct req *r)
 	}
 	r->user = u;
 	r->role = u->role;
+	r->read_only = scope == TOKEN_READ;
+	return 0;
+}
+
+int
+access_identify_api(struct req *r)
+{
+	const char *h = req_header(r, "Authorization");
+	if (!h)
+		return 0; /* the session (access_identify_web), or anonymous */
+	if (strncasecmp(h, "Basic ", 6) == 0)
+		return access_identify_basic(r);
+	if (strncasecmp(h, "Bearer ", 7) != 0) {
+		log_warn("%s %s from %s: an Authorization header that is neither Bearer nor Basic", r->method, r->path,
+			 r->remote);
+		return KN_EINVAL;
+	}
+	struct db *db = access_db(r->cfg);
+	struct user *u = arena_alloc(r->a, sizeof(*u));
+	enum token_scope scope;
+	const char *token = h + 7;
+	token += strspn(token, " ");
+	if (!db)
+		return KN_EIO;
+	/* Tokens are 256 random bits: guessing them needs no throttle, and a wrong one costs
+	 * one indexed read. */
+	if (auth_token_check(db, token, u, &scope) != 0) {
+		log_warn("%s %s from %s: unknown, revoked or malformed token", r->method, r->path, r->remote);
+		return KN_EINVAL;
+	}
+	/* a token speaks for its user alone: no session, no CSRF token */
+	r->user = u;
+	r->role = u->role;
+	r->csrf = NULL;
+	r->read_only = scope == TOKEN_READ;
 	return 0;
 }
 

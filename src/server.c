@@ -257,7 +257,10 @@ git_permitted(struct conn *c, const char *raw_query, const char *space, int *may
 		return KN_EAUTH;
 	if (!may_read)
 		return KN_ENOTFOUND;
-	if (strcmp(space, SPACE_WIKI) == 0)
+	if (r->read_only)
+		c->detail = "This token may only read (scope read): pushing needs a token of scope write "
+			    "(kennis token add --scope write, or your account page).";
+	else if (strcmp(space, SPACE_WIKI) == 0)
 		c->detail = router_role_detail(r, push ? ROLE_EDITOR : ROLE_READER, push ? "Pushing" : "Reading this wiki");
 	else
 		c->detail = arena_printf(r->a, "Pushing to the space %s is for the people its write list names; you, %s, "
