@@ -110,6 +110,7 @@ add_field(struct page_meta *m, struct arena *a, yaml_document_t *doc, yaml_node_
 		f->values = arena_alloc(a, sizeof(char *));
 		f->values[f->nvalues++] = arena_strndup(a, (const char *)v->data.scalar.value, v->data.scalar.length);
 	} else if (v->type == YAML_SEQUENCE_NODE) {
+		f->list = 1;
 		size_t items = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
 		f->values = arena_alloc(a, (items ? items : 1) * sizeof(char *));
 		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
