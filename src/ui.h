@@ -159,6 +159,33 @@ struct ui_save_result {
 int ui_save_page(struct req *r, const char *name, const char *content, const char *base_hex, const char *message,
 		 struct ui_save_result *res);
 
+/* Page (or frame) file `path` at commit `hex` rendered to safe HTML, with heading anchors
+ * and colours; `toc` (NULL: not wanted) gets its table of contents or NULL. Cached by
+ * commit and file (ui_render_key), so the page view and the API render a page once. In r's
+ * arena. */
+char *ui_page_html(struct req *r, struct snap *s, const char *hex, const char *path, const char *md, size_t len,
+		   const char **toc);
+/* The customer an address names: "Acme-Corp" and "Acme Corp" both mean "Acme Corp". */
+const char *ui_customer_name(struct arena *a, const char *in);
+
+/* What renaming a page did (ui_rename_page); strings in the request's arena. */
+struct ui_rename_result {
+	const char *new_name;           /* the name in link form (NULL when `to` was not a name) */
+	const char *space;              /* the space it is in now */
+	char commit[GIT_OID_HEXSZ + 1]; /* the commit that put it there */
+	size_t npages;                  /* other pages whose links were rewritten (same space) */
+	int same;                       /* KN_EINVAL because `to` is its name already */
+};
+
+/* Rename page `name` of the request's space to `to` (a title or a name: its link form is
+ * the new name), or move it into space `to_space` (NULL, "" or its own: a rename), by the
+ * request's author, as of commit `base` (the page must be unchanged since; NULL: no check):
+ * the one way the rename form and the API do it. 0; KN_EINVAL (not a name, or the same);
+ * KN_EFORBIDDEN (may not write `to_space`, or cannot read it); KN_EEXISTS (the name is
+ * taken); KN_ECONFLICT (the page changed since `base`); KN_ENOTFOUND; a store error. */
+int ui_rename_page(struct req *r, const char *name, const char *to, const char *to_space, const git_oid *base,
+		   const char *message, struct ui_rename_result *res);
+
 /* A template context with the layout's common values (site name, page title). */
 struct tctx *ui_context(struct req *r, const char *title);
 /* The address of page `name` for route `prefix` ("/wiki/", "/edit/") in the request's
