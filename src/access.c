@@ -278,9 +278,12 @@ access_check_csrf(struct req *r)
 		log_warn("%s %s from %s: Origin null refused", r->method, r->path, r->remote);
 		return KN_EINVAL;
 	}
-	/* With a session (or proxy sign-on), the form must carry its token. */
+	/* With a session (or proxy sign-on), the form must carry its token; the web's own
+	 * scripts calling the API send it as a header. */
 	if (r->csrf) {
 		const char *t = req_form(r, "csrf");
+		if (!t)
+			t = req_header(r, "X-CSRF-Token");
 		if (!t || !auth_secret_equal(t, r->csrf)) {
 			log_warn("%s %s from %s: missing or wrong CSRF token (user %s)", r->method, r->path, r->remote,
 				 r->user ? r->user->name : "-");

@@ -31,8 +31,9 @@ int access_identify_basic(struct req *r);
  * r->read_only. 0, or KN_EINVAL for credentials that were given and are wrong (401). */
 int access_identify_api(struct req *r);
 
-/* Does a state-changing web request carry a valid CSRF token and come from this site
- * (Origin / Sec-Fetch-Site)? 0 or KN_EINVAL (logged). */
+/* Does a state-changing web request carry a valid CSRF token (the form's `csrf`, else the
+ * X-CSRF-Token header) and come from this site (Origin / Sec-Fetch-Site)? 0 or KN_EINVAL
+ * (logged). */
 int access_check_csrf(struct req *r);
 
 #endif

@@ -95,6 +95,7 @@ enum route_body {
 	BODY_FORM,      /* kept in memory (at most --max-form) and parsed as a form */
 	BODY_MULTIPART, /* a multipart upload: the file to a temporary file (server.c) */
 	BODY_GIT,       /* streamed to git http-backend (server.c, githttp.c, cgi.c) */
+	BODY_JSON,      /* the API: kept in memory (at most --max-form), never parsed as a form */
 };
 enum route_body router_body(const char *method, const char *path);
 /* Is `path` under a space, "/s/NAME/..." (1) or "/s/NAME.git..." (2)? NAME into `name`,

@@ -462,6 +462,7 @@ web_final(struct conn *c)
 	r->body_len = c->body.len;
 	const char *ct = req_header(r, "Content-Type");
 	if (c->body.len && ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
+	    router_body(r->method, r->path) == BODY_FORM &&
 	    form_parse(c->a, &r->form, c->body.ptr, c->body.len) < 0)
 		return queue_error(c, KN_EINVAL);
 	return dispatch(c);
@@ -577,8 +578,9 @@ on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_Requ
 	double ms = (double)(end.tv_sec - c->start.tv_sec) * 1e3 + (double)(end.tv_nsec - c->start.tv_nsec) / 1e6;
 	log_info("%s %s %d %.1fms %s%s", c->r.method, c->r.path, c->r.status, ms, c->r.remote,
 		 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
-	/* A POST may have made a commit (a save, a rename, a push): the fan-out looks now. */
-	if (strcmp(c->r.method, "POST") == 0 && c->r.status < 400)
+	/* A POST (PUT, DELETE) may have made a commit (a save, a rename, a push): the fan-out
+	 * looks now. */
+	if (strcmp(c->r.method, "GET") != 0 && c->r.status < 400)
 		fanout_wake();
 	conns_idle(conns, c->ce);
 	cgi_free(c->cgi);
