@@ -136,7 +136,9 @@ conn_new(struct MHD_Connection *mc, const char *url, const char *method)
 	c->up_fd = -1;
 	c->r.path = url_decode(c->a, url, strlen(url), 0);
 	if (!c->r.path || c->r.path[0] != '/') {
-		c->r.path = "/";
+		/* refused (400); the raw address, which holds no NUL, says where for the log and
+		 * the kind of answer (an API request gets JSON) */
+		c->r.path = url[0] == '/' ? arena_strdup(c->a, url) : "/";
 		c->reject = KN_EINVAL;
 	}
 	MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_kv, c);

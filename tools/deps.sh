@@ -3,9 +3,10 @@
 # As root it installs what is missing; otherwise it prints the one command to run.
 PKGS="build-essential pkg-config git libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
 libmicrohttpd-dev libsqlite3-dev libsodium-dev libyaml-dev libpq-dev libcurl4-openssl-dev libjansson-dev curl perl"
-# Test-only tools: the browser test, the benchmarks, and PostgreSQL (tests start their own
-# server in a temporary directory; the package's own cluster is never used).
-[ "${KENNIS_DEPS:-test}" = "test" ] && PKGS="$PKGS chromium wrk hyperfine valgrind postgresql libxml-parser-perl"
+# Test-only tools: the browser test, the benchmarks, PostgreSQL (tests start their own
+# server in a temporary directory; the package's own cluster is never used), and a JSON
+# Schema validator for the API's answers against its OpenAPI description (t0800).
+[ "${KENNIS_DEPS:-test}" = "test" ] && PKGS="$PKGS chromium wrk hyperfine valgrind postgresql libxml-parser-perl python3-jsonschema jq"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
