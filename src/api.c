@@ -11,6 +11,7 @@
 
 #include "access.h"
 #include "assets.h"
+#include "cache.h"
 #include "index.h"
 #include "manage.h"
 #include "page.h"
@@ -45,6 +46,15 @@ api_error_code(int status)
 	}
 }
 
+/* The answer is in r->out: say it is JSON, not to be stored (it may be a user's own). */
+static int
+replied(struct req *r, int rc)
+{
+	r->content_type = "application/json";
+	resp_header(r, "Cache-Control", "no-store");
+	return rc;
+}
+
 /* `doc` as r's answer (compact JSON), then freed; returns `rc`. */
 static int
 reply(struct req *r, json_t *doc, int rc)
@@ -56,9 +66,7 @@ reply(struct req *r, json_t *doc, int rc)
 	buf_puts(&r->out, text);
 	free(text);
 	json_decref(doc);
-	r->content_type = "application/json";
-	resp_header(r, "Cache-Control", "no-store");
-	return rc;
+	return replied(r, rc);
 }
 
 /* {"error": {"code", "message"}} and, when `extra` is given, its members beside "error". */
@@ -418,26 +426,48 @@ last_change(const struct store_logent *e, void *payload)
 }
 
 /* When page file `path` last changed and by whom: the index knows it for main; an older
- * revision asks git. */
-static void
+ * revision asks git. 1 when that is the answer for good, 0 when it could not be read. */
+static int
 page_updated(struct req *r, struct snap *s, const char *path, int at_rev, struct last_change *out)
 {
 	struct index_page ip;
 	struct index *ix;
 	out->a = r->a;
-	if (at_rev) {
-		store_log(s, path, 0, 1, last_change, out);
-	} else if ((ix = ui_index(r)) && index_page_get(&ip, ix, ui_scope_here(r), ui_space_name(r), path, r->a) == 0) {
+	if (at_rev)
+		return store_log(s, path, 0, 1, last_change, out) >= 0;
+	if (!(ix = ui_index(r)))
+		return 0;
+	int rc = index_page_get(&ip, ix, ui_scope_here(r), ui_space_name(r), path, r->a);
+	if (rc == 0) {
 		out->time = ip.updated_time;
 		out->author = ip.updated_author;
 	}
+	return rc == 0 || rc == KN_ENOTFOUND;
 }
 
-/* GET pages/SPACE/PAGE[?rev=C]: the page's text, HTML, front matter, and its last change. */
+/* The commit of main now, when the client gave no base (the change then checks nothing). */
+static int
+tip_of(struct req *r, git_oid *out)
+{
+	struct snap s;
+	int rc = store_snap_open(&s, r->st, NULL);
+	if (rc == 0 && !s.commit)
+		rc = KN_ENOTFOUND;
+	if (rc == 0)
+		git_oid_cpy(out, &s.id);
+	store_snap_close(&s);
+	return rc;
+}
+
+/* GET pages/SPACE/PAGE[?rev=C]: the page's text, HTML, front matter, and its last change.
+ * The answer is the same for everyone who may read the space (checked first) and, at one
+ * commit, never changes: it is kept whole in the render cache, under the page's rendering
+ * key (cache.h), so a page read costs about a tree lookup, not json_dumps of its text
+ * (which costs more than the HTML view, bench/api-read.sh). */
 static int
 page_get(struct req *r, const char *rest)
 {
-	const char *name, *rev = req_query(r, "rev"), *fm;
+	const char *name, *rev = req_query(r, "rev"), *fm, *key = NULL;
 	struct snap s;
 	struct buf path = BUF_INIT, md = BUF_INIT, title = BUF_INIT;
 	struct page_meta m;
@@ -451,6 +481,15 @@ page_get(struct req *r, const char *rest)
 		return fail(r, KN_EINVAL, "rev: a commit id (4 to 40 hex digits)");
 	if ((rc = store_snap_open(&s, r->st, rev)) < 0)
 		return fail(r, rc == KN_ENOTFOUND ? KN_ENOTFOUND : rc, "no commit %s", rev ? rev : "main");
+	if (s.commit) {
+		git_oid_tostr(hex, sizeof(hex), &s.id);
+		key = arena_printf(r->a, "api:%s", ui_render_key(r, hex, name));
+		buf_reset(&r->out);
+		if (cache_get(&r->out, key)) {
+			rc = replied(r, 0);
+			goto done;
+		}
+	}
 	pagename_to_path(&path, name);
 	rc = s.commit ? store_read(&md, NULL, &s, path.ptr) : KN_ENOTFOUND;
 	if (rc < 0) {
@@ -458,12 +497,11 @@ page_get(struct req *r, const char *rest)
 			  name, ui_space_name(r), rev ? " at " : "", rev ? rev : "");
 		goto done;
 	}
-	git_oid_tostr(hex, sizeof(hex), &s.id);
 	size_t body = page_split(buf_cstr(&md), md.len, &fm, &fm_len);
 	page_meta_parse(&m, r->a, fm, fm_len);
 	if (!m.title)
 		pagename_title(&title, name);
-	page_updated(r, &s, path.ptr, rev != NULL, &lc);
+	int lasting = page_updated(r, &s, path.ptr, rev != NULL, &lc);
 	json_t *doc = json_object();
 	json_object_set_new(doc, "name", jstr(name));
 	json_object_set_new(doc, "space", jstr(ui_space_name(r)));
@@ -477,6 +515,11 @@ page_get(struct req *r, const char *rest)
 	json_object_set_new(doc, "updated", jtime(lc.time));
 	json_object_set_new(doc, "author", jstr(lc.author));
 	rc = reply(r, doc, 0);
+	/* main's last change came from the index, caught up to main after s was taken: kept
+	 * only when main is still s (else it may be a later change's) */
+	git_oid now;
+	if (lasting && (rev || (tip_of(r, &now) == 0 && git_oid_equal(&now, &s.id))))
+		cache_put(key, buf_cstr(&r->out), r->out.len);
 done:
 	buf_free(&path);
 	buf_free(&md);
@@ -533,20 +576,6 @@ page_put(struct req *r, const char *rest)
 		   res.created ? KN_CREATED : 0);
 done:
 	json_decref(in);
-	return rc;
-}
-
-/* The commit of main now, when the client gave no base (the change then checks nothing). */
-static int
-tip_of(struct req *r, git_oid *out)
-{
-	struct snap s;
-	int rc = store_snap_open(&s, r->st, NULL);
-	if (rc == 0 && !s.commit)
-		rc = KN_ENOTFOUND;
-	if (rc == 0)
-		git_oid_cpy(out, &s.id);
-	store_snap_close(&s);
 	return rc;
 }
 

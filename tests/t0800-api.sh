@@ -77,6 +77,11 @@ H=${URL#http://}
 ok 'a read token clones' git clone -q "http://ed:$EDR@$H/wiki.git" "$T/ro"
 ok 'a read token cannot push: 403' sh -c 'cd "$1" && echo hi >Pushed.md && git add . && git commit -qm p && ! git push -q origin main 2>"$1.err" && grep -q "may only read" "$1.err"' _ "$T/ro"
 ok 'a write token of the same user pushes' sh -c 'cd "$1" && git push -q "http://ed:$2@$3/wiki.git" main' _ "$T/ro" "$ED" "$H"
+# a page's answer is kept whole (by commit): the same again, and a push is read at once
+ok 'a page read twice: the same answer' with 'api "$1" GET /pages/wiki/Home >/dev/null; cp "$2" "$2.1"; api "$1" GET /pages/wiki/Home >/dev/null; cmp -s "$2" "$2.1"' "$ED" "$T/body"
+ok 'a push changes it' sh -c 'cd "$1" && echo "Pushed line." >>Home.md && git commit -qam push && git push -q "http://ed:$2@$3/wiki.git" main' _ "$T/ro" "$ED" "$H"
+ok '... and the API reads the push' with 'api "$1" GET /pages/wiki/Home >/dev/null; jq -r .markdown <"$2" | grep -q "^Pushed line.$" && jq -r .html <"$2" | grep -q "Pushed line." && test "$(jq -r .commit <"$2")" = "$(git -C "$3" rev-parse HEAD)"' "$ED" "$T/body" "$T/ro"
+ok '... the old version as it was' with 'api "$1" GET "/pages/wiki/Home?rev=$(git -C "$3" rev-parse HEAD~1)" >/dev/null; ! jq -r .markdown <"$2" | grep -q "Pushed line."' "$ED" "$T/body" "$T/ro"
 ok 'a reader may not write: 403' answer 403 put "$E" "$RITA" PUT /pages/wiki/Scoped '{"markdown": "x"}'
 ok '... naming the role' has 'editor role'
 
