@@ -205,10 +205,12 @@ access_identify_basic(struct req *r)
 	enum token_scope scope = TOKEN_WRITE;
 	/* A token names its user, whatever user name came with it (as on GitHub). */
 	if (auth_token_check(db, secret, u, &scope) != 0) {
-		if (auth_login_wait(db, name, r->remote, &by_addr) > 0) {
+		int64_t wait = auth_login_wait(db, name, r->remote, &by_addr);
+		if (wait > 0) {
 			log_warn("git auth from %s for %s: throttled (too many failures %s)", r->remote, name,
 				 by_addr ? "from this address" : "for this name");
-			return KN_EINVAL;
+			resp_header(r, "Retry-After", arena_printf(r->a, "%lld", (long long)wait));
+			return KN_ETHROTTLED;
 		}
 		if (auth_password_check(db, name, secret, u) < 0) {
 			auth_login_failed(db, name, r->remote, r->cfg->login_address_limit);

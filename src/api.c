@@ -1096,8 +1096,13 @@ api_permitted(struct req *r, const struct api_route *rt)
 {
 	if (rt->flags & A_PUBLIC)
 		return 0;
-	if (access_identify_api(r) < 0)
+	int rc = access_identify_api(r);
+	if (rc == KN_ETHROTTLED)
+		return fail(r, rc, "too many failed logins for this name or address: try again later");
+	if (rc == KN_EINVAL)
 		return fail(r, KN_EAUTH, "the token or password is wrong, revoked or malformed");
+	if (rc < 0)
+		return fail(r, rc, "the accounts cannot be read");
 	if ((!r->user && r->role < ROLE_READER) || ((rt->flags & A_USER) && !r->user))
 		return fail(r, KN_EAUTH, "send a personal access token: Authorization: Bearer kn_…");
 	if (!(rt->flags & A_WRITE))

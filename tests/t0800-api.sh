@@ -271,6 +271,18 @@ ok 'an outsider moving a page into the space: 403, and nothing moves' with 'test
 ok 'a member moves a wiki page into the space' with 'api "$1" PUT /pages/wiki/To-Move "{\"markdown\": \"moving\"}" >/dev/null && test "$(api "$1" POST /rename/wiki/To-Move "{\"to\": \"Moved\", \"space\": \"finance\"}")" = 200 && test "$(jq -r .space <"$2")" = finance && test "$(api "$1" GET /pages/finance/Moved)" = 200 && test "$(api "$1" GET /pages/wiki/To-Move)" = 404' "$FIN" "$T/body"
 ok '... which an outsider cannot see' is 404 "$OUT" GET /pages/finance/Moved
 
+# --- HTTP Basic with a password is throttled as the login form is (near the end: it throttles rita's name)
+n=0; c=
+while [ $n -lt 12 ]; do
+	c=$(curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' -u "rita:wrong-$n" "$URL/api/v1/recent")
+	[ "$c" = 429 ] && break
+	n=$((n + 1))
+done
+ok "wrong passwords over Basic: 401, then 429 (after $n)" test "$c" = 429
+ok '... as JSON, with Retry-After' sh -c 'test "$(jq -r .error.code <"$1")" = too_many_requests && grep -qi "^Retry-After: [1-9]" "$2"' _ "$T/body" "$T/headers"
+ok '... even the right password waits' test "$(curl -s -o /dev/null -w '%{http_code}' -u rita:pw-rita-secret "$URL/api/v1/recent")" = 429
+ok "... a token of the same user does not" is 200 "$RITA" GET /recent
+
 # --- the log: every refusal above has a line
 ok 'refusals are logged with the user' logged 'api PUT /api/v1/pages/wiki/Scoped from 127.0.0.1 (ed): 403 forbidden: this token may only read'
 ok 'no request was answered 5xx' sh -c '! grep -E "^[^ ]+ info (GET|PUT|POST|DELETE) /api/v1/[^ ]* 5[0-9][0-9] " "$1"' _ "$LOG"
