@@ -48,8 +48,9 @@ errors(void)
 	struct req r = { 0 };
 	r.a = arena_new();
 	api_error_body(&r, KN_EINVAL, "bad \xff bytes");
-	ok(r.out.ptr && json_loadb(r.out.ptr, r.out.len, 0, NULL) != NULL && strstr(r.out.ptr, "invalid input"),
-	   "a message that is not UTF-8 is not sent (the error's own words are)");
+	json_t *doc = r.out.ptr ? json_loadb(r.out.ptr, r.out.len, 0, NULL) : NULL;
+	ok(doc && strstr(r.out.ptr, "invalid input"), "a message that is not UTF-8 is not sent (the error's own words are)");
+	json_decref(doc);
 	buf_free(&r.out);
 	arena_free(r.a);
 }
