@@ -202,12 +202,15 @@ access_identify_basic(struct req *r)
 	*colon = '\0';
 	const char *name = (const char *)raw, *secret = colon + 1;
 	int by_addr;
+	enum token_scope scope = TOKEN_WRITE;
 	/* A token names its user, whatever user name came with it (as on GitHub). */
-	if (auth_token_check(db, secret, u) != 0) {
-		if (auth_login_wait(db, name, r->remote, &by_addr) > 0) {
+	if (auth_token_check(db, secret, u, &scope) != 0) {
+		int64_t wait = auth_login_wait(db, name, r->remote, &by_addr);
+		if (wait > 0) {
 			log_warn("git auth from %s for %s: throttled (too many failures %s)", r->remote, name,
 				 by_addr ? "from this address" : "for this name");
-			return KN_EINVAL;
+			resp_header(r, "Retry-After", arena_printf(r->a, "%lld", (long long)wait));
+			return KN_ETHROTTLED;
 		}
 		if (auth_password_check(db, name, secret, u) < 0) {
 			auth_login_failed(db, name, r->remote, r->cfg->login_address_limit);
@@ -218,6 +221,41 @@ access_identify_basic(struct req *r)
 	}
 	r->user = u;
 	r->role = u->role;
+	r->read_only = scope == TOKEN_READ;
+	return 0;
+}
+
+int
+access_identify_api(struct req *r)
+{
+	const char *h = req_header(r, "Authorization");
+	if (!h)
+		return 0; /* the session (access_identify_web), or anonymous */
+	if (strncasecmp(h, "Basic ", 6) == 0)
+		return access_identify_basic(r);
+	if (strncasecmp(h, "Bearer ", 7) != 0) {
+		log_warn("%s %s from %s: an Authorization header that is neither Bearer nor Basic", r->method, r->path,
+			 r->remote);
+		return KN_EINVAL;
+	}
+	struct db *db = access_db(r->cfg);
+	struct user *u = arena_alloc(r->a, sizeof(*u));
+	enum token_scope scope;
+	const char *token = h + 7;
+	token += strspn(token, " ");
+	if (!db)
+		return KN_EIO;
+	/* Tokens are 256 random bits: guessing them needs no throttle, and a wrong one costs
+	 * one indexed read. */
+	if (auth_token_check(db, token, u, &scope) != 0) {
+		log_warn("%s %s from %s: unknown, revoked or malformed token", r->method, r->path, r->remote);
+		return KN_EINVAL;
+	}
+	/* a token speaks for its user alone: no session, no CSRF token */
+	r->user = u;
+	r->role = u->role;
+	r->csrf = NULL;
+	r->read_only = scope == TOKEN_READ;
 	return 0;
 }
 
@@ -242,9 +280,12 @@ access_check_csrf(struct req *r)
 		log_warn("%s %s from %s: Origin null refused", r->method, r->path, r->remote);
 		return KN_EINVAL;
 	}
-	/* With a session (or proxy sign-on), the form must carry its token. */
+	/* With a session (or proxy sign-on), the form must carry its token; the web's own
+	 * scripts calling the API send it as a header. */
 	if (r->csrf) {
 		const char *t = req_form(r, "csrf");
+		if (!t)
+			t = req_header(r, "X-CSRF-Token");
 		if (!t || !auth_secret_equal(t, r->csrf)) {
 			log_warn("%s %s from %s: missing or wrong CSRF token (user %s)", r->method, r->path, r->remote,
 				 r->user ? r->user->name : "-");

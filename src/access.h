@@ -20,12 +20,22 @@ void access_global_init(void);
  * proxy header (web requests). 0, or KN_EIO when the accounts database is unusable. */
 int access_identify_web(struct req *r);
 
-/* Same for git and the API: HTTP Basic with a token or a password (throttled). Returns 0,
- * or KN_EINVAL for credentials that were given and are wrong (answer 401). */
+/* Same for git and the API: HTTP Basic with a token or a password (throttled); a token of
+ * scope read sets r->read_only. Returns 0, KN_EINVAL for credentials that were given and
+ * are wrong (answer 401), KN_ETHROTTLED when a password may not be tried yet (Retry-After
+ * is set; the API answers 429, git 401), or KN_EIO. */
 int access_identify_basic(struct req *r);
 
-/* Does a state-changing web request carry a valid CSRF token and come from this site
- * (Origin / Sec-Fetch-Site)? 0 or KN_EINVAL (logged). */
+/* The API (/api/v1/): with an Authorization header, that alone says who asks: `Bearer
+ * kn_…` (a personal access token) or HTTP Basic (as git); without one, what
+ * access_identify_web found (the session) stands. A token of scope read sets
+ * r->read_only. 0, KN_EINVAL for credentials that were given and are wrong (401),
+ * KN_ETHROTTLED (Basic with a password, too many failures: 429) or KN_EIO. */
+int access_identify_api(struct req *r);
+
+/* Does a state-changing web request carry a valid CSRF token (the form's `csrf`, else the
+ * X-CSRF-Token header) and come from this site (Origin / Sec-Fetch-Site)? 0 or KN_EINVAL
+ * (logged). */
 int access_check_csrf(struct req *r);
 
 #endif

@@ -47,6 +47,9 @@ static const struct db_migration schema[] = {
 	  "DROP TABLE IF EXISTS throttle;"
 	  "CREATE TABLE throttle(key TEXT PRIMARY KEY, failures INTEGER NOT NULL, since BIGINT NOT NULL,"
 	  "  until BIGINT NOT NULL);" },
+	/* 3: a token may read only, or read and write (the default: tokens made before could push) */
+	{ 3, "ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'write';",
+	  "ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'write';" },
 };
 
 int
@@ -311,26 +314,45 @@ auth_secret_equal(const char *a, const char *b)
 	return n == strlen(b) && n > 0 && sodium_memcmp(a, b, n) == 0;
 }
 
+const char *
+token_scope_name(enum token_scope s)
+{
+	return s == TOKEN_READ ? "read" : "write";
+}
+
 int
-auth_token_add(struct db *db, const char *user, const char *label, char *token, int64_t *id)
+token_scope_parse(const char *s)
+{
+	if (s && strcmp(s, "read") == 0)
+		return TOKEN_READ;
+	if (s && strcmp(s, "write") == 0)
+		return TOKEN_WRITE;
+	return -1;
+}
+
+int
+auth_token_add(struct db *db, const char *user, const char *label, enum token_scope scope, char *token, int64_t *id)
 {
 	struct user u;
 	char h[65];
 	int64_t tid = 0;
+	if (scope != TOKEN_READ && scope != TOKEN_WRITE)
+		return KN_EINVAL;
 	if (auth_user_get(db, user, &u) < 0)
 		return KN_ENOTFOUND;
 	memcpy(token, "kn_", 3);
 	random_secret(token + 3, AUTH_SECRET_LEN);
 	secret_hash(h, token);
-	int rc = db_query_int(&tid, db, "INSERT INTO tokens(user_id, label, hash, created) VALUES($1, $2, $3, $4) RETURNING id",
-			      "issi", u.id, label ? label : "", h, now());
+	int rc = db_query_int(&tid, db,
+			      "INSERT INTO tokens(user_id, label, hash, created, scope) VALUES($1, $2, $3, $4, $5) RETURNING id",
+			      "issis", u.id, label ? label : "", h, now(), token_scope_name(scope));
 	if (rc == 0 && id)
 		*id = tid;
 	return rc;
 }
 
 int
-auth_token_check(struct db *db, const char *token, struct user *out)
+auth_token_check(struct db *db, const char *token, struct user *out, enum token_scope *scope)
 {
 	struct db_res *r = NULL;
 	char h[65];
@@ -338,7 +360,7 @@ auth_token_check(struct db *db, const char *token, struct user *out)
 		return KN_EINVAL;
 	secret_hash(h, token);
 	int rc = db_query(&r, db,
-			  "SELECT u.id, u.name, u.display, u.email, u.role, t.id, coalesce(t.last_used, 0) FROM tokens t "
+			  "SELECT u.id, u.name, u.display, u.email, u.role, t.id, coalesce(t.last_used, 0), t.scope FROM tokens t "
 			  "JOIN users u ON u.id = t.user_id WHERE t.hash = $1",
 			  "s", h);
 	if (rc < 0)
@@ -349,6 +371,9 @@ auth_token_check(struct db *db, const char *token, struct user *out)
 		fill_user(r, out);
 		tid = db_col_int(r, 5);
 		used = db_col_int(r, 6);
+		/* anything but "read" is what every token could do before scopes: write */
+		if (scope)
+			*scope = token_scope_parse(db_col_text(r, 7)) == TOKEN_READ ? TOKEN_READ : TOKEN_WRITE;
 	}
 	db_res_free(r);
 	if (rc != 1)
@@ -368,17 +393,19 @@ auth_token_revoke(struct db *db, int64_t id)
 
 int
 auth_token_list(struct db *db, const char *user,
-		int (*cb)(int64_t id, const char *user, const char *label, int64_t created, int64_t last_used,
-			  void *payload),
+		int (*cb)(int64_t id, const char *user, const char *label, enum token_scope scope, int64_t created,
+			  int64_t last_used, void *payload),
 		void *payload)
 {
 	struct db_res *r = NULL;
 	int rc = db_query(&r, db,
-			  "SELECT t.id, u.name, t.label, t.created, coalesce(t.last_used, 0) FROM tokens t JOIN "
+			  "SELECT t.id, u.name, t.label, t.created, coalesce(t.last_used, 0), t.scope FROM tokens t JOIN "
 			  "users u ON u.id = t.user_id WHERE lower(u.name) = lower($1) OR $2 = 1 ORDER BY t.id",
 			  "si", user ? user : "", (int64_t)(user == NULL));
 	while (rc == 0 && (rc = db_row(r)) == 1)
-		rc = cb(db_col_int(r, 0), db_col_text(r, 1), db_col_text(r, 2), db_col_int(r, 3), db_col_int(r, 4), payload);
+		rc = cb(db_col_int(r, 0), db_col_text(r, 1), db_col_text(r, 2),
+			token_scope_parse(db_col_text(r, 5)) == TOKEN_READ ? TOKEN_READ : TOKEN_WRITE, db_col_int(r, 3),
+			db_col_int(r, 4), payload);
 	db_res_free(r);
 	return rc;
 }

@@ -48,14 +48,23 @@ int auth_user_list(struct db *db, int (*cb)(const struct user *u, void *payload)
  * whose hash parameters are outdated. 0 (and *out filled) or KN_EINVAL. */
 int auth_password_check(struct db *db, const char *name, const char *password, struct user *out);
 
+/* What a personal access token may do: read (clone, fetch, the API's GETs), or also write
+ * (push, the API's changes). Tokens made before scopes existed write. */
+enum token_scope { TOKEN_READ = 1, TOKEN_WRITE = 2 };
+const char *token_scope_name(enum token_scope s); /* "read", "write" */
+int token_scope_parse(const char *s);             /* -1 when neither */
+
 /* Personal access tokens: the token is returned once (in `token`, AUTH_TOKEN_LEN + 1
- * bytes) and stored only as a hash. */
-int auth_token_add(struct db *db, const char *user, const char *label, char *token, int64_t *id);
-int auth_token_check(struct db *db, const char *token, struct user *out);
+ * bytes) and stored only as a hash, with its scope. auth_token_check fills `out` with the
+ * token's user and *scope (when not NULL) with what it may do; KN_EINVAL when it is no
+ * token of ours (malformed, unknown or revoked). */
+int auth_token_add(struct db *db, const char *user, const char *label, enum token_scope scope, char *token,
+		   int64_t *id);
+int auth_token_check(struct db *db, const char *token, struct user *out, enum token_scope *scope);
 int auth_token_revoke(struct db *db, int64_t id);
 int auth_token_list(struct db *db, const char *user,
-		    int (*cb)(int64_t id, const char *user, const char *label, int64_t created, int64_t last_used,
-			      void *payload),
+		    int (*cb)(int64_t id, const char *user, const char *label, enum token_scope scope, int64_t created,
+			      int64_t last_used, void *payload),
 		    void *payload);
 
 /* Sessions: a random id (the cookie value, stored hashed) with a CSRF token. */

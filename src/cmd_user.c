@@ -23,15 +23,17 @@ static const char user_usage[] =
 	"when it is a terminal. They are stored as argon2id hashes.\n";
 
 static const char token_usage[] =
-	"usage: kennis token add    [--data DIR] [--label TEXT] USER\n"
+	"usage: kennis token add    [--data DIR] [--label TEXT] [--scope read|write] USER\n"
 	"       kennis token list   [--data DIR] [USER]\n"
 	"       kennis token revoke [--data DIR] ID\n"
 	"\n"
 	"A personal access token is for git over HTTP and the API (as the password of HTTP\n"
-	"Basic auth). It is shown once, when it is made, and stored only as a hash.\n";
+	"Basic auth, or `Authorization: Bearer TOKEN`). It is shown once, when it is made, and\n"
+	"stored only as a hash. --scope read: it may clone, fetch and read the API, but not\n"
+	"push or change anything; write (the default) may do whatever its user may.\n";
 
 struct opts {
-	const char *data, *role, *email, *display, *label, *arg;
+	const char *data, *role, *email, *display, *label, *scope, *arg;
 };
 
 static int
@@ -46,6 +48,7 @@ parse(int argc, char **argv, struct opts *o, const char *usage)
 				    : strcmp(a, "--email") == 0   ? &o->email
 				    : strcmp(a, "--display") == 0 ? &o->display
 				    : strcmp(a, "--label") == 0   ? &o->label
+				    : strcmp(a, "--scope") == 0   ? &o->scope
 								  : NULL;
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(usage, stdout);
@@ -203,14 +206,16 @@ cmd_user(int argc, char **argv)
 }
 
 static int
-print_token(int64_t id, const char *user, const char *label, int64_t created, int64_t last_used, void *payload)
+print_token(int64_t id, const char *user, const char *label, enum token_scope scope, int64_t created, int64_t last_used,
+	    void *payload)
 {
 	char c[32] = "-", l[32] = "never";
 	time_t tc = (time_t)created, tl = (time_t)last_used;
 	strftime(c, sizeof(c), "%Y-%m-%d", gmtime(&tc));
 	if (last_used)
 		strftime(l, sizeof(l), "%Y-%m-%d %H:%M", gmtime(&tl));
-	printf("%-6lld %-20s %-24s created %s, last used %s\n", (long long)id, user, label, c, l);
+	printf("%-6lld %-20s %-24s %-5s created %s, last used %s\n", (long long)id, user, label, token_scope_name(scope), c,
+	       l);
 	return 0;
 }
 
@@ -241,11 +246,17 @@ cmd_token(int argc, char **argv)
 	if (strcmp(sub, "add") == 0) {
 		char token[AUTH_TOKEN_LEN + 1];
 		int64_t id;
-		if (!say(auth_token_add(db, o.arg, o.label, token, &id), "make a token for", o.arg)) {
+		int scope = o.scope ? token_scope_parse(o.scope) : TOKEN_WRITE;
+		if (scope < 0) {
+			fprintf(stderr, "kennis: --scope is read or write, not '%s'\n", o.scope);
+			db_close(db);
+			return 2;
+		}
+		if (!say(auth_token_add(db, o.arg, o.label, (enum token_scope)scope, token, &id), "make a token for", o.arg)) {
 			printf("%s\n", token);
-			fprintf(stderr, "kennis: token %lld for %s; it is shown only now. Use it as the password for git:\n"
-					"  git clone http://%s@HOST/wiki.git\n",
-				(long long)id, o.arg, o.arg);
+			fprintf(stderr, "kennis: token %lld for %s (scope %s); it is shown only now. Use it as the password for "
+					"git:\n  git clone http://%s@HOST/wiki.git\n",
+				(long long)id, o.arg, token_scope_name((enum token_scope)scope), o.arg);
 			rc = 0;
 		}
 	} else if (strcmp(sub, "list") == 0) {

@@ -124,6 +124,11 @@ struct index_pages {
 	size_t n;
 };
 
+/* Page file `path` of space `space` as the lists show it (its section ""), when the scope
+ * reads that space: 0, KN_ENOTFOUND (no such page in the index, or not in the scope), KN_EIO. */
+int index_page_get(struct index_page *out, struct index *ix, const struct index_scope *sc, const char *space,
+		   const char *path, struct arena *a);
+
 /* The pages of customer (tag, department) `value` (the whole value, any case), frames and
  * templates left out, newest change first. For a customer they come in sections by
  * department: a page of several departments is listed in each, pages of none come last

@@ -199,6 +199,24 @@ index_pages_with(struct index_pages *out, struct index *ix, const struct index_s
 }
 
 int
+index_page_get(struct index_page *out, struct index *ix, const struct index_scope *sc, const char *space,
+	       const char *path, struct arena *a)
+{
+	struct index_pages one;
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = prepare(ix, sc, "SELECT " PAGE_COLS " FROM pages p WHERE p.path = ?1 "
+				   "AND p.space = (SELECT id FROM spaces WHERE name = ?2)", "");
+	if (st)
+		sqlite3_bind_text(st, 2, space, -1, SQLITE_STATIC);
+	int rc = pages(&one, ix, st, path, a);
+	if (rc == 0 && one.n == 0)
+		rc = KN_ENOTFOUND;
+	if (rc == 0)
+		*out = one.v[0];
+	return rc;
+}
+
+int
 index_pages_due(struct index_pages *out, struct index *ix, const struct index_scope *sc, const char *today,
 		struct arena *a)
 {

@@ -24,6 +24,7 @@ enum kn_err {
 	KN_EBUSY = -12,      /* not available right now (the index, the server): try again */
 	KN_EBACKEND = -13,   /* a helper program (git http-backend) gave no valid answer */
 	KN_EMETHOD = -14,    /* the address does not take this kind of request */
+	KN_EMEDIATYPE = -15, /* the body is of a kind the address does not take (the API: not JSON) */
 };
 
 /* What a request handler may return besides 0 (its page, done) and a KN_ error: answers
@@ -31,6 +32,7 @@ enum kn_err {
 enum kn_answer {
 	KN_SEE_OTHER = 1,    /* go to the Location set (ui_redirect) */
 	KN_NOT_MODIFIED = 2, /* the client's copy is current (ui_not_modified) */
+	KN_CREATED = 3,      /* the body says what was made (the API's new page or watch) */
 };
 
 const char *kn_strerror(int err);

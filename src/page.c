@@ -146,6 +146,7 @@ add_field(struct page_meta *m, struct arena *a, yaml_document_t *doc, yaml_node_
 		if ((f->values[0] = spend(a, b, v)))
 			f->nvalues = 1;
 	} else if (v->type == YAML_SEQUENCE_NODE) {
+		f->list = 1;
 		size_t items = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
 		f->values = arena_alloc(a, (items < b->bytes ? items + 1 : b->bytes + 1) * sizeof(char *));
 		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top && b->bytes; it++) {

@@ -24,6 +24,7 @@ struct page_field {
 	const char *key;
 	const char **values;
 	size_t nvalues;
+	int list; /* written as a list (else one scalar, or a value of another kind: none) */
 };
 
 /* The front matter, read once. Known keys (any case): `title`, `customer` (a list: its

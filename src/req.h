@@ -29,6 +29,8 @@ struct req {
 	const struct user *user; /* logged in (session, token or proxy), or NULL */
 	int role;               /* what this request may do (enum role), anonymous included */
 	const char *csrf;       /* the session's CSRF token, or NULL */
+	int read_only;          /* identified by a token of scope read: it may change nothing,
+				 * whatever the user's role and the spaces' write lists say */
 	int open_mode;          /* no accounts exist yet: everyone may read and edit */
 	/* The space the page routes work in (reqspace.c): NULL for the wiki until the router
 	 * enters /s/NAME/..., with `base` the prefix of its addresses ("" or "/s/NAME"). */
@@ -93,6 +95,7 @@ enum route_body {
 	BODY_FORM,      /* kept in memory (at most --max-form) and parsed as a form */
 	BODY_MULTIPART, /* a multipart upload: the file to a temporary file (server.c) */
 	BODY_GIT,       /* streamed to git http-backend (server.c, githttp.c, cgi.c) */
+	BODY_JSON,      /* the API: kept in memory (at most --max-form), never parsed as a form */
 };
 enum route_body router_body(const char *method, const char *path);
 /* Is `path` under a space, "/s/NAME/..." (1) or "/s/NAME.git..." (2)? NAME into `name`,

@@ -144,7 +144,8 @@ reqspace_load(struct req *r)
 		log_warn("%s %s: groups of %s not read: group entries do not let them in", r->method, r->path, r->user->name);
 	for (size_t i = 0; i < g->n; i++) {
 		rs->read[i] = (unsigned char)space_may_read(&g->v[i], &rs->viewer);
-		rs->write[i] = (unsigned char)space_may_write(&g->v[i], &rs->viewer);
+		/* a read-only token writes nowhere: here, so that git, the web and the API agree */
+		rs->write[i] = (unsigned char)(!r->read_only && space_may_write(&g->v[i], &rs->viewer));
 	}
 	r->spaces = rs;
 	return 0;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "api.h"
 #include "reqspace.h"
 #include "spaces.h"
 #include "ui.h"
@@ -84,6 +85,8 @@ static const struct route routes[] = {
 	{ "POST", "/admin/spaces", ui_admin_spaces_post, R_EXACT | R_ADMIN | R_CSRF },
 	{ "GET",  "/static/",     ui_static,        0 },
 	{ "GET",  "/healthz",     ui_health,        R_EXACT },
+	/* the JSON API: api.c has its own table below this prefix; tokens, errors as JSON */
+	{ NULL,   "/api/v1/",     api_v1,           0,               BODY_JSON },
 	/* git smart HTTP (clone, fetch, push): server.c streams it through git http-backend
 	 * (githttp.c, cgi.c); who may is decided there, by HTTP Basic (docs/security.md) */
 	{ NULL,   "/wiki.git/",   NULL,             0,               BODY_GIT },
@@ -259,6 +262,7 @@ router_status(int rc)
 	case 0: return 200;
 	case KN_SEE_OTHER: return 303;
 	case KN_NOT_MODIFIED: return 304;
+	case KN_CREATED: return 201;
 	case KN_EINVAL: return 400;
 	case KN_EAUTH: return 401;
 	case KN_EFORBIDDEN: return 403;
@@ -267,6 +271,7 @@ router_status(int rc)
 	case KN_ECONFLICT: return 409;
 	case KN_EEXISTS: return 409;
 	case KN_ETOOBIG: return 413;
+	case KN_EMEDIATYPE: return 415;
 	case KN_ETHROTTLED: return 429;
 	case KN_EBACKEND: return 502;
 	case KN_ELOCKED: return 503;
@@ -302,6 +307,7 @@ error_page(struct req *r, int err, const char *detail)
 		{ 405, "Method not allowed", "This address does not take that kind of request." },
 		{ 409, "Conflict", "Someone else changed this page meanwhile." },
 		{ 413, "Too large", "The request is larger than this server accepts." },
+		{ 415, "Unsupported media type", "This address does not take a body of that type." },
 		{ 429, "Slow down", "Too many failed attempts; wait a little and try again." },
 		{ 500, "Server error", "Something went wrong on the server; it has been logged." },
 		{ 502, "Bad gateway", "The git backend did not answer properly; it has been logged." },
@@ -320,8 +326,13 @@ error_page(struct req *r, int err, const char *detail)
 		 kn_strerror(err), detail ? ": " : "", dlen, detail ? detail : "");
 	buf_reset(&r->out);
 	r->resp_headers.n = 0;
-	if (router_body(r->method, r->path) == BODY_GIT) {
+	enum route_body body = router_body(r->method, r->path);
+	if (body == BODY_GIT) {
 		error_text(r, status, title, text, detail);
+		return;
+	}
+	if (body == BODY_JSON) { /* the API answers in JSON, even what server.c refuses */
+		api_error_body(r, err, detail ? detail : text);
 		return;
 	}
 	struct tctx *c = ui_context(r, title);

@@ -136,7 +136,9 @@ conn_new(struct MHD_Connection *mc, const char *url, const char *method)
 	c->up_fd = -1;
 	c->r.path = url_decode(c->a, url, strlen(url), 0);
 	if (!c->r.path || c->r.path[0] != '/') {
-		c->r.path = "/";
+		/* refused (400); the raw address, which holds no NUL, says where for the log and
+		 * the kind of answer (an API request gets JSON) */
+		c->r.path = url[0] == '/' ? arena_strdup(c->a, url) : "/";
 		c->reject = KN_EINVAL;
 	}
 	MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_kv, c);
@@ -257,7 +259,10 @@ git_permitted(struct conn *c, const char *raw_query, const char *space, int *may
 		return KN_EAUTH;
 	if (!may_read)
 		return KN_ENOTFOUND;
-	if (strcmp(space, SPACE_WIKI) == 0)
+	if (r->read_only)
+		c->detail = "This token may only read (scope read): pushing needs a token of scope write "
+			    "(kennis token add --scope write, or your account page).";
+	else if (strcmp(space, SPACE_WIKI) == 0)
 		c->detail = router_role_detail(r, push ? ROLE_EDITOR : ROLE_READER, push ? "Pushing" : "Reading this wiki");
 	else
 		c->detail = arena_printf(r->a, "Pushing to the space %s is for the people its write list names; you, %s, "
@@ -459,6 +464,7 @@ web_final(struct conn *c)
 	r->body_len = c->body.len;
 	const char *ct = req_header(r, "Content-Type");
 	if (c->body.len && ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
+	    router_body(r->method, r->path) == BODY_FORM &&
 	    form_parse(c->a, &r->form, c->body.ptr, c->body.len) < 0)
 		return queue_error(c, KN_EINVAL);
 	return dispatch(c);
@@ -574,8 +580,9 @@ on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_Requ
 	double ms = (double)(end.tv_sec - c->start.tv_sec) * 1e3 + (double)(end.tv_nsec - c->start.tv_nsec) / 1e6;
 	log_info("%s %s %d %.1fms %s%s", c->r.method, c->r.path, c->r.status, ms, c->r.remote,
 		 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
-	/* A POST may have made a commit (a save, a rename, a push): the fan-out looks now. */
-	if (strcmp(c->r.method, "POST") == 0 && c->r.status < 400)
+	/* A POST (PUT, DELETE) may have made a commit (a save, a rename, a push): the fan-out
+	 * looks now. */
+	if (strcmp(c->r.method, "GET") != 0 && c->r.status < 400)
 		fanout_wake();
 	conns_idle(conns, c->ce);
 	cgi_free(c->cgi);

@@ -62,8 +62,47 @@ struct tctx *ui_feed_context(struct req *r, const char *title, const char *id, c
 void ui_feed_entry(struct req *r, struct tctx *feed, const char *title, const char *id, const char *link,
 		   int64_t updated, const char *author, const char *summary);
 int ui_feed_render(struct req *r, struct tctx *feed);
+/* A change to a page, as recent changes, feeds and "who knows" see it. */
+struct ui_change {
+	char hex[GIT_OID_HEXSZ + 1];
+	const char *space; /* the page's space */
+	const char *name, *author, *summary;
+	int64_t time;
+	int offset;        /* minutes east of UTC */
+	char kind;         /* 'A', 'M', 'D' */
+};
+
+struct ui_changes {
+	struct ui_change *v;
+	size_t n;
+};
+
+#define UI_RECENT_MAX 50 /* changes one list holds */
+
+/* The newest page changes, at most UI_RECENT_MAX, newest first, from the history of every
+ * space the viewer may read (of the request's space alone under /s/NAME/): all of them
+ * (`kind` NULL), of one page of the request's space (`kind` "page", `value` its name), or
+ * of the pages of customer, tag or department `value` (`kind` "customer", "tag",
+ * "department"). *label names the selection (NULL for all). Strings in r's arena. 0,
+ * KN_EINVAL (a bad kind or value), KN_EIO, KN_EGIT. */
+int ui_changes(struct ui_changes *out, struct req *r, const char *kind, const char *value, const char **label);
+
 /* "Who knows" a customer: the authors of the latest changes to its pages (git history),
- * most recent first, into list "knows" of `c`. */
+ * most recent first, each once, with how many of those changes are theirs. */
+struct ui_knower {
+	const char *who;
+	int64_t time; /* their latest change */
+	int offset;
+	size_t pages;
+};
+
+struct ui_knowers {
+	struct ui_knower *v;
+	size_t n;
+};
+
+int ui_knowers(struct ui_knowers *out, struct req *r, const char *customer);
+/* The same into list "knows" of `c` (the customer page). */
 void ui_who_knows(struct req *r, struct tctx *c, const char *customer);
 int ui_orphans(struct req *r);
 /* Put the pages linking to file `path` at commit `hex` into list "backlinks" of `c`. */
@@ -91,6 +130,61 @@ int ui_watching_post(struct req *r);
 int ui_feed_watching(struct req *r);
 int ui_unsubscribe(struct req *r);
 int ui_unsubscribe_post(struct req *r);
+
+#define UI_PAGE_MAX (1u << 20) /* bytes of Markdown a page saved from the web or the API may have */
+
+/* What saving a page's text did (ui_save_page). Strings live in the request's arena. */
+struct ui_save_result {
+	const char *text;              /* the text as saved: LF line ends, a final newline */
+	size_t len;
+	char commit[GIT_OID_HEXSZ + 1]; /* the new commit (the tip when the text was the same) */
+	int merged;                    /* a change saved meanwhile was merged in */
+	int created;                   /* the page was not there before */
+	/* on KN_ECONFLICT: the page at the tip now, and the text merged with it */
+	char tip[GIT_OID_HEXSZ + 1];
+	int exists;                    /* the page is at the tip (else it was deleted meanwhile) */
+	const char *current;           /* its text ("" when it is not there) */
+	size_t current_len;
+	const char *merged_text;       /* conflict markers around only the lines that clash; NULL
+				        * when there is nothing to merge with */
+};
+
+/* Save `content` as page `name` of the request's space, by the request's author: the one way
+ * the edit form (ui_save) and the API (PUT /api/v1/pages/…) write a page. `base_hex` is the
+ * commit the text was made from ("" or NULL: the page is meant to be new); when main moved
+ * meanwhile the change is three-way merged (store_commit_merge). `message` NULL, empty or
+ * unfit (too long, not UTF-8): "Update NAME". Returns 0, KN_EINVAL (the text is not UTF-8,
+ * a malformed base), KN_ETOOBIG (over UI_PAGE_MAX), KN_ECONFLICT (nothing written; `res`
+ * holds the current text and the merge), or a store error (logged). */
+int ui_save_page(struct req *r, const char *name, const char *content, const char *base_hex, const char *message,
+		 struct ui_save_result *res);
+
+/* Page (or frame) file `path` at commit `hex` rendered to safe HTML, with heading anchors
+ * and colours; `toc` (NULL: not wanted) gets its table of contents or NULL. Cached by
+ * commit and file (ui_render_key), so the page view and the API render a page once. In r's
+ * arena. */
+char *ui_page_html(struct req *r, struct snap *s, const char *hex, const char *path, const char *md, size_t len,
+		   const char **toc);
+/* The customer an address names: "Acme-Corp" and "Acme Corp" both mean "Acme Corp". */
+const char *ui_customer_name(struct arena *a, const char *in);
+
+/* What renaming a page did (ui_rename_page); strings in the request's arena. */
+struct ui_rename_result {
+	const char *new_name;           /* the name in link form (NULL when `to` was not a name) */
+	const char *space;              /* the space it is in now */
+	char commit[GIT_OID_HEXSZ + 1]; /* the commit that put it there */
+	size_t npages;                  /* other pages whose links were rewritten (same space) */
+	int same;                       /* KN_EINVAL because `to` is its name already */
+};
+
+/* Rename page `name` of the request's space to `to` (a title or a name: its link form is
+ * the new name), or move it into space `to_space` (NULL, "" or its own: a rename), by the
+ * request's author, as of commit `base` (the page must be unchanged since; NULL: no check):
+ * the one way the rename form and the API do it. 0; KN_EINVAL (not a name, or the same);
+ * KN_EFORBIDDEN (may not write `to_space`, or cannot read it); KN_EEXISTS (the name is
+ * taken); KN_ECONFLICT (the page changed since `base`); KN_ENOTFOUND; a store error. */
+int ui_rename_page(struct req *r, const char *name, const char *to, const char *to_space, const git_oid *base,
+		   const char *message, struct ui_rename_result *res);
 
 /* A template context with the layout's common values (site name, page title). */
 struct tctx *ui_context(struct req *r, const char *title);

@@ -157,10 +157,12 @@ struct token_ctx {
 };
 
 static int
-add_token_row(int64_t id, const char *user, const char *label, int64_t created, int64_t last_used, void *payload)
+add_token_row(int64_t id, const char *user, const char *label, enum token_scope scope, int64_t created, int64_t last_used,
+	      void *payload)
 {
 	struct token_ctx *t = payload;
 	struct tctx *row = tadd(t->c, "tokens");
+	tset(row, "scope", scope == TOKEN_READ ? "read only" : "read and write");
 	char when[32] = "never";
 	time_t tc = (time_t)created, tl = (time_t)last_used;
 	tsetf(row, "id", "%lld", (long long)id);
@@ -197,7 +199,8 @@ ui_account(struct req *r)
 
 /* Does token `id` belong to `user`? */
 static int
-owns_token(int64_t id, const char *user, const char *label, int64_t created, int64_t last_used, void *payload)
+owns_token(int64_t id, const char *user, const char *label, enum token_scope scope, int64_t created, int64_t last_used,
+	   void *payload)
 {
 	return *(int64_t *)payload == id ? 1 : 0;
 }
@@ -222,10 +225,15 @@ ui_account_post(struct req *r)
 	if (strcmp(action, "token") == 0) {
 		char token[AUTH_TOKEN_LEN + 1];
 		int64_t id;
-		const char *label = req_form(r, "label");
-		if (auth_token_add(db, r->user->name, label && strlen(label) <= 100 ? label : "", token, &id) < 0)
+		const char *label = req_form(r, "label"), *sc = req_form(r, "scope");
+		int scope = sc ? token_scope_parse(sc) : TOKEN_WRITE;
+		if (scope < 0)
+			return KN_EINVAL;
+		if (auth_token_add(db, r->user->name, label && strlen(label) <= 100 ? label : "", (enum token_scope)scope, token,
+				   &id) < 0)
 			return KN_EIO;
-		log_info("account %s: token %lld made", r->user->name, (long long)id);
+		log_info("account %s: token %lld made (scope %s)", r->user->name, (long long)id,
+			 token_scope_name((enum token_scope)scope));
 		return account_page(r, 0, "Your new token is below. Copy it now: it is not shown again.", token);
 	}
 	if (strcmp(action, "revoke") == 0) {

@@ -9,7 +9,6 @@
 #include "pagename.h"
 #include "render.h"
 
-#define MAX_PAGE (1u << 20)   /* bytes of Markdown a web edit may save */
 #define MAX_MESSAGE 2000
 
 /* Fill the form's values: `content` is what the textarea shows. */
@@ -130,7 +129,7 @@ ui_preview(struct req *r)
 	if (!content)
 		return KN_EINVAL;
 	content = normalize_newlines(r->a, content, &len);
-	if (len > MAX_PAGE || !utf8_valid(content, len))
+	if (len > UI_PAGE_MAX || !utf8_valid(content, len))
 		return KN_EINVAL;
 	int rc = store_snap_open(&s, r->st, NULL);
 	if (rc < 0)
@@ -203,58 +202,42 @@ merge_for_user(struct buf *out, struct req *r, const char *path, const char *old
 	return rc;
 }
 
-/* The user's edit could not be applied: give the form back with their text intact, merged
- * with the current version where the two agree, both versions beside it. */
-static int
-conflict_page(struct req *r, const char *name, const char *content, size_t len, const char *old_base)
+/* The page as it is at the tip, and the user's text merged with it (conflict markers
+ * around the lines that clash), into `res`: what a refused save shows. */
+static void
+conflict_state(struct req *r, const char *path, const char *old_base, struct ui_save_result *res)
 {
 	struct snap s;
-	struct buf path = BUF_INIT, cur = BUF_INIT, merged = BUF_INIT;
-	char hex[GIT_OID_HEXSZ + 1] = "";
-	int rc = store_snap_open(&s, r->st, NULL);
-	if (rc < 0)
-		return rc;
-	git_oid_tostr(hex, sizeof(hex), &s.id);
-	pagename_to_path(&path, name);
-	int exists = store_read(&cur, NULL, &s, path.ptr) == 0;
+	struct buf cur = BUF_INIT, merged = BUF_INIT;
+	if (store_snap_open(&s, r->st, NULL) < 0)
+		return;
+	if (s.commit)
+		git_oid_tostr(res->tip, sizeof(res->tip), &s.id);
+	res->exists = store_read(&cur, NULL, &s, path) == 0;
+	res->current = arena_strndup(r->a, buf_cstr(&cur), cur.len);
+	res->current_len = cur.len;
 	/* A page deleted meanwhile has nothing to merge with: the user's text as it is. */
-	int merged_ok = exists && merge_for_user(&merged, r, path.ptr, old_base, buf_cstr(&cur), cur.len, content, len) == 0;
-	/* The new base is the current tip: saving again is a deliberate choice by a user who
-	 * has seen the other change. */
-	struct tctx *c = edit_context(r, name, merged_ok ? buf_cstr(&merged) : content, hex, !exists);
-	tset(c, "conflict", "1");
-	tset(c, "current", buf_cstr(&cur));
-	tset(c, "old_base", old_base);
-	if (merged_ok) {
-		tset(c, "merged", "1");
-		tset(c, "mine", content);
-	}
-	log_info("save %s: changed since base %s, edit returned to the user", name, old_base);
-	rc = ui_render_answer(r, KN_ECONFLICT, "edit", c);
-	buf_free(&path);
+	if (res->exists && merge_for_user(&merged, r, path, old_base, buf_cstr(&cur), cur.len, res->text, res->len) == 0)
+		res->merged_text = arena_strndup(r->a, buf_cstr(&merged), merged.len);
 	buf_free(&cur);
 	buf_free(&merged);
 	store_snap_close(&s);
-	return rc;
 }
 
 int
-ui_save(struct req *r)
+ui_save_page(struct req *r, const char *name, const char *content, const char *base_hex, const char *message,
+	     struct ui_save_result *res)
 {
-	const char *name, *content = req_form(r, "content"), *base_hex = req_form(r, "base");
-	const char *message = req_form(r, "message");
-	git_oid base;
-	size_t len;
-	int rc = ui_page_name(r, &name);
-	if (rc < 0)
-		return rc;
-	if (!content || !base_hex)
-		return KN_EINVAL;
-	content = normalize_newlines(r->a, content, &len);
-	if (len > MAX_PAGE)
+	git_oid base, out, blob;
+	struct snap tip;
+	memset(res, 0, sizeof(*res));
+	res->text = normalize_newlines(r->a, content, &res->len);
+	if (res->len > UI_PAGE_MAX)
 		return KN_ETOOBIG;
-	if (!utf8_valid(content, len))
+	if (!utf8_valid(res->text, res->len))
 		return KN_EINVAL;
+	if (!base_hex)
+		base_hex = "";
 	if (*base_hex && (strlen(base_hex) != GIT_OID_HEXSZ || git_oid_fromstr(&base, base_hex) < 0))
 		return KN_EINVAL;
 
@@ -264,23 +247,62 @@ ui_save(struct req *r)
 	else
 		buf_printf(&msg, "Update %s", name);
 	pagename_to_path(&path, name);
-	struct store_edit edit = { path.ptr, content, len };
+	int rc = store_snap_open(&tip, r->st, NULL);
+	if (rc == 0) {
+		res->created = !tip.commit || store_blob_id(&blob, &tip, path.ptr) < 0;
+		store_snap_close(&tip);
+	}
+	struct store_edit edit = { path.ptr, res->text, res->len };
 	struct store_author who = ui_author(r);
-	git_oid out;
-	int merged = 0;
-	rc = store_commit_merge(&out, &merged, r->st, *base_hex ? &base : NULL, &edit, 1, &who, msg.ptr);
+	if (rc == 0)
+		rc = store_commit_merge(&out, &res->merged, r->st, *base_hex ? &base : NULL, &edit, 1, &who, msg.ptr);
 	if (rc == KN_ECONFLICT) {
-		rc = conflict_page(r, name, content, len, base_hex);
+		log_info("save %s by %s: changed since base %s, nothing written", name, who.name, *base_hex ? base_hex : "(new)");
+		conflict_state(r, path.ptr, base_hex, res);
 	} else if (rc == 0) {
-		char hex[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(hex, sizeof(hex), &out);
-		log_info("save %s by %s: commit %s%s", name, who.name, hex, merged ? " (merged)" : "");
-		/* with merged=1 the page tells the user */
-		rc = ui_redirect(r, arena_printf(r->a, "%s%s", ui_page_url(r, "/wiki/", name), merged ? "?merged=1" : ""));
+		git_oid_tostr(res->commit, sizeof(res->commit), &out);
+		log_info("save %s by %s: commit %s%s", name, who.name, res->commit, res->merged ? " (merged)" : "");
 	} else {
 		log_error("save %s by %s: %s", name, who.name, kn_strerror(rc));
 	}
 	buf_free(&msg);
 	buf_free(&path);
 	return rc;
+}
+
+/* The user's edit could not be applied: give the form back with their text intact, merged
+ * with the current version where the two agree, both versions beside it. */
+static int
+conflict_page(struct req *r, const char *name, const char *old_base, const struct ui_save_result *res)
+{
+	/* The new base is the current tip: saving again is a deliberate choice by a user who
+	 * has seen the other change. */
+	struct tctx *c = edit_context(r, name, res->merged_text ? res->merged_text : res->text, res->tip, !res->exists);
+	tset(c, "conflict", "1");
+	tset(c, "current", res->current);
+	tset(c, "old_base", old_base);
+	if (res->merged_text) {
+		tset(c, "merged", "1");
+		tset(c, "mine", res->text);
+	}
+	return ui_render_answer(r, KN_ECONFLICT, "edit", c);
+}
+
+int
+ui_save(struct req *r)
+{
+	const char *name, *content = req_form(r, "content"), *base_hex = req_form(r, "base");
+	struct ui_save_result res;
+	int rc = ui_page_name(r, &name);
+	if (rc < 0)
+		return rc;
+	if (!content || !base_hex)
+		return KN_EINVAL;
+	rc = ui_save_page(r, name, content, base_hex, req_form(r, "message"), &res);
+	if (rc == KN_ECONFLICT)
+		return conflict_page(r, name, base_hex, &res);
+	if (rc < 0)
+		return rc;
+	/* with merged=1 the page tells the user */
+	return ui_redirect(r, arena_printf(r->a, "%s%s", ui_page_url(r, "/wiki/", name), res.merged ? "?merged=1" : ""));
 }

@@ -103,46 +103,68 @@ space_choices(struct req *r, struct tctx *c, const char *chosen)
 		tset(c, "can_move", "1");
 }
 
-/* Move page `name` to space `to_space` as `new_name` (ui_rename, when the form names
- * another space): both spaces' indexes catch up in this request, so the page is out of the
- * old space's views as the answer arrives. */
+/* Move page `name` to space `sp` as `new_name` (ui_rename_page, when another space is
+ * named): both spaces' indexes catch up in this request, so the page is out of the old
+ * space's views as the answer arrives. */
 static int
-move_to_space(struct req *r, const char *name, const char *new_name, const char *to_space, const git_oid *base,
-	      const char *message, struct form_vals *v)
+move_to_space(struct req *r, const char *name, const char *new_name, const struct space *sp, const git_oid *base,
+	      const char *message, git_oid *out)
 {
-	const struct space *sp = reqspace_readable(r, to_space);
 	char gitdir[4200];
-	git_oid out;
-	if (!sp || !reqspace_may_write(r, sp)) {
-		v->error = "You may not write in that space.";
-		return show_form(r, "rename", "Rename", name, KN_EFORBIDDEN, v);
-	}
 	space_gitdir(gitdir, sizeof(gitdir), r->cfg->data_dir, sp->name);
 	struct store *to = repos_get(gitdir);
 	if (!to)
 		return KN_EIO;
 	struct store_author who = ui_author(r);
-	int rc = move_page(&out, r->st, to, base, name, new_name, &who, ui_space_name(r), sp->name, message);
-	if (rc == KN_EEXISTS) {
-		v->error = arena_printf(r->a, "There is a page called %s in space %s already.", new_name, sp->name);
-		return show_form(r, "rename", "Rename", name, KN_EEXISTS, v);
-	}
-	if (rc == KN_ECONFLICT) {
-		v->error = "This page was changed since you opened this form, so nothing was moved. Check the change, "
-			   "then move it again.";
-		return show_form(r, "rename", "Rename", name, KN_ECONFLICT, v);
-	}
+	int rc = move_page(out, r->st, to, base, name, new_name, &who, ui_space_name(r), sp->name, message);
 	if (rc < 0)
 		return rc;
 	log_info("move %s of space %s to %s in space %s by %s", name, ui_space_name(r), new_name, sp->name, who.name);
 	struct index *ix = ui_index(r); /* the old space */
 	if (ix && index_catch_up(ix, sp->name, to) < 0)
 		log_warn("move %s: the index of space %s catches up later", name, sp->name);
-	struct buf loc = BUF_INIT;
-	buf_printf(&loc, "%s/wiki/", reqspace_base(r, sp->name));
-	url_escape(&loc, new_name, strlen(new_name), 1);
-	rc = ui_redirect(r, arena_strdup(r->a, loc.ptr));
-	buf_free(&loc);
+	return 0;
+}
+
+int
+ui_rename_page(struct req *r, const char *name, const char *to, const char *to_space, const git_oid *base,
+	       const char *message, struct ui_rename_result *res)
+{
+	struct buf new_name = BUF_INIT;
+	git_oid out;
+	int rc;
+	memset(res, 0, sizeof(*res));
+	res->space = ui_space_name(r);
+	/* People type titles ("Customers/Acme Corp"): the link form is the name. */
+	if (pagename_from_link(&new_name, to, strlen(to)) < 0) {
+		rc = KN_EINVAL;
+		goto done;
+	}
+	res->new_name = arena_strndup(r->a, new_name.ptr, new_name.len);
+	if (to_space && *to_space && strcmp(to_space, ui_space_name(r)) != 0) {
+		const struct space *sp = reqspace_readable(r, to_space);
+		if (!sp || !reqspace_may_write(r, sp)) {
+			rc = KN_EFORBIDDEN;
+			goto done;
+		}
+		res->space = sp->name;
+		rc = move_to_space(r, name, res->new_name, sp, base, message, &out);
+	} else if (strcmp(res->new_name, name) == 0) {
+		rc = KN_EINVAL;
+		res->same = 1;
+		goto done;
+	} else {
+		struct store_author who = ui_author(r);
+		rc = manage_rename(&out, &res->npages, r->st, base, name, res->new_name, &who, message);
+		if (rc == 0)
+			log_info("rename %s to %s by %s: %zu other pages updated", name, res->new_name, who.name, res->npages);
+		else if (rc != KN_EEXISTS && rc != KN_ECONFLICT)
+			log_warn("rename %s to %s: %s", name, res->new_name, kn_strerror(rc));
+	}
+	if (rc == 0)
+		git_oid_tostr(res->commit, sizeof(res->commit), &out);
+done:
+	buf_free(&new_name);
 	return rc;
 }
 
@@ -193,51 +215,45 @@ ui_rename(struct req *r)
 {
 	const char *name, *to = req_form(r, "to"), *base_hex = req_form(r, "base"), *message;
 	const char *space = req_form(r, "space");
-	struct buf new_name = BUF_INIT;
-	git_oid base, out;
-	size_t npages = 0;
+	struct ui_rename_result res;
+	git_oid base;
 	int rc = ui_page_name(r, &name);
 	if (rc < 0)
 		return rc;
 	if (!to || parse_oid(&base, base_hex) < 0 || form_text(r, "message", &message) < 0)
 		return KN_EINVAL;
 	struct form_vals v = { .to = to, .message = message, .space = space };
-	/* People type titles ("Customers/Acme Corp"): the link form is the name. */
-	if (pagename_from_link(&new_name, to, strlen(to)) < 0) {
-		v.error = "That is not a valid page name. Names may not start with a dot, contain '..', "
-			  "control characters or any of \\ : * ? \" < > | # %.";
-		rc = show_form(r, "rename", "Rename", name, KN_EINVAL, &v);
-		goto done;
-	}
-	if (space && *space && strcmp(space, ui_space_name(r)) != 0) {
-		rc = move_to_space(r, name, new_name.ptr, space, &base, message, &v);
-		goto done;
-	}
-	if (strcmp(new_name.ptr, name) == 0) {
-		v.error = "That is the page's name already.";
-		rc = show_form(r, "rename", "Rename", name, KN_EINVAL, &v);
-		goto done;
-	}
-	struct store_author who = ui_author(r);
-	rc = manage_rename(&out, &npages, r->st, &base, name, new_name.ptr, &who, message);
+	rc = ui_rename_page(r, name, to, space, &base, message, &res);
 	if (rc == 0) {
-		log_info("rename %s to %s by %s: %zu other pages updated", name, new_name.ptr, who.name, npages);
-		rc = ui_redirect(r, ui_page_url(r, "/wiki/", new_name.ptr));
-	} else if (rc == KN_EEXISTS) {
-		v.error = arena_printf(r->a, "There is a page called %s already. Choose another name, or rename "
-					     "or delete that page first.", new_name.ptr);
-		rc = show_form(r, "rename", "Rename", name, KN_EEXISTS, &v);
-	} else if (rc == KN_ECONFLICT) {
-		v.error = "This page was changed since you opened this form, so nothing was renamed. "
-			  "Check the change, then rename again.";
-		v.old_base = base_hex;
-		rc = show_form(r, "rename", "Rename", name, KN_ECONFLICT, &v);
-	} else {
-		log_warn("rename %s to %s: %s", name, new_name.ptr, kn_strerror(rc));
+		struct buf loc = BUF_INIT;
+		buf_printf(&loc, "%s/wiki/", reqspace_base(r, res.space));
+		url_escape(&loc, res.new_name, strlen(res.new_name), 1);
+		rc = ui_redirect(r, arena_strndup(r->a, loc.ptr, loc.len));
+		buf_free(&loc);
+		return rc;
 	}
-done:
-	buf_free(&new_name);
-	return rc;
+	if (rc == KN_EINVAL)
+		v.error = res.same ? "That is the page's name already."
+				   : "That is not a valid page name. Names may not start with a dot, contain '..', "
+				     "control characters or any of \\ : * ? \" < > | # %.";
+	else if (rc == KN_EFORBIDDEN)
+		v.error = "You may not write in that space.";
+	else if (rc == KN_EEXISTS)
+		v.error = strcmp(res.space, ui_space_name(r)) != 0
+				  ? arena_printf(r->a, "There is a page called %s in space %s already.", res.new_name, res.space)
+				  : arena_printf(r->a, "There is a page called %s already. Choose another name, or rename "
+						       "or delete that page first.", res.new_name);
+	else if (rc == KN_ECONFLICT) {
+		v.error = strcmp(res.space, ui_space_name(r)) != 0
+				  ? "This page was changed since you opened this form, so nothing was moved. Check the change, "
+				    "then move it again."
+				  : "This page was changed since you opened this form, so nothing was renamed. "
+				    "Check the change, then rename again.";
+		if (strcmp(res.space, ui_space_name(r)) == 0)
+			v.old_base = base_hex;
+	} else
+		return rc;
+	return show_form(r, "rename", "Rename", name, rc, &v);
 }
 
 /* --- delete and restore ------------------------------------------------------------------- */

@@ -81,9 +81,9 @@ front_matter_vars(struct req *r, struct tctx *c, const char *fm, size_t len, con
  * contents, NULL when the page has none. The results depend only on the commit and the
  * file, so they are cached under "md:" and "toc:" keys (the page around them is not: it
  * shows who is logged in, and their CSRF token). */
-static char *
-render_html(struct req *r, struct snap *s, const char *hex, const char *path, const char *md, size_t len,
-	    const char **toc)
+char *
+ui_page_html(struct req *r, struct snap *s, const char *hex, const char *path, const char *md, size_t len,
+	     const char **toc)
 {
 	struct buf html = BUF_INIT, contents = BUF_INIT;
 	const char *key = ui_render_key(r, hex, path);
@@ -119,7 +119,7 @@ frame(struct req *r, struct snap *s, const char *hex, const char *name, const ch
 		struct buf path = BUF_INIT, md = BUF_INIT;
 		buf_printf(&path, "%.*s%s.md", (int)dir, name, which);
 		int found = store_read(&md, NULL, s, path.ptr) == 0;
-		char *html = found ? render_html(r, s, hex, path.ptr, buf_cstr(&md), md.len, NULL) : NULL;
+		char *html = found ? ui_page_html(r, s, hex, path.ptr, buf_cstr(&md), md.len, NULL) : NULL;
 		buf_free(&path);
 		buf_free(&md);
 		if (found)
@@ -272,7 +272,7 @@ view_page(struct req *r, const char *name)
 		front_matter_vars(r, c, fm, fm_len, rev ? NULL : today);
 	}
 	const char *toc, *sidebar;
-	tset_html(c, "body", render_html(r, &s, hex, path.ptr, md.ptr + body, md.len - body, &toc));
+	tset_html(c, "body", ui_page_html(r, &s, hex, path.ptr, md.ptr + body, md.len - body, &toc));
 	tset_html(c, "toc", toc);
 	tset_html(c, "sidebar", sidebar = frame(r, &s, hex, name, "_Sidebar"));
 	if (toc || sidebar)

@@ -11,22 +11,8 @@
 #include "repos.h"
 #include "reqspace.h"
 
-#define RECENT_MAX 50      /* entries on a page or in a feed */
+#define RECENT_MAX UI_RECENT_MAX /* entries on a page or in a feed */
 #define SCAN_MAX 5000      /* commits looked at, at most, to find them */
-
-struct change {
-	char hex[GIT_OID_HEXSZ + 1];
-	const char *space; /* the page's space */
-	const char *name, *author, *summary;
-	int64_t time;
-	int offset;
-	char kind; /* 'A', 'M', 'D' */
-};
-
-struct changes {
-	struct change *v;
-	size_t n;
-};
 
 /* The set of page files a filter selects (from the index), one "\nSPACE\tpath\n" entry
  * each in `out`, of the spaces the viewer may read. */
@@ -55,7 +41,7 @@ filter_paths(struct req *r, struct buf *out, const char *kind, const char *value
  * changes: of one file (`only`), of the files listed in `set` ("\nSPACE\tpath\n" ...), or
  * of all pages. */
 static int
-collect(struct req *r, struct store *st, const char *space, struct changes *out, const char *only, const char *set)
+collect(struct req *r, struct store *st, const char *space, struct ui_changes *out, const char *only, const char *set)
 {
 	struct snap s;
 	git_revwalk *walk = NULL;
@@ -102,7 +88,7 @@ collect(struct req *r, struct store *st, const char *space, struct changes *out,
 				buf_free(&key);
 				continue;
 			}
-			struct change *ch = &out->v[out->n++];
+			struct ui_change *ch = &out->v[out->n++];
 			const git_signature *a = git_commit_author(c);
 			git_oid_tostr(ch->hex, sizeof(ch->hex), &id);
 			ch->space = space;
@@ -131,23 +117,23 @@ done:
 static int
 newer_first(const void *a, const void *b)
 {
-	const struct change *x = a, *y = b;
+	const struct ui_change *x = a, *y = b;
 	return x->time > y->time ? -1 : x->time < y->time;
 }
 
 /* The changes of every space the viewer may read (or of the request's space alone, under
  * /s/NAME/), newest first, at most RECENT_MAX: each space's own newest merged. */
 static int
-collect_spaces(struct req *r, struct changes *out, const char *only, const char *set)
+collect_spaces(struct req *r, struct ui_changes *out, const char *only, const char *set)
 {
 	size_t n;
 	const char *const *names = r->space ? (const char *const[]){ r->space->name } : reqspace_readable_names(r, &n);
 	if (r->space)
 		n = 1;
-	struct changes all = { arena_alloc(r->a, (n ? n : 1) * RECENT_MAX * sizeof(struct change)), 0 };
+	struct ui_changes all = { arena_alloc(r->a, (n ? n : 1) * RECENT_MAX * sizeof(struct ui_change)), 0 };
 	for (size_t i = 0; i < n; i++) {
 		char gitdir[4200];
-		struct changes one;
+		struct ui_changes one;
 		space_gitdir(gitdir, sizeof(gitdir), r->cfg->data_dir, names[i]);
 		struct store *st = r->space ? r->st : repos_get(gitdir);
 		if (!st)
@@ -166,8 +152,8 @@ collect_spaces(struct req *r, struct changes *out, const char *only, const char 
 
 /* Which changes the request asks for: ?customer= / ?tag= / ?department= (also the feed
  * paths /feed/<kind>/<value>), or one page of the request's space. *label names it. */
-static int
-select_changes(struct req *r, const char *kind, const char *value, struct changes *out, const char **label)
+int
+ui_changes(struct ui_changes *out, struct req *r, const char *kind, const char *value, const char **label)
 {
 	struct buf set = BUF_INIT, path = BUF_INIT;
 	int rc;
@@ -207,9 +193,9 @@ query_filter(struct req *r, const char **value)
 int
 ui_recent(struct req *r)
 {
-	struct changes ch;
+	struct ui_changes ch;
 	const char *value, *label, *kind = query_filter(r, &value);
-	int rc = select_changes(r, kind, value, &ch, &label);
+	int rc = ui_changes(&ch, r, kind, value, &label);
 	if (rc < 0)
 		return rc;
 	struct tctx *c = ui_context(r, "Recent changes");
@@ -310,7 +296,7 @@ ui_feed(struct req *r)
 {
 	/* /feed, /feed/page/<name>, /feed/customer/<c>, /feed/tag/<t>, /feed/department/<d> */
 	const char *rest = r->rest, *kind = NULL, *value = NULL, *label;
-	struct changes ch;
+	struct ui_changes ch;
 	if (*rest == '/')
 		rest++;
 	if (*rest) {
@@ -322,7 +308,7 @@ ui_feed(struct req *r)
 		if (strcmp(kind, "page") && strcmp(kind, "customer") && strcmp(kind, "tag") && strcmp(kind, "department"))
 			return KN_ENOTFOUND;
 	}
-	int rc = select_changes(r, kind, value, &ch, &label);
+	int rc = ui_changes(&ch, r, kind, value, &label);
 	if (rc < 0)
 		return rc;
 	struct buf self = BUF_INIT;
@@ -332,7 +318,7 @@ ui_feed(struct req *r)
 					    r->path, buf_cstr(&self), "/recent", ch.n ? ch.v[0].time : 0);
 	buf_free(&self);
 	for (size_t i = 0; i < ch.n; i++) {
-		struct change *e = &ch.v[i];
+		struct ui_change *e = &ch.v[i];
 		struct buf id = BUF_INIT, link = BUF_INIT;
 		buf_printf(&id, "tag:kennis,2026:%s/", e->hex);
 		url_escape(&id, e->name, strlen(e->name), 1);
@@ -350,13 +336,16 @@ ui_feed(struct req *r)
 	return ui_feed_render(r, feed);
 }
 
-void
-ui_who_knows(struct req *r, struct tctx *c, const char *customer)
+int
+ui_knowers(struct ui_knowers *out, struct req *r, const char *customer)
 {
-	struct changes ch;
+	struct ui_changes ch;
 	const char *label;
-	if (select_changes(r, "customer", customer, &ch, &label) < 0)
-		return;
+	int rc = ui_changes(&ch, r, "customer", customer, &label);
+	memset(out, 0, sizeof(*out));
+	if (rc < 0)
+		return rc;
+	out->v = arena_alloc(r->a, (ch.n ? ch.n : 1) * sizeof(*out->v));
 	/* authors of the customer's last changes, most recent first, each once */
 	for (size_t i = 0; i < ch.n; i++) {
 		size_t j, pages = 0;
@@ -367,12 +356,24 @@ ui_who_knows(struct req *r, struct tctx *c, const char *customer)
 			continue;
 		for (size_t k = i; k < ch.n; k++)
 			pages += strcmp(ch.v[k].author, ch.v[i].author) == 0;
+		out->v[out->n++] = (struct ui_knower){ ch.v[i].author, ch.v[i].time, ch.v[i].offset, pages };
+	}
+	return 0;
+}
+
+void
+ui_who_knows(struct req *r, struct tctx *c, const char *customer)
+{
+	struct ui_knowers k;
+	if (ui_knowers(&k, r, customer) < 0)
+		return;
+	for (size_t i = 0; i < k.n; i++) {
 		struct tctx *it = tadd(c, "knows");
 		char when[64];
-		ui_format_time(when, sizeof(when), ch.v[i].time, ch.v[i].offset);
-		tset(it, "who", ch.v[i].author);
+		ui_format_time(when, sizeof(when), k.v[i].time, k.v[i].offset);
+		tset(it, "who", k.v[i].who);
 		tset(it, "date", when);
-		tsetf(it, "pages", "%zu", pages);
+		tsetf(it, "pages", "%zu", k.v[i].pages);
 		tset(c, "has_knows", "1");
 	}
 }

@@ -144,15 +144,22 @@ pages_with(struct req *r, const char *title, const char *feed_kind, enum index_k
 	return rc < 0 ? rc : page_list(r, title, feed_kind, &pl, value, group_empty, extra);
 }
 
-int
-ui_customer(struct req *r)
+const char *
+ui_customer_name(struct arena *a, const char *in)
 {
 	/* /customer/Acme-Corp and /customer/Acme%20Corp both mean "Acme Corp" */
-	char *value = arena_strdup(r->a, r->rest ? r->rest : "");
+	char *value = arena_strdup(a, in ? in : "");
 	for (char *p = value; *p; p++)
 		if (*p == '-')
 			*p = ' ';
-	return pages_with(r, "Customer", "customer", INDEX_CUSTOMER, value, "all departments", ui_who_knows);
+	return value;
+}
+
+int
+ui_customer(struct req *r)
+{
+	return pages_with(r, "Customer", "customer", INDEX_CUSTOMER, ui_customer_name(r->a, r->rest), "all departments",
+			  ui_who_knows);
 }
 
 int

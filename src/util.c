@@ -30,6 +30,7 @@ kn_strerror(int err)
 	case KN_EBUSY: return "not available now";
 	case KN_EBACKEND: return "backend failed";
 	case KN_EMETHOD: return "method not allowed";
+	case KN_EMEDIATYPE: return "unsupported media type";
 	}
 	return "unknown error";
 }
