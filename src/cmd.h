@@ -10,4 +10,7 @@ int cmd_space(int argc, char **argv);
 /* `kennis webhook add|list|del|test`. */
 int cmd_webhook(int argc, char **argv);
 
+/* `kennis import DIR SOURCE`: an existing wiki's history becomes main (cmd_import.c). */
+int cmd_import(int argc, char **argv);
+
 #endif
