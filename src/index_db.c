@@ -9,7 +9,7 @@
 /* Bump when the tables below change: an index with another version is dropped and rebuilt
  * from git (everything here is derived). Kept in index_meta. The index has a file of its own
  * (index.db): a damaged one can be reset without touching the accounts in kennis.db. */
-#define SCHEMA_VERSION "3"
+#define SCHEMA_VERSION "4"
 
 #define BUSY_MS 10000 /* wait for another writer (a catch-up in another thread) */
 
@@ -43,9 +43,15 @@ static const char schema_sql[] =
 	" PRIMARY KEY(path, dept)) WITHOUT ROWID;"
 	"CREATE INDEX departments_page ON departments(page_id, dept);"
 	"CREATE INDEX departments_dept ON departments(dept COLLATE NOCASE);"
-	/* Wiki links by file path: src links to dst (which may not exist). */
-	"CREATE TABLE links(src TEXT NOT NULL, dst TEXT NOT NULL, PRIMARY KEY(src, dst)) WITHOUT ROWID;"
+	/* Wiki links by file path: src links to dst (which may not exist); target is the page
+	 * name as the link names it ("Page", "Folder/Page"), dst the page it leads to
+	 * (links.c: the root, src's folder, then that name anywhere), tkey target's last part
+	 * as links_key makes it, so that a page that comes or goes finds the links it may
+	 * take over. */
+	"CREATE TABLE links(src TEXT NOT NULL, dst TEXT NOT NULL, target TEXT NOT NULL, tkey TEXT NOT NULL,"
+	" PRIMARY KEY(src, target)) WITHOUT ROWID;"
 	"CREATE INDEX links_dst ON links(dst);"
+	"CREATE INDEX links_tkey ON links(tkey);"
 	/* Page files deleted (or renamed away) and not there now: a commit at or after the
 	 * deletion, from which a short walk back finds the last version (see index_gone). */
 	"CREATE TABLE gone(path TEXT PRIMARY KEY, commit_id TEXT NOT NULL) WITHOUT ROWID;"

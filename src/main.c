@@ -14,6 +14,7 @@
 #include "hook.h"
 #include "index.h"
 #include "kennis.h"
+#include "links.h"
 #include "locks.h"
 #include "render.h"
 #include "search.h"
@@ -510,6 +511,7 @@ main(int argc, char **argv)
 		rc = 2;
 	}
 	search_global_release();
+	links_global_release();
 	render_global_release();
 	git_libgit2_shutdown();
 	return rc;

@@ -51,7 +51,9 @@ struct render {
 	const struct render_ctx *ctx;
 	unsigned char seed[crypto_shorthash_KEYBYTES];
 	char nonce[NONCE_LEN + 1];
-	struct strset pages; /* page name -> 1 + exists, so page_exists runs once per page */
+	struct strset pages; /* page name -> 2 * its target + exists, so a page is looked up once */
+	char **targets;      /* the page each name leads to */
+	size_t ntargets, captargets;
 	struct strset ids;   /* heading ids handed out -> next numeric suffix to try */
 	cmark_node **heads;  /* headings in document order, rewritten after the walk */
 	size_t nheads, capheads;
@@ -459,23 +461,40 @@ trim(const char **s, size_t *n)
 		(*n)--;
 }
 
-/* Does page `name` exist? ctx is asked once per page, and each page is added to ctx->links
- * once: a page may link the same page thousands of times. */
+/* Does the page `name` leads to exist? `name` becomes that page's name (ctx->resolve). ctx
+ * is asked once per name, and each page is added to ctx->links once: a page may link the
+ * same page thousands of times. */
 static int
-page_exists(struct render *r, const char *name, size_t n)
+page_exists(struct render *r, struct buf *name)
 {
 	int added;
-	size_t i = strset_add(&r->pages, name, n, &added);
+	size_t i = strset_add(&r->pages, name->ptr, name->len, &added);
 	if (added) {
 		const struct render_ctx *c = r->ctx;
 		const char *key = r->pages.slot[i].key;
-		r->pages.slot[i].val = 1 + (!c || !c->page_exists || c->page_exists(c->payload, key));
+		struct buf to = BUF_INIT;
+		int found;
+		if (c && c->resolve) {
+			found = c->resolve(c->payload, key, &to) == 1;
+		} else {
+			found = !c || !c->page_exists || c->page_exists(c->payload, key);
+			buf_put(&to, name->ptr, name->len);
+		}
+		if (r->ntargets == r->captargets) {
+			r->captargets = r->captargets ? 2 * r->captargets : 16;
+			r->targets = xrealloc(r->targets, r->captargets * sizeof(*r->targets));
+		}
+		r->targets[r->ntargets] = buf_detach(&to);
+		r->pages.slot[i].val = 2 * r->ntargets++ + (size_t)found;
 		if (c && c->links) {
-			buf_put(c->links, name, n);
+			buf_puts(c->links, r->targets[r->ntargets - 1]);
 			buf_putc(c->links, '\n');
 		}
 	}
-	return r->pages.slot[i].val == 2;
+	size_t val = r->pages.slot[i].val;
+	buf_reset(name);
+	buf_puts(name, r->targets[val / 2]);
+	return val & 1;
 }
 
 /* Fill `url` for target "Page#Section" (either part may be empty, not both); 0 or -1 when
@@ -497,7 +516,7 @@ wikilink_url(struct render *r, struct buf *url, const char *t, size_t n, int *mi
 	if (pn) {
 		if (pagename_from_link(&name, t, pn) < 0)
 			goto done;
-		*missing = !page_exists(r, name.ptr, name.len);
+		*missing = !page_exists(r, &name);
 		buf_puts(url, *missing ? "/edit/" : "/wiki/");
 		url_escape(url, name.ptr, name.len, 1);
 	}
@@ -799,6 +818,9 @@ render_markdown(struct buf *out, const char *md, size_t len, const struct render
 	cmark_parser_free(parser);
 	strset_free(&r.pages);
 	strset_free(&r.ids);
+	for (size_t i = 0; i < r.ntargets; i++)
+		free(r.targets[i]);
+	free(r.targets);
 	free(r.heads);
 	for (size_t i = 0; i < sizeof(r.scratch) / sizeof(*r.scratch); i++)
 		buf_free(&r.scratch[i]);

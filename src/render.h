@@ -16,8 +16,13 @@ struct render_ctx {
 	int (*page_exists)(void *payload, const char *name);
 	void *payload;
 	/* Wiki links found while rendering are appended here, one page name per line, when
-	 * non-NULL (used later for backlinks). */
+	 * non-NULL (used later for backlinks): the page each leads to (see resolve). */
 	struct buf *links;
+	/* Where a wiki link to page `name` (valid, as written: "Page-Name", "Folder/Page")
+	 * leads: appends that page's name to `out` and returns 1, or appends the name of the
+	 * page to create and returns 0 (links.c finds pages as GitHub wikis do). NULL:
+	 * page_exists decides, for the name as written. */
+	int (*resolve)(void *payload, const char *name, struct buf *out);
 };
 
 /* Initialise cmark-gfm's extension registry (and libsodium); call once at start, before any
@@ -32,6 +37,7 @@ void render_global_release(void);
  * ctx->links gets each page once.
  * [[Page Name]] and [[label|Page Name]] (label first, as in GitHub wikis) become
  *   <a class="wikilink" href="/wiki/Page-Name">...</a>
+ * (or the page ctx->resolve finds: "/wiki/Folder/Page-Name"),
  * or, when ctx says the page does not exist,
  *   <a class="wikilink missing" href="/edit/Page-Name">...</a>.
  * Headings get unique ids (GitHub-style slugs). Returns 0, or KN_ETOOBIG when the input was

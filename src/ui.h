@@ -92,6 +92,14 @@ const char *ui_one_line(struct arena *a, const char *in, size_t max, const char 
 struct store_author ui_author(struct req *r);
 /* render_ctx.page_exists for a struct snap: is there a page `name` in it? */
 int ui_page_exists(void *snap, const char *name);
+/* A text being rendered for the web: the page file it is (`from`, "Folder/Page.md", or a
+ * frame's "Folder/_Sidebar.md"; NULL: none) in snapshot `s`. */
+struct ui_linking {
+	struct snap *s;
+	const char *from;
+};
+/* render_ctx.resolve for a struct ui_linking: the page a wiki link leads to (links.c). */
+int ui_link_resolve(void *linking, const char *name, struct buf *out);
 /* Send the client to `location` (a path on this server): returns KN_SEE_OTHER, the
  * handler's answer (303 See Other). */
 int ui_redirect(struct req *r, const char *location);

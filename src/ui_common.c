@@ -8,6 +8,7 @@
 #include "assets.h"
 #include "auth.h"
 #include "index.h"
+#include "links.h"
 #include "manage.h"
 #include "pagename.h"
 
@@ -189,6 +190,13 @@ ui_page_exists(void *snap, const char *name)
 	int found = store_blob_id(&id, snap, path.ptr) == 0;
 	buf_free(&path);
 	return found;
+}
+
+int
+ui_link_resolve(void *linking, const char *name, struct buf *out)
+{
+	const struct ui_linking *l = linking;
+	return links_resolve(out, l->s->tree, l->from, name, strlen(name));
 }
 
 struct index *

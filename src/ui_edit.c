@@ -138,7 +138,12 @@ ui_preview(struct req *r)
 	/* The same renderer as the page view; front matter is not part of the preview. */
 	const char *fm;
 	size_t fm_len, body = page_split(content, len, &fm, &fm_len);
-	struct render_ctx ctx = { ui_page_exists, &s, NULL };
+	/* links are found from the page being edited (edit.js sends its name) */
+	const char *page = req_form(r, "page");
+	struct ui_linking from = { &s, NULL };
+	if (page && pagename_check(page, strlen(page)) == 0)
+		from.from = arena_printf(r->a, "%s.md", page);
+	struct render_ctx ctx = { NULL, &from, NULL, ui_link_resolve };
 	render_markdown(&r->out, content + body, len - body, &ctx);
 	store_snap_close(&s);
 	r->content_type = "text/html; charset=utf-8";

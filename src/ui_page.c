@@ -72,11 +72,13 @@ front_matter_vars(struct req *r, struct tctx *c, const char *fm, size_t len)
  * on the commit and the file, so it is cached under `key` (the page around it is not: it
  * shows who is logged in, and their CSRF token). */
 static char *
-render_html(struct req *r, struct snap *s, const char *key, const char *md, size_t len)
+render_html(struct req *r, struct snap *s, const char *path, const char *key, const char *md, size_t len)
 {
 	struct buf html = BUF_INIT;
 	if (!cache_get(&html, key)) {
-		struct render_ctx rc = { ui_page_exists, s, NULL };
+		/* wiki links are found from this file (`path`): the key names the commit and it */
+		struct ui_linking from = { s, path };
+		struct render_ctx rc = { NULL, &from, NULL, ui_link_resolve };
 		if (render_markdown(&html, md, len, &rc) == KN_ETOOBIG)
 			log_warn("render %s: page over %u bytes, cut", r->path, RENDER_MAX_INPUT);
 		cache_put(key, buf_cstr(&html), html.len);
@@ -98,7 +100,7 @@ frame(struct req *r, struct snap *s, const char *hex, const char *name, const ch
 		struct buf path = BUF_INIT, md = BUF_INIT;
 		buf_printf(&path, "%.*s%s.md", (int)dir, name, which);
 		int found = store_read(&md, NULL, s, path.ptr) == 0;
-		char *html = found ? render_html(r, s, arena_printf(r->a, "md:%s:%s", hex, path.ptr), buf_cstr(&md), md.len)
+		char *html = found ? render_html(r, s, path.ptr, arena_printf(r->a, "md:%s:%s", hex, path.ptr), buf_cstr(&md), md.len)
 				   : NULL;
 		buf_free(&path);
 		buf_free(&md);
@@ -239,7 +241,8 @@ view_page(struct req *r, const char *name)
 		tset(c, "frontmatter", arena_strndup(r->a, fm, fm_len));
 		front_matter_vars(r, c, fm, fm_len);
 	}
-	tset_html(c, "body", render_html(r, &s, arena_printf(r->a, "md:%s:%s", hex, path.ptr), md.ptr + body, md.len - body));
+	tset_html(c, "body", render_html(r, &s, path.ptr, arena_printf(r->a, "md:%s:%s", hex, path.ptr), md.ptr + body,
+					 md.len - body));
 	tset_html(c, "sidebar", frame(r, &s, hex, name, "_Sidebar"));
 	tset_html(c, "header", frame(r, &s, hex, name, "_Header"));
 	tset_html(c, "footer", frame(r, &s, hex, name, "_Footer"));

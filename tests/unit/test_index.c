@@ -220,6 +220,15 @@ group(const struct index_groups *g, const char *value)
 }
 
 static int
+wanted_has(const struct index_wanteds *w, const char *path)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (strcmp(w->v[i].path, path) == 0)
+			return 1;
+	return 0;
+}
+
+static int
 has_path(const struct index_paths *p, const char *path)
 {
 	for (size_t i = 0; i < p->n; i++)
@@ -640,6 +649,32 @@ test_ranking(struct index *ix)
 	buf_free(&want);
 }
 
+/* Backlinks follow links as links.c resolves them, also when a page that takes a link
+ * over comes or goes without the linking page changing. */
+static void
+test_relink(struct index *ix)
+{
+	struct arena *a = arena_new();
+	struct index_paths p;
+	struct index_wanteds w;
+	ok(commit("deep", 2, "Lk/Deep/Target.md", "deep target\n", "Linker2.md", "[[Target]] and [[deep/target]]\n") == 0 &&
+	   index_catch_up(ix, st) == 0, "a link to a page in a folder, by name");
+	ok(index_backlinks(&p, ix, &all, "Lk/Deep/Target.md", a) == 0 && has_path(&p, "Linker2.md"),
+	   "its backlink: [[Target]] found Lk/Deep/Target.md");
+	ok(index_wanted(&w, ix, &all, a) == 0 && !wanted_has(&w, "Target.md"), "and it is not wanted");
+	ok(commit("root", 1, "Target.md", "root target\n") == 0 && index_catch_up(ix, st) == 0, "a Target at the root");
+	ok(index_backlinks(&p, ix, &all, "Target.md", a) == 0 && has_path(&p, "Linker2.md"),
+	   "takes [[Target]] over, though Linker2 did not change");
+	ok(index_backlinks(&p, ix, &all, "Lk/Deep/Target.md", a) == 0 && p.n == 1 && has_path(&p, "Linker2.md"),
+	   "[[deep/target]] still leads to the deep one");
+	ok(commit("unroot", 1, "Target.md", NULL) == 0 && index_catch_up(ix, st) == 0 &&
+	   index_backlinks(&p, ix, &all, "Lk/Deep/Target.md", a) == 0 && has_path(&p, "Linker2.md"),
+	   "gone again: the link leads to the deep one again");
+	ok(index_rebuild(ix, st) == 0 && index_backlinks(&p, ix, &all, "Lk/Deep/Target.md", a) == 0 && has_path(&p, "Linker2.md"),
+	   "a rebuilt index says the same");
+	arena_free(a);
+}
+
 /* Deleted pages are known to the index (index_gone), from catch-ups and, for a first
  * index, from history; a page that is there again is not gone. */
 static void
@@ -692,6 +727,7 @@ main(void)
 	test_views(ix);
 	test_changes(ix);
 	test_gone(ix);
+	test_relink(ix);
 	test_ranking(ix);
 	test_hostile(ix);
 	test_budget(ix);

@@ -150,9 +150,13 @@ test_wikilinks(void)
 	has("|h|\n|-|\n|[[X]]|\n", "<td><a class=\"wikilink\" href=\"/wiki/X\">X</a></td>", "in a table cell");
 	has("# See [[X]]\n", "<h1 id=\"see-x\">See <a class=\"wikilink\" href=\"/wiki/X\">X</a></h1>",
 	    "in a heading");
-	is_html("[[../etc]] [[a/../b]] [[.git]] [[a:b]] [[]] [[#]] [[a]b]]\n",
-	        "<p>[[../etc]] [[a/../b]] [[.git]] [[a:b]] [[]] [[#]] [[a]b]]</p>\n", "invalid targets stay text");
-	is_html("[[javascript:alert(1)]]\n", "<p>[[javascript:alert(1)]]</p>\n", "scheme is no page name");
+	is_html("[[../etc]] [[a/../b]] [[.git]] [[a\\b]] [[]] [[#]] [[a]b]]\n",
+	        "<p>[[../etc]] [[a/../b]] [[.git]] [[a\\b]] [[]] [[#]] [[a]b]]</p>\n", "invalid targets stay text");
+	/* ':' is allowed in page names (GitHub wikis have "Installation:-Linux"): a scheme is
+	 * then a page name, and the link stays on this site, percent-encoded. */
+	is_html("[[a:b]] [[javascript:alert(1)]]\n",
+		"<p><a class=\"wikilink\" href=\"/wiki/a%3Ab\">a:b</a> <a class=\"wikilink\" "
+		"href=\"/wiki/javascript%3Aalert%281%29\">javascript:alert(1)</a></p>\n", "a scheme is a page name here");
 	is_html("`[[X]]`\n", "<p><code>[[X]]</code></p>\n", "code span untouched");
 	is_html("    [[X]]\n", "<pre><code>[[X]]\n</code></pre>\n", "code block untouched");
 	has("[see [[X]]](http://a.example)", "<a href=\"http://a.example\">see [[X]]</a>", "not inside a link");
