@@ -703,6 +703,28 @@ heading_id(struct render *r, cmark_node *h)
 	cmark_node_free(block);
 }
 
+/* A relative URL of link or image `n` made absolute from ctx->base: "logo.png" on a page in
+ * Customers/ becomes "/wiki/Customers/logo.png". Paths, fragments, queries and URLs with a
+ * scheme stay as written. */
+static void
+absolute_url(struct render *r, cmark_node *n)
+{
+	const char *url = cmark_node_get_url(n);
+	size_t k = 0;
+	if (!url || !*url || *url == '/' || *url == '#' || *url == '?')
+		return;
+	while ((url[k] >= 'a' && url[k] <= 'z') || (url[k] >= 'A' && url[k] <= 'Z') ||
+	       (k > 0 && ((url[k] >= '0' && url[k] <= '9') || url[k] == '+' || url[k] == '.' || url[k] == '-')))
+		k++;
+	if (k > 0 && url[k] == ':')
+		return;
+	struct buf abs = BUF_INIT;
+	buf_puts(&abs, r->ctx->base);
+	buf_puts(&abs, url);
+	cmark_node_set_url(n, abs.ptr);
+	buf_free(&abs);
+}
+
 /* One walk for wiki links; headings are only collected, since replacing a block under the
  * iterator would end the walk early. */
 static void
@@ -716,6 +738,9 @@ rewrite(struct render *r, cmark_node *doc)
 			continue;
 		if (cmark_node_get_type(n) == CMARK_NODE_TEXT) {
 			wikilinks_in(r, n);
+		} else if ((cmark_node_get_type(n) == CMARK_NODE_LINK || cmark_node_get_type(n) == CMARK_NODE_IMAGE) &&
+			   r->ctx && r->ctx->base) {
+			absolute_url(r, n);
 		} else if (cmark_node_get_type(n) == CMARK_NODE_HEADING && rewritable(n)) {
 			if (r->nheads == r->capheads) {
 				r->capheads = r->capheads ? 2 * r->capheads : 16;

@@ -23,6 +23,11 @@ struct render_ctx {
 	 * page to create and returns 0 (links.c finds pages as GitHub wikis do). NULL:
 	 * page_exists decides, for the name as written. */
 	int (*resolve)(void *payload, const char *name, struct buf *out);
+	/* The address relative link and image URLs are relative to, percent-encoded, ending in
+	 * '/' ("/wiki/Customers/" for a page in Customers/): they are written as absolute
+	 * paths, so they lead where they do on the page's own address wherever the HTML is
+	 * shown (the front page at /, the preview). NULL: left as written. */
+	const char *base;
 };
 
 /* Initialise cmark-gfm's extension registry (and libsodium); call once at start, before any

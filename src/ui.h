@@ -100,6 +100,9 @@ struct ui_linking {
 };
 /* render_ctx.resolve for a struct ui_linking: the page a wiki link leads to (links.c). */
 int ui_link_resolve(void *linking, const char *name, struct buf *out);
+/* render_ctx.base for file `path` ("Folder/Page.md"): "/wiki/Folder/", percent-encoded
+ * (in the arena). */
+const char *ui_link_base(struct req *r, const char *path);
 /* Send the client to `location` (a path on this server): returns KN_SEE_OTHER, the
  * handler's answer (303 See Other). */
 int ui_redirect(struct req *r, const char *location);

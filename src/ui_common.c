@@ -199,6 +199,21 @@ ui_link_resolve(void *linking, const char *name, struct buf *out)
 	return links_resolve(out, l->s->tree, l->from, name, strlen(name));
 }
 
+const char *
+ui_link_base(struct req *r, const char *path)
+{
+	struct buf b = BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	buf_puts(&b, "/wiki/");
+	if (slash) {
+		url_escape(&b, path, (size_t)(slash - path), 1);
+		buf_putc(&b, '/');
+	}
+	const char *out = arena_strndup(r->a, b.ptr, b.len);
+	buf_free(&b);
+	return out;
+}
+
 struct index *
 ui_index(struct req *r)
 {

@@ -143,7 +143,7 @@ ui_preview(struct req *r)
 	struct ui_linking from = { &s, NULL };
 	if (page && pagename_check(page, strlen(page)) == 0)
 		from.from = arena_printf(r->a, "%s.md", page);
-	struct render_ctx ctx = { NULL, &from, NULL, ui_link_resolve };
+	struct render_ctx ctx = { NULL, &from, NULL, ui_link_resolve, ui_link_base(r, from.from ? from.from : "") };
 	render_markdown(&r->out, content + body, len - body, &ctx);
 	store_snap_close(&s);
 	r->content_type = "text/html; charset=utf-8";

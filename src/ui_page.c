@@ -78,7 +78,7 @@ render_html(struct req *r, struct snap *s, const char *path, const char *key, co
 	if (!cache_get(&html, key)) {
 		/* wiki links are found from this file (`path`): the key names the commit and it */
 		struct ui_linking from = { s, path };
-		struct render_ctx rc = { NULL, &from, NULL, ui_link_resolve };
+		struct render_ctx rc = { NULL, &from, NULL, ui_link_resolve, ui_link_base(r, path) };
 		if (render_markdown(&html, md, len, &rc) == KN_ETOOBIG)
 			log_warn("render %s: page over %u bytes, cut", r->path, RENDER_MAX_INPUT);
 		cache_put(key, buf_cstr(&html), html.len);

@@ -91,6 +91,25 @@ test_render(void)
 	buf_free(&links);
 }
 
+/* Relative URLs are written from the page's folder, so they lead where they do on the
+ * page's own address wherever the HTML is shown (the front page at /, the preview). */
+static void
+test_base(void)
+{
+	struct buf html = BUF_INIT;
+	struct render_ctx ctx = { NULL, NULL, NULL, NULL, "/wiki/A%3F/B/" };
+	const char md[] = "[a](x/y) ![i](logo.png) [b](/abs) [c](#frag) [d](https://e.com/) [e](mailto:x@y.z) "
+			  "[f](../up) [g](?rev=1) [h](Installation:-Linux)\n";
+	render_markdown(&html, md, sizeof(md) - 1, &ctx);
+	ok(strstr(html.ptr, "<a href=\"/wiki/A%3F/B/x/y\">a</a>") && strstr(html.ptr, "<img src=\"/wiki/A%3F/B/logo.png\"") &&
+	   strstr(html.ptr, "<a href=\"/wiki/A%3F/B/../up\">f</a>"), "relative links and images: from the folder (%s)", html.ptr);
+	ok(strstr(html.ptr, "<a href=\"/abs\">b</a>") && strstr(html.ptr, "<a href=\"#frag\">c</a>") &&
+	   strstr(html.ptr, "<a href=\"https://e.com/\">d</a>") && strstr(html.ptr, "<a href=\"mailto:x@y.z\">e</a>") &&
+	   strstr(html.ptr, "<a href=\"?rev=1\">g</a>") && strstr(html.ptr, "<a href=\"Installation:-Linux\">h</a>"),
+	   "paths, fragments, queries and schemes (as a browser reads them) stay");
+	buf_free(&html);
+}
+
 /* Many threads resolve at once (the page list of a tree is shared). */
 static void *
 resolver_thread(void *arg)
@@ -166,6 +185,7 @@ main(void)
 	   store_open(&st, gitdir) == 0 && store_snap_open(&snap, st, NULL) == 0, "a repository of pages in folders");
 	test_resolve();
 	test_render();
+	test_base();
 	test_threads();
 	test_rename();
 	store_snap_close(&snap);
