@@ -34,6 +34,8 @@ struct config {
 	                          by req_base_url_parse; NULL: the address the server listens on */
 	unsigned login_address_limit; /* failed logins per client address per hour before it waits */
 	const char *db_url;    /* state database: a PostgreSQL URL, or NULL for DATA/kennis.db */
+	const char *img_src;   /* image sources of other sites for the CSP's img-src ("https:"),
+	                          made by req_img_src_parse; NULL: this site's images only */
 };
 
 #endif

@@ -80,7 +80,10 @@ static const char serve_usage[] =
 	"  --base-url URL            how people reach this wiki, e.g. https://wiki.example.com: the\n"
 	"                            start of absolute links in feeds (default: the --listen address)\n"
 	"  --login-address-limit N   failed logins from one client address per hour before it\n"
-	"                            must wait (default: 100; an account name allows 5)\n";
+	"                            must wait (default: 100; an account name allows 5)\n"
+	"  --img-src SOURCES         images from other sites pages may show, added to the\n"
+	"                            Content-Security-Policy: 'https:' (any https site) or hosts\n"
+	"                            ('cdn.example.com *.example.org'); default: none (off)\n";
 
 static int
 self_path(char *out, size_t n)
@@ -200,6 +203,17 @@ parse_access(const char *o, const char *v, struct config *cfg)
 		}
 		free((char *)cfg->base_url); /* the flags are read twice (see cmd_serve) */
 		cfg->base_url = url;
+		return 1;
+	}
+	if (strcmp(o, "--img-src") == 0) {
+		const char *why;
+		char *src = req_img_src_parse(v, &why);
+		if (!src) {
+			fprintf(stderr, "kennis: bad --img-src '%s': %s\n", v, why);
+			return -1;
+		}
+		free((char *)cfg->img_src); /* the flags are read twice (see cmd_serve) */
+		cfg->img_src = src;
 		return 1;
 	}
 	if (strcmp(o, "--upload-types") == 0) {
@@ -413,6 +427,7 @@ cmd_serve(int argc, char **argv)
 		log_warn("search index not ready; it is retried at the first search");
 	rc = server_run(&cfg);
 	free((char *)cfg.base_url);
+	free((char *)cfg.img_src);
 	return rc;
 }
 
