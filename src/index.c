@@ -19,7 +19,7 @@ static const char q_links_del[] = "DELETE FROM links WHERE src = ?1";
 static const char q_page_add[] =
 	"INSERT INTO pages(path, name, title, blob, customer, owner, review_by, frontmatter, hidden)"
 	" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-static const char q_fts_add[] = "INSERT INTO fts(rowid, title, body) VALUES(?1, ?2, ?3)";
+static const char q_fts_add[] = "INSERT INTO fts(rowid, title, body, customer, meta) VALUES(?1, ?2, ?3, ?4, ?5)";
 static const char q_tag_add[] = "INSERT OR IGNORE INTO tags(path, tag, page_id) VALUES(?1, ?2, ?3)";
 static const char q_dept_add[] = "INSERT OR IGNORE INTO departments(path, dept, page_id) VALUES(?1, ?2, ?3)";
 static const char q_link_add[] = "INSERT OR IGNORE INTO links(src, dst, target, tkey) VALUES(?1, ?2, ?3, ?4)";
@@ -160,7 +160,8 @@ text_value(struct buf *out, const char *s)
 {
 	if (!s)
 		return;
-	buf_putc(out, ' ');
+	if (out->len)
+		buf_putc(out, ' ');
 	for (; *s; s++)
 		buf_putc(out, (unsigned char)*s < ' ' || *s == 0x7f ? ' ' : *s);
 }
@@ -292,6 +293,7 @@ struct prepared {
 	struct page_meta meta; /* its values, in arena `a` */
 	struct arena *a;
 	struct buf name, title, text, links;
+	struct buf metatext; /* owner, tags, departments, the name when the title differs */
 	int rc;
 	int ready;        /* pipeline: set by the worker under the lock */
 };
@@ -322,6 +324,8 @@ insert_page(struct index *ix, const struct prepared *p, sqlite3_int64 *page_id)
 		sqlite3_bind_int64(s, 1, id);
 		index_bind_str(s, 2, p->title.ptr);
 		index_bind_text(s, 3, buf_cstr((struct buf *)&p->text), p->text.len);
+		index_bind_str(s, 4, p->meta.customer ? p->meta.customer : "");
+		index_bind_text(s, 5, buf_cstr((struct buf *)&p->metatext), p->metatext.len);
 	}
 	return index_run(ix, s);
 }
@@ -335,6 +339,7 @@ prepared_free(struct prepared *p)
 	buf_free(&p->name);
 	buf_free(&p->title);
 	buf_free(&p->text);
+	buf_free(&p->metatext);
 	buf_free(&p->links);
 	memset(p, 0, sizeof(*p));
 }
@@ -395,17 +400,18 @@ prepare_page(struct prepared *p, git_repository *repo, git_tree *tree)
 		memmove(p->text.ptr, p->text.ptr + tl + 1, p->text.len - tl);
 		p->text.len -= tl + 1;
 	}
-	/* Front matter values are searchable too, and so is the name when the title differs. */
-	text_value(&p->text, d->customer);
-	text_value(&p->text, d->owner);
+	/* Front matter values are searchable too, and so is the name when the title differs:
+	 * in columns of their own (customer, meta), so that snippets are of the body only and
+	 * a phrase never runs from the text into a value. */
+	text_value(&p->metatext, d->owner);
 	for (size_t i = 0; i < d->ntags; i++)
-		text_value(&p->text, d->tags[i]);
+		text_value(&p->metatext, d->tags[i]);
 	for (size_t i = 0; i < d->ndepts; i++)
-		text_value(&p->text, d->depts[i]);
+		text_value(&p->metatext, d->depts[i]);
 	if (d->title) {
 		struct buf nt = BUF_INIT;
 		pagename_title(&nt, p->name.ptr);
-		text_value(&p->text, nt.ptr);
+		text_value(&p->metatext, nt.ptr);
 		buf_free(&nt);
 	}
 	p->rc = 0;

@@ -9,7 +9,7 @@
 /* Bump when the tables below change: an index with another version is dropped and rebuilt
  * from git (everything here is derived). Kept in index_meta. The index has a file of its own
  * (index.db): a damaged one can be reset without touching the accounts in kennis.db. */
-#define SCHEMA_VERSION "4"
+#define SCHEMA_VERSION "5"
 
 #define BUSY_MS 10000 /* wait for another writer (a catch-up in another thread) */
 
@@ -55,9 +55,14 @@ static const char schema_sql[] =
 	/* Page files deleted (or renamed away) and not there now: a commit at or after the
 	 * deletion, from which a short walk back finds the last version (see index_gone). */
 	"CREATE TABLE gone(path TEXT PRIMARY KEY, commit_id TEXT NOT NULL) WITHOUT ROWID;"
-	/* rowid = pages.id; prefix indexes make "ab*" and "abc*" as fast as a word */
-	"CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"
-	"INSERT INTO fts(fts, rank) VALUES('rank', 'bm25(10.0, 1.0)');";
+	/* rowid = pages.id; prefix indexes make "ab*" and "abc*" as fast as a word. body is the
+	 * text a reader sees (snippets are cut from it), customer the front matter's, meta the
+	 * other values (owner, tags, departments, the name when a title is set): weighted as
+	 * the body, so bm25 is what it was with all of them in one column, but a search can
+	 * tell a page whose title or customer matches from one that mentions it (search.c). */
+	"CREATE VIRTUAL TABLE fts USING fts5(title, body, customer, meta, tokenize = 'unicode61 remove_diacritics 2',"
+	" prefix = '2 3');"
+	"INSERT INTO fts(fts, rank) VALUES('rank', 'bm25(10.0, 1.0, 1.0, 1.0)');";
 
 static const char drop_sql[] =
 	"DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS tags; DROP TABLE IF EXISTS departments;"
