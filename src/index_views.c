@@ -304,7 +304,8 @@ int
 index_backlinks(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *path,
 		struct arena *a)
 {
-	sqlite3_stmt *st = prepare(ix, sc, "SELECT l.src FROM links l JOIN pages p ON p.path = l.src "
+	/* DISTINCT: [[Page]] and [[Folder/Page]] on one page are two links to one page */
+	sqlite3_stmt *st = prepare(ix, sc, "SELECT DISTINCT l.src FROM links l JOIN pages p ON p.path = l.src "
 					   "WHERE l.dst = ?1 AND l.src <> ?1",
 				   " ORDER BY l.src");
 	if (st)
@@ -317,10 +318,10 @@ index_wanted(struct index_wanteds *out, struct index *ix, const struct index_sco
 {
 	int rc;
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = prepare(ix, sc, "SELECT l.dst, count(*) AS n FROM links l JOIN pages p ON p.path = l.src "
+	sqlite3_stmt *st = prepare(ix, sc, "SELECT l.dst, count(DISTINCT l.src) AS n FROM links l JOIN pages p ON p.path = l.src "
 					   "WHERE l.dst NOT IN (SELECT path FROM pages)",
 				   " GROUP BY l.dst ORDER BY n DESC, l.dst LIMIT 1000");
-	sqlite3_stmt *from = prepare(ix, sc, "SELECT l.src FROM links l JOIN pages p ON p.path = l.src WHERE l.dst = ?1",
+	sqlite3_stmt *from = prepare(ix, sc, "SELECT DISTINCT l.src FROM links l JOIN pages p ON p.path = l.src WHERE l.dst = ?1",
 				     " ORDER BY l.src LIMIT 50");
 	if (!st || !from) {
 		sqlite3_finalize(st);
