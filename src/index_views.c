@@ -318,10 +318,11 @@ index_wanted(struct index_wanteds *out, struct index *ix, const struct index_sco
 {
 	int rc;
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = prepare(ix, sc, "SELECT l.dst, count(DISTINCT l.src) AS n FROM links l JOIN pages p ON p.path = l.src "
-					   "WHERE l.dst NOT IN (SELECT path FROM pages)",
+	sqlite3_stmt *st = prepare(ix, sc, "SELECT l.dst, count(DISTINCT l.src) AS n FROM links l "
+					   "JOIN pages p ON p.path = l.src WHERE l.dst NOT IN (SELECT path FROM pages)",
 				   " GROUP BY l.dst ORDER BY n DESC, l.dst LIMIT 1000");
-	sqlite3_stmt *from = prepare(ix, sc, "SELECT DISTINCT l.src FROM links l JOIN pages p ON p.path = l.src WHERE l.dst = ?1",
+	sqlite3_stmt *from = prepare(ix, sc, "SELECT DISTINCT l.src FROM links l JOIN pages p ON p.path = l.src "
+					     "WHERE l.dst = ?1",
 				     " ORDER BY l.src LIMIT 50");
 	if (!st || !from) {
 		sqlite3_finalize(st);

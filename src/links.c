@@ -1,4 +1,4 @@
-/* links.c: wiki links resolved as GitHub wikis resolve them: the root, the page's folder, then the page of that name in any folder. */
+/* links.c: wiki links resolved as GitHub wikis resolve them: root, own folder, then anywhere. */
 #include "links.h"
 
 #include <pthread.h>

@@ -167,12 +167,12 @@ req_base_url_parse(const char *s, const char **why)
 static size_t
 csp_source(const char *s)
 {
-	size_t n = strcspn(s, " ,"), i = 0, k;
+	size_t n = strcspn(s, " ,"), i = 0, k = 0;
 	if (n == 1 && s[0] == '*')
 		return 1;
 	/* scheme */
-	for (k = 0; k < n && (isalpha((unsigned char)s[k]) || (k && (isdigit((unsigned char)s[k]) || strchr("+.-", s[k])))); k++)
-		;
+	while (k < n && (isalpha((unsigned char)s[k]) || (k && (isdigit((unsigned char)s[k]) || strchr("+.-", s[k])))))
+		k++;
 	if (k && k < n && s[k] == ':' && k + 1 == n)
 		return n; /* a scheme source */
 	if (k && k + 2 < n && s[k] == ':' && s[k + 1] == '/' && s[k + 2] == '/')
