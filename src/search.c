@@ -814,6 +814,8 @@ struct rank_query {
 	int nphrase, ncol;
 	double avgdl;
 	double *idf, *freq, *weight;
+	int *size;      /* words of each phrase */
+	uint32_t words; /* of all phrases: a title of that many tokens holding them all is the query */
 };
 
 /* --- the work budget of a ranking -------------------------------------------------------
@@ -873,6 +875,7 @@ rank_query_free(void *p)
 	struct rank_query *rq = p;
 	if (rq) {
 		free(rq->idf);
+		free(rq->size);
 		free(rq);
 	}
 }
@@ -892,6 +895,11 @@ rank_query_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval, sqlite3_
 	rq->idf = xcalloc((size_t)(2 * rq->nphrase + rq->ncol) + 1, sizeof(double));
 	rq->freq = rq->idf + rq->nphrase;
 	rq->weight = rq->freq + rq->nphrase;
+	rq->size = xcalloc((size_t)rq->nphrase + 1, sizeof(int));
+	for (int i = 0; i < rq->nphrase; i++) {
+		rq->size[i] = api->xPhraseSize(fts, i);
+		rq->words += (uint32_t)rq->size[i];
+	}
 	for (int c = 0; c < rq->ncol; c++)
 		rq->weight[c] = c < nval ? sqlite3_value_double(val[c]) : 1.0;
 	if ((*rc = api->xRowCount(fts, &nrow)) == SQLITE_OK)
@@ -900,7 +908,7 @@ rank_query_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval, sqlite3_
 	if (rq->avgdl <= 0)
 		rq->avgdl = 1.0;
 	for (int i = 0; *rc == SQLITE_OK && i < rq->nphrase; i++) {
-		struct phrase_rows pr = { sc, 0, api->xPhraseSize(fts, i) };
+		struct phrase_rows pr = { sc, 0, rq->size[i] };
 		*rc = api->xQueryPhrase(fts, i, &pr, count_hit);
 		sqlite3_int64 nhit = pr.n;
 		if (!rank_over_budget(sc) && nhit < sc->rank_rows)
@@ -928,26 +936,28 @@ rank_row(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 			return;
 		}
 	}
-	int title_all = 1, named_all = 1;
-	uint32_t words = 0;
+	/* bit 0 of title_all: every phrase so far is in the title; of named_all: in the title
+	 * or the customer (a phrase's columns as bits: COL_TITLE 1, COL_CUSTOMER 4) */
+	unsigned title_all = 1, named_all = 1;
 	for (int i = 0; i < rq->nphrase; i++) {
 		Fts5PhraseIter it;
-		int col, off, in_title = 0, in_customer = 0;
+		int col, off;
+		unsigned cols = 0;
 		double f = 0;
 		uint64_t hits = 0;
 		if ((rc = api->xPhraseFirst(fts, i, &it, &col, &off)) != SQLITE_OK)
 			break;
 		for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off), hits++) {
 			f += col < rq->ncol ? rq->weight[col] : 1.0;
-			in_title |= col == COL_TITLE;
-			in_customer |= col == COL_CUSTOMER;
+			cols |= 1u << (col & 31);
 		}
 		rq->freq[i] = f;
-		title_all &= in_title;
-		named_all &= in_title | in_customer;
-		words += (uint32_t)api->xPhraseSize(fts, i);
-		rank_count_work(sc, hits, api->xPhraseSize(fts, i));
+		title_all &= cols;
+		named_all &= cols | cols >> COL_CUSTOMER;
+		rank_count_work(sc, hits, rq->size[i]);
 	}
+	title_all &= 1;
+	named_all &= 1;
 	uint32_t ntok = NTOK_UNKNOWN, ntitle = NTOK_UNKNOWN;
 	int own = 0;
 	if (sc->facets) {
@@ -972,7 +982,7 @@ rank_row(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 	double score = 0, norm = BM25_K1 * (1 - BM25_B + BM25_B * (double)ntok / rq->avgdl);
 	for (int i = 0; i < rq->nphrase; i++)
 		score += rq->idf[i] * ((rq->freq[i] * (BM25_K1 + 1.0)) / (rq->freq[i] + norm));
-	int tier = (title_all && ntitle == words) || (own && named_all) ? 3 : title_all ? 2 : named_all ? 1 : 0;
+	int tier = !named_all ? 0 : (title_all && ntitle == rq->words) || own ? 3 : title_all ? 2 : 1;
 	sqlite3_result_double(ctx, -(score + tier * RANK_TIER));
 }
 
