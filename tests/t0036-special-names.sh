@@ -54,10 +54,22 @@ ok '... the link follows' contains '<a class="wikilink" href="/wiki/umask%3A-wha
 ok '... the old name redirects' sh -c 'curl -s -o /dev/null -D - "$1/wiki/umask-%3F" | grep -qi "^Location: /wiki/umask%3A-what%3F"' _ "$URL"
 ok '... its history goes on' contains 'umask-?' get "/history/umask%3A-what%3F"
 
+# every such name can be renamed, and its old address leads to the new one
+for name in 'C#-notes' '100%-done' 'a*b' 'say-"hi"' 'a|b' 'Dir:1/Sub?/Deep#Page'; do
+	e=$(enc "$name") n=$(enc "$name:-2")
+	ok "rename '$name' to '$name:-2'" sh -c 'test "$(curl -s -o /dev/null -w "%{http_code}" "$1/rename/$2" \
+		--data-urlencode "to=$3:-2" --data-urlencode "base=$4")" = 303' _ "$URL" "$e" "$name" "$(base_of "$e")"
+	ok "  shown at /wiki/$n" contains "edited $name" get "/raw/$n"
+	ok "  the old address redirects there" sh -c 'curl -s -o /dev/null -D - "$1/wiki/$2" | grep -qi "^Location: /wiki/$3"' \
+		_ "$URL" "$e" "$n"
+done
+ok 'renames are commits with the names as they are' sh -c 'git -C "$1" log --format=%s main | grep -qxF "Rename a|b to a|b:-2"' \
+	_ "$DATA/wiki.git"
+
 # the stock git client sees the same names
 ok 'clone' git clone -q "$URL/wiki.git" "$T/c"
-ok 'the clone has the files' sh -c 'cd "$1" && test -f "Installation:-Linux.md" && test -f "Dir:1/Sub?/Deep#Page.md" &&
-	test -f "say-\"hi\".md" && test -f "a|b.md" && test -f "umask:-what?.md"' _ "$T/c"
+ok 'the clone has the files' sh -c 'cd "$1" && test -f "Installation:-Linux.md" && test -f "Dir:1/Sub?/Deep#Page:-2.md" &&
+	test -f "say-\"hi\":-2.md" && test -f "a|b:-2.md" && test -f "umask:-what?.md" && test -f "<x>.md"' _ "$T/c"
 ok 'push a change to one' sh -c 'cd "$1" && echo pushed >> "<x>.md" && git commit -qam "push <x>" && git push -q origin main'  _ "$T/c"
 ok '... shown' contains 'pushed' get /raw/%3Cx%3E
 ok 'push a new page named as GitHub wikis do' sh -c 'cd "$1" && echo new > "Setup:-Step-1?.md" && git add . &&
@@ -65,9 +77,9 @@ ok 'push a new page named as GitHub wikis do' sh -c 'cd "$1" && echo new > "Setu
 ok '... shown' contains '<p>new</p>' get /wiki/Setup%3A-Step-1%3F
 
 # attachments of such a page: their addresses, and a Content-Disposition a '"' cannot break
-ok 'upload to "say-\"hi\""' test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/upload/say-%22hi%22" -F 'file=@/dev/null;filename=x:y?.txt')" = 303
-ok '... listed with an encoded embed snippet' contains '[file](say-%22hi%22/x%3Ay%3F.txt)' get '/wiki/say-%22hi%22'
-ok '... served there' test "$(code '/wiki/say-%22hi%22/x%3Ay%3F.txt')" = 200
+ok 'upload to "say-\"hi\":-2"' test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/upload/say-%22hi%22%3A-2" -F 'file=@/dev/null;filename=x:y?.txt')" = 303
+ok '... listed with an encoded embed snippet' contains '[file](say-%22hi%22%3A-2/x%3Ay%3F.txt)' get '/wiki/say-%22hi%22%3A-2'
+ok '... served there' test "$(code '/wiki/say-%22hi%22%3A-2/x%3Ay%3F.txt')" = 200
 ok 'push an attachment named a"b.txt' sh -c 'cd "$1" && git pull -q && mkdir -p q && echo att > "q/a\"b ü.txt" && git add . && git commit -qm att &&
 	git push -q origin main' _ "$T/c"
 ok '... served with a quoted file name that cannot break the header' sh -c 'curl -s -D - -o /dev/null "$1/wiki/q/a%22b%20%C3%BC.txt" |
