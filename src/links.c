@@ -175,11 +175,12 @@ pagedir_get(git_tree *tree)
 				lru = i;
 		}
 		pagedir_unref_locked(dirs.slot[lru]);
-		dirs.slot[lru] = d = made;
+		dirs.slot[lru] = d = made; /* its first reference is the caller's */
 		made = NULL;
 		d->refs++; /* the slot's */
+	} else {
+		d->refs++; /* the caller's; the one made here goes */
 	}
-	d->refs++;
 	d->used = ++dirs.ticks;
 	pagedir_unref_locked(made);
 	pthread_mutex_unlock(&dirs.mu);
@@ -237,7 +238,7 @@ static size_t
 common_folders(const char *dir, size_t dn, const char *cand)
 {
 	size_t parts = 0, i = 0;
-	for (;;) {
+	while (i < dn) { /* dir may be NULL when dn is 0 */
 		const char *slash = memchr(dir + i, '/', dn - i);
 		if (!slash)
 			return parts;
@@ -247,6 +248,7 @@ common_folders(const char *dir, size_t dn, const char *cand)
 		parts++;
 		i += len + 1;
 	}
+	return parts;
 }
 
 static size_t

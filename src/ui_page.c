@@ -354,7 +354,8 @@ ui_pages(struct req *r)
 	if (rc < 0)
 		return rc;
 	store_walk(&s, collect_page, &l);
-	qsort(l.names, l.n, sizeof(char *), cmp_pages);
+	if (l.n) /* an empty wiki (init --empty) has none */
+		qsort(l.names, l.n, sizeof(char *), cmp_pages);
 
 	struct tctx *c = ui_context(r, "All pages");
 	struct tctx *group = NULL;
@@ -379,7 +380,8 @@ ui_pages(struct req *r)
 	tsetf(c, "count", "%zu", l.n);
 	/* Files that are no pages: attachments the web serves at /wiki/PATH, and files that
 	 * stay in git only (a dotfile, a name with a backslash: kept from an imported history). */
-	qsort(l.files, l.nfiles, sizeof(char *), cmp_pages);
+	if (l.nfiles)
+		qsort(l.files, l.nfiles, sizeof(char *), cmp_pages);
 	for (size_t i = 0; i < l.nfiles; i++) {
 		struct tctx *f = tadd(c, "files");
 		const char *shown = ui_one_line(r->a, l.files[i], 4 * PAGENAME_MAX, "");

@@ -119,6 +119,8 @@ rm -rf "$DATA" "$T/c"
 ok 'kennis init --empty' sh -c '"$1" init --empty "$2" | grep -q "without pages"' _ "$KENNIS" "$DATA"
 ok '... makes no commit' sh -c '! git -C "$1/wiki.git" rev-parse -q --verify main' _ "$DATA"
 start_server
+ok 'the empty wiki serves its page list' test "$(code /pages)" = 200
+ok '... and no Home yet' test "$(code /)" = 404
 ok 'push the whole history in (dotfiles and all)' git -C "$SRC" push -q "$URL/wiki.git" master:main
 ok '... commit for commit' test "$(git -C "$DATA/wiki.git" rev-parse main)" = "$SRC_TIP"
 ok '... served' contains '<a class="wikilink" href="/wiki/Other/Page-Name">Page Name</a>' get /wiki/Home
