@@ -132,6 +132,9 @@ report(const char *gitdir)
 		printf(", and %zu files that cannot be pages (kept in git, listed in /pages):", t.hidden);
 	printf("\n");
 	for (size_t i = 0; i < t.hidden && i < sizeof(t.first_hidden) / sizeof(*t.first_hidden); i++) {
+		for (char *p = t.first_hidden[i]; *p; p++) /* a name is no terminal escape */
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 		printf("  %s\n", t.first_hidden[i]);
 		free(t.first_hidden[i]);
 	}
