@@ -13,15 +13,20 @@
 #define SNIPPET_TOKENS   28  /* words in a result's snippet */
 #define SNIPPET_FALLBACK 200 /* bytes of text shown when it cannot be tokenized */
 
-static const char q_ranked_ids[] = "SELECT rowid, kennis_rank(fts, 10.0, 1.0) FROM fts WHERE fts MATCH ?1";
+static const char q_ranked_ids[] = "SELECT rowid, kennis_rank(fts, 10.0, 1.0, 1.0, 1.0) FROM fts WHERE fts MATCH ?1";
 /* The text of a result shown, to highlight and cut a snippet from (snippet.c). \x01 and
  * \x02 never occur in indexed text (see html_text in index.c). */
 static const char q_hit[] =
 	"SELECT p.name, p.title, f.title, f.body, p.customer, p.updated_author, p.updated_time,"
 	" p.updated_offset, (SELECT name FROM spaces WHERE id = p.space) FROM pages p JOIN fts f ON f.rowid = p.id"
 	" WHERE p.id = ?1";
-/* Both ordered by page id, scanning pages in rowid order (no sort). */
-static const char q_facet_pages[] = "SELECT id, customer, space FROM pages WHERE hidden = 0 ORDER BY id";
+/* Both ordered by page id, scanning pages in rowid order (no sort). The fourth column: is
+ * this the customer's own page (its title is the customer, or it is Customers/<name>.md)?
+ * Its spelling of the customer is the one shown (to those who may read its space). */
+static const char q_facet_pages[] =
+	"SELECT id, customer, space, customer <> '' AND (title = customer COLLATE NOCASE OR"
+	" path = 'Customers/' || replace(customer, ' ', '-') || '.md' COLLATE NOCASE)"
+	" FROM pages WHERE hidden = 0 ORDER BY id";
 /* by page id, from the covering indexes (hidden pages have no facet entry: skipped) */
 static const char q_facet_tags[] = "SELECT page_id, tag FROM tags ORDER BY page_id";
 static const char q_facet_depts[] = "SELECT page_id, dept FROM departments ORDER BY page_id";
@@ -353,12 +358,23 @@ search_marks_to_html(struct buf *out, const char *s)
  * BY) costs tens of milliseconds; instead the server keeps every page's values as small
  * integers, loaded once per indexed commit and shared by all threads, and counts in C. */
 
-/* The distinct values of one kind, compared without ASCII case (like SQLite's NOCASE). */
+/* Another spelling of a value (its ASCII case), while the page data is loaded. */
+struct variant {
+	char *s;
+	uint32_t pages, own, next; /* next: index + 1 in vocab.var of the value's next one */
+};
+
+/* The distinct values of one kind, compared without ASCII case (like SQLite's NOCASE).
+ * Each is shown as most pages spell it, or as the customer's own page does. */
 struct vocab {
-	char **v;       /* the first spelling seen */
+	char **v;       /* the spelling shown (the first seen while loading) */
 	size_t n;
 	uint32_t *slot; /* open addressing: index + 1, 0 = empty */
 	size_t nslot;
+	uint32_t *pages, *own, *var; /* per value while loading: pages of v[i]'s spelling, own
+				      * pages of it, first other spelling (index + 1 in vars) */
+	struct variant *vars;
+	size_t nvars, capvars;
 };
 
 struct fpage {
@@ -366,7 +382,12 @@ struct fpage {
 	uint32_t space; /* spaces.id */
 	uint32_t first[SF_KINDS], count[SF_KINDS]; /* its values: vals[kind][first ..] */
 	uint32_t ntok; /* tokens in all its full-text columns; NTOK_UNKNOWN: ask FTS5 */
+	uint32_t ntitle; /* tokens in its title (valid when ntok is) */
+	int own;         /* the customer's own page (q_facet_pages) */
 };
+
+/* The full-text table's columns (index_db.c). */
+enum { COL_TITLE, COL_BODY, COL_CUSTOMER, COL_META, FTS_COLUMNS };
 
 #define NTOK_UNKNOWN UINT32_MAX
 
@@ -412,7 +433,11 @@ static uint32_t
 vocab_find(struct vocab *vo, const char *s, int add)
 {
 	if (add && (vo->n + 1) * 2 > vo->nslot) {
-		vo->v = xrealloc(vo->v, (vo->nslot ? vo->nslot : 64) * sizeof(char *));
+		size_t cap = vo->nslot ? vo->nslot : 64;
+		vo->v = xrealloc(vo->v, cap * sizeof(char *));
+		vo->pages = xrealloc(vo->pages, cap * sizeof(uint32_t));
+		vo->own = xrealloc(vo->own, cap * sizeof(uint32_t));
+		vo->var = xrealloc(vo->var, cap * sizeof(uint32_t));
 		vocab_rehash(vo);
 	}
 	if (!vo->nslot)
@@ -425,10 +450,74 @@ vocab_find(struct vocab *vo, const char *s, int add)
 			return UINT32_MAX;
 		if (!k) {
 			vo->v[vo->n] = xstrdup(s);
+			vo->pages[vo->n] = vo->own[vo->n] = vo->var[vo->n] = 0;
 			vo->slot[i] = (uint32_t)++vo->n;
 			return (uint32_t)vo->n - 1;
 		}
 	}
+}
+
+/* One page spells value `idx` as `s` (`own`: the customer's own page). */
+static void
+vocab_count(struct vocab *vo, uint32_t idx, const char *s, int own)
+{
+	if (strcmp(vo->v[idx], s) == 0) {
+		vo->pages[idx]++;
+		vo->own[idx] += own != 0;
+		return;
+	}
+	uint32_t *at = &vo->var[idx];
+	while (*at && strcmp(vo->vars[*at - 1].s, s) != 0)
+		at = &vo->vars[*at - 1].next;
+	if (!*at) {
+		if (vo->nvars == vo->capvars) {
+			vo->capvars = vo->capvars ? 2 * vo->capvars : 16;
+			vo->vars = xrealloc(vo->vars, vo->capvars * sizeof(*vo->vars));
+		}
+		vo->vars[vo->nvars] = (struct variant){ xstrdup(s), 0, 0, 0 };
+		*at = (uint32_t)++vo->nvars;
+	}
+	vo->vars[*at - 1].pages++;
+	vo->vars[*at - 1].own += own != 0;
+}
+
+/* Is spelling (pages, own, s) shown before (pages2, own2, s2)? The customer's own page's,
+ * then the one most pages use, then the first by bytes (capitals first). */
+static int
+spelling_wins(uint32_t pages, uint32_t own, const char *s, uint32_t pages2, uint32_t own2, const char *s2)
+{
+	if ((own > 0) != (own2 > 0))
+		return own > 0;
+	if (pages != pages2)
+		return pages > pages2;
+	return strcmp(s, s2) < 0;
+}
+
+/* After loading: each value shown in its winning spelling; the counts go. */
+static void
+vocab_settle(struct vocab *vo)
+{
+	for (size_t i = 0; i < vo->n; i++) {
+		for (uint32_t k = vo->var[i]; k; k = vo->vars[k - 1].next) {
+			struct variant *w = &vo->vars[k - 1];
+			if (!spelling_wins(w->pages, w->own, w->s, vo->pages[i], vo->own[i], vo->v[i]))
+				continue;
+			char *t = vo->v[i];
+			vo->v[i] = w->s;
+			w->s = t;
+			vo->pages[i] = w->pages;
+			vo->own[i] = w->own;
+		}
+	}
+	for (size_t k = 0; k < vo->nvars; k++)
+		free(vo->vars[k].s);
+	free(vo->vars);
+	free(vo->pages);
+	free(vo->own);
+	free(vo->var);
+	vo->vars = NULL;
+	vo->pages = vo->own = vo->var = NULL;
+	vo->nvars = vo->capvars = 0;
 }
 
 static void
@@ -439,6 +528,12 @@ facets_clear(struct facets *fc)
 			free(fc->vocab[k].v[i]);
 		free(fc->vocab[k].v);
 		free(fc->vocab[k].slot);
+		for (size_t i = 0; i < fc->vocab[k].nvars; i++)
+			free(fc->vocab[k].vars[i].s);
+		free(fc->vocab[k].vars);
+		free(fc->vocab[k].pages);
+		free(fc->vocab[k].own);
+		free(fc->vocab[k].var);
 		free(fc->vals[k]);
 	}
 	free(fc->page);
@@ -454,9 +549,10 @@ facets_free(struct facets *fc)
 	free(fc);
 }
 
-/* Add value `v` of kind `k` to page `p` (the last page added to its kind's list). */
+/* Add value `v` of kind `k` to page `p` (the last page added to its kind's list); `own`:
+ * the page is the customer's own. */
 static void
-fpage_add(struct facets *fc, struct fpage *p, int k, const char *v)
+fpage_add(struct facets *fc, struct fpage *p, int k, const char *v, int own)
 {
 	uint32_t idx = vocab_find(&fc->vocab[k], v, 1);
 	if (p->count[k] == 0)
@@ -464,6 +560,7 @@ fpage_add(struct facets *fc, struct fpage *p, int k, const char *v)
 	for (uint32_t i = 0; i < p->count[k]; i++)
 		if (fc->vals[k][p->first[k] + i] == idx)
 			return; /* "Sales" and "sales" on one page */
+	vocab_count(&fc->vocab[k], idx, v, own);
 	if (fc->nvals[k] == fc->capvals[k]) {
 		fc->capvals[k] = fc->capvals[k] ? fc->capvals[k] * 2 : 1024;
 		fc->vals[k] = xrealloc(fc->vals[k], fc->capvals[k] * sizeof(uint32_t));
@@ -473,9 +570,10 @@ fpage_add(struct facets *fc, struct fpage *p, int k, const char *v)
 }
 
 /* The tokens of a row from its fts_docsize blob: one SQLite varint per column (title,
- * body). Anything else: NTOK_UNKNOWN, and the ranking asks FTS5. */
+ * body, customer, meta), and of its title into *title. Anything else: NTOK_UNKNOWN, and
+ * the ranking asks FTS5. */
 static uint32_t
-docsize_tokens(const unsigned char *p, int n)
+docsize_tokens(const unsigned char *p, int n, uint32_t *title)
 {
 	uint64_t total = 0;
 	int cols = 0;
@@ -494,9 +592,11 @@ docsize_tokens(const unsigned char *p, int n)
 			if (!(c & 0x80))
 				break;
 		}
+		if (cols == COL_TITLE)
+			*title = v < NTOK_UNKNOWN ? (uint32_t)v : NTOK_UNKNOWN;
 		total += v;
 	}
-	return cols == 2 && total < NTOK_UNKNOWN ? (uint32_t)total : NTOK_UNKNOWN;
+	return cols == FTS_COLUMNS && total < NTOK_UNKNOWN ? (uint32_t)total : NTOK_UNKNOWN;
 }
 
 /* Load the values of every page (the caller holds a read transaction at generation `gen`). */
@@ -521,8 +621,9 @@ facets_load(struct index *ix, struct facets *fc, const char *gen)
 		p->space = (uint32_t)sqlite3_column_int64(s, 2);
 		p->ntok = NTOK_UNKNOWN;
 		const char *cust = (const char *)sqlite3_column_text(s, 1);
+		p->own = sqlite3_column_int(s, 3) != 0;
 		if (cust && *cust)
-			fpage_add(fc, p, SF_CUSTOMER, cust);
+			fpage_add(fc, p, SF_CUSTOMER, cust, p->own);
 	}
 	sqlite3_reset(s);
 	for (size_t l = 0; rc == SQLITE_DONE && l < 2; l++) {
@@ -534,7 +635,7 @@ facets_load(struct index *ix, struct facets *fc, const char *gen)
 			while (j < fc->npage && fc->page[j].id < id)
 				j++;
 			if (j < fc->npage && fc->page[j].id == id)
-				fpage_add(fc, &fc->page[j], kinds[l], (const char *)sqlite3_column_text(s, 1));
+				fpage_add(fc, &fc->page[j], kinds[l], (const char *)sqlite3_column_text(s, 1), 0);
 		}
 		sqlite3_reset(s);
 	}
@@ -545,7 +646,8 @@ facets_load(struct index *ix, struct facets *fc, const char *gen)
 			while (j < fc->npage && fc->page[j].id < id)
 				j++;
 			if (j < fc->npage && fc->page[j].id == id)
-				fc->page[j].ntok = docsize_tokens(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1));
+				fc->page[j].ntok = docsize_tokens(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1),
+								  &fc->page[j].ntitle);
 		}
 		sqlite3_reset(s);
 	}
@@ -553,6 +655,8 @@ facets_load(struct index *ix, struct facets *fc, const char *gen)
 		facets_clear(fc);
 		return index_sql_fail(ix, rc, "load page data");
 	}
+	for (int k = 0; k < SF_KINDS; k++)
+		vocab_settle(&fc->vocab[k]);
 	/* Ids grow as pages change (a changed page is indexed anew): a direct table while they
 	 * are dense enough, else fpage_find searches. */
 	sqlite3_int64 maxid = fc->npage ? fc->page[fc->npage - 1].id : 0;
@@ -705,10 +809,24 @@ search_conn(struct index *ix, struct search_conn **out)
 #define BM25_K1 1.2
 #define BM25_B  0.75
 
+/* A page whose title or customer holds every phrase of the query outranks every page that
+ * only mentions them (issue 13: the customer's own page came third behind pages about it).
+ * kennis_rank adds a tier far above any bm25 score (at most about 25 per phrase, 32
+ * phrases), so bm25 orders the pages within a tier:
+ *   3  the title is the query (every phrase in it, and no other word: "Globex"), or the
+ *      customer's own page (its title is its customer, or it is Customers/<name>.md) with
+ *      every phrase in its title or customer ("acme" finds Acme Corp's own page first)
+ *   2  every phrase is in the title ("Globex Call Notes")
+ *   1  every phrase is in the title or the customer (pages of customer Globex)
+ *   0  the rest */
+#define RANK_TIER 1e6
+
 struct rank_query {
 	int nphrase, ncol;
 	double avgdl;
 	double *idf, *freq, *weight;
+	int *size;      /* words of each phrase */
+	uint32_t words; /* of all phrases: a title of that many tokens holding them all is the query */
 };
 
 /* --- the work budget of a ranking -------------------------------------------------------
@@ -768,6 +886,7 @@ rank_query_free(void *p)
 	struct rank_query *rq = p;
 	if (rq) {
 		free(rq->idf);
+		free(rq->size);
 		free(rq);
 	}
 }
@@ -787,6 +906,11 @@ rank_query_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval, sqlite3_
 	rq->idf = xcalloc((size_t)(2 * rq->nphrase + rq->ncol) + 1, sizeof(double));
 	rq->freq = rq->idf + rq->nphrase;
 	rq->weight = rq->freq + rq->nphrase;
+	rq->size = xcalloc((size_t)rq->nphrase + 1, sizeof(int));
+	for (int i = 0; i < rq->nphrase; i++) {
+		rq->size[i] = api->xPhraseSize(fts, i);
+		rq->words += (uint32_t)rq->size[i];
+	}
 	for (int c = 0; c < rq->ncol; c++)
 		rq->weight[c] = c < nval ? sqlite3_value_double(val[c]) : 1.0;
 	if ((*rc = api->xRowCount(fts, &nrow)) == SQLITE_OK)
@@ -795,7 +919,7 @@ rank_query_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval, sqlite3_
 	if (rq->avgdl <= 0)
 		rq->avgdl = 1.0;
 	for (int i = 0; *rc == SQLITE_OK && i < rq->nphrase; i++) {
-		struct phrase_rows pr = { sc, 0, api->xPhraseSize(fts, i) };
+		struct phrase_rows pr = { sc, 0, rq->size[i] };
 		*rc = api->xQueryPhrase(fts, i, &pr, count_hit);
 		sqlite3_int64 nhit = pr.n;
 		if (!rank_over_budget(sc) && nhit < sc->rank_rows)
@@ -823,28 +947,44 @@ rank_row(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 			return;
 		}
 	}
+	/* bit 0 of title_all: every phrase so far is in the title; of named_all: in the title
+	 * or the customer (a phrase's columns as bits: COL_TITLE 1, COL_CUSTOMER 4) */
+	unsigned title_all = 1, named_all = 1;
 	for (int i = 0; i < rq->nphrase; i++) {
 		Fts5PhraseIter it;
 		int col, off;
+		unsigned cols = 0;
 		double f = 0;
 		uint64_t hits = 0;
 		if ((rc = api->xPhraseFirst(fts, i, &it, &col, &off)) != SQLITE_OK)
 			break;
-		for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off), hits++)
+		for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off), hits++) {
 			f += col < rq->ncol ? rq->weight[col] : 1.0;
+			cols |= 1u << (col & 31);
+		}
 		rq->freq[i] = f;
-		rank_count_work(sc, hits, api->xPhraseSize(fts, i));
+		title_all &= cols;
+		named_all &= cols | cols >> COL_CUSTOMER;
+		rank_count_work(sc, hits, rq->size[i]);
 	}
-	uint32_t ntok = NTOK_UNKNOWN;
+	title_all &= 1;
+	named_all &= 1;
+	uint32_t ntok = NTOK_UNKNOWN, ntitle = NTOK_UNKNOWN;
+	int own = 0;
 	if (sc->facets) {
 		struct fpage *p = fpage_find(sc->facets, api->xRowid(fts));
-		if (p)
+		own = p && p->own;
+		if (p && p->ntok != NTOK_UNKNOWN) {
 			ntok = p->ntok;
+			ntitle = p->ntitle;
+		}
 	}
 	if (rc == SQLITE_OK && ntok == NTOK_UNKNOWN) {
 		int n = 0;
 		rc = api->xColumnSize(fts, -1, &n);
 		ntok = (uint32_t)(n > 0 ? n : 0);
+		if (rc == SQLITE_OK && title_all && (rc = api->xColumnSize(fts, COL_TITLE, &n)) == SQLITE_OK)
+			ntitle = (uint32_t)(n > 0 ? n : 0);
 	}
 	if (rc != SQLITE_OK) {
 		sqlite3_result_error_code(ctx, rc);
@@ -853,7 +993,8 @@ rank_row(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 	double score = 0, norm = BM25_K1 * (1 - BM25_B + BM25_B * (double)ntok / rq->avgdl);
 	for (int i = 0; i < rq->nphrase; i++)
 		score += rq->idf[i] * ((rq->freq[i] * (BM25_K1 + 1.0)) / (rq->freq[i] + norm));
-	sqlite3_result_double(ctx, -score);
+	int tier = !named_all ? 0 : (title_all && ntitle == rq->words) || own ? 3 : title_all ? 2 : 1;
+	sqlite3_result_double(ctx, -(score + tier * RANK_TIER));
 }
 
 struct scored {
@@ -1515,6 +1656,13 @@ search_run(struct search_result *res, struct index *ix, const struct index_scope
 		top_facets(res, &t, a);
 	if (rc == 0 && t.first < t.total)
 		rc = q->match ? fetch_ranked(res, ix, sc, q, &t, a) : fetch_listed(res, ix, scope, q, a);
+	/* a customer as most pages (or its own page) spell it, as the facets show it */
+	for (size_t i = 0; rc == 0 && i < res->nhits; i++) {
+		uint32_t v = *res->hits[i].customer ? vocab_find(&t.fc->vocab[SF_CUSTOMER], res->hits[i].customer, 0)
+						    : UINT32_MAX;
+		if (v != UINT32_MAX)
+			res->hits[i].customer = arena_strdup(a, t.fc->vocab[SF_CUSTOMER].v[v]);
+	}
 	for (int k = 0; k < SF_KINDS; k++)
 		free(t.count[k]);
 	free(t.readable);

@@ -222,6 +222,15 @@ group(const struct index_groups *g, const char *value)
 }
 
 static int
+wanted_has(const struct index_wanteds *w, const char *path)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (strcmp(w->v[i].path, path) == 0)
+			return 1;
+	return 0;
+}
+
+static int
 has_path(const struct index_paths *p, const char *path)
 {
 	for (size_t i = 0; i < p->n; i++)
@@ -577,25 +586,32 @@ search_all(struct index *ix, const char *text, struct buf *names)
 	arena_free(a);
 }
 
-/* The same order from FTS5's own bm25 (title weighted 10), on a separate connection. */
+/* The same order from FTS5's own bm25 (title weighted 10), on a separate connection: pages
+ * with every phrase in the title first (kennis_rank's tier 2; these pages have neither a
+ * customer nor a title that is only the query), then bm25. */
 static void
 bm25_order(const char *match, struct buf *names)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
+	struct buf in_title = BUF_INIT;
+	buf_printf(&in_title, "title : (%s)", match);
 	buf_reset(names);
 	sqlite3_open(dbpath, &db);
 	sqlite3_prepare_v2(db, "SELECT p.name FROM fts JOIN pages p ON p.id = fts.rowid WHERE fts MATCH ?1"
-			       " AND p.hidden = 0 ORDER BY bm25(fts, 10.0, 1.0), fts.rowid", -1, &s, NULL);
+			       " AND p.hidden = 0 ORDER BY fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?2) DESC,"
+			       " bm25(fts, 10.0, 1.0, 1.0, 1.0), fts.rowid", -1, &s, NULL);
 	sqlite3_bind_text(s, 1, match, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, in_title.ptr, -1, SQLITE_TRANSIENT);
+	buf_free(&in_title);
 	while (sqlite3_step(s) == SQLITE_ROW)
 		buf_printf(names, "%s%s", names->len ? " " : "", (const char *)sqlite3_column_text(s, 0));
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 }
 
-/* kennis_rank must order exactly as bm25: pages where the term count, the page length and
- * title hits all vary, so that a wrong length, weight or idf reorders them. */
+/* kennis_rank must order exactly as bm25 within its tiers: pages where the term count, the
+ * page length and title hits all vary, so that a wrong length, weight or idf reorders them. */
 static void
 test_ranking(struct index *ix)
 {
@@ -642,6 +658,93 @@ test_ranking(struct index *ix)
 		buf_free(&body[i]);
 	buf_free(&got);
 	buf_free(&want);
+}
+
+/* Backlinks follow links as links.c resolves them, also when a page that takes a link
+ * over comes or goes without the linking page changing. */
+static void
+test_relink(struct index *ix)
+{
+	struct arena *a = arena_new();
+	struct index_paths p;
+	struct index_wanteds w;
+	ok(commit("deep", 2, "Lk/Deep/Target.md", "deep target\n", "Linker2.md", "[[Target]] and [[deep/target]]\n") == 0 &&
+	   index_catch_up(ix, "wiki", st) == 0, "a link to a page in a folder, by name");
+	ok(index_backlinks(&p, ix, &all, "wiki", "Lk/Deep/Target.md", a) == 0 && p.n == 1 && has_path(&p, "Linker2.md"),
+	   "its backlink, once though two links lead there: [[Target]] found Lk/Deep/Target.md");
+	ok(index_wanted(&w, ix, &all, "wiki", a) == 0 && !wanted_has(&w, "Target.md"), "and it is not wanted");
+	ok(commit("root", 1, "Target.md", "root target\n") == 0 && index_catch_up(ix, "wiki", st) == 0, "a Target at the root");
+	ok(index_backlinks(&p, ix, &all, "wiki", "Target.md", a) == 0 && has_path(&p, "Linker2.md"),
+	   "takes [[Target]] over, though Linker2 did not change");
+	ok(index_backlinks(&p, ix, &all, "wiki", "Lk/Deep/Target.md", a) == 0 && p.n == 1 && has_path(&p, "Linker2.md"),
+	   "[[deep/target]] still leads to the deep one");
+	ok(commit("unroot", 1, "Target.md", NULL) == 0 && index_catch_up(ix, "wiki", st) == 0 &&
+	   index_backlinks(&p, ix, &all, "wiki", "Lk/Deep/Target.md", a) == 0 && has_path(&p, "Linker2.md"),
+	   "gone again: the link leads to the deep one again");
+	ok(index_rebuild(ix, "wiki", st) == 0 && index_backlinks(&p, ix, &all, "wiki", "Lk/Deep/Target.md", a) == 0 && has_path(&p, "Linker2.md"),
+	   "a rebuilt index says the same");
+	arena_free(a);
+}
+
+/* Issue 13: the customer's own page first, snippets from the text only, and values shown
+ * as most pages (or the customer's own page) spell them. */
+static void
+test_tiers(struct index *ix)
+{
+	struct buf names = BUF_INIT, own = BUF_INIT;
+	buf_puts(&own, "---\ncustomer: Zyxcorp Group\ntags: [Zlogistics]\n---\nAbout zyxcorp. ");
+	for (int i = 0; i < 300; i++)
+		buf_printf(&own, "history%d ", i);
+	buf_puts(&own, "\n");
+	ok(commit("tiers", 6, "Customers/Zyxcorp-Group.md", own.ptr,
+		  "Zy/Call.md", "---\ntitle: Zyxcorp Call Notes\n---\nWe called them.\n",
+		  "Zy/Shipping.md", "---\ncustomer: zyxcorp group\ntags: [zlogistics]\n---\nZdeliveries at 10:00.\n",
+		  "Zy/Invoices.md", "---\ncustomer: zyxcorp group\ntags: [zlogistics]\ndepartments: [Zfinance]\n---\nPaid in 30 days.\n",
+		  "Zy/Mention.md", "zyxcorp zyxcorp zyxcorp group at the fair\n",
+		  "Zy/Team.md", "---\ndepartments: [zfinance]\ncustomer: Other Zy\n---\nzfinance team\n") == 0 &&
+	   index_catch_up(ix, "wiki", st) == 0, "a customer's own page, a page titled after it, its pages, a mention");
+	long total = search(ix, "zyxcorp", &names);
+	ok(total == 5 && (strcmp(names.ptr, "Customers/Zyxcorp-Group Zy/Call Zy/Invoices Zy/Shipping Zy/Mention") == 0 ||
+			  strcmp(names.ptr, "Customers/Zyxcorp-Group Zy/Call Zy/Shipping Zy/Invoices Zy/Mention") == 0),
+	   "the title, then a title with it, then the customer's pages, then mentions (%s)", buf_cstr(&names));
+	total = search(ix, "zyxcorp group", &names);
+	ok(total == 4 && strncmp(names.ptr, "Customers/Zyxcorp-Group Zy/", 27) == 0 &&
+	   strcmp(names.ptr + strlen(names.ptr) - 10, "Zy/Mention") == 0, "the same for two words (%s)", buf_cstr(&names));
+	struct arena *a = arena_new();
+	struct search_query q;
+	struct search_result res;
+	search_parse(&q, a, "zdeliveries");
+	ok(search_run(&res, ix, &all, &q, a) == 0 && res.nhits == 1, "one hit");
+	is_str(res.nhits ? res.hits[0].snippet_html : "", "<mark>Zdeliveries</mark> at 10:00.",
+	       "the snippet is of the text only, no front matter");
+	is_str(res.hits[0].customer, "Zyxcorp Group", "its customer as the customer's own page spells it");
+	search_parse(&q, a, "zyxcorp");
+	ok(search_run(&res, ix, &all, &q, a) == 0 && res.nfacets[SF_CUSTOMER] == 1 &&
+	   strcmp(res.facets[SF_CUSTOMER][0].value, "Zyxcorp Group") == 0 && res.facets[SF_CUSTOMER][0].count == 3,
+	   "facet: one customer, the own page's spelling, though 2 of 3 pages write it in lower case");
+	ok(res.nfacets[SF_TAG] == 1 && strcmp(res.facets[SF_TAG][0].value, "zlogistics") == 0,
+	   "facet: a tag as most pages spell it (%s)", res.nfacets[SF_TAG] ? res.facets[SF_TAG][0].value : "none");
+	search_parse(&q, a, "zfinance");
+	ok(search(ix, "zfinance", NULL) == 2 && search_run(&res, ix, &all, &q, a) == 0, "a department word");
+	struct index_groups g;
+	ok(index_groups(&g, ix, &all, INDEX_CUSTOMER, a) == 0 && group(&g, "Zyxcorp Group") && group(&g, "Zyxcorp Group")->pages == 3 &&
+	   !group(&g, "zyxcorp group"), "customers: one group, the own page's spelling");
+	ok(index_groups(&g, ix, &all, INDEX_TAG, a) == 0 && group(&g, "zlogistics") && group(&g, "zlogistics")->pages == 3 &&
+	   !group(&g, "Zlogistics"), "tags: one group, as most pages spell it");
+	ok(index_groups(&g, ix, &all, INDEX_DEPT, a) == 0 && group(&g, "Zfinance") && group(&g, "Zfinance")->pages == 2,
+	   "departments: a tie goes to the first by bytes (capitals first)");
+	struct index_pages pl;
+	ok(index_pages_with(&pl, ix, &all, INDEX_CUSTOMER, "ZYXCORP GROUP", a) == 0 && pl.n == 3, "the customer's pages");
+	is_str(index_spelling(ix, &all, INDEX_CUSTOMER, "ZYXCORP GROUP", a), "Zyxcorp Group", "its spelling for the view's title");
+	is_str(index_spelling(ix, &all, INDEX_TAG, "ZLOGISTICS", a), "zlogistics", "a tag's");
+	is_str(index_spelling(ix, &all, INDEX_TAG, "no such tag", a), "no such tag", "a value no page has: as given");
+	ok(commit("team", 1, "Zy/Team.md", "---\ndepartments: [zfinance]\ncustomer: zyxcorp group\n---\nzfinance team\n") == 0 &&
+	   index_catch_up(ix, "wiki", st) == 0 && index_pages_with(&pl, ix, &all, INDEX_CUSTOMER, "zyxcorp group", a) == 0 && pl.n == 4 &&
+	   strcmp(pl.v[0].section, "Zfinance") == 0 && strcmp(pl.v[1].section, "Zfinance") == 0,
+	   "a customer's pages in one section per department, whatever case each page writes");
+	arena_free(a);
+	buf_free(&names);
+	buf_free(&own);
 }
 
 /* Deleted pages are known to the index (index_gone), from catch-ups and, for a first
@@ -696,7 +799,9 @@ main(void)
 	test_views(ix);
 	test_changes(ix);
 	test_gone(ix);
+	test_relink(ix);
 	test_ranking(ix);
+	test_tiers(ix);
 	test_hostile(ix);
 	test_budget(ix);
 	test_damage(&ix, dir);
