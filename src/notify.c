@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,31 @@ static int nthreads;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static int stopping, pokes;
+static char node_id[40]; /* this data directory's node: DATA/node-id, made once */
+
+static void
+node_init(const char *data_dir)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/node-id", data_dir);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (!fgets(node_id, sizeof(node_id), f))
+			node_id[0] = 0;
+		fclose(f);
+		node_id[strcspn(node_id, "\r\n")] = 0;
+	}
+	if (strlen(node_id) == 32)
+		return;
+	unsigned char raw[16];
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(node_id, sizeof(node_id), raw, sizeof(raw));
+	char tmp[4300];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%s\n", node_id) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
+		log_warn("notify: cannot write %s: %s (leases of a killed server run out instead)", path, strerror(errno));
+}
 
 static int64_t
 now_s(void)
@@ -152,7 +178,7 @@ sender(void *arg)
 			continue;
 		}
 		int64_t claimed = now_s();
-		int n = outbox_claim(db, items, BATCH, claimed);
+		int n = outbox_claim(db, items, BATCH, claimed, node_id);
 		if (n < 0) {
 			idle(1);
 			continue;
@@ -181,14 +207,15 @@ notify_start(const struct notify_settings *s)
 	settings = *s;
 	stopping = 0;
 	int want = s->senders > 0 ? s->senders : 2;
-	/* One server per data directory holds SQLite's state (locks.c): leases left by a server
-	 * that was killed are void, so its items go out now rather than when their lease ends.
-	 * On PostgreSQL other nodes may hold leases: those run out (OUTBOX_LEASE). */
+	/* This node's leases: only one server runs per data directory (locks.c), so what an
+	 * earlier one left claimed was left by a dead server, and goes out now rather than when
+	 * its lease ends. Leases of other nodes (PostgreSQL) are theirs. */
+	node_init(s->data_dir);
 	struct db *db = NULL;
-	if (state_open(&db, s->data_dir, s->db_url) == 0 && db_kind(db) == DB_SQLITE) {
-		int n = outbox_release_all(db);
+	if (state_open(&db, s->data_dir, s->db_url) == 0) {
+		int n = outbox_release_all(db, node_id);
 		if (n > 0)
-			log_info("notify: %d deliveries left claimed by the last server are free again", n);
+			log_info("notify: %d deliveries this node had claimed before it stopped are free again", n);
 	}
 	db_close(db);
 	if (want > MAX_SENDERS)

@@ -26,6 +26,11 @@ static const struct db_migration schema[] = {
 	  "CREATE TABLE outbox_log(id BIGSERIAL PRIMARY KEY, item TEXT NOT NULL, at BIGINT NOT NULL,"
 	  "  attempt INTEGER NOT NULL, status INTEGER, error TEXT, ms INTEGER NOT NULL);"
 	  "CREATE INDEX outbox_log_item ON outbox_log(item, at);" },
+	/* who holds a lease: a restarted node gives back what it held when it died */
+	{ 2, "ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';",
+	  "ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';" },
+	/* the order items were queued in (SQLite has its rowid) */
+	{ 3, "SELECT 1;", "ALTER TABLE outbox ADD COLUMN seq BIGSERIAL;" },
 };
 
 /* state column */
@@ -58,21 +63,31 @@ outbox_add(struct db *db, const char *id, int kind, int64_t target, const char *
 	return rc < 0 ? rc : 0;
 }
 
+static int
+queue_order(const void *x, const void *y)
+{
+	const struct outbox_item *a = x, *b = y;
+	for (int i = 0; i < 2; i++)
+		if (a->order[i] != b->order[i])
+			return a->order[i] < b->order[i] ? -1 : 1;
+	return 0;
+}
+
 int
-outbox_claim(struct db *db, struct outbox_item *items, int max, int64_t now)
+outbox_claim(struct db *db, struct outbox_item *items, int max, int64_t now, const char *node)
 {
 	struct db_res *r = NULL;
 	int n = 0;
 	/* One statement: choosing and leasing cannot be split by another sender. */
 	const char *sql =
 		db_kind(db) == DB_POSTGRES
-			? "UPDATE outbox SET claimed_until = $1 + $2 WHERE id IN (SELECT id FROM outbox WHERE state = 0 AND "
-			  "next_at <= $1 AND claimed_until <= $1 ORDER BY next_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
-			  "RETURNING id, kind, target, payload, created, attempts"
-			: "UPDATE outbox SET claimed_until = $1 + $2 WHERE id IN (SELECT id FROM outbox WHERE state = 0 AND "
-			  "next_at <= $1 AND claimed_until <= $1 ORDER BY next_at LIMIT $3) "
-			  "RETURNING id, kind, target, payload, created, attempts";
-	int rc = db_query(&r, db, sql, "iii", now, (int64_t)OUTBOX_LEASE, (int64_t)max);
+			? "UPDATE outbox SET claimed_until = $1 + $2, claimed_by = $4 WHERE id IN (SELECT id FROM outbox WHERE "
+			  "state = 0 AND next_at <= $1 AND claimed_until <= $1 ORDER BY next_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED) "
+			  "RETURNING id, kind, target, payload, created, attempts, next_at, seq"
+			: "UPDATE outbox SET claimed_until = $1 + $2, claimed_by = $4 WHERE id IN (SELECT id FROM outbox WHERE "
+			  "state = 0 AND next_at <= $1 AND claimed_until <= $1 ORDER BY next_at, rowid LIMIT $3) "
+			  "RETURNING id, kind, target, payload, created, attempts, next_at, rowid";
+	int rc = db_query(&r, db, sql, "iiis", now, (int64_t)OUTBOX_LEASE, (int64_t)max, node ? node : "");
 	if (rc < 0)
 		return rc;
 	while (n < max && (rc = db_row(r)) == 1) {
@@ -84,6 +99,8 @@ outbox_claim(struct db *db, struct outbox_item *items, int max, int64_t now)
 		it->payload = xstrdup(db_col_text(r, 3));
 		it->created = db_col_int(r, 4);
 		it->attempts = (int)db_col_int(r, 5);
+		it->order[0] = db_col_int(r, 6);
+		it->order[1] = db_col_int(r, 7);
 	}
 	db_res_free(r);
 	if (rc < 0) {
@@ -91,6 +108,8 @@ outbox_claim(struct db *db, struct outbox_item *items, int max, int64_t now)
 			free(items[--n].payload);
 		return rc;
 	}
+	/* RETURNING has no order: put them back in the queue's (what was queued first goes first) */
+	qsort(items, (size_t)n, sizeof(*items), queue_order);
 	return n;
 }
 
@@ -200,8 +219,9 @@ outbox_release(struct db *db, const char *id)
 }
 
 int
-outbox_release_all(struct db *db)
+outbox_release_all(struct db *db, const char *node)
 {
-	int rc = db_exec(db, "UPDATE outbox SET claimed_until = 0 WHERE state = 0 AND claimed_until > 0", "");
+	int rc = db_exec(db, "UPDATE outbox SET claimed_until = 0 WHERE state = 0 AND claimed_until > 0 AND claimed_by = $1",
+			 "s", node);
 	return rc < 0 ? KN_EIO : rc;
 }

@@ -21,6 +21,7 @@ struct outbox_item {
 	char *payload;              /* JSON (webhook body, or the mail's parts); caller frees */
 	int64_t created;
 	int attempts;               /* tries before this one */
+	int64_t order[2];           /* when due, and the queue's order: claims come sorted by it */
 };
 
 int outbox_db_init(struct db *db);
@@ -30,15 +31,16 @@ int outbox_db_init(struct db *db);
 int outbox_add(struct db *db, const char *id, int kind, int64_t target, const char *payload, int64_t now);
 
 /* Claim up to `max` items that are due at `now` and not claimed by a live sender; each is
- * leased for OUTBOX_LEASE seconds. Fills `items` (free each payload). Returns the number
+ * leased for OUTBOX_LEASE seconds to `node` (this server: see outbox_release_all). Fills `items` (free each payload). Returns the number
  * claimed, or KN_EIO / KN_ELOCKED. On PostgreSQL two nodes never claim the same item
  * (FOR UPDATE SKIP LOCKED). */
-int outbox_claim(struct db *db, struct outbox_item *items, int max, int64_t now);
+int outbox_claim(struct db *db, struct outbox_item *items, int max, int64_t now, const char *node);
 
-/* Give a claimed item back untried (it is due again at once); release_all gives back every
- * claimed item (at start-up, when no other sender can be alive): the number, or KN_EIO. */
+/* Give a claimed item back untried (it is due again at once). release_all gives back every
+ * item `node` holds: what a server does as it starts, since its earlier self (the same data
+ * directory, so the same node) is dead. The number, or KN_EIO. */
 int outbox_release(struct db *db, const char *id);
-int outbox_release_all(struct db *db);
+int outbox_release_all(struct db *db, const char *node);
 
 /* Record one try of a claimed item: delivered, or failed (`retry`: try again after the
  * next pause of the schedule, until it runs out; else give up at once). `status` is the

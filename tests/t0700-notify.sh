@@ -94,8 +94,8 @@ ok 'and the second' mail_has bob 'Customers/Acme-Corp/Contacts'
 ok 'its subject names the customer and the author' sh -c 'grep -q "^Subject: \[Acme Corp\] .* by Test Pusher" "$1"/mail/*.eml' _ "$T"
 ok 'it says why' mail_has bob 'because you watch customer Acme Corp'
 ok 'it links to the page' mail_has bob "$URL/wiki/Customers/Acme-Corp/" 
-ok 'it has List-Unsubscribe' mail_has bob '^List-Unsubscribe: <http'
-ok 'and one-click (RFC 8058)' mail_has bob '^List-Unsubscribe-Post: List-Unsubscribe=One-Click'
+ok 'it has List-Unsubscribe' sh -c 'grep -l "^X-Envelope-To: <bob@" "$1"/mail/*.eml | xargs grep -q "^List-Unsubscribe: <http"' _ "$T"
+ok 'and one-click (RFC 8058)' sh -c 'grep -l "^X-Envelope-To: <bob@" "$1"/mail/*.eml | xargs grep -q "^List-Unsubscribe-Post: List-Unsubscribe=One-Click"' _ "$T"
 ok 'the author (alice) gets none' test "$(mails_to alice)" -eq 0
 ok 'an account without an address gets none' sh -c '! grep -q "nomail" "$1"/mail/*.eml' _ "$T"
 ok 'the same event three times: one webhook-id' sh -c 'test "$(grep -hi "^webhook-id:" "$1"/hook/*.req | sort -u | wc -l)" -eq 1 && test ! -f "$1/hook/4.req"' _ "$T"
@@ -177,8 +177,9 @@ ok 'it lists the page' mail_has carol 'Renewals'
 ok 'a second digest has nothing new' sh -c '"$1" notify digest --data "$2" | grep -q "0 digest mails queued"' _ "$KENNIS" "$DATA"
 
 # --- unsubscribe from a mail
-UNSUB=$(mail_of bob | sed -n 's/^List-Unsubscribe: <\(.*\)>\r*$/\1/p' | head -1)
-ok 'the link is ours' sh -c 'case "$1" in "$2"/unsubscribe\?u=*) ;; *) exit 1;; esac' _ "$UNSUB" "$URL"
+# from the raw header (decoding the body's quoted-printable would read "=4F" in a link as "O")
+UNSUB=$(grep -l "^X-Envelope-To: <bob@example.test>" "$T"/mail/*.eml | sort -V | tail -1 | xargs sed -n 's/^List-Unsubscribe: <\(.*\)>\r*$/\1/p' | head -1)
+ok 'the link is ours' sh -c 'case "$1" in "$2"/unsubscribe\?u=*) ;; *) echo "link: $1"; exit 1;; esac' _ "$UNSUB" "$URL"
 ok 'GET asks first (a mail scanner changes nothing)' sh -c 'curl -s "$1" | grep -q "Stop mails about customer Acme Corp" && curl -s -b "$2" "$3/watching" | grep -q "Acme Corp"' _ "$UNSUB" "$T/bob.jar" "$URL"
 ok 'a changed signature is refused' test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$(echo "$UNSUB" | sed 's/s=[^&]*$/s=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/')")" = 400
 ok 'another user id is refused' test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$(echo "$UNSUB" | sed 's/u=[0-9]*/u=1/')")" = 400

@@ -26,11 +26,16 @@ suite(const char *target, const char *label)
 	outbox_add(db, "evt_b", OUTBOX_MAIL, 3, "{\"b\":1}", t);
 	ok(outbox_next_due(db, t) == 0, "%s: due now", label);
 
-	int n = outbox_claim(db, it, 8, t);
+	int n = outbox_claim(db, it, 8, t, "n1");
 	ok(n == 2 && (strcmp(it[0].payload, "{\"a\":1}") == 0 || strcmp(it[1].payload, "{\"a\":1}") == 0),
 	   "%s: claim both (%d); the first payload kept", label, n);
-	ok(outbox_claim(other, it2, 8, t + 1) == 0, "%s: leased items are not claimed again", label);
-	ok(outbox_claim(other, it2, 8, t + OUTBOX_LEASE + 1) == 2, "%s: ...until the lease runs out (a crashed sender)", label);
+	ok(outbox_claim(other, it2, 8, t + 1, "n1") == 0, "%s: leased items are not claimed again", label);
+	ok(outbox_claim(other, it2, 8, t + OUTBOX_LEASE + 1, "n2") == 2, "%s: ...until the lease runs out (a crashed sender)", label);
+	for (int i = 0; i < 2; i++)
+		free(it2[i].payload);
+	ok(outbox_release_all(db, "n1") == 0, "%s: a restarted node gives back only its own leases", label);
+	ok(outbox_release_all(other, "n2") == 2, "%s: n2, restarted, gives back both", label);
+	ok(outbox_claim(db, it2, 8, t + OUTBOX_LEASE + 2, "n1") == 2, "%s: ...which are free at once", label);
 	for (int i = 0; i < 2; i++)
 		free(it2[i].payload);
 
@@ -40,8 +45,8 @@ suite(const char *target, const char *label)
 	ok(outbox_done(db, b, t + 2, 0, 1, 500, "HTTP 500", 30) == 0, "%s: b failed, to retry", label);
 	ok(outbox_next_due(db, t + 2) == outbox_backoff(1), "%s: b is due after the first pause (%lld)", label,
 	   (long long)outbox_next_due(db, t + 2));
-	ok(outbox_claim(db, it2, 8, t + 2) == 0, "%s: not before", label);
-	n = outbox_claim(db, it2, 8, t + 2 + outbox_backoff(1));
+	ok(outbox_claim(db, it2, 8, t + 2, "n1") == 0, "%s: not before", label);
+	n = outbox_claim(db, it2, 8, t + 2 + outbox_backoff(1), "n1");
 	ok(n == 1 && it2[0].attempts == 1 && strcmp(it2[0].id, "evt_b") == 0, "%s: then again, with its attempt count", label);
 	/* fail until the schedule runs out */
 	int64_t now = t + 10;
@@ -55,7 +60,7 @@ suite(const char *target, const char *label)
 			break;
 		now += due;
 		free(cur.payload);
-		if (outbox_claim(db, &cur, 1, now) != 1)
+		if (outbox_claim(db, &cur, 1, now, "n1") != 1)
 			break;
 	}
 	free(cur.payload);
@@ -65,7 +70,7 @@ suite(const char *target, const char *label)
 	ok(db_query_int(&v, db, "SELECT count(*) FROM outbox_log WHERE item = 'evt_b'", "") == 0 && v == tries,
 	   "%s: every try is in the log (%lld)", label, (long long)v);
 	outbox_add(db, "evt_c", OUTBOX_WEBHOOK, 7, "{}", t);
-	n = outbox_claim(db, it2, 8, now);
+	n = outbox_claim(db, it2, 8, now, "n1");
 	ok(n == 1 && outbox_done(db, &it2[0], now, 0, 0, 410, "HTTP 410", 1) == 0 &&
 	   db_query_int(&v, db, "SELECT state FROM outbox WHERE id = 'evt_c'", "") == 0 && v == 2,
 	   "%s: no retry: failed at once", label);
@@ -86,8 +91,8 @@ suite(const char *target, const char *label)
 	int got = 0, dup = 0, rounds = 0;
 	char seen[200] = { 0 };
 	while (rounds++ < 100) {
-		int k1 = outbox_claim(db, it, 8, now + 50 * 86400);
-		int k2 = outbox_claim(other, it2, 8, now + 50 * 86400);
+		int k1 = outbox_claim(db, it, 8, now + 50 * 86400, "n1");
+		int k2 = outbox_claim(other, it2, 8, now + 50 * 86400, "n1");
 		for (int i = 0; i < k1 + k2; i++) {
 			struct outbox_item *x = i < k1 ? &it[i] : &it2[i - k1];
 			int m = atoi(x->id + 5);
