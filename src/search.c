@@ -358,23 +358,26 @@ search_marks_to_html(struct buf *out, const char *s)
  * BY) costs tens of milliseconds; instead the server keeps every page's values as small
  * integers, loaded once per indexed commit and shared by all threads, and counts in C. */
 
-/* Another spelling of a value (its ASCII case), while the page data is loaded. */
-struct variant {
+/* One spelling of a value (its ASCII case) in one space, with the pages there that use it.
+ * Which spelling is shown is decided per search, among the spaces the viewer may read
+ * (vocab_shown): a spelling that only a confidential space uses is never shown to anyone
+ * outside it. */
+struct spelling {
 	char *s;
-	uint32_t pages, own, next; /* next: index + 1 in vocab.var of the value's next one */
+	uint32_t value, space, pages, own; /* own: customer's own pages using it */
+	uint32_t next; /* while loading: index + 1 of the value's next spelling, 0 none */
 };
 
-/* The distinct values of one kind, compared without ASCII case (like SQLite's NOCASE).
- * Each is shown as most pages spell it, or as the customer's own page does. */
+/* The distinct values of one kind, compared without ASCII case (like SQLite's NOCASE). */
 struct vocab {
-	char **v;       /* the spelling shown (the first seen while loading) */
+	char **v;       /* each value as first seen: its key for lookups, never shown as such */
 	size_t n;
 	uint32_t *slot; /* open addressing: index + 1, 0 = empty */
 	size_t nslot;
-	uint32_t *pages, *own, *var; /* per value while loading: pages of v[i]'s spelling, own
-				      * pages of it, first other spelling (index + 1 in vars) */
-	struct variant *vars;
-	size_t nvars, capvars;
+	struct spelling *sp; /* once loaded: by value, then spelling, then space */
+	size_t nsp, capsp;
+	uint32_t *first;     /* once loaded: value i's spellings are sp[first[i] .. first[i + 1]);
+			      * while loading, the head of its list (index + 1) */
 };
 
 struct fpage {
@@ -435,9 +438,7 @@ vocab_find(struct vocab *vo, const char *s, int add)
 	if (add && (vo->n + 1) * 2 > vo->nslot) {
 		size_t cap = vo->nslot ? vo->nslot : 64;
 		vo->v = xrealloc(vo->v, cap * sizeof(char *));
-		vo->pages = xrealloc(vo->pages, cap * sizeof(uint32_t));
-		vo->own = xrealloc(vo->own, cap * sizeof(uint32_t));
-		vo->var = xrealloc(vo->var, cap * sizeof(uint32_t));
+		vo->first = xrealloc(vo->first, (cap + 1) * sizeof(uint32_t));
 		vocab_rehash(vo);
 	}
 	if (!vo->nslot)
@@ -450,35 +451,58 @@ vocab_find(struct vocab *vo, const char *s, int add)
 			return UINT32_MAX;
 		if (!k) {
 			vo->v[vo->n] = xstrdup(s);
-			vo->pages[vo->n] = vo->own[vo->n] = vo->var[vo->n] = 0;
+			vo->first[vo->n] = 0;
 			vo->slot[i] = (uint32_t)++vo->n;
 			return (uint32_t)vo->n - 1;
 		}
 	}
 }
 
-/* One page spells value `idx` as `s` (`own`: the customer's own page). */
+/* While loading: a page of space `space` spells value `idx` as `s` (`own`: the customer's
+ * own page). */
 static void
-vocab_count(struct vocab *vo, uint32_t idx, const char *s, int own)
+vocab_count(struct vocab *vo, uint32_t idx, const char *s, uint32_t space, int own)
 {
-	if (strcmp(vo->v[idx], s) == 0) {
-		vo->pages[idx]++;
-		vo->own[idx] += own != 0;
-		return;
-	}
-	uint32_t *at = &vo->var[idx];
-	while (*at && strcmp(vo->vars[*at - 1].s, s) != 0)
-		at = &vo->vars[*at - 1].next;
+	uint32_t *at = &vo->first[idx];
+	while (*at && (vo->sp[*at - 1].space != space || strcmp(vo->sp[*at - 1].s, s) != 0))
+		at = &vo->sp[*at - 1].next;
 	if (!*at) {
-		if (vo->nvars == vo->capvars) {
-			vo->capvars = vo->capvars ? 2 * vo->capvars : 16;
-			vo->vars = xrealloc(vo->vars, vo->capvars * sizeof(*vo->vars));
+		if (vo->nsp == vo->capsp) {
+			vo->capsp = vo->capsp ? 2 * vo->capsp : 64;
+			vo->sp = xrealloc(vo->sp, vo->capsp * sizeof(*vo->sp));
 		}
-		vo->vars[vo->nvars] = (struct variant){ xstrdup(s), 0, 0, 0 };
-		*at = (uint32_t)++vo->nvars;
+		vo->sp[vo->nsp] = (struct spelling){ xstrdup(s), idx, space, 0, 0, 0 };
+		*at = (uint32_t)++vo->nsp;
 	}
-	vo->vars[*at - 1].pages++;
-	vo->vars[*at - 1].own += own != 0;
+	vo->sp[*at - 1].pages++;
+	vo->sp[*at - 1].own += own != 0;
+}
+
+static int
+cmp_spelling(const void *x, const void *y)
+{
+	const struct spelling *a = x, *b = y;
+	if (a->value != b->value)
+		return a->value < b->value ? -1 : 1;
+	int c = strcmp(a->s, b->s);
+	if (c)
+		return c;
+	return a->space < b->space ? -1 : a->space > b->space;
+}
+
+/* After loading: the spellings in order, each value's together (vocab.first). */
+static void
+vocab_settle(struct vocab *vo)
+{
+	if (vo->nsp)
+		qsort(vo->sp, vo->nsp, sizeof(*vo->sp), cmp_spelling);
+	vo->first = xrealloc(vo->first, (vo->n + 1) * sizeof(uint32_t));
+	size_t j = 0;
+	for (size_t i = 0; i <= vo->n; i++) {
+		while (j < vo->nsp && vo->sp[j].value < i)
+			j++;
+		vo->first[i] = (uint32_t)j;
+	}
 }
 
 /* Is spelling (pages, own, s) shown before (pages2, own2, s2)? The customer's own page's,
@@ -493,31 +517,32 @@ spelling_wins(uint32_t pages, uint32_t own, const char *s, uint32_t pages2, uint
 	return strcmp(s, s2) < 0;
 }
 
-/* After loading: each value shown in its winning spelling; the counts go. */
-static void
-vocab_settle(struct vocab *vo)
+/* Value `idx` as the pages of the spaces in `readable` (by spaces.id, n entries) spell it,
+ * by the rule above counted over those pages only; NULL when none of them has it. Linear
+ * in the value's spellings: those of one spelling are next to each other. */
+static const char *
+vocab_shown(const struct vocab *vo, uint32_t idx, const unsigned char *readable, size_t n)
 {
-	for (size_t i = 0; i < vo->n; i++) {
-		for (uint32_t k = vo->var[i]; k; k = vo->vars[k - 1].next) {
-			struct variant *w = &vo->vars[k - 1];
-			if (!spelling_wins(w->pages, w->own, w->s, vo->pages[i], vo->own[i], vo->v[i]))
-				continue;
-			char *t = vo->v[i];
-			vo->v[i] = w->s;
-			w->s = t;
-			vo->pages[i] = w->pages;
-			vo->own[i] = w->own;
+	const char *best = NULL;
+	uint32_t bpages = 0, bown = 0;
+	if (idx >= vo->n)
+		return NULL;
+	for (uint32_t j = vo->first[idx], end = vo->first[idx + 1]; j < end;) {
+		const char *s = vo->sp[j].s;
+		uint32_t pages = 0, own = 0;
+		for (; j < end && strcmp(vo->sp[j].s, s) == 0; j++) {
+			if (vo->sp[j].space < n && readable[vo->sp[j].space]) {
+				pages += vo->sp[j].pages;
+				own += vo->sp[j].own;
+			}
+		}
+		if (pages && (!best || spelling_wins(pages, own, s, bpages, bown, best))) {
+			best = s;
+			bpages = pages;
+			bown = own;
 		}
 	}
-	for (size_t k = 0; k < vo->nvars; k++)
-		free(vo->vars[k].s);
-	free(vo->vars);
-	free(vo->pages);
-	free(vo->own);
-	free(vo->var);
-	vo->vars = NULL;
-	vo->pages = vo->own = vo->var = NULL;
-	vo->nvars = vo->capvars = 0;
+	return best;
 }
 
 static void
@@ -528,12 +553,10 @@ facets_clear(struct facets *fc)
 			free(fc->vocab[k].v[i]);
 		free(fc->vocab[k].v);
 		free(fc->vocab[k].slot);
-		for (size_t i = 0; i < fc->vocab[k].nvars; i++)
-			free(fc->vocab[k].vars[i].s);
-		free(fc->vocab[k].vars);
-		free(fc->vocab[k].pages);
-		free(fc->vocab[k].own);
-		free(fc->vocab[k].var);
+		for (size_t i = 0; i < fc->vocab[k].nsp; i++)
+			free(fc->vocab[k].sp[i].s);
+		free(fc->vocab[k].sp);
+		free(fc->vocab[k].first);
 		free(fc->vals[k]);
 	}
 	free(fc->page);
@@ -560,7 +583,7 @@ fpage_add(struct facets *fc, struct fpage *p, int k, const char *v, int own)
 	for (uint32_t i = 0; i < p->count[k]; i++)
 		if (fc->vals[k][p->first[k] + i] == idx)
 			return; /* "Sales" and "sales" on one page */
-	vocab_count(&fc->vocab[k], idx, v, own);
+	vocab_count(&fc->vocab[k], idx, v, p->space, own);
 	if (fc->nvals[k] == fc->capvals[k]) {
 		fc->capvals[k] = fc->capvals[k] ? fc->capvals[k] * 2 : 1024;
 		fc->vals[k] = xrealloc(fc->vals[k], fc->capvals[k] * sizeof(uint32_t));
@@ -1360,8 +1383,9 @@ tally_page(struct tally *t, const struct fpage *p)
 }
 
 struct ranked {
-	const char *value;
+	const char *value; /* its key (vocab.v): the order without case is every spelling's */
 	unsigned count;
+	uint32_t idx;
 };
 
 static int
@@ -1384,7 +1408,7 @@ top_facets(struct search_result *res, struct tally *t, struct arena *a)
 		struct ranked top[SEARCH_FACETS + 1];
 		size_t n = 0;
 		for (size_t i = 0; i < vo->n; i++) {
-			struct ranked r = { vo->v[i], t->count[k][i] };
+			struct ranked r = { vo->v[i], t->count[k][i], (uint32_t)i };
 			if (!r.count || (n == SEARCH_FACETS && cmp_ranked(&r, &top[n - 1]) >= 0))
 				continue;
 			size_t at = n < SEARCH_FACETS ? n++ : n - 1;
@@ -1394,10 +1418,15 @@ top_facets(struct search_result *res, struct tally *t, struct arena *a)
 			}
 			top[at] = r;
 		}
+		/* Shown as the pages the viewer may read spell it: a value counted is on such a
+		 * page, so there is one (never the key, which may come from any space). */
 		res->facets[k] = arena_alloc(a, (n + 1) * sizeof(struct search_facet));
-		for (size_t i = 0; i < n; i++)
-			res->facets[k][i] = (struct search_facet){ arena_strdup(a, top[i].value), top[i].count };
-		res->nfacets[k] = n;
+		res->nfacets[k] = 0;
+		for (size_t i = 0; i < n; i++) {
+			const char *shown = vocab_shown(vo, top[i].idx, t->readable, t->nreadable);
+			if (shown)
+				res->facets[k][res->nfacets[k]++] = (struct search_facet){ arena_strdup(a, shown), top[i].count };
+		}
 	}
 }
 
@@ -1656,12 +1685,15 @@ search_run(struct search_result *res, struct index *ix, const struct index_scope
 		top_facets(res, &t, a);
 	if (rc == 0 && t.first < t.total)
 		rc = q->match ? fetch_ranked(res, ix, sc, q, &t, a) : fetch_listed(res, ix, scope, q, a);
-	/* a customer as most pages (or its own page) spell it, as the facets show it */
+	/* a customer as most pages (or its own page) spell it, as the facets show it: among
+	 * the pages the viewer may read (the hit is one of them) */
 	for (size_t i = 0; rc == 0 && i < res->nhits; i++) {
 		uint32_t v = *res->hits[i].customer ? vocab_find(&t.fc->vocab[SF_CUSTOMER], res->hits[i].customer, 0)
 						    : UINT32_MAX;
-		if (v != UINT32_MAX)
-			res->hits[i].customer = arena_strdup(a, t.fc->vocab[SF_CUSTOMER].v[v]);
+		const char *shown = v != UINT32_MAX ? vocab_shown(&t.fc->vocab[SF_CUSTOMER], v, t.readable, t.nreadable)
+						    : NULL;
+		if (shown)
+			res->hits[i].customer = arena_strdup(a, shown);
 	}
 	for (int k = 0; k < SF_KINDS; k++)
 		free(t.count[k]);
