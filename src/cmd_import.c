@@ -13,13 +13,16 @@
 
 #include "index.h"
 #include "pagename.h"
+#include "space_repo.h"
 #include "spaces.h"
+#include "state.h"
 #include "store.h"
 
 extern char **environ;
 
 static const char import_usage[] =
 	"usage: kennis import DIR SOURCE\n"
+	"       kennis import --space NAME DIR SOURCE\n"
 	"\n"
 	"Bring an existing wiki into DIR, history and all: SOURCE is a git repository (a path,\n"
 	"file://..., https://github.com/OWNER/REPO.wiki.git, an ssh address: whatever 'git clone'\n"
@@ -29,9 +32,15 @@ static const char import_usage[] =
 	"listed in /pages. Only what git itself refuses in any repository (a '.git' or '..' path,\n"
 	"broken objects: git's fsck) stops an import.\n"
 	"\n"
-	"DIR is made as 'kennis init --empty DIR' makes it; a DIR whose wiki has no commit yet\n"
-	"(init --empty, or an import that failed) is used as it is. A wiki that already has pages\n"
-	"is not touched: push to it instead.\n";
+	"Without --space the history becomes the wiki: DIR is made as 'kennis init --empty DIR'\n"
+	"makes it; a DIR whose wiki has no commit yet (init --empty, or an import that failed) is\n"
+	"used as it is. A wiki that already has pages is not touched: push to it instead.\n"
+	"\n"
+	"  --space NAME   the history becomes the confidential space NAME of DIR instead. Make\n"
+	"                 the space first (kennis space add --data DIR NAME --read ...), so that\n"
+	"                 who may read it is settled before anything is in it; the import replaces\n"
+	"                 the one commit 'space add' made (its Home page), and refuses a space\n"
+	"                 that holds anything else.\n";
 
 /* Run git (found on PATH) with `argv`, its output on ours; its exit status, or -1. */
 static int
@@ -145,41 +154,101 @@ report(const char *gitdir)
 	store_close(st);
 }
 
+/* DATA/spaces/NAME.git ready to receive a history: the space is registered and its main
+ * holds nothing but the commit space add made. */
+static int
+empty_space(const char *dir, const char *name, char *gitdir, size_t n)
+{
+	struct db *db = NULL;
+	struct space sp;
+	char wiki[PATH_MAX];
+	if (space_name_check(name, 0) < 0) {
+		fprintf(stderr, "kennis: '%s' is no space name (1 to %d of a-z, 0-9, '-'; not 'wiki')\n", name,
+			SPACE_NAME_MAX);
+		return -1;
+	}
+	snprintf(wiki, sizeof(wiki), "%s/wiki.git", dir);
+	if (access(wiki, F_OK) != 0) {
+		fprintf(stderr, "kennis: %s is not a kennis data directory (make it with kennis init first)\n", dir);
+		return -1;
+	}
+	if (state_open(&db, dir, NULL) < 0) {
+		fprintf(stderr, "kennis: cannot open the state database of %s\n", dir);
+		return -1;
+	}
+	int rc = space_get(db, name, &sp);
+	db_close(db);
+	if (rc == KN_ENOTFOUND) {
+		fprintf(stderr, "kennis: %s has no space %s: make it first (kennis space add --data %s %s --read WHO)\n", dir,
+			name, dir, name);
+		return -1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "kennis: cannot read the spaces of %s: %s\n", dir, kn_strerror(rc));
+		return -1;
+	}
+	space_gitdir(gitdir, n, dir, name);
+	if ((rc = space_repo_is_new(gitdir, name)) != 1) {
+		fprintf(stderr, rc == 0 ? "kennis: space %s holds more than the Home page 'space add' made: not touching it "
+					  "(push to it instead)\n"
+					: "kennis: the repository of space %s cannot be opened\n",
+			name);
+		return -1;
+	}
+	return 0;
+}
+
 int
 cmd_import(int argc, char **argv)
 {
 	char gitdir[PATH_MAX];
+	const char *space = NULL, *args[2];
+	int nargs = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(import_usage, stdout);
 			return 0;
 		}
 	}
-	if (argc != 3 || argv[1][0] == '-' || argv[2][0] == '-') {
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--space") == 0 && i + 1 < argc && !space) {
+			space = argv[++i];
+		} else if (argv[i][0] == '-' || nargs == 2) {
+			fputs(import_usage, stderr);
+			return 2;
+		} else {
+			args[nargs++] = argv[i];
+		}
+	}
+	if (nargs != 2) {
 		fputs(import_usage, stderr);
 		return 2;
 	}
-	const char *dir = argv[1], *source = argv[2];
-	if (snprintf(gitdir, sizeof(gitdir), "%s/wiki.git", dir) >= (int)sizeof(gitdir) || empty_wiki(dir, gitdir) < 0)
+	const char *dir = args[0], *source = args[1];
+	if (space ? empty_space(dir, space, gitdir, sizeof(gitdir)) < 0
+		  : snprintf(gitdir, sizeof(gitdir), "%s/wiki.git", dir) >= (int)sizeof(gitdir) || empty_wiki(dir, gitdir) < 0)
 		return 1;
 	/* git's own fetch: every transport git knows, its progress on our terminal, and fsck
 	 * on every object received (a ".git" or ".." path, a broken tree: refused). The
-	 * source's default branch (HEAD) becomes main; no hook runs for a fetch. */
+	 * source's default branch (HEAD) becomes main (over a new space's first commit); no
+	 * hook runs for a fetch. */
 	char gitdir_opt[PATH_MAX + 16];
 	snprintf(gitdir_opt, sizeof(gitdir_opt), "--git-dir=%s", gitdir);
 	char *fetch[] = { "git", gitdir_opt, "-c", "fetch.fsckObjects=true", "-c", "transfer.fsckObjects=true", "fetch",
 			  "--no-tags", "--no-write-fetch-head", "--", (char *)source, "+HEAD:" STORE_BRANCH, NULL };
 	int rc = run_git(fetch);
 	if (rc != 0) {
-		fprintf(stderr, "kennis: git could not fetch %s (exit status %d); %s stays empty, try again\n", source, rc,
+		fprintf(stderr, "kennis: git could not fetch %s (exit status %d); %s is as it was, try again\n", source, rc,
 			gitdir);
 		return 1;
 	}
 	report(gitdir);
 	/* Index now, so that serve starts at once and problems show here. */
 	log_min_level = LOG_WARN;
-	if (index_update(dir, SPACE_WIKI, gitdir) < 0)
+	if (index_update(dir, space ? space : SPACE_WIKI, gitdir) < 0)
 		fprintf(stderr, "kennis: the search index is not built yet; kennis serve builds it\n");
+	if (space)
+		printf("kennis: the space %s holds it now: /s/%s/wiki/Home, readable as its read list says\n", space, space);
 	printf("kennis: serve it with: kennis serve --data %s\n", dir);
 	return 0;
 }

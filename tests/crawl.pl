@@ -1,11 +1,11 @@
 #!/usr/bin/perl
 # crawl.pl URL [PATH...]: follow every link of the wiki at URL (from / and /pages, or the
-# PATHs given) and count the broken ones. Pages under /wiki/ and /pages are read and their
-# links followed; every other link of this site (history, source, edit, feeds, static
-# files, images) is only fetched. A link is broken when it does not end in 200 (redirects
-# followed), or when it is a wiki link kennis marks missing (class="wikilink missing":
-# the page it names does not exist). Prints "BROKEN ..." lines and, last,
-# "checked N links (W wiki links) on P pages: B broken".
+# PATHs given) and count the broken ones. Pages under /wiki/ and /pages (and a space's,
+# /s/NAME/wiki/ and /s/NAME/pages) are read and their links followed; every other link of
+# this site (history, source, edit, feeds, static files, images) is only fetched. A link is
+# broken when it does not end in 200 (redirects followed), or when it is a wiki link kennis
+# marks missing (class="wikilink missing": the page it names does not exist). Prints
+# "BROKEN ..." lines and, last, "checked N links (W wiki links) on P pages: B broken".
 use strict; use warnings; use HTTP::Tiny;
 
 my $base = shift or die "usage: crawl.pl URL [PATH...]\n";
@@ -23,11 +23,11 @@ sub resolve {
 	my ($from, $href) = @_;
 	$href =~ s/#.*//s;
 	return undef if $href eq '' || $href =~ m{^[a-zA-Z][a-zA-Z0-9+.-]*:} || $href =~ m{^//};
-	return $href if $href =~ m{^/};
 	my ($query) = $href =~ /(\?.*)$/s;
 	$href =~ s/\?.*//s;
 	(my $dir = $from) =~ s{\?.*}{}s;
 	$dir =~ s{[^/]*$}{};
+	$dir = '' if $href =~ m{^/}; # a path: its dot segments go as a browser drops them
 	my @parts;
 	for my $p (split m{/}, $dir . $href, -1) {
 		if ($p eq '..') { pop @parts if @parts > 1; }
@@ -66,7 +66,7 @@ while (defined(my $page = shift @queue)) {
 			next;
 		}
 		(my $plain = $to) =~ s/\?.*//s;
-		push @queue, $to if ($plain =~ m{^/wiki/} || $plain eq '/pages') && $to !~ /\?/;
+		push @queue, $to if $plain =~ m{^(?:/s/[a-z0-9-]+)?(?:/wiki/.*|/pages)$}s && $to !~ /\?/;
 	}
 }
 print "checked $links links ($wiki wiki links) on $pages pages: $broken broken\n";
