@@ -458,6 +458,92 @@ wipe_files(const char *suffix)
 	unlink(p);
 }
 
+/* The tables as the two branches merged here left them (their schema_sql, comments dropped):
+ * 4 had spaces but links without target/tkey and fts without customer/meta; 5 had those
+ * but no space column anywhere. A wiki indexed by either must rebuild its index. */
+static const char schema_v4[] =
+	"DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS tags; DROP TABLE IF EXISTS departments;"
+	"DROP TABLE IF EXISTS links; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS gone;"
+	"DROP TABLE IF EXISTS spaces; DELETE FROM index_meta;"
+	"CREATE TABLE spaces(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+	"INSERT INTO spaces(id, name) VALUES(1, 'wiki');"
+	"CREATE TABLE pages(id INTEGER PRIMARY KEY, space INTEGER NOT NULL, path TEXT NOT NULL, name TEXT NOT NULL,"
+	" title TEXT NOT NULL, blob TEXT NOT NULL, customer TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT '',"
+	" review_by TEXT NOT NULL DEFAULT '', frontmatter TEXT NOT NULL DEFAULT '', hidden INTEGER NOT NULL DEFAULT 0,"
+	" updated_commit TEXT NOT NULL DEFAULT '', updated_time INTEGER NOT NULL DEFAULT 0,"
+	" updated_offset INTEGER NOT NULL DEFAULT 0, updated_author TEXT NOT NULL DEFAULT '',"
+	" updated_email TEXT NOT NULL DEFAULT '', UNIQUE(space, path));"
+	"CREATE INDEX pages_customer ON pages(customer COLLATE NOCASE);"
+	"CREATE INDEX pages_review_by ON pages(review_by);"
+	"CREATE INDEX pages_updated ON pages(updated_time);"
+	"CREATE TABLE tags(space INTEGER NOT NULL, path TEXT NOT NULL, tag TEXT NOT NULL, page_id INTEGER NOT NULL,"
+	" PRIMARY KEY(space, path, tag)) WITHOUT ROWID;"
+	"CREATE INDEX tags_page ON tags(page_id, tag);"
+	"CREATE INDEX tags_tag ON tags(tag COLLATE NOCASE);"
+	"CREATE TABLE departments(space INTEGER NOT NULL, path TEXT NOT NULL, dept TEXT NOT NULL, page_id INTEGER NOT NULL,"
+	" PRIMARY KEY(space, path, dept)) WITHOUT ROWID;"
+	"CREATE INDEX departments_page ON departments(page_id, dept);"
+	"CREATE INDEX departments_dept ON departments(dept COLLATE NOCASE);"
+	"CREATE TABLE links(space INTEGER NOT NULL, src TEXT NOT NULL, dst_space INTEGER NOT NULL, dst TEXT NOT NULL,"
+	" PRIMARY KEY(space, src, dst_space, dst)) WITHOUT ROWID;"
+	"CREATE INDEX links_dst ON links(dst_space, dst);"
+	"CREATE TABLE gone(space INTEGER NOT NULL, path TEXT NOT NULL, commit_id TEXT NOT NULL,"
+	" PRIMARY KEY(space, path)) WITHOUT ROWID;"
+	"CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"
+	"INSERT INTO pages(id, space, path, name, title, blob) VALUES(1, 1, 'Old.md', 'Old', 'Old', '00');"
+	"INSERT INTO fts(rowid, title, body) VALUES(1, 'Old', 'oldbranchterm');"
+	"INSERT INTO index_meta(key, value) VALUES('schema', '4'), ('last_commit:wiki', '";
+static const char schema_v5[] =
+	"DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS tags; DROP TABLE IF EXISTS departments;"
+	"DROP TABLE IF EXISTS links; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS gone;"
+	"DROP TABLE IF EXISTS spaces; DELETE FROM index_meta;"
+	"CREATE TABLE pages(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, name TEXT NOT NULL, title TEXT NOT NULL,"
+	" blob TEXT NOT NULL, customer TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT '',"
+	" review_by TEXT NOT NULL DEFAULT '', frontmatter TEXT NOT NULL DEFAULT '', hidden INTEGER NOT NULL DEFAULT 0,"
+	" updated_commit TEXT NOT NULL DEFAULT '', updated_time INTEGER NOT NULL DEFAULT 0,"
+	" updated_offset INTEGER NOT NULL DEFAULT 0, updated_author TEXT NOT NULL DEFAULT '',"
+	" updated_email TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX pages_customer ON pages(customer COLLATE NOCASE);"
+	"CREATE INDEX pages_review_by ON pages(review_by);"
+	"CREATE INDEX pages_updated ON pages(updated_time);"
+	"CREATE TABLE tags(path TEXT NOT NULL, tag TEXT NOT NULL, page_id INTEGER NOT NULL,"
+	" PRIMARY KEY(path, tag)) WITHOUT ROWID;"
+	"CREATE INDEX tags_page ON tags(page_id, tag);"
+	"CREATE INDEX tags_tag ON tags(tag COLLATE NOCASE);"
+	"CREATE TABLE departments(path TEXT NOT NULL, dept TEXT NOT NULL, page_id INTEGER NOT NULL,"
+	" PRIMARY KEY(path, dept)) WITHOUT ROWID;"
+	"CREATE INDEX departments_page ON departments(page_id, dept);"
+	"CREATE INDEX departments_dept ON departments(dept COLLATE NOCASE);"
+	"CREATE TABLE links(src TEXT NOT NULL, dst TEXT NOT NULL, target TEXT NOT NULL, tkey TEXT NOT NULL,"
+	" PRIMARY KEY(src, target)) WITHOUT ROWID;"
+	"CREATE INDEX links_dst ON links(dst);"
+	"CREATE INDEX links_tkey ON links(tkey);"
+	"CREATE TABLE gone(path TEXT PRIMARY KEY, commit_id TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE VIRTUAL TABLE fts USING fts5(title, body, customer, meta, tokenize = 'unicode61 remove_diacritics 2',"
+	" prefix = '2 3');"
+	"INSERT INTO pages(id, path, name, title, blob) VALUES(1, 'Old.md', 'Old', 'Old', '00');"
+	"INSERT INTO fts(rowid, title, body) VALUES(1, 'Old', 'oldbranchterm');"
+	"INSERT INTO index_meta(key, value) VALUES('schema', '5'), ('last_commit', '";
+
+/* An index left by an older kennis (`old`, which ends where main's commit id goes): opened,
+ * caught up and checked, it is the current one (the old rows gone, every page found). */
+static void
+test_old_schema(struct index **ix, const char *old, const char *label)
+{
+	char hex[GIT_OID_HEXSZ + 1], sql[8192];
+	git_oid head;
+	ok(git_reference_name_to_id(&head, st->repo, STORE_BRANCH) == 0, "%s: main", label);
+	git_oid_tostr(hex, sizeof(hex), &head);
+	index_close(*ix);
+	*ix = NULL;
+	snprintf(sql, sizeof(sql), "%s%s');", old, hex);
+	ok(raw_sql(sql) == SQLITE_OK, "%s: the tables of that version, with a page that is not in git", label);
+	ok(index_open(ix, dbpath) == 0 && index_catch_up(*ix, "wiki", st) == 0, "%s: opened and caught up", label);
+	ok(*ix && check_quiet(*ix) == 0, "%s: rebuilt (check finds it sound)", label);
+	ok(*ix && search(*ix, "zebra", NULL) == 1 && search(*ix, "oldbranchterm", NULL) == 0,
+	   "%s: the pages of git are found, the old rows are gone", label);
+}
+
 static void
 test_damage(struct index **ix, const char *dir)
 {
@@ -476,6 +562,8 @@ test_damage(struct index **ix, const char *dir)
 	ok(index_catch_up(*ix, "wiki", st) == 0 && check_quiet(*ix) == 0, "unknown last commit: reindexed");
 	ok(raw_sql("UPDATE index_meta SET value = '0' WHERE key = 'schema'") == SQLITE_OK, "old schema version");
 	ok(reopen(ix) == 0 && index_catch_up(*ix, "wiki", st) == 0 && check_quiet(*ix) == 0, "old schema: rebuilt");
+	test_old_schema(ix, schema_v4, "schema 4 (spaces)");
+	test_old_schema(ix, schema_v5, "schema 5 (issue 13)");
 
 	/* Deleted file. */
 	index_close(*ix);
