@@ -69,7 +69,7 @@ ok '... also on a deep page' has fin /s/finance/wiki/Folder/Deep/Only-In-Space '
 ok '... served to the space'"'"'s readers' test "$(as fin -o /dev/null -w '%{http_code}' "$URL/s/finance/wiki/images/logo.png")" = 200
 ok '... not to others (404)' test "$(as rd -o /dev/null -w '%{http_code}' "$URL/s/finance/wiki/images/logo.png")" = 404
 ok 'backlinks in the space as the links resolve' has fin /s/finance/wiki/Folder/Deep/Only-In-Space 'href="/s/finance/wiki/Folder/Page"'
-ok 'the space wants nothing' sh -c '! curl -s -b "$1/fin.jar" "$2/s/finance/wanted" | grep -q "Only-In-Space\|Page\b"' _ "$T" "$URL"
+ok 'the space wants nothing' sh -c 'w=$(curl -s -f -b "$1/fin.jar" "$2/s/finance/wanted") && [ -n "$w" ] && ! echo "$w" | grep -q "Only-In-Space\|Page\b"' _ "$T" "$URL"
 ok 'the preview in the space resolves there too' sh -c 't=$(curl -s -b "$1/fin.jar" "$2/s/finance/edit/Folder/New" | sed -n "s/.*name=\"csrf\" value=\"\([^\"]*\)\".*/\1/p" | head -1)
 	curl -s -b "$1/fin.jar" "$2/s/finance/preview" --data-urlencode "csrf=$t" --data-urlencode "page=Folder/New" --data-urlencode "content=[[Only In Space]] ![](x.png)" |
 	grep -q "href=\"/s/finance/wiki/Folder/Deep/Only-In-Space\".*src=\"/s/finance/wiki/Folder/x.png\""' _ "$T" "$URL"
@@ -99,7 +99,7 @@ sleep 1.2 # a search catches other spaces up at most once a second (docs/spaces.
 ok '... found by its readers' sh -c 'curl -s -b "$1/fin.jar" "$2/search?q=capybara*" | grep -q Secret-Notes' _ "$T" "$URL"
 for who in anon rd; do
 	for addr in /wiki/Linker /wanted /orphans "/search?q=capybara*" /pages /recent; do
-		ok "$who: nothing of the space at $addr" sh -c '! curl -s -b "$1/$2.jar" "$3$4" | grep -e "$5" -e "Secret-Notes" -e "/s/finance/wiki/Folder/Deep"' _ "$T" "$who" "$URL" "$addr" "$MARK"
+		ok "$who: nothing of the space at $addr" sh -c 'b=$(curl -s -f -b "$1/$2.jar" "$3$4") && [ -n "$b" ] && ! echo "$b" | grep -e "$5" -e "Secret-Notes" -e "/s/finance/wiki/Folder/Deep"' _ "$T" "$who" "$URL" "$addr" "$MARK"
 	done
 done
 
