@@ -955,6 +955,7 @@ is_stopping(void)
 static void *
 run(void *arg)
 {
+	kn_thread_background("kn-fanout");
 	struct db *db = NULL;
 	int64_t last_digest = 0, last_prune = 0;
 	(void)arg;

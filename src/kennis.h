@@ -92,4 +92,8 @@ void kn_log(enum log_level lvl, const char *fmt, ...) __attribute__((format(prin
 /* Is [s, s+n) valid UTF-8 (no overlongs, no surrogates)? */
 int utf8_valid(const char *s, size_t n);
 
+/* The calling thread takes the name `name` and yields to the threads that answer requests (nice 10, on Linux): for the
+ * background work (fan-out, senders) that must never slow a save. */
+void kn_thread_background(const char *name);
+
 #endif

@@ -27,5 +27,7 @@ int mail_address_check(const char *addr);
 /* Send `m` through `srv`. 0, or KN_EINVAL (a bad address or header value), or KN_EIO with
  * `error` (256 bytes) saying why; `*retry` says whether a later try may succeed. */
 int mail_send(const struct mail_server *srv, const struct mail *m, char *error, int *retry);
+/* Closes the calling thread's mail connection (mail_send keeps one open per thread). */
+void mail_thread_end(void);
 
 #endif

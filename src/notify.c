@@ -169,6 +169,7 @@ is_stopping(void)
 static void *
 sender(void *arg)
 {
+	kn_thread_background("kn-sender");
 	struct db *db = NULL;
 	struct outbox_item items[BATCH];
 	while (!is_stopping()) {
@@ -198,6 +199,7 @@ sender(void *arg)
 		}
 	}
 	db_close(db);
+	mail_thread_end();
 	return NULL;
 }
 

@@ -1,11 +1,14 @@
 /* util.c: allocation, growable buffers, escaping, the per-request arena, logging, UTF-8. */
 #include "kennis.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 const char *
@@ -399,4 +402,15 @@ utf8_valid(const char *str, size_t n)
 		i += len;
 	}
 	return 1;
+}
+
+void
+kn_thread_background(const char *name)
+{
+	/* The name shows in top -H, perf and /proc/PID/task/TID/comm (bench/notify-save.sh adds
+	 * up the CPU of the background threads by it). At most 15 bytes. */
+	pthread_setname_np(pthread_self(), name);
+	/* On Linux a nice value is a thread's own (setpriority on its thread id). */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10) != 0)
+		log_warn("cannot lower the priority of a background thread: %s", strerror(errno));
 }

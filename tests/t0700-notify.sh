@@ -235,4 +235,5 @@ start_server $SERVE_ARGS
 ok 'after the restart the change is delivered' wait_for 30 sh -c 'grep -l "Acme-Corp/Notes" "$1"/all2/*.body | grep -q .' _ "$T"
 sleep 2
 ok 'once' sh -c 'test "$(grep -l "Acme-Corp/Notes" "$1"/all/*.body "$1"/all2/*.body 2>/dev/null | wc -l)" -eq 1' _ "$T"
+ok 'mails share SMTP connections (fewer connections than mails)' sh -c 'm=$(ls "$1"/mail | grep -c "\.eml$"); c=$(ls "$1"/mail | grep -c "^connection-"); echo "$m mails, $c connections"; test "$m" -ge 4 && test "$c" -lt "$m"' _ "$T"
 done_testing
