@@ -113,6 +113,7 @@ main(void)
 	struct mail m = { "ada@example.com", "Globex: 2 pages changed — Zoë's notes", "Plain text body\nline two\n",
 			  "<p>HTML <b>body</b></p>", "http://wiki.example.com/watching?unsubscribe=x", "<e1@kennis>" };
 	int rc = mail_send(&srv, &m, err, &retry);
+	mail_thread_end(); /* mail_send keeps the connection for the next mail: QUIT, or the sink waits */
 	pthread_join(th, NULL);
 	close(sk.fd);
 	ok(rc == 0, "sent (%s)", err);
@@ -143,10 +144,12 @@ main(void)
 	srv.url = url;
 	pthread_create(&th, NULL, serve, &sk);
 	rc = mail_send(&srv, &m, err, &retry);
+	mail_thread_end();
 	pthread_join(th, NULL);
 	close(sk.fd);
 	ok(rc == KN_EIO && !retry, "550 is final (%s)", err);
 	rc = mail_send(&srv, &m, err, &retry);
 	ok(rc == KN_EIO && retry, "no server: retry later (%s)", err);
+	mail_thread_end();
 	return tap_done();
 }
