@@ -12,4 +12,7 @@ int cmd_webhook(int argc, char **argv);
 /* `kennis notify digest|queue`. */
 int cmd_notify(int argc, char **argv);
 
+/* `kennis import DIR SOURCE`: an existing wiki's history becomes main (cmd_import.c). */
+int cmd_import(int argc, char **argv);
+
 #endif

@@ -39,6 +39,8 @@ struct config {
 	const char *mail_from; /* the From of mails ("kennis <wiki@example.com>"); NULL: kennis@HOSTNAME */
 	int digest_minute;     /* minute of the local day when digests go; -1: never */
 	int webhook_private;   /* webhooks may call private and loopback addresses */
+	const char *img_src;   /* image sources of other sites for the CSP's img-src ("https:"),
+	                          made by req_img_src_parse; NULL: this site's images only */
 };
 
 #endif

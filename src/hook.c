@@ -58,6 +58,7 @@ struct file_rules {
 	FILE *msg;
 	size_t max_file;
 	int problems;
+	git_tree *before; /* main before the push: what the wiki already holds */
 };
 
 #define MAX_PROBLEMS 20
@@ -70,8 +71,25 @@ problem(struct file_rules *fr, const char *path, const char *why)
 	log_warn("push refused: %s: %s", path, why);
 }
 
-/* The same rules as the web: a path the web can serve (pagename.c decides, for the web
- * too), a bounded size, and Markdown pages in UTF-8. */
+/* Is `path` in main before the push: 2 with this very blob and mode, 1 as another version,
+ * 0 not at all. */
+static int
+held_before(const struct file_rules *fr, const git_diff_file *f)
+{
+	git_tree_entry *e = NULL;
+	if (!fr->before || git_tree_entry_bypath(&e, fr->before, f->path) < 0)
+		return 0;
+	int same = git_oid_equal(git_tree_entry_id(e), &f->id) && git_tree_entry_filemode(e) == f->mode;
+	int blob = git_tree_entry_type(e) == GIT_OBJECT_BLOB;
+	git_tree_entry_free(e);
+	return same ? 2 : blob;
+}
+
+/* The same rules as the web for what the push brings: a path the web can serve
+ * (pagename.c decides, for the web too), a bounded size, and Markdown pages in UTF-8.
+ * What the wiki already holds is not judged again (a merge of an older branch brings it
+ * along), and a file it holds may change even when its name is no page name (a dotfile an
+ * import brought), except git's own files (pagename_kept_problem). */
 static int
 check_file(const git_diff_delta *d, float progress, void *payload)
 {
@@ -81,7 +99,11 @@ check_file(const git_diff_delta *d, float progress, void *payload)
 	char msg[160];
 	if (d->status == GIT_DELTA_DELETED)
 		return 0;
-	if ((why = pagename_path_problem(path, strlen(path)))) {
+	int held = held_before(fr, &d->new_file);
+	if (held == 2)
+		return 0;
+	why = held ? pagename_kept_problem(path, strlen(path)) : pagename_path_problem(path, strlen(path));
+	if (why) {
 		snprintf(msg, sizeof(msg), "not an allowed file name: %s", why);
 		problem(fr, path, msg);
 		return 0;
@@ -113,15 +135,19 @@ static int
 check_commits(git_repository *repo, const git_oid *old_id, const git_oid *new_id, FILE *msg, size_t max_file)
 {
 	git_revwalk *walk = NULL;
+	git_commit *old_commit = NULL;
 	git_oid id;
-	struct file_rules fr = { repo, msg, max_file, 0 };
+	struct file_rules fr = { repo, msg, max_file, 0, NULL };
 	int count = 0, rc = 0;
 	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, new_id) < 0 ||
-	    (!git_oid_is_zero(old_id) && git_revwalk_hide(walk, old_id) < 0)) {
+	    git_revwalk_hide(walk, old_id) < 0 || git_commit_lookup(&old_commit, repo, old_id) < 0 ||
+	    git_commit_tree(&fr.before, old_commit) < 0) {
 		fprintf(msg, "kennis: cannot walk the pushed commits\n");
+		git_commit_free(old_commit);
 		git_revwalk_free(walk);
 		return 1;
 	}
+	git_commit_free(old_commit);
 	while (rc == 0 && git_revwalk_next(&id, walk) == 0) {
 		git_commit *c = NULL, *parent = NULL;
 		git_tree *t = NULL, *pt = NULL;
@@ -145,6 +171,7 @@ check_commits(git_repository *repo, const git_oid *old_id, const git_oid *new_id
 		git_commit_free(c);
 	}
 	git_revwalk_free(walk);
+	git_tree_free(fr.before);
 	if (fr.problems > MAX_PROBLEMS)
 		fprintf(msg, "kennis: ... and %d more problems\n", fr.problems - MAX_PROBLEMS);
 	return rc || fr.problems > 0;
@@ -181,6 +208,13 @@ hook_pre_receive(FILE *in, FILE *msg)
 		git_oid o, n;
 		git_oid_fromstr(&o, old_hex);
 		git_oid_fromstr(&n, new_hex);
+		/* A push that makes main (into a wiki made with init --empty) brings an existing
+		 * history, taken as it is, as kennis import takes one: only git's fsck
+		 * (receive.fsckObjects) judges it. Every later push is judged file by file. */
+		if (git_oid_is_zero(&o)) {
+			log_info("push by %s: main made from an existing history (%.10s)", user ? user : "-", new_hex);
+			continue;
+		}
 		if (check_commits(repo, &o, &n, msg, max_file)) {
 			refused = 1;
 			log_warn("push by %s refused: files break the wiki's rules (%.10s..%.10s)", user ? user : "-",

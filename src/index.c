@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "links.h"
 #include "page.h"
 #include "pagename.h"
 #include "render.h"
@@ -19,10 +20,15 @@ static const char q_links_del[] = "DELETE FROM links WHERE space = ?9 AND src = 
 static const char q_page_add[] =
 	"INSERT INTO pages(space, path, name, title, blob, customer, owner, review_by, frontmatter, hidden)"
 	" VALUES(?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10)";
-static const char q_fts_add[] = "INSERT INTO fts(rowid, title, body) VALUES(?1, ?2, ?3)";
+static const char q_fts_add[] = "INSERT INTO fts(rowid, title, body, customer, meta) VALUES(?1, ?2, ?3, ?4, ?5)";
 static const char q_tag_add[] = "INSERT OR IGNORE INTO tags(space, path, tag, page_id) VALUES(?9, ?1, ?2, ?3)";
 static const char q_dept_add[] = "INSERT OR IGNORE INTO departments(space, path, dept, page_id) VALUES(?9, ?1, ?2, ?3)";
-static const char q_link_add[] = "INSERT OR IGNORE INTO links(space, src, dst_space, dst) VALUES(?9, ?1, ?3, ?2)";
+static const char q_link_add[] =
+	"INSERT OR IGNORE INTO links(space, src, dst_space, dst, target, tkey) VALUES(?9, ?1, ?3, ?2, ?4, ?5)";
+/* links within the space whose target another page of that last name could take over (or
+ * give up); links into other spaces are never resolved (index_db.c) */
+static const char q_links_key[] = "SELECT src, target, dst FROM links WHERE space = ?9 AND tkey = ?1 AND dst_space = ?9";
+static const char q_link_set[] = "UPDATE links SET dst = ?3 WHERE space = ?9 AND src = ?1 AND dst_space = ?9 AND target = ?2";
 static const char q_updated[] =
 	"UPDATE pages SET updated_commit = ?2, updated_time = ?3, updated_offset = ?4,"
 	" updated_author = ?5, updated_email = ?6 WHERE space = ?9 AND path = ?1";
@@ -170,7 +176,8 @@ text_value(struct buf *out, const char *s)
 {
 	if (!s)
 		return;
-	buf_putc(out, ' ');
+	if (out->len)
+		buf_putc(out, ' ');
 	for (; *s; s++)
 		buf_putc(out, (unsigned char)*s < ' ' || *s == 0x7f ? ' ' : *s);
 }
@@ -260,31 +267,43 @@ add_list(struct index *ix, const char *sql, const char *path, sqlite3_int64 page
 	return 0;
 }
 
-/* Links found by the renderer: one page name per line, each once; a link into another space
- * is "SPACE\tName" (render.h). */
+/* Links found by the renderer: "SPACE\tName\tPage\n" for each page name a link names
+ * (each once; render.h): SPACE empty within the page's space, Name as the link names it,
+ * Page where it leads (links_resolve). The key lets a later page of the same last name
+ * take a link within the space over (reresolve); a link into another space has none. */
 static int
 add_links(struct index *ix, const char *path, const struct buf *links)
 {
 	const char *p = buf_cstr((struct buf *)links), *nl;
 	for (; (nl = strchr(p, '\n')); p = nl + 1) {
-		struct buf dst = BUF_INIT;
-		const char *tab = memchr(p, '\t', (size_t)(nl - p)), *page = tab ? tab + 1 : p;
+		const char *t1 = memchr(p, '\t', (size_t)(nl - p));
+		const char *t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(nl - t1 - 1)) : NULL;
+		if (!t2)
+			continue;
 		sqlite3_int64 dst_space = ix->space;
-		if (tab) {
+		struct buf dst = BUF_INIT, target = BUF_INIT, key = BUF_INIT;
+		if (t1 > p) {
 			char sp[64];
-			snprintf(sp, sizeof(sp), "%.*s", (int)(tab - p), p);
+			snprintf(sp, sizeof(sp), "%.*s", (int)(t1 - p), p);
 			if (index_space_id(ix, sp, 0, &dst_space) < 0)
 				dst_space = 0; /* a space the index does not know (yet) */
+		} else {
+			links_key(&key, t1 + 1, (size_t)(t2 - t1 - 1));
 		}
-		buf_put(&dst, page, (size_t)(nl - page));
+		buf_put(&target, t1 + 1, (size_t)(t2 - t1 - 1));
+		buf_put(&dst, t2 + 1, (size_t)(nl - t2 - 1));
 		buf_puts(&dst, ".md");
 		sqlite3_stmt *s = stmt_in(ix, q_link_add);
 		index_bind_str(s, 1, path);
 		index_bind_str(s, 2, dst.ptr);
 		if (s)
 			sqlite3_bind_int64(s, 3, dst_space);
+		index_bind_str(s, 4, target.ptr);
+		index_bind_str(s, 5, buf_cstr(&key));
 		int rc = index_run(ix, s);
 		buf_free(&dst);
+		buf_free(&target);
+		buf_free(&key);
 		if (rc < 0)
 			return rc;
 	}
@@ -302,6 +321,7 @@ struct prepared {
 	struct page_meta meta; /* its values, in arena `a` */
 	struct arena *a;
 	struct buf name, title, text, links;
+	struct buf metatext; /* owner, tags, departments, the name when the title differs */
 	const char *const *spaces; /* the spaces links may go to ([[space:Page]]) */
 	const char *space;         /* the page's own space (NULL: the wiki) */
 	int rc;
@@ -334,6 +354,8 @@ insert_page(struct index *ix, const struct prepared *p, sqlite3_int64 *page_id)
 		sqlite3_bind_int64(s, 1, id);
 		index_bind_str(s, 2, p->title.ptr);
 		index_bind_text(s, 3, buf_cstr((struct buf *)&p->text), p->text.len);
+		index_bind_str(s, 4, p->meta.customer ? p->meta.customer : "");
+		index_bind_text(s, 5, buf_cstr((struct buf *)&p->metatext), p->metatext.len);
 	}
 	return index_run(ix, s);
 }
@@ -347,13 +369,29 @@ prepared_free(struct prepared *p)
 	buf_free(&p->name);
 	buf_free(&p->title);
 	buf_free(&p->text);
+	buf_free(&p->metatext);
 	buf_free(&p->links);
 	memset(p, 0, sizeof(*p));
 }
 
-/* Read the blob, parse the front matter, render the text (0, or KN_EGIT in p->rc). */
+/* The render_ctx.resolve of a page being indexed: where its links lead in the tree being
+ * indexed (the renderer notes them for add_links). */
+struct linking {
+	git_tree *tree;
+	const char *from;
+};
+
+static int
+resolve_link(void *payload, const char *name, struct buf *out)
+{
+	struct linking *l = payload;
+	return links_resolve(out, l->tree, l->from, name, strlen(name));
+}
+
+/* Read the blob, parse the front matter, render the text (0, or KN_EGIT in p->rc); its
+ * links are resolved in `tree` (the tree being indexed, in `repo`). */
 static void
-prepare_page(struct prepared *p, git_repository *repo)
+prepare_page(struct prepared *p, git_repository *repo, git_tree *tree)
 {
 	git_blob *blob = NULL;
 	struct buf html = BUF_INIT;
@@ -375,9 +413,12 @@ prepare_page(struct prepared *p, git_repository *repo)
 	else
 		pagename_title(&p->title, p->name.ptr);
 
-	/* The text people read, not Markdown syntax: render, then strip the tags. Every page
-	 * "exists" here, so no lookups; the renderer also reports the wiki links. */
-	struct render_ctx rctx = { .links = &p->links, .space = p->space, .spaces = p->spaces };
+	/* The text people read, not Markdown syntax: render, then strip the tags. The links
+	 * are resolved as the page view resolves them (in this space's tree), and noted for
+	 * backlinks. */
+	struct linking lk = { tree, p->path };
+	struct render_ctx rctx = { .payload = &lk, .links = &p->links, .resolve = resolve_link, .space = p->space,
+				   .spaces = p->spaces };
 	render_markdown(&html, md + body, p->src.len - body, &rctx);
 	html_text(&p->text, buf_cstr(&html), html.len);
 	buf_free(&html);
@@ -387,17 +428,18 @@ prepare_page(struct prepared *p, git_repository *repo)
 		memmove(p->text.ptr, p->text.ptr + tl + 1, p->text.len - tl);
 		p->text.len -= tl + 1;
 	}
-	/* Front matter values are searchable too, and so is the name when the title differs. */
-	text_value(&p->text, d->customer);
-	text_value(&p->text, d->owner);
+	/* Front matter values are searchable too, and so is the name when the title differs:
+	 * in columns of their own (customer, meta), so that snippets are of the body only and
+	 * a phrase never runs from the text into a value. */
+	text_value(&p->metatext, d->owner);
 	for (size_t i = 0; i < d->ntags; i++)
-		text_value(&p->text, d->tags[i]);
+		text_value(&p->metatext, d->tags[i]);
 	for (size_t i = 0; i < d->ndepts; i++)
-		text_value(&p->text, d->depts[i]);
+		text_value(&p->metatext, d->depts[i]);
 	if (d->title) {
 		struct buf nt = BUF_INIT;
 		pagename_title(&nt, p->name.ptr);
-		text_value(&p->text, nt.ptr);
+		text_value(&p->metatext, nt.ptr);
 		buf_free(&nt);
 	}
 	p->rc = 0;
@@ -418,12 +460,13 @@ write_page(struct index *ix, struct prepared *p, struct pending *pd)
 	return rc;
 }
 
-/* Pages to (re)index after the deletions of a diff. */
+/* Pages to (re)index after the deletions of a diff, from `tree` (in the caller's repository). */
 struct jobs {
 	struct prepared *v;
 	size_t n, cap;
 	const char *const *spaces; /* for each page's links */
 	const char *space;         /* the space of the pages (NULL: the wiki) */
+	git_tree *tree;
 };
 
 static void
@@ -453,6 +496,7 @@ struct pipeline {
 	pthread_cond_t cv;
 	struct jobs *jobs;
 	const char *gitdir;
+	const git_oid *tree; /* the tree indexed: each worker looks it up in its own repository */
 	size_t next;     /* the next job a worker takes */
 	size_t written;  /* jobs the writer is done with */
 	size_t bytes;    /* held by prepared jobs not yet written */
@@ -462,12 +506,12 @@ struct pipeline {
 /* Take the next job and prepare it (a worker, or the writer while it waits); called and
  * returns with pl->mu held. */
 static void
-pipe_prepare_next(struct pipeline *pl, git_repository *repo)
+pipe_prepare_next(struct pipeline *pl, git_repository *repo, git_tree *tree)
 {
 	struct prepared *p = &pl->jobs->v[pl->next++];
 	pthread_mutex_unlock(&pl->mu);
-	if (repo)
-		prepare_page(p, repo);
+	if (repo && tree)
+		prepare_page(p, repo, tree);
 	else
 		p->rc = KN_EGIT;
 	pthread_mutex_lock(&pl->mu);
@@ -482,7 +526,10 @@ pipe_worker(void *arg)
 {
 	struct pipeline *pl = arg;
 	struct store *st = NULL;
+	git_tree *tree = NULL;
 	int open_rc = store_open(&st, pl->gitdir);
+	if (open_rc == 0 && git_tree_lookup(&tree, st->repo, pl->tree) < 0)
+		store_log_git_error("tree lookup", "index worker");
 	pthread_mutex_lock(&pl->mu);
 	for (;;) {
 		while (!pl->stop && pl->next < pl->jobs->n &&
@@ -490,9 +537,10 @@ pipe_worker(void *arg)
 			pthread_cond_wait(&pl->cv, &pl->mu);
 		if (pl->stop || pl->next >= pl->jobs->n)
 			break;
-		pipe_prepare_next(pl, open_rc < 0 ? NULL : st->repo);
+		pipe_prepare_next(pl, open_rc < 0 ? NULL : st->repo, tree);
 	}
 	pthread_mutex_unlock(&pl->mu);
+	git_tree_free(tree);
 	store_close(st);
 	return NULL;
 }
@@ -508,7 +556,8 @@ pipe_workers(void)
 static int
 write_pipelined(struct index *ix, struct store *st, struct jobs *j, struct pending *pd)
 {
-	struct pipeline pl = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, j, st->gitdir, 0, 0, 0, 0 };
+	struct pipeline pl = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, j, st->gitdir, git_tree_id(j->tree),
+			       0, 0, 0, 0 };
 	pthread_t th[PIPE_WORKERS];
 	unsigned nth = 0, want = pipe_workers();
 	int rc = 0;
@@ -521,7 +570,7 @@ write_pipelined(struct index *ix, struct store *st, struct jobs *j, struct pendi
 		/* Waiting for page i: rather prepare one (page i itself, if nobody took it). */
 		while (!p->ready) {
 			if (pl.next < j->n && pl.next < pl.written + PIPE_AHEAD)
-				pipe_prepare_next(&pl, st->repo);
+				pipe_prepare_next(&pl, st->repo, j->tree);
 			else
 				pthread_cond_wait(&pl.cv, &pl.mu);
 		}
@@ -553,7 +602,7 @@ write_jobs(struct index *ix, struct store *st, struct jobs *j, struct pending *p
 		rc = write_pipelined(ix, st, j, pd);
 	} else {
 		for (size_t i = 0; i < j->n && rc == 0; i++) {
-			prepare_page(&j->v[i], st->repo);
+			prepare_page(&j->v[i], st->repo, j->tree);
 			rc = write_page(ix, &j->v[i], pd);
 		}
 	}
@@ -611,6 +660,118 @@ apply_delta(struct index *ix, const git_diff_delta *dd, struct jobs *j, size_t *
 	return 0;
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The keys (links_key) of pages that came or went in delta `dd`, added to `keys` one per
+ * line: links elsewhere to a page of that last name may lead elsewhere now. */
+static void
+note_existence(struct buf *keys, const git_diff_delta *dd)
+{
+	const char *paths[2] = { NULL, NULL };
+	switch (dd->status) {
+	case GIT_DELTA_ADDED:
+	case GIT_DELTA_COPIED:
+		paths[0] = dd->new_file.path;
+		break;
+	case GIT_DELTA_DELETED:
+		paths[0] = dd->old_file.path;
+		break;
+	case GIT_DELTA_RENAMED:
+	case GIT_DELTA_TYPECHANGE:
+		paths[0] = dd->old_file.path;
+		paths[1] = dd->new_file.path;
+		break;
+	default:
+		return;
+	}
+	for (int i = 0; i < 2 && paths[i]; i++) {
+		struct buf name = BUF_INIT;
+		if (pagename_from_path(&name, paths[i], strlen(paths[i])) == 0) {
+			links_key(keys, name.ptr, name.len);
+			buf_putc(keys, '\n');
+		}
+		buf_free(&name);
+	}
+}
+
+/* A link row to look at again. */
+struct relink {
+	char *src, *target, *dst;
+};
+
+/* The links rows of key `key` whose page the link leads to is another one in `tree` now,
+ * updated. */
+static int
+reresolve_key(struct index *ix, git_tree *tree, const char *key)
+{
+	struct relink *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+	sqlite3_stmt *s = stmt_in(ix, q_links_key);
+	if (!s)
+		return KN_EIO;
+	index_bind_str(s, 1, key);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n++] = (struct relink){ xstrdup((const char *)sqlite3_column_text(s, 0)),
+					  xstrdup((const char *)sqlite3_column_text(s, 1)),
+					  xstrdup((const char *)sqlite3_column_text(s, 2)) };
+	}
+	sqlite3_reset(s);
+	rc = rc == SQLITE_DONE ? 0 : index_sql_fail(ix, rc, "links of a name");
+	for (size_t i = 0; i < n; i++) {
+		struct buf dst = BUF_INIT;
+		links_resolve(&dst, tree, v[i].src, v[i].target, strlen(v[i].target));
+		buf_puts(&dst, ".md");
+		if (rc == 0 && strcmp(dst.ptr, v[i].dst) != 0 && (s = stmt_in(ix, q_link_set))) {
+			index_bind_str(s, 1, v[i].src);
+			index_bind_str(s, 2, v[i].target);
+			index_bind_str(s, 3, dst.ptr);
+			rc = index_run(ix, s);
+		} else if (rc == 0 && !s) {
+			rc = KN_EIO;
+		}
+		buf_free(&dst);
+		free(v[i].src);
+		free(v[i].target);
+		free(v[i].dst);
+	}
+	free(v);
+	return rc;
+}
+
+/* Links of other pages may lead elsewhere when pages come or go: [[Page]] found
+ * Folder/Page.md until a Page.md appears at the root. Look at those of the names in
+ * `keys` (one per line) again, each name once. */
+static int
+reresolve(struct index *ix, git_tree *tree, struct buf *keys)
+{
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	for (char *p = keys->ptr, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = '\0';
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n++] = p;
+	}
+	qsort(v, n, sizeof(*v), cmp_str);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (i == 0 || strcmp(v[i - 1], v[i]) != 0)
+			rc = reresolve_key(ix, tree, v[i]);
+	free(v);
+	return rc;
+}
+
 /* Apply the tree diff old..new (old NULL: everything is new); deletions are recorded as
  * seen at commit `to_hex`. */
 static int
@@ -633,23 +794,28 @@ apply_diff(struct index *ix, struct store *st, git_tree *old, git_tree *new, str
 		}
 	}
 	struct jobs j = { .spaces = (const char *const *)ix->space_names,
-			  .space = strcmp(ix->space_label, "wiki") == 0 ? NULL : ix->space_label };
+			  .space = strcmp(ix->space_label, "wiki") == 0 ? NULL : ix->space_label,
+			  .tree = new };
+	struct buf keys = BUF_INIT;
 	size_t n = git_diff_num_deltas(diff);
-	for (size_t i = 0; rc == 0 && i < n; i++)
+	for (size_t i = 0; rc == 0 && i < n; i++) {
 		rc = apply_delta(ix, git_diff_get_delta(diff, i), &j, changes, to_hex);
+		if (old)
+			note_existence(&keys, git_diff_get_delta(diff, i));
+	}
 	git_diff_free(diff);
-	if (rc == 0)
-		return write_jobs(ix, st, &j, pd);
+	if (rc == 0) {
+		rc = write_jobs(ix, st, &j, pd);
+		if (rc == 0 && keys.len)
+			rc = reresolve(ix, new, &keys);
+		buf_free(&keys);
+		return rc;
+	}
+	buf_free(&keys);
 	for (size_t i = 0; i < j.n; i++)
 		prepared_free(&j.v[i]);
 	free(j.v);
 	return rc;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static int

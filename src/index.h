@@ -104,9 +104,16 @@ struct index_groups {
 	size_t n;
 };
 
-/* Every customer (tag, department) and its pages, by value, without case. */
+/* Every customer (tag, department) and its pages, by value, without case, each shown in
+ * one spelling: the customer's own page's (a page whose title is the customer, or
+ * Customers/<name>.md), else the one most of its pages use, else the first by bytes. */
 int index_groups(struct index_groups *out, struct index *ix, const struct index_scope *sc, enum index_key key,
 		 struct arena *a);
+
+/* The spelling index_groups shows for `value` of `key` (any case); `value` itself when no
+ * page has it (or on an error, logged). In the arena. */
+const char *index_spelling(struct index *ix, const struct index_scope *sc, enum index_key key, const char *value,
+			   struct arena *a);
 
 /* A page as the lists show it. */
 struct index_page {
@@ -131,8 +138,8 @@ int index_page_get(struct index_page *out, struct index *ix, const struct index_
 
 /* The pages of customer (tag, department) `value` (the whole value, any case), frames and
  * templates left out, newest change first. For a customer they come in sections by
- * department: a page of several departments is listed in each, pages of none come last
- * (section ""). */
+ * department (spelled as index_groups spells it): a page of several departments is listed
+ * in each, pages of none come last (section ""). */
 int index_pages_with(struct index_pages *out, struct index *ix, const struct index_scope *sc, enum index_key key,
 		     const char *value, struct arena *a);
 

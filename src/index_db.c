@@ -8,8 +8,10 @@
 
 /* Bump when the tables below change: an index with another version is dropped and rebuilt
  * from git (everything here is derived). Kept in index_meta. The index has a file of its own
- * (index.db): a damaged one can be reset without touching the accounts in kennis.db. */
-#define SCHEMA_VERSION "4"
+ * (index.db): a damaged one can be reset without touching the accounts in kennis.db.
+ * 4: spaces (a space column in every table); 5: issue 13 before spaces (links by what they
+ * name, four search columns); 6: both. An index of either 4 or 5 is rebuilt. */
+#define SCHEMA_VERSION "6"
 
 #define BUSY_MS 10000 /* wait for another writer (a catch-up in another thread) */
 
@@ -50,17 +52,28 @@ static const char schema_sql[] =
 	"CREATE INDEX departments_page ON departments(page_id, dept);"
 	"CREATE INDEX departments_dept ON departments(dept COLLATE NOCASE);"
 	/* Wiki links by file path: src (in space) links to dst in dst_space (which may not
-	 * exist; dst_space 0: a space that is not known). */
+	 * exist; dst_space 0: a space that is not known). target is the page name as the link
+	 * names it ("Page", "Folder/Page"), dst the page it leads to: within the space, as
+	 * links.c finds it in the space's tree (the root, src's folder, then that name
+	 * anywhere); into another space ([[finance:Page]]) the name itself, never looked up.
+	 * tkey is target's last part as links_key makes it, so that a page that comes or goes
+	 * finds the links of its space it may take over ('' for a link into another space). */
 	"CREATE TABLE links(space INTEGER NOT NULL, src TEXT NOT NULL, dst_space INTEGER NOT NULL, dst TEXT NOT NULL,"
-	" PRIMARY KEY(space, src, dst_space, dst)) WITHOUT ROWID;"
+	" target TEXT NOT NULL, tkey TEXT NOT NULL, PRIMARY KEY(space, src, dst_space, target)) WITHOUT ROWID;"
 	"CREATE INDEX links_dst ON links(dst_space, dst);"
+	"CREATE INDEX links_tkey ON links(space, tkey);"
 	/* Page files deleted (or renamed away) and not there now: a commit at or after the
 	 * deletion, from which a short walk back finds the last version (see index_gone). */
 	"CREATE TABLE gone(space INTEGER NOT NULL, path TEXT NOT NULL, commit_id TEXT NOT NULL,"
 	" PRIMARY KEY(space, path)) WITHOUT ROWID;"
-	/* rowid = pages.id; prefix indexes make "ab*" and "abc*" as fast as a word */
-	"CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"
-	"INSERT INTO fts(fts, rank) VALUES('rank', 'bm25(10.0, 1.0)');";
+	/* rowid = pages.id; prefix indexes make "ab*" and "abc*" as fast as a word. body is the
+	 * text a reader sees (snippets are cut from it), customer the front matter's, meta the
+	 * other values (owner, tags, departments, the name when a title is set): weighted as
+	 * the body, so bm25 is what it was with all of them in one column, but a search can
+	 * tell a page whose title or customer matches from one that mentions it (search.c). */
+	"CREATE VIRTUAL TABLE fts USING fts5(title, body, customer, meta, tokenize = 'unicode61 remove_diacritics 2',"
+	" prefix = '2 3');"
+	"INSERT INTO fts(fts, rank) VALUES('rank', 'bm25(10.0, 1.0, 1.0, 1.0)');";
 
 static const char drop_sql[] =
 	"DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS tags; DROP TABLE IF EXISTS departments;"

@@ -1,12 +1,22 @@
 /* index_views.c: the typed queries the views read: groups, page lists, backlinks, wanted pages, orphans. */
 #include "index_db.h"
 
+#include <strings.h>
+
 /* SQL for the customer a page (table alias p) is about: front matter `customer:`, else the
  * folder under Customers/ with '-' as ' '. The one definition for every customer view. */
 #define CUSTOMER_SQL                                                                                               \
 	"CASE WHEN p.customer <> '' THEN p.customer "                                                              \
 	"WHEN p.path LIKE 'Customers/%/%' THEN replace(substr(p.path, 11, instr(substr(p.path, 11), '/') - 1), '-', ' ') " \
 	"ELSE '' END"
+
+/* Each page's customer, its time, and whether it is the customer's own page (its title is
+ * the customer, or it is Customers/<name>.md): its spelling of the customer is the one
+ * shown. Rows of pages p (hidden ones left out), with the scope's condition to follow. */
+#define CUSTOMERS_SQL                                                                                             \
+	"SELECT c, t, c <> '' AND (title = c COLLATE NOCASE OR "                                                   \
+	"path = 'Customers/' || replace(c, ' ', '-') || '.md' COLLATE NOCASE) AS own FROM ("                      \
+	"SELECT " CUSTOMER_SQL " AS c, p.updated_time AS t, p.title AS title, p.path AS path FROM pages p WHERE p.hidden = 0"
 
 /* The columns of a struct index_page, from pages p (and its section last, in the queries
  * that have one): the space's name is column 7. */
@@ -118,34 +128,110 @@ paths(struct index_paths *out, struct index *ix, sqlite3_stmt *st, struct arena 
 	return finish(ix, st, rc);
 }
 
+/* Every spelling of the values of `key` (any case) with its pages, newest change and
+ * whether the customer's own page uses it (customers), the spellings of one value next to
+ * each other; only those of the value bound to ?1 (any case) when `one`. */
+static sqlite3_stmt *
+spellings(struct index *ix, const struct index_scope *sc, enum index_key key, int one)
+{
+	/* head, (scope), middle, the condition of `one`, tail */
+	static const char *const sql[INDEX_KEYS][4] = {
+		[INDEX_CUSTOMER] = { "SELECT c, count(*), max(t), max(own) FROM (" CUSTOMERS_SQL, ")) WHERE c <> '' ",
+				     "AND c = ?1 COLLATE NOCASE ", "GROUP BY c ORDER BY c COLLATE NOCASE, c" },
+		[INDEX_TAG] = { "SELECT t.tag, count(*), max(p.updated_time), 0 FROM tags t JOIN pages p ON p.id = t.page_id "
+				"WHERE p.hidden = 0", " ", "AND t.tag = ?1 COLLATE NOCASE ",
+				"GROUP BY t.tag ORDER BY t.tag COLLATE NOCASE, t.tag" },
+		[INDEX_DEPT] = { "SELECT d.dept, count(*), max(p.updated_time), 0 FROM departments d "
+				 "JOIN pages p ON p.id = d.page_id WHERE p.hidden = 0", " ", "AND d.dept = ?1 COLLATE NOCASE ",
+				 "GROUP BY d.dept ORDER BY d.dept COLLATE NOCASE, d.dept" },
+	};
+	struct buf tail = BUF_INIT;
+	buf_puts(&tail, sql[key][1]);
+	if (one)
+		buf_puts(&tail, sql[key][2]);
+	buf_puts(&tail, sql[key][3]);
+	sqlite3_stmt *st = prepare(ix, sc, sql[key][0], tail.ptr);
+	buf_free(&tail);
+	return st;
+}
+
+/* Is spelling `s` (pages, own) shown before the one in `g` (its pages and own flag)? The
+ * customer's own page's, then most pages', then the first by bytes (capitals first). */
+static int
+spelling_wins(const char *s, unsigned pages, int own, const char *g, unsigned gpages, int gown)
+{
+	if (own != gown)
+		return own;
+	if (pages != gpages)
+		return pages > gpages;
+	return strcmp(s, g) < 0;
+}
+
 int
 index_groups(struct index_groups *out, struct index *ix, const struct index_scope *sc, enum index_key key,
 	     struct arena *a)
 {
-	static const char *const sql[INDEX_KEYS][2] = {
-		[INDEX_CUSTOMER] = { "SELECT c, count(*), max(t) FROM (SELECT " CUSTOMER_SQL " AS c, p.updated_time AS t "
-				     "FROM pages p WHERE p.hidden = 0",
-				     ") WHERE c <> '' GROUP BY c COLLATE NOCASE ORDER BY c COLLATE NOCASE" },
-		[INDEX_TAG] = { "SELECT t.tag, count(*), max(p.updated_time) FROM tags t JOIN pages p ON p.id = t.page_id "
-				"WHERE p.hidden = 0",
-				" GROUP BY t.tag COLLATE NOCASE ORDER BY t.tag COLLATE NOCASE" },
-		[INDEX_DEPT] = { "SELECT d.dept, count(*), max(p.updated_time) FROM departments d "
-				 "JOIN pages p ON p.id = d.page_id WHERE p.hidden = 0",
-				 " GROUP BY d.dept COLLATE NOCASE ORDER BY d.dept COLLATE NOCASE" },
-	};
-	int rc;
+	int rc, gown = 0;
+	unsigned gpages = 0; /* the shown spelling's own pages, for the next row to beat */
 	memset(out, 0, sizeof(*out));
 	if ((unsigned)key >= INDEX_KEYS)
 		return KN_EINVAL;
-	sqlite3_stmt *st = prepare(ix, sc, sql[key][0], sql[key][1]);
+	sqlite3_stmt *st = spellings(ix, sc, key, 0);
 	if (!st)
 		return KN_EIO;
+	/* GROUP BY COLLATE NOCASE would show one spelling at random (the last row SQLite
+	 * read: the latest "acme corp" renamed Acme Corp everywhere): the spellings come one by
+	 * one, each value's together, and are merged here. */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+		unsigned pages = (unsigned)sqlite3_column_int(st, 1);
+		int64_t newest = sqlite3_column_int64(st, 2);
+		int own = sqlite3_column_int(st, 3) != 0;
+		struct index_group *g = out->n ? &out->v[out->n - 1] : NULL;
+		if (!s)
+			continue;
+		if (g && strcasecmp(g->value, s) == 0) {
+			if (spelling_wins(s, pages, own, g->value, gpages, gown)) {
+				g->value = arena_strdup(a, s);
+				gpages = pages;
+				gown = own;
+			}
+			g->pages += pages;
+			g->newest = newest > g->newest ? newest : g->newest;
+			continue;
+		}
 		out->v = grow(a, out->v, out->n, sizeof(*out->v));
-		out->v[out->n++] = (struct index_group){ text(a, st, 0), (unsigned)sqlite3_column_int(st, 1),
-							  sqlite3_column_int64(st, 2) };
+		out->v[out->n++] = (struct index_group){ arena_strdup(a, s), pages, newest };
+		gpages = pages;
+		gown = own;
 	}
 	return finish(ix, st, rc);
+}
+
+const char *
+index_spelling(struct index *ix, const struct index_scope *sc, enum index_key key, const char *value, struct arena *a)
+{
+	const char *best = NULL;
+	unsigned bpages = 0;
+	int bown = 0, rc;
+	if ((unsigned)key >= INDEX_KEYS || !value)
+		return value;
+	sqlite3_stmt *st = spellings(ix, sc, key, 1);
+	if (!st)
+		return value;
+	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+		unsigned pages = (unsigned)sqlite3_column_int(st, 1);
+		int own = sqlite3_column_int(st, 3) != 0;
+		if (s && (!best || spelling_wins(s, pages, own, best, bpages, bown))) {
+			best = arena_strdup(a, s);
+			bpages = pages;
+			bown = own;
+		}
+	}
+	finish(ix, st, rc);
+	return best ? best : value;
 }
 
 /* Rows of PAGE_COLS (and a section in column 7 when the query has one). */
@@ -195,7 +281,21 @@ index_pages_with(struct index_pages *out, struct index *ix, const struct index_s
 	memset(out, 0, sizeof(*out));
 	if ((unsigned)key >= INDEX_KEYS)
 		return KN_EINVAL;
-	return pages(out, ix, prepare(ix, sc, sql[key][0], sql[key][1]), value, a);
+	int rc = pages(out, ix, prepare(ix, sc, sql[key][0], sql[key][1]), value, a);
+	/* Sections come by department without case; each page writes its own: one spelling
+	 * per section (the rows of one come together). */
+	const char *raw = NULL, *shown = NULL;
+	for (size_t i = 0; rc == 0 && i < out->n; i++) {
+		struct index_page *p = &out->v[i];
+		if (!*p->section)
+			continue;
+		if (!raw || strcasecmp(raw, p->section) != 0) {
+			raw = p->section;
+			shown = index_spelling(ix, sc, INDEX_DEPT, raw, a);
+		}
+		p->section = shown;
+	}
+	return rc;
 }
 
 int
@@ -261,11 +361,12 @@ int
 index_backlinks(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *space,
 		const char *path, struct arena *a)
 {
-	/* from any space the viewer may read (p is the linking page) */
+	/* from any space the viewer may read (p is the linking page); one row per page:
+	 * [[Page]] and [[Folder/Page]] on one page are two links to one page */
 	sqlite3_stmt *st = prepare(ix, sc, "SELECT l.src, " SPACE_OF("p") " FROM links l JOIN pages p ON p.space = l.space "
 					   "AND p.path = l.src WHERE l.dst_space = ?2 AND l.dst = ?1 "
 					   "AND NOT (l.space = ?2 AND l.src = ?1)",
-				   " ORDER BY p.space <> ?2, l.src");
+				   " GROUP BY p.id ORDER BY p.space <> ?2, l.src");
 	if (st) {
 		sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, space_id(ix, space));
@@ -280,13 +381,14 @@ index_wanted(struct index_wanteds *out, struct index *ix, const struct index_sco
 	int rc;
 	memset(out, 0, sizeof(*out));
 	sqlite3_int64 id = space_id(ix, space);
-	sqlite3_stmt *st = prepare(ix, sc, "SELECT l.dst, count(*) AS n FROM links l JOIN pages p ON p.space = l.space "
-					   "AND p.path = l.src WHERE l.dst_space = ?1 "
+	/* a page counts once however many of its links name the missing page */
+	sqlite3_stmt *st = prepare(ix, sc, "SELECT l.dst, count(DISTINCT p.id) AS n FROM links l JOIN pages p "
+					   "ON p.space = l.space AND p.path = l.src WHERE l.dst_space = ?1 "
 					   "AND l.dst NOT IN (SELECT path FROM pages WHERE space = ?1)",
 				   " GROUP BY l.dst ORDER BY n DESC, l.dst LIMIT 1000");
 	sqlite3_stmt *from = prepare(ix, sc, "SELECT l.src, " SPACE_OF("p") " FROM links l JOIN pages p ON p.space = l.space "
 					     "AND p.path = l.src WHERE l.dst_space = ?2 AND l.dst = ?1",
-				     " ORDER BY p.space <> ?2, l.src LIMIT 50");
+				     " GROUP BY p.id ORDER BY p.space <> ?2, l.src LIMIT 50");
 	if (!st || !from) {
 		sqlite3_finalize(st);
 		sqlite3_finalize(from);

@@ -14,6 +14,7 @@
 #include "hook.h"
 #include "index.h"
 #include "kennis.h"
+#include "links.h"
 #include "locks.h"
 #include "render.h"
 #include "search.h"
@@ -27,7 +28,8 @@ static const char usage[] =
 	"usage: kennis <command> [options]\n"
 	"\n"
 	"commands:\n"
-	"  init DIR      create a data directory with a starter wiki\n"
+	"  init DIR      create a data directory with a starter wiki (--empty: without)\n"
+	"  import DIR SOURCE  create a data directory from an existing wiki's git history\n"
 	"  serve         serve a data directory over HTTP\n"
 	"  user          add, list, change and delete accounts\n"
 	"  token         personal access tokens for git and the API\n"
@@ -82,6 +84,9 @@ static const char serve_usage[] =
 	"                            start of absolute links in feeds (default: the --listen address)\n"
 	"  --login-address-limit N   failed logins from one client address per hour before it\n"
 	"                            must wait (default: 100; an account name allows 5)\n"
+	"  --img-src SOURCES         images from other sites pages may show, added to the\n"
+	"                            Content-Security-Policy: 'https:' (any https site) or hosts\n"
+	"                            ('cdn.example.com *.example.org'); default: none (off)\n"
 	"\n"
 	"notifications (docs/notifications.md):\n"
 	"  --smtp URL                mail server for watchers' mail: smtp://HOST:PORT or\n"
@@ -111,25 +116,38 @@ is_help(int argc, char **argv)
 	return 0;
 }
 
+static const char init_usage[] =
+	"usage: kennis init [--empty] DIR\n"
+	"\n"
+	"Create DIR with DIR/wiki.git: a bare git repository on branch main holding a starter\n"
+	"wiki (Home, a how-to, an example customer page, a sidebar).\n"
+	"  --empty   no starter commit: main is born by the first push or edit, so an existing\n"
+	"            wiki's history can be pushed in as it is (or use 'kennis import DIR SOURCE')\n";
+
 static int
 cmd_init(int argc, char **argv)
 {
 	char exe[PATH_MAX], gitdir[PATH_MAX];
-	if (argc != 2 || is_help(argc, argv)) {
-		fputs("usage: kennis init DIR\n\nCreate DIR with DIR/wiki.git: a bare git repository on branch main\n"
-		      "holding a starter wiki (Home, a how-to, an example customer page, a sidebar).\n", argc == 2 ? stdout : stderr);
-		return argc == 2 ? 0 : 2;
+	int empty = argc == 3 && strcmp(argv[1], "--empty") == 0;
+	const char *dir = argv[argc - 1];
+	if (is_help(argc, argv)) {
+		fputs(init_usage, stdout);
+		return 0;
 	}
-	if (mkdir(argv[1], 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "kennis: cannot create %s: %s\n", argv[1], strerror(errno));
+	if (argc != 2 + empty || dir[0] == '-') {
+		fputs(init_usage, stderr);
+		return 2;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "kennis: cannot create %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
-	snprintf(gitdir, sizeof(gitdir), "%s/wiki.git", argv[1]);
+	snprintf(gitdir, sizeof(gitdir), "%s/wiki.git", dir);
 	if (self_path(exe, sizeof(exe)) < 0) {
 		fprintf(stderr, "kennis: cannot find my own executable\n");
 		return 1;
 	}
-	int rc = store_init(gitdir, exe);
+	int rc = empty ? store_init_with(gitdir, exe, NULL, 0, NULL) : store_init(gitdir, exe);
 	if (rc == KN_EEXISTS) {
 		fprintf(stderr, "kennis: %s already exists: not touching it\n", gitdir);
 		return 1;
@@ -138,7 +156,8 @@ cmd_init(int argc, char **argv)
 		fprintf(stderr, "kennis: cannot create the wiki in %s: %s\n", gitdir, kn_strerror(rc));
 		return 1;
 	}
-	printf("kennis: created %s (serve it with: kennis serve --data %s)\n", gitdir, argv[1]);
+	printf("kennis: created %s%s (serve it with: kennis serve --data %s)\n", gitdir,
+	       empty ? " without pages: push a wiki into it" : "", dir);
 	return 0;
 }
 
@@ -196,6 +215,17 @@ parse_access(const char *o, const char *v, struct config *cfg)
 		}
 		free((char *)cfg->base_url); /* the flags are read twice (see cmd_serve) */
 		cfg->base_url = url;
+		return 1;
+	}
+	if (strcmp(o, "--img-src") == 0) {
+		const char *why;
+		char *src = req_img_src_parse(v, &why);
+		if (!src) {
+			fprintf(stderr, "kennis: bad --img-src '%s': %s\n", v, why);
+			return -1;
+		}
+		free((char *)cfg->img_src); /* the flags are read twice (see cmd_serve) */
+		cfg->img_src = src;
 		return 1;
 	}
 	if (strcmp(o, "--upload-types") == 0) {
@@ -451,6 +481,7 @@ cmd_serve(int argc, char **argv)
 	rc = server_run(&cfg);
 	webhook_global_release();
 	free((char *)cfg.base_url);
+	free((char *)cfg.img_src);
 	return rc;
 }
 
@@ -551,6 +582,8 @@ main(int argc, char **argv)
 	render_global_init();
 	if (strcmp(argv[1], "init") == 0)
 		rc = cmd_init(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "import") == 0)
+		rc = cmd_import(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "serve") == 0)
 		rc = cmd_serve(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "user") == 0)
@@ -574,6 +607,7 @@ main(int argc, char **argv)
 		rc = 2;
 	}
 	search_global_release();
+	links_global_release();
 	render_global_release();
 	git_libgit2_shutdown();
 	return rc;

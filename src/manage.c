@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "links.h"
 #include "page.h"
 #include "pagename.h"
 
@@ -24,6 +25,8 @@ struct rw {
 	int count;
 	const char *const *files; /* attachments moving from old/ to new_name/ */
 	size_t nfiles;
+	git_tree *tree;   /* where wiki links are resolved (links.c), or NULL: by name only */
+	const char *from; /* the page file holding the text, for resolving */
 };
 
 /* Length of the folder part of `name`, its last '/' included. */
@@ -258,8 +261,14 @@ wiki_link(struct rw *w, const char *s, size_t n)
 	}
 	while (pn && is_blank(tgt[pn - 1]))
 		pn--;
-	struct buf name = BUF_INIT;
-	int match = pn && pagename_from_link(&name, tgt, pn) == 0 && strcmp(name.ptr, w->old) == 0;
+	struct buf name = BUF_INIT, to = BUF_INIT;
+	int valid = pn && pagename_from_link(&name, tgt, pn) == 0;
+	int match = valid && strcmp(name.ptr, w->old) == 0;
+	/* [[Page]] that led to Folder/Page (links.c, as GitHub wikis find it) names the old
+	 * page too; the new name is then written in full, which leads there from anywhere */
+	if (valid && !match && w->tree && links_resolve(&to, w->tree, w->from, name.ptr, name.len) == 1)
+		match = strcmp(to.ptr, w->old) == 0;
+	buf_free(&to);
 	buf_puts(w->out, "[[");
 	if (!match) {
 		buf_put(w->out, s, n);
@@ -406,15 +415,17 @@ scan_block(struct rw *w, const char *t, size_t s, size_t e)
 	free(tk.next);
 }
 
-int
-manage_rewrite_links(struct buf *out, const char *md, size_t len, const char *page, const char *old_name,
-		     const char *new_name, const char *const *files, size_t nfiles)
+/* manage_rewrite_links, with wiki links resolved in `tree` (NULL: by name only). */
+static int
+rewrite_links(struct buf *out, const char *md, size_t len, const char *page, const char *old_name,
+	      const char *new_name, const char *const *files, size_t nfiles, git_tree *tree)
 {
-	struct buf dir = BUF_INIT, newdir = BUF_INIT;
+	struct buf dir = BUF_INIT, newdir = BUF_INIT, from = BUF_INIT;
 	buf_put(&dir, page, dir_len(page));
 	int own = strcmp(page, old_name) == 0;
 	buf_put(&newdir, own ? new_name : page, dir_len(own ? new_name : page));
-	struct rw w = { out, old_name, new_name, buf_cstr(&dir), buf_cstr(&newdir), 0, 0, files, nfiles };
+	pagename_to_path(&from, page);
+	struct rw w = { out, old_name, new_name, buf_cstr(&dir), buf_cstr(&newdir), 0, 0, files, nfiles, tree, from.ptr };
 	w.rebase = own && strcmp(w.dir, w.newdir) != 0;
 	struct page_lines ls = { 0 }; /* code blocks are page.c's to find */
 	size_t i = 0;
@@ -447,7 +458,15 @@ manage_rewrite_links(struct buf *out, const char *md, size_t len, const char *pa
 		out->ptr[out->len] = '\0';
 	buf_free(&dir);
 	buf_free(&newdir);
+	buf_free(&from);
 	return w.count;
+}
+
+int
+manage_rewrite_links(struct buf *out, const char *md, size_t len, const char *page, const char *old_name,
+		     const char *new_name, const char *const *files, size_t nfiles)
+{
+	return rewrite_links(out, md, len, page, old_name, new_name, files, nfiles, NULL);
 }
 
 /* --- redirects ---------------------------------------------------------------------------- */
@@ -740,8 +759,8 @@ rewrite_page(const char *path, void *payload)
 	if ((c->rc = store_read(&c->md, NULL, c->s, path)) < 0)
 		return 1;
 	struct buf out = BUF_INIT;
-	if (manage_rewrite_links(&out, c->md.ptr, c->md.len, c->name.ptr, c->old_name, c->new_name,
-				 (const char *const *)c->files, c->nfiles) > 0) {
+	if (rewrite_links(&out, c->md.ptr, c->md.len, c->name.ptr, c->old_name, c->new_name,
+			  (const char *const *)c->files, c->nfiles, c->s->tree) > 0) {
 		size_t len = out.len;
 		add_edit(c, path, buf_detach(&out), len);
 		buf_printf(&c->names, "%s\n", c->name.ptr);
@@ -827,8 +846,8 @@ rename_once(git_oid *out, size_t *npages, struct store *st, const git_oid *base,
 		rc = KN_EEXISTS;
 		goto done;
 	}
-	manage_rewrite_links(&moved, c->md.ptr, c->md.len, c->old_name, c->old_name, c->new_name,
-			     (const char *const *)c->files, c->nfiles);
+	rewrite_links(&moved, c->md.ptr, c->md.len, c->old_name, c->old_name, c->new_name,
+		      (const char *const *)c->files, c->nfiles, s.tree);
 	add_edit(c, old_path, NULL, 0);
 	size_t len = moved.len;
 	add_edit(c, new_path, buf_detach(&moved), len);

@@ -17,6 +17,8 @@
  * `out`. Returns how many links were changed (`out` then equals the input when 0).
  *   [[Old Name]], [[Old-Name]], [[label|Old Name#Part]]: names compare as pages do (blanks
  *     and '-' alike); the new name is written with blanks when the old target had any.
+ *     (manage_rename also rewrites a wiki link that leads to the old page as links.c finds
+ *     pages, [[Page]] for Folder/Page, to the new name in full.)
  *   [x](Old-Name), [x](/wiki/Old-Name#part), [r]: /wiki/Old-Name (reference definitions):
  *     relative targets are resolved from `page`'s folder, as a browser does; the new target
  *     is relative when the new page is in that folder (or below), else /wiki/New-Name.

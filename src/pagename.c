@@ -9,7 +9,9 @@
 /* Why [s, s+n) breaks the rules, or NULL. A page name is judged as the file it names, so
  * when `page` its last part is followed by ".md": it may end in a space or '.' ("trail "
  * is the file "trail .md"), which Windows could not check out only at the end of a path
- * part. One function for names and files, so the push hook and the web cannot disagree. */
+ * part. One function for names and files, so the push hook and the web cannot disagree.
+ * The characters a GitHub wiki allows (: * ? " < > | # %) are allowed: every address
+ * kennis writes percent-encodes them (url_escape), and the server decodes the path once. */
 static const char *
 problem(const char *s, size_t n, int page)
 {
@@ -26,8 +28,8 @@ problem(const char *s, size_t n, int page)
 		int at_start = i == 0 || s[i - 1] == '/';
 		if (c < 0x20 || c == 0x7f)
 			return "a control character";
-		if (strchr("\\:*?\"<>|#%", c))
-			return "one of the characters \\ : * ? \" < > | # %";
+		if (c == '\\')
+			return "a backslash (browsers read it as '/', Windows as a folder separator)";
 		if (at_start && c == '/')
 			return "an empty part ('//')";
 		if (at_start && c == '.')
@@ -112,4 +114,37 @@ pagename_title(struct buf *out, const char *name)
 	const char *s = slash ? slash + 1 : name;
 	for (; *s; s++)
 		buf_putc(out, *s == '-' ? ' ' : *s);
+}
+
+/* Does [s, s+n) start with ".git", any case (".git", ".gitmodules", ".GitHub")? */
+static int
+dot_git(const char *s, size_t n)
+{
+	return n >= 4 && s[0] == '.' && (s[1] | 0x20) == 'g' && (s[2] | 0x20) == 'i' && (s[3] | 0x20) == 't';
+}
+
+const char *
+pagename_kept_problem(const char *path, size_t n)
+{
+	if (n == 0)
+		return "an empty name";
+	if (!utf8_valid(path, n))
+		return "not valid UTF-8";
+	if (path[0] == '/' || path[n - 1] == '/')
+		return "starts or ends with '/'";
+	for (size_t i = 0; i < n;) {
+		const char *part = path + i, *slash = memchr(part, '/', n - i);
+		size_t len = slash ? (size_t)(slash - part) : n - i;
+		if (len == 0)
+			return "an empty part ('//')";
+		if ((len == 1 && part[0] == '.') || (len == 2 && part[0] == '.' && part[1] == '.'))
+			return "a part is '.' or '..'";
+		if (dot_git(part, len))
+			return "a part starts with '.git' (git's own files are never taken from a push)";
+		for (size_t k = 0; k < len; k++)
+			if ((unsigned char)part[k] < 0x20 || part[k] == 0x7f)
+				return "a control character";
+		i += len + 1;
+	}
+	return NULL;
 }

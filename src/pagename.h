@@ -11,8 +11,9 @@
  * "Customers/Acme-Corp.md". Returns 0 when `name` (n bytes) is acceptable, else KN_EINVAL:
  * empty, over PAGENAME_MAX, invalid UTF-8, control bytes, a part that is empty or starts
  * with '.' (so no "..", ".git", hidden files), a folder ending in a space or '.', a leading
- * or trailing '/', or one of \ : * ? " < > | # %. The name itself may end in a space or '.'
- * ("trail " is the file "trail .md", which a GitHub wiki may hold). */
+ * or trailing '/', or a backslash. The characters GitHub wikis allow (: * ? " < > | # %,
+ * "Installation:-Linux", "umask-?") are allowed; every address percent-encodes them. The
+ * name itself may end in a space or '.' ("trail " is the file "trail .md"). */
 int pagename_check(const char *name, size_t n);
 
 /* Why page name `name` is refused (pagename_check), in words for a person; NULL if it is not. */
@@ -23,6 +24,14 @@ const char *pagename_problem(const char *name, size_t n);
  * the push hook and the upload form use this, the web's addresses pagename_check. Any
  * other file: the same rules, and its last part may not end in a space or '.' either. */
 const char *pagename_path_problem(const char *path, size_t n);
+
+/* Why a push may not change file `path` that the wiki already holds (main before the push
+ * has it), or NULL when it may. Existing history is taken as it is (kennis import, or the
+ * first push into an empty wiki), so a file there may break pagename_path_problem's rules
+ * (a dotfile such as ".vscode/settings.json"); a push may still change it, unless a part
+ * is empty, "." or "..", or starts with ".git" (any case), or it holds control bytes or
+ * invalid UTF-8. */
+const char *pagename_kept_problem(const char *path, size_t n);
 
 /* Turn the target of a wiki link ("Acme Corp", " Customers/Acme Corp ") into a page name
  * ("Acme-Corp", "Customers/Acme-Corp"): trims, spaces become '-'. Appends to `out`; returns

@@ -79,7 +79,9 @@ struct render {
 	unsigned opts;       /* ctx->opts, 0 without ctx */
 	unsigned char seed[crypto_shorthash_KEYBYTES];
 	char nonce[NONCE_LEN + 1];
-	struct strset pages; /* page name -> 1 + exists, so page_exists runs once per page */
+	struct strset pages; /* page name -> 2 * its target + exists, so a page is looked up once */
+	char **targets;      /* the page each name leads to */
+	size_t ntargets, captargets;
 	struct strset ids;   /* heading ids handed out -> next numeric suffix to try */
 	struct nodes heads;  /* headings in document order */
 	struct nodes code;   /* code blocks */
@@ -513,23 +515,38 @@ trim(const char **s, size_t *n)
 		(*n)--;
 }
 
-/* Does page `name` exist? ctx is asked once per page, and each page is added to ctx->links
- * once: a page may link the same page thousands of times. */
+/* Does the page `name` leads to exist? `name` becomes that page's name (ctx->resolve). ctx
+ * is asked once per name, and each page is added to ctx->links once: a page may link the
+ * same page thousands of times. */
 static int
-page_exists(struct render *r, const char *name, size_t n)
+page_exists(struct render *r, struct buf *name)
 {
 	int added;
-	size_t i = strset_add(&r->pages, name, n, &added);
+	size_t i = strset_add(&r->pages, name->ptr, name->len, &added);
 	if (added) {
 		const struct render_ctx *c = r->ctx;
 		const char *key = r->pages.slot[i].key;
-		r->pages.slot[i].val = 1 + (!c || !c->page_exists || c->page_exists(c->payload, key));
-		if (c && c->links) {
-			buf_put(c->links, name, n);
-			buf_putc(c->links, '\n');
+		struct buf to = BUF_INIT;
+		int found;
+		if (c && c->resolve) {
+			found = c->resolve(c->payload, key, &to) == 1;
+		} else {
+			found = !c || !c->page_exists || c->page_exists(c->payload, key);
+			buf_put(&to, name->ptr, name->len);
 		}
+		if (r->ntargets == r->captargets) {
+			r->captargets = r->captargets ? 2 * r->captargets : 16;
+			r->targets = xrealloc(r->targets, r->captargets * sizeof(*r->targets));
+		}
+		r->targets[r->ntargets] = buf_detach(&to);
+		r->pages.slot[i].val = 2 * r->ntargets++ + (size_t)found;
+		if (c && c->links)
+			buf_printf(c->links, "\t%s\t%s\n", key, r->targets[r->ntargets - 1]);
 	}
-	return r->pages.slot[i].val == 2;
+	size_t val = r->pages.slot[i].val;
+	buf_reset(name);
+	buf_puts(name, r->targets[val / 2]);
+	return val & 1;
 }
 
 /* The address prefix of space `name` ([n bytes]): "" for the wiki, "/s/NAME" else. */
@@ -562,7 +579,8 @@ space_prefix(const struct render *r, const char *t, size_t n, int *own)
 }
 
 /* A link into another space: `url` is /s/NAME/wiki/Page (NAME: [t, t+sn)); the link is
- * reported as "NAME\tPage". 0, or -1 for an invalid page name. */
+ * reported as "NAME\tPage\tPage" (never looked up: render.h). 0, or -1 for an invalid page
+ * name. */
 static int
 space_link_url(struct render *r, struct buf *url, const char *t, size_t sn, const char *page, size_t pn)
 {
@@ -576,10 +594,7 @@ space_link_url(struct render *r, struct buf *url, const char *t, size_t sn, cons
 	buf_puts(url, "/wiki/");
 	url_escape(url, name.ptr, name.len, 1);
 	if (r->ctx && r->ctx->links) {
-		buf_put(r->ctx->links, t, sn);
-		buf_putc(r->ctx->links, '\t');
-		buf_put(r->ctx->links, name.ptr, name.len);
-		buf_putc(r->ctx->links, '\n');
+		buf_printf(r->ctx->links, "%.*s\t%s\t%s\n", (int)sn, t, name.ptr, name.ptr);
 	}
 	buf_free(&name);
 	return 0;
@@ -619,7 +634,7 @@ wikilink_url(struct render *r, struct buf *url, const char *t, size_t n, int *mi
 	} else if (pn) {
 		if (pagename_from_link(&name, t, pn) < 0)
 			goto done;
-		*missing = !page_exists(r, name.ptr, name.len);
+		*missing = !page_exists(r, &name);
 		if (r->ctx && r->ctx->space)
 			space_base(url, r->ctx->space, strlen(r->ctx->space));
 		buf_puts(url, *missing ? "/edit/" : "/wiki/");
@@ -898,6 +913,28 @@ heading_id(struct render *r, cmark_node *h)
 	cmark_node_free(block);
 }
 
+/* A relative URL of link or image `n` made absolute from ctx->base: "logo.png" on a page in
+ * Customers/ becomes "/wiki/Customers/logo.png". Paths, fragments, queries and URLs with a
+ * scheme stay as written. */
+static void
+absolute_url(struct render *r, cmark_node *n)
+{
+	const char *url = cmark_node_get_url(n);
+	size_t k = 0;
+	if (!url || !*url || *url == '/' || *url == '#' || *url == '?')
+		return;
+	while ((url[k] >= 'a' && url[k] <= 'z') || (url[k] >= 'A' && url[k] <= 'Z') ||
+	       (k > 0 && ((url[k] >= '0' && url[k] <= '9') || url[k] == '+' || url[k] == '.' || url[k] == '-')))
+		k++;
+	if (k > 0 && url[k] == ':')
+		return;
+	struct buf abs = BUF_INIT;
+	buf_puts(&abs, r->ctx->base);
+	buf_puts(&abs, url);
+	cmark_node_set_url(n, abs.ptr);
+	buf_free(&abs);
+}
+
 /* --- code blocks, task lists, tables ------------------------------------------------------ */
 
 /* Put custom block `block` in the place of `node` (freed); 0 when the parent refused. */
@@ -1067,6 +1104,8 @@ rewrite(struct render *r, cmark_node *doc)
 		if (t == CMARK_NODE_TEXT) {
 			valid_text(n);
 			wikilinks_in(r, n);
+		} else if ((t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE) && r->ctx && r->ctx->base) {
+			absolute_url(r, n);
 		} else if (t == CMARK_NODE_HEADING && rewritable(n)) {
 			nodes_add(&r->heads, n);
 		} else if (t == CMARK_NODE_CODE_BLOCK && rewritable(n)) {
@@ -1187,6 +1226,9 @@ render_markdown(struct buf *out, const char *md, size_t len, const struct render
 	free(r.tasks.v);
 	free(r.tables.v);
 	buf_free(&r.toc.html);
+	for (size_t i = 0; i < r.ntargets; i++)
+		free(r.targets[i]);
+	free(r.targets);
 	for (size_t i = 0; i < sizeof(r.scratch) / sizeof(*r.scratch); i++)
 		buf_free(&r.scratch[i]);
 	return n < len ? KN_ETOOBIG : 0;

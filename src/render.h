@@ -24,15 +24,30 @@ struct render_ctx {
 	 * page exists. */
 	int (*page_exists)(void *payload, const char *name);
 	void *payload;
-	/* Wiki links found while rendering are appended here, one page name per line, when
-	 * non-NULL (used later for backlinks); a link into another space is "SPACE\tName". */
+	/* Wiki links found while rendering are appended here when non-NULL (used later for
+	 * backlinks), each page name once, as "SPACE\tName\tPage\n":
+	 * SPACE is empty for a link within the page's own space, Name the page name as the link
+	 * names it ("Page", "Folder/Page"), Page the page it leads to (see resolve); a link into
+	 * another space ([[finance:Page]]) is "finance\tPage\tPage" (never looked up). */
 	struct buf *links;
+	/* Where a wiki link to page `name` (valid, as written: "Page-Name", "Folder/Page")
+	 * leads in the page's own space: appends that page's name to `out` and returns 1, or
+	 * appends the name of the page to create and returns 0 (links.c finds pages as GitHub
+	 * wikis do). NULL: page_exists decides, for the name as written. */
+	int (*resolve)(void *payload, const char *name, struct buf *out);
+	/* The address relative link and image URLs are relative to, percent-encoded, ending in
+	 * '/' ("/wiki/Customers/" for a page in Customers/, "/s/finance/wiki/" in a space):
+	 * they are written as absolute paths, so they lead where they do on the page's own
+	 * address wherever the HTML is shown (the front page at /, the preview). NULL: left as
+	 * written. */
+	const char *base;
 	/* The space of the page rendered (NULL: the wiki): its wiki links go to
 	 * /s/SPACE/wiki/... (the wiki's to /wiki/...). */
 	const char *space;
-	/* The names of the spaces, NULL-terminated (NULL: none). [[NAME:Page]] with NAME one of
-	 * them links into that space; nothing is looked up there (the reader may not be allowed
-	 * to know whether the page exists), so it is never marked missing. */
+	/* The names of the spaces, NULL-terminated (NULL: none). [[NAME:Page]] with NAME exactly
+	 * one of them links into that space; nothing is looked up there (the reader may not be
+	 * allowed to know whether the page exists), so it is never marked missing. Any other
+	 * prefix is part of the page name ([[Installation: Linux]]). */
 	const char *const *spaces;
 	unsigned opts; /* RENDER_ flags */
 	/* When non-NULL and the page has RENDER_TOC_MIN headings or more outside quotes, lists
@@ -53,6 +68,7 @@ void render_global_release(void);
  * ctx->links gets each page once.
  * [[Page Name]] and [[label|Page Name]] (label first, as in GitHub wikis) become
  *   <a class="wikilink" href="/wiki/Page-Name">...</a>
+ * (or the page ctx->resolve finds: "/wiki/Folder/Page-Name"),
  * or, when ctx says the page does not exist,
  *   <a class="wikilink missing" href="/edit/Page-Name">...</a>;
  * [[finance:Page Name]] (a space of ctx->spaces) becomes

@@ -161,6 +161,80 @@ req_base_url_parse(const char *s, const char **why)
 	return out;
 }
 
+/* Length of the CSP source expression at s (up to a blank, a comma or the end) when it is a
+ * scheme source ("https:") or a host source ([scheme://]host[:port][/path], host "*",
+ * "*.name" or a DNS name or IPv4 address); 0 when it is neither. */
+static size_t
+csp_source(const char *s)
+{
+	size_t n = strcspn(s, " ,"), i = 0, k = 0;
+	if (n == 1 && s[0] == '*')
+		return 1;
+	/* scheme */
+	while (k < n && (isalpha((unsigned char)s[k]) || (k && (isdigit((unsigned char)s[k]) || strchr("+.-", s[k])))))
+		k++;
+	if (k && k < n && s[k] == ':' && k + 1 == n)
+		return n; /* a scheme source */
+	if (k && k + 2 < n && s[k] == ':' && s[k + 1] == '/' && s[k + 2] == '/')
+		i = k + 3;
+	/* host: "*", "*.labels" or labels */
+	if (i < n && s[i] == '*') {
+		i++;
+		if (i < n && s[i] != ':' && s[i] != '/' && s[i++] != '.')
+			return 0;
+	}
+	size_t h = i;
+	while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '.'))
+		i++;
+	if (i == h && !(h > 0 && s[h - 1] == '*'))
+		return 0;
+	if (i < n && s[i] == ':') { /* port: digits or "*" */
+		size_t p = ++i;
+		while (i < n && isdigit((unsigned char)s[i]))
+			i++;
+		if (i == p && i < n && s[i] == '*')
+			i++;
+		if (i == p)
+			return 0;
+	}
+	if (i < n && s[i] == '/') /* path: unreserved bytes, '/' and escapes only */
+		while (i < n && (isalnum((unsigned char)s[i]) || strchr("-._~/%", s[i])))
+			i++;
+	return i == n ? n : 0;
+}
+
+char *
+req_img_src_parse(const char *s, const char **why)
+{
+	struct buf out = BUF_INIT;
+	*why = "nothing given";
+	if (strlen(s) > 1024) {
+		*why = "longer than 1024 bytes";
+		return NULL;
+	}
+	for (const char *p = s; *p;) {
+		if (*p == ' ' || *p == ',' || *p == '\t') {
+			p++;
+			continue;
+		}
+		size_t n = csp_source(p);
+		if (n == 0) {
+			*why = strchr("'\"", *p) ? "keywords in quotes ('self', 'unsafe-inline', nonces, hashes) are not allowed"
+						 : "not a scheme (https:) or host source (cdn.example.com, https://*.example.org)";
+			buf_free(&out);
+			return NULL;
+		}
+		if (out.len)
+			buf_putc(&out, ' ');
+		buf_put(&out, p, n);
+		p += n;
+	}
+	if (!out.len)
+		return NULL;
+	*why = NULL;
+	return buf_detach(&out);
+}
+
 /* Set by the server thread before it prints the address, read by workers: atomic. */
 static _Atomic(char *) listen_url;
 

@@ -77,6 +77,14 @@ int form_parse(struct arena *a, struct kvlist *l, const char *s, size_t n);
  * "/path" never has "//"); NULL with *why set when `s` is not acceptable. */
 char *req_base_url_parse(const char *s, const char **why);
 
+/* Check and normalise an --img-src: sources of images from other sites, added to the
+ * Content-Security-Policy's img-src: scheme sources ("https:") and host sources
+ * ("cdn.example.com", "*.example.org", "https://img.example.org:8443/img/", "*"),
+ * separated by blanks or commas. Nothing in quotes ('unsafe-inline', nonces, hashes), no
+ * ';' or other bytes that could end the directive and start another. Returns a malloc'd
+ * copy with the sources one blank apart; NULL with *why set when `s` is not acceptable. */
+char *req_img_src_parse(const char *s, const char **why);
+
 /* The listen address as a URL ("http://127.0.0.1:8080"), set by server.c once it knows the
  * port; the base of absolute URLs when no --base-url is given. Copied. */
 void req_set_listen_url(const char *url);

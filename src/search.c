@@ -13,15 +13,20 @@
 #define SNIPPET_TOKENS   28  /* words in a result's snippet */
 #define SNIPPET_FALLBACK 200 /* bytes of text shown when it cannot be tokenized */
 
-static const char q_ranked_ids[] = "SELECT rowid, kennis_rank(fts, 10.0, 1.0) FROM fts WHERE fts MATCH ?1";
+static const char q_ranked_ids[] = "SELECT rowid, kennis_rank(fts, 10.0, 1.0, 1.0, 1.0) FROM fts WHERE fts MATCH ?1";
 /* The text of a result shown, to highlight and cut a snippet from (snippet.c). \x01 and
  * \x02 never occur in indexed text (see html_text in index.c). */
 static const char q_hit[] =
 	"SELECT p.name, p.title, f.title, f.body, p.customer, p.updated_author, p.updated_time,"
 	" p.updated_offset, (SELECT name FROM spaces WHERE id = p.space) FROM pages p JOIN fts f ON f.rowid = p.id"
 	" WHERE p.id = ?1";
-/* Both ordered by page id, scanning pages in rowid order (no sort). */
-static const char q_facet_pages[] = "SELECT id, customer, space FROM pages WHERE hidden = 0 ORDER BY id";
+/* Both ordered by page id, scanning pages in rowid order (no sort). The fourth column: is
+ * this the customer's own page (its title is the customer, or it is Customers/<name>.md)?
+ * Its spelling of the customer is the one shown (to those who may read its space). */
+static const char q_facet_pages[] =
+	"SELECT id, customer, space, customer <> '' AND (title = customer COLLATE NOCASE OR"
+	" path = 'Customers/' || replace(customer, ' ', '-') || '.md' COLLATE NOCASE)"
+	" FROM pages WHERE hidden = 0 ORDER BY id";
 /* by page id, from the covering indexes (hidden pages have no facet entry: skipped) */
 static const char q_facet_tags[] = "SELECT page_id, tag FROM tags ORDER BY page_id";
 static const char q_facet_depts[] = "SELECT page_id, dept FROM departments ORDER BY page_id";
@@ -383,12 +388,26 @@ search_marks_to_html(struct buf *out, const char *s)
  * BY) costs tens of milliseconds; instead the server keeps every page's values as small
  * integers, loaded once per indexed commit and shared by all threads, and counts in C. */
 
+/* One spelling of a value (its ASCII case) in one space, with the pages there that use it.
+ * Which spelling is shown is decided per search, among the spaces the viewer may read
+ * (vocab_shown): a spelling that only a confidential space uses is never shown to anyone
+ * outside it. */
+struct spelling {
+	char *s;
+	uint32_t value, space, pages, own; /* own: customer's own pages using it */
+	uint32_t next; /* while loading: index + 1 of the value's next spelling, 0 none */
+};
+
 /* The distinct values of one kind, compared without ASCII case (like SQLite's NOCASE). */
 struct vocab {
-	char **v;       /* the first spelling seen */
+	char **v;       /* each value as first seen: its key for lookups, never shown as such */
 	size_t n;
 	uint32_t *slot; /* open addressing: index + 1, 0 = empty */
 	size_t nslot;
+	struct spelling *sp; /* once loaded: by value, then spelling, then space */
+	size_t nsp, capsp;
+	uint32_t *first;     /* once loaded: value i's spellings are sp[first[i] .. first[i + 1]);
+			      * while loading, the head of its list (index + 1) */
 };
 
 struct fpage {
@@ -396,7 +415,12 @@ struct fpage {
 	uint32_t space; /* spaces.id */
 	uint32_t first[SF_KINDS], count[SF_KINDS]; /* its values: vals[kind][first ..] */
 	uint32_t ntok; /* tokens in all its full-text columns; NTOK_UNKNOWN: ask FTS5 */
+	uint32_t ntitle; /* tokens in its title (valid when ntok is) */
+	int own;         /* the customer's own page (q_facet_pages) */
 };
+
+/* The full-text table's columns (index_db.c). */
+enum { COL_TITLE, COL_BODY, COL_CUSTOMER, COL_META, FTS_COLUMNS };
 
 #define NTOK_UNKNOWN UINT32_MAX
 
@@ -442,7 +466,9 @@ static uint32_t
 vocab_find(struct vocab *vo, const char *s, int add)
 {
 	if (add && (vo->n + 1) * 2 > vo->nslot) {
-		vo->v = xrealloc(vo->v, (vo->nslot ? vo->nslot : 64) * sizeof(char *));
+		size_t cap = vo->nslot ? vo->nslot : 64;
+		vo->v = xrealloc(vo->v, cap * sizeof(char *));
+		vo->first = xrealloc(vo->first, (cap + 1) * sizeof(uint32_t));
 		vocab_rehash(vo);
 	}
 	if (!vo->nslot)
@@ -455,10 +481,98 @@ vocab_find(struct vocab *vo, const char *s, int add)
 			return UINT32_MAX;
 		if (!k) {
 			vo->v[vo->n] = xstrdup(s);
+			vo->first[vo->n] = 0;
 			vo->slot[i] = (uint32_t)++vo->n;
 			return (uint32_t)vo->n - 1;
 		}
 	}
+}
+
+/* While loading: a page of space `space` spells value `idx` as `s` (`own`: the customer's
+ * own page). */
+static void
+vocab_count(struct vocab *vo, uint32_t idx, const char *s, uint32_t space, int own)
+{
+	uint32_t *at = &vo->first[idx];
+	while (*at && (vo->sp[*at - 1].space != space || strcmp(vo->sp[*at - 1].s, s) != 0))
+		at = &vo->sp[*at - 1].next;
+	if (!*at) {
+		if (vo->nsp == vo->capsp) {
+			vo->capsp = vo->capsp ? 2 * vo->capsp : 64;
+			vo->sp = xrealloc(vo->sp, vo->capsp * sizeof(*vo->sp));
+		}
+		vo->sp[vo->nsp] = (struct spelling){ xstrdup(s), idx, space, 0, 0, 0 };
+		*at = (uint32_t)++vo->nsp;
+	}
+	vo->sp[*at - 1].pages++;
+	vo->sp[*at - 1].own += own != 0;
+}
+
+static int
+cmp_spelling(const void *x, const void *y)
+{
+	const struct spelling *a = x, *b = y;
+	if (a->value != b->value)
+		return a->value < b->value ? -1 : 1;
+	int c = strcmp(a->s, b->s);
+	if (c)
+		return c;
+	return a->space < b->space ? -1 : a->space > b->space;
+}
+
+/* After loading: the spellings in order, each value's together (vocab.first). */
+static void
+vocab_settle(struct vocab *vo)
+{
+	if (vo->nsp)
+		qsort(vo->sp, vo->nsp, sizeof(*vo->sp), cmp_spelling);
+	vo->first = xrealloc(vo->first, (vo->n + 1) * sizeof(uint32_t));
+	size_t j = 0;
+	for (size_t i = 0; i <= vo->n; i++) {
+		while (j < vo->nsp && vo->sp[j].value < i)
+			j++;
+		vo->first[i] = (uint32_t)j;
+	}
+}
+
+/* Is spelling (pages, own, s) shown before (pages2, own2, s2)? The customer's own page's,
+ * then the one most pages use, then the first by bytes (capitals first). */
+static int
+spelling_wins(uint32_t pages, uint32_t own, const char *s, uint32_t pages2, uint32_t own2, const char *s2)
+{
+	if ((own > 0) != (own2 > 0))
+		return own > 0;
+	if (pages != pages2)
+		return pages > pages2;
+	return strcmp(s, s2) < 0;
+}
+
+/* Value `idx` as the pages of the spaces in `readable` (by spaces.id, n entries) spell it,
+ * by the rule above counted over those pages only; NULL when none of them has it. Linear
+ * in the value's spellings: those of one spelling are next to each other. */
+static const char *
+vocab_shown(const struct vocab *vo, uint32_t idx, const unsigned char *readable, size_t n)
+{
+	const char *best = NULL;
+	uint32_t bpages = 0, bown = 0;
+	if (idx >= vo->n)
+		return NULL;
+	for (uint32_t j = vo->first[idx], end = vo->first[idx + 1]; j < end;) {
+		const char *s = vo->sp[j].s;
+		uint32_t pages = 0, own = 0;
+		for (; j < end && strcmp(vo->sp[j].s, s) == 0; j++) {
+			if (vo->sp[j].space < n && readable[vo->sp[j].space]) {
+				pages += vo->sp[j].pages;
+				own += vo->sp[j].own;
+			}
+		}
+		if (pages && (!best || spelling_wins(pages, own, s, bpages, bown, best))) {
+			best = s;
+			bpages = pages;
+			bown = own;
+		}
+	}
+	return best;
 }
 
 static void
@@ -469,6 +583,10 @@ facets_clear(struct facets *fc)
 			free(fc->vocab[k].v[i]);
 		free(fc->vocab[k].v);
 		free(fc->vocab[k].slot);
+		for (size_t i = 0; i < fc->vocab[k].nsp; i++)
+			free(fc->vocab[k].sp[i].s);
+		free(fc->vocab[k].sp);
+		free(fc->vocab[k].first);
 		free(fc->vals[k]);
 	}
 	free(fc->page);
@@ -484,9 +602,10 @@ facets_free(struct facets *fc)
 	free(fc);
 }
 
-/* Add value `v` of kind `k` to page `p` (the last page added to its kind's list). */
+/* Add value `v` of kind `k` to page `p` (the last page added to its kind's list); `own`:
+ * the page is the customer's own. */
 static void
-fpage_add(struct facets *fc, struct fpage *p, int k, const char *v)
+fpage_add(struct facets *fc, struct fpage *p, int k, const char *v, int own)
 {
 	uint32_t idx = vocab_find(&fc->vocab[k], v, 1);
 	if (p->count[k] == 0)
@@ -494,6 +613,7 @@ fpage_add(struct facets *fc, struct fpage *p, int k, const char *v)
 	for (uint32_t i = 0; i < p->count[k]; i++)
 		if (fc->vals[k][p->first[k] + i] == idx)
 			return; /* "Sales" and "sales" on one page */
+	vocab_count(&fc->vocab[k], idx, v, p->space, own);
 	if (fc->nvals[k] == fc->capvals[k]) {
 		fc->capvals[k] = fc->capvals[k] ? fc->capvals[k] * 2 : 1024;
 		fc->vals[k] = xrealloc(fc->vals[k], fc->capvals[k] * sizeof(uint32_t));
@@ -503,9 +623,10 @@ fpage_add(struct facets *fc, struct fpage *p, int k, const char *v)
 }
 
 /* The tokens of a row from its fts_docsize blob: one SQLite varint per column (title,
- * body). Anything else: NTOK_UNKNOWN, and the ranking asks FTS5. */
+ * body, customer, meta), and of its title into *title. Anything else: NTOK_UNKNOWN, and
+ * the ranking asks FTS5. */
 static uint32_t
-docsize_tokens(const unsigned char *p, int n)
+docsize_tokens(const unsigned char *p, int n, uint32_t *title)
 {
 	uint64_t total = 0;
 	int cols = 0;
@@ -524,9 +645,11 @@ docsize_tokens(const unsigned char *p, int n)
 			if (!(c & 0x80))
 				break;
 		}
+		if (cols == COL_TITLE)
+			*title = v < NTOK_UNKNOWN ? (uint32_t)v : NTOK_UNKNOWN;
 		total += v;
 	}
-	return cols == 2 && total < NTOK_UNKNOWN ? (uint32_t)total : NTOK_UNKNOWN;
+	return cols == FTS_COLUMNS && total < NTOK_UNKNOWN ? (uint32_t)total : NTOK_UNKNOWN;
 }
 
 /* Load the values of every page (the caller holds a read transaction at generation `gen`). */
@@ -551,8 +674,9 @@ facets_load(struct index *ix, struct facets *fc, const char *gen)
 		p->space = (uint32_t)sqlite3_column_int64(s, 2);
 		p->ntok = NTOK_UNKNOWN;
 		const char *cust = (const char *)sqlite3_column_text(s, 1);
+		p->own = sqlite3_column_int(s, 3) != 0;
 		if (cust && *cust)
-			fpage_add(fc, p, SF_CUSTOMER, cust);
+			fpage_add(fc, p, SF_CUSTOMER, cust, p->own);
 	}
 	sqlite3_reset(s);
 	for (size_t l = 0; rc == SQLITE_DONE && l < 2; l++) {
@@ -564,7 +688,7 @@ facets_load(struct index *ix, struct facets *fc, const char *gen)
 			while (j < fc->npage && fc->page[j].id < id)
 				j++;
 			if (j < fc->npage && fc->page[j].id == id)
-				fpage_add(fc, &fc->page[j], kinds[l], (const char *)sqlite3_column_text(s, 1));
+				fpage_add(fc, &fc->page[j], kinds[l], (const char *)sqlite3_column_text(s, 1), 0);
 		}
 		sqlite3_reset(s);
 	}
@@ -575,7 +699,8 @@ facets_load(struct index *ix, struct facets *fc, const char *gen)
 			while (j < fc->npage && fc->page[j].id < id)
 				j++;
 			if (j < fc->npage && fc->page[j].id == id)
-				fc->page[j].ntok = docsize_tokens(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1));
+				fc->page[j].ntok = docsize_tokens(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1),
+								  &fc->page[j].ntitle);
 		}
 		sqlite3_reset(s);
 	}
@@ -583,6 +708,8 @@ facets_load(struct index *ix, struct facets *fc, const char *gen)
 		facets_clear(fc);
 		return index_sql_fail(ix, rc, "load page data");
 	}
+	for (int k = 0; k < SF_KINDS; k++)
+		vocab_settle(&fc->vocab[k]);
 	/* Ids grow as pages change (a changed page is indexed anew): a direct table while they
 	 * are dense enough, else fpage_find searches. */
 	sqlite3_int64 maxid = fc->npage ? fc->page[fc->npage - 1].id : 0;
@@ -735,10 +862,24 @@ search_conn(struct index *ix, struct search_conn **out)
 #define BM25_K1 1.2
 #define BM25_B  0.75
 
+/* A page whose title or customer holds every phrase of the query outranks every page that
+ * only mentions them (issue 13: the customer's own page came third behind pages about it).
+ * kennis_rank adds a tier far above any bm25 score (at most about 25 per phrase, 32
+ * phrases), so bm25 orders the pages within a tier:
+ *   3  the title is the query (every phrase in it, and no other word: "Globex"), or the
+ *      customer's own page (its title is its customer, or it is Customers/<name>.md) with
+ *      every phrase in its title or customer ("acme" finds Acme Corp's own page first)
+ *   2  every phrase is in the title ("Globex Call Notes")
+ *   1  every phrase is in the title or the customer (pages of customer Globex)
+ *   0  the rest */
+#define RANK_TIER 1e6
+
 struct rank_query {
 	int nphrase, ncol;
 	double avgdl;
 	double *idf, *freq, *weight;
+	int *size;      /* words of each phrase */
+	uint32_t words; /* of all phrases: a title of that many tokens holding them all is the query */
 };
 
 /* --- the work budget of a ranking -------------------------------------------------------
@@ -798,6 +939,7 @@ rank_query_free(void *p)
 	struct rank_query *rq = p;
 	if (rq) {
 		free(rq->idf);
+		free(rq->size);
 		free(rq);
 	}
 }
@@ -817,6 +959,11 @@ rank_query_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval, sqlite3_
 	rq->idf = xcalloc((size_t)(2 * rq->nphrase + rq->ncol) + 1, sizeof(double));
 	rq->freq = rq->idf + rq->nphrase;
 	rq->weight = rq->freq + rq->nphrase;
+	rq->size = xcalloc((size_t)rq->nphrase + 1, sizeof(int));
+	for (int i = 0; i < rq->nphrase; i++) {
+		rq->size[i] = api->xPhraseSize(fts, i);
+		rq->words += (uint32_t)rq->size[i];
+	}
 	for (int c = 0; c < rq->ncol; c++)
 		rq->weight[c] = c < nval ? sqlite3_value_double(val[c]) : 1.0;
 	if ((*rc = api->xRowCount(fts, &nrow)) == SQLITE_OK)
@@ -825,7 +972,7 @@ rank_query_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval, sqlite3_
 	if (rq->avgdl <= 0)
 		rq->avgdl = 1.0;
 	for (int i = 0; *rc == SQLITE_OK && i < rq->nphrase; i++) {
-		struct phrase_rows pr = { sc, 0, api->xPhraseSize(fts, i) };
+		struct phrase_rows pr = { sc, 0, rq->size[i] };
 		*rc = api->xQueryPhrase(fts, i, &pr, count_hit);
 		sqlite3_int64 nhit = pr.n;
 		if (!rank_over_budget(sc) && nhit < sc->rank_rows)
@@ -853,28 +1000,44 @@ rank_row(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 			return;
 		}
 	}
+	/* bit 0 of title_all: every phrase so far is in the title; of named_all: in the title
+	 * or the customer (a phrase's columns as bits: COL_TITLE 1, COL_CUSTOMER 4) */
+	unsigned title_all = 1, named_all = 1;
 	for (int i = 0; i < rq->nphrase; i++) {
 		Fts5PhraseIter it;
 		int col, off;
+		unsigned cols = 0;
 		double f = 0;
 		uint64_t hits = 0;
 		if ((rc = api->xPhraseFirst(fts, i, &it, &col, &off)) != SQLITE_OK)
 			break;
-		for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off), hits++)
+		for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off), hits++) {
 			f += col < rq->ncol ? rq->weight[col] : 1.0;
+			cols |= 1u << (col & 31);
+		}
 		rq->freq[i] = f;
-		rank_count_work(sc, hits, api->xPhraseSize(fts, i));
+		title_all &= cols;
+		named_all &= cols | cols >> COL_CUSTOMER;
+		rank_count_work(sc, hits, rq->size[i]);
 	}
-	uint32_t ntok = NTOK_UNKNOWN;
+	title_all &= 1;
+	named_all &= 1;
+	uint32_t ntok = NTOK_UNKNOWN, ntitle = NTOK_UNKNOWN;
+	int own = 0;
 	if (sc->facets) {
 		struct fpage *p = fpage_find(sc->facets, api->xRowid(fts));
-		if (p)
+		own = p && p->own;
+		if (p && p->ntok != NTOK_UNKNOWN) {
 			ntok = p->ntok;
+			ntitle = p->ntitle;
+		}
 	}
 	if (rc == SQLITE_OK && ntok == NTOK_UNKNOWN) {
 		int n = 0;
 		rc = api->xColumnSize(fts, -1, &n);
 		ntok = (uint32_t)(n > 0 ? n : 0);
+		if (rc == SQLITE_OK && title_all && (rc = api->xColumnSize(fts, COL_TITLE, &n)) == SQLITE_OK)
+			ntitle = (uint32_t)(n > 0 ? n : 0);
 	}
 	if (rc != SQLITE_OK) {
 		sqlite3_result_error_code(ctx, rc);
@@ -883,7 +1046,8 @@ rank_row(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, in
 	double score = 0, norm = BM25_K1 * (1 - BM25_B + BM25_B * (double)ntok / rq->avgdl);
 	for (int i = 0; i < rq->nphrase; i++)
 		score += rq->idf[i] * ((rq->freq[i] * (BM25_K1 + 1.0)) / (rq->freq[i] + norm));
-	sqlite3_result_double(ctx, -score);
+	int tier = !named_all ? 0 : (title_all && ntitle == rq->words) || own ? 3 : title_all ? 2 : 1;
+	sqlite3_result_double(ctx, -(score + tier * RANK_TIER));
 }
 
 struct scored {
@@ -1249,8 +1413,9 @@ tally_page(struct tally *t, const struct fpage *p)
 }
 
 struct ranked {
-	const char *value;
+	const char *value; /* its key (vocab.v): the order without case is every spelling's */
 	unsigned count;
+	uint32_t idx;
 };
 
 static int
@@ -1273,7 +1438,7 @@ top_facets(struct search_result *res, struct tally *t, struct arena *a)
 		struct ranked top[SEARCH_FACETS + 1];
 		size_t n = 0;
 		for (size_t i = 0; i < vo->n; i++) {
-			struct ranked r = { vo->v[i], t->count[k][i] };
+			struct ranked r = { vo->v[i], t->count[k][i], (uint32_t)i };
 			if (!r.count || (n == SEARCH_FACETS && cmp_ranked(&r, &top[n - 1]) >= 0))
 				continue;
 			size_t at = n < SEARCH_FACETS ? n++ : n - 1;
@@ -1283,10 +1448,15 @@ top_facets(struct search_result *res, struct tally *t, struct arena *a)
 			}
 			top[at] = r;
 		}
+		/* Shown as the pages the viewer may read spell it: a value counted is on such a
+		 * page, so there is one (never the key, which may come from any space). */
 		res->facets[k] = arena_alloc(a, (n + 1) * sizeof(struct search_facet));
-		for (size_t i = 0; i < n; i++)
-			res->facets[k][i] = (struct search_facet){ arena_strdup(a, top[i].value), top[i].count };
-		res->nfacets[k] = n;
+		res->nfacets[k] = 0;
+		for (size_t i = 0; i < n; i++) {
+			const char *shown = vocab_shown(vo, top[i].idx, t->readable, t->nreadable);
+			if (shown)
+				res->facets[k][res->nfacets[k]++] = (struct search_facet){ arena_strdup(a, shown), top[i].count };
+		}
 	}
 }
 
@@ -1545,6 +1715,16 @@ search_run(struct search_result *res, struct index *ix, const struct index_scope
 		top_facets(res, &t, a);
 	if (rc == 0 && t.first < t.total)
 		rc = q->match ? fetch_ranked(res, ix, sc, q, &t, a) : fetch_listed(res, ix, scope, q, a);
+	/* a customer as most pages (or its own page) spell it, as the facets show it: among
+	 * the pages the viewer may read (the hit is one of them) */
+	for (size_t i = 0; rc == 0 && i < res->nhits; i++) {
+		uint32_t v = *res->hits[i].customer ? vocab_find(&t.fc->vocab[SF_CUSTOMER], res->hits[i].customer, 0)
+						    : UINT32_MAX;
+		const char *shown = v != UINT32_MAX ? vocab_shown(&t.fc->vocab[SF_CUSTOMER], v, t.readable, t.nreadable)
+						    : NULL;
+		if (shown)
+			res->hits[i].customer = arena_strdup(a, shown);
+	}
 	for (int k = 0; k < SF_KINDS; k++)
 		free(t.count[k]);
 	free(t.readable);

@@ -13,7 +13,16 @@
 #include "spaces.h"
 #include "store.h"
 
-/* The first commit of a new space: a Home page that says what the space is. */
+/* The Home page of a new space, saying what the space is. */
+static void
+starter_home(struct buf *home, const char *name)
+{
+	buf_printf(home, "# %s\n\nThe home page of the space **%s**. Its pages are seen only by the people its "
+			 "read list names; search, customer views and feeds show them to nobody else.\n",
+		   name, name);
+}
+
+/* The first commit of a new space: its Home page. */
 static int
 make_repo(const char *data, const char *self_exe, const char *name, char *gitdir, size_t n)
 {
@@ -31,14 +40,41 @@ make_repo(const char *data, const char *self_exe, const char *name, char *gitdir
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return KN_EIO;
 	snprintf(gitdir, n, "%s/spaces/%s.git", data, name);
-	buf_printf(&home, "# %s\n\nThe home page of the space **%s**. Its pages are seen only by the people its "
-			  "read list names; search, customer views and feeds show them to nobody else.\n",
-		   name, name);
+	starter_home(&home, name);
 	struct store_edit e = { "Home.md", home.ptr, home.len, NULL, NULL };
 	char msg[128];
 	snprintf(msg, sizeof(msg), "Start the space %s", name);
 	int rc = store_init_with(gitdir, exe, &e, 1, msg);
 	buf_free(&home);
+	return rc;
+}
+
+int
+space_repo_is_new(const char *gitdir, const char *name)
+{
+	struct store *st = NULL;
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	struct buf home = BUF_INIT;
+	git_oid id, blob;
+	int rc = 0;
+	if (store_open(&st, gitdir) < 0)
+		return KN_ENOTFOUND;
+	if (git_reference_name_to_id(&id, st->repo, STORE_BRANCH) < 0) {
+		rc = 1; /* no main yet */
+		goto done;
+	}
+	starter_home(&home, name);
+	if (git_commit_lookup(&c, st->repo, &id) < 0 || git_commit_parentcount(c) != 0 || git_commit_tree(&t, c) < 0 ||
+	    git_odb_hash(&blob, home.ptr, home.len, GIT_OBJECT_BLOB) < 0)
+		goto done;
+	const git_tree_entry *e = git_tree_entrycount(t) == 1 ? git_tree_entry_byindex(t, 0) : NULL;
+	rc = e && strcmp(git_tree_entry_name(e), "Home.md") == 0 && git_oid_equal(git_tree_entry_id(e), &blob);
+done:
+	buf_free(&home);
+	git_tree_free(t);
+	git_commit_free(c);
+	store_close(st);
 	return rc;
 }
 

@@ -20,4 +20,9 @@ int space_create(struct db *db, const char *data_dir, const char *self_exe, cons
  * could not be moved: logged). */
 int space_delete(struct db *db, const char *data_dir, const char *name, int force, char *aside, size_t n);
 
+/* Is space `name`'s repository `gitdir` as space_create made it (main is its one first
+ * commit, the Home page and nothing else) or without a main? 1, 0 (it holds more or
+ * other), or KN_ENOTFOUND when it cannot be opened. */
+int space_repo_is_new(const char *gitdir, const char *name);
+
 #endif

@@ -191,9 +191,11 @@ struct tctx *ui_context(struct req *r, const char *title);
 /* The address of page `name` for route `prefix` ("/wiki/", "/edit/") in the request's
  * space: "/s/finance/wiki/Globex" (escaped, in the arena). */
 const char *ui_page_url(struct req *r, const char *prefix, const char *name);
-/* How pages of the request's space render: links checked in snapshot `s`, within the
- * space, [[space:Page]] to the spaces registered. */
-struct render_ctx ui_render_ctx(struct req *r, struct snap *s);
+/* How file `from` ("Folder/Page.md", a frame's "Folder/_Sidebar.md"; NULL: a text of no
+ * folder) of the request's space renders: wiki links found from it in snapshot `s` as
+ * GitHub wikis find pages (links.c), within the space; [[space:Page]] to the spaces
+ * registered; relative URLs from its folder's address. */
+struct render_ctx ui_render_ctx(struct req *r, struct snap *s, const char *from);
 /* The cache key of a rendering of `path` at commit `hex` in the request's space. */
 const char *ui_render_key(struct req *r, const char *hex, const char *path);
 /* The name of the request's space ("wiki" outside /s/NAME/). */
@@ -224,10 +226,19 @@ const char *ui_one_line(struct arena *a, const char *in, size_t max, const char 
 /* The author of a web change: the logged-in account; in an open wiki the form's optional
  * `author` field; else "Anonymous". */
 struct store_author ui_author(struct req *r);
-/* render_ctx.page_exists for a struct snap: is there a page `name` in it? */
-int ui_page_exists(void *snap, const char *name);
 /* Is `next` a path of this site (not "//host", no backslash or control byte)? */
 int ui_local_path(const char *next);
+/* A text being rendered for the web: the page file it is (`from`, "Folder/Page.md", or a
+ * frame's "Folder/_Sidebar.md"; NULL: none) in snapshot `s`. */
+struct ui_linking {
+	struct snap *s;
+	const char *from;
+};
+/* render_ctx.resolve for a struct ui_linking: the page a wiki link leads to (links.c). */
+int ui_link_resolve(void *linking, const char *name, struct buf *out);
+/* render_ctx.base for file `path` ("Folder/Page.md") in the request's space:
+ * "/wiki/Folder/" ("/s/NAME/wiki/Folder/"), percent-encoded (in the arena). */
+const char *ui_link_base(struct req *r, const char *path);
 /* Send the client to `location` (a path on this server): returns KN_SEE_OTHER, the
  * handler's answer (303 See Other). */
 int ui_redirect(struct req *r, const char *location);

@@ -8,6 +8,7 @@
 #include "assets.h"
 #include "auth.h"
 #include "index.h"
+#include "links.h"
 #include "render.h"
 #include "manage.h"
 #include "pagename.h"
@@ -57,9 +58,11 @@ ui_page_url(struct req *r, const char *prefix, const char *name)
 }
 
 struct render_ctx
-ui_render_ctx(struct req *r, struct snap *s)
+ui_render_ctx(struct req *r, struct snap *s, const char *from)
 {
-	struct render_ctx ctx = { .page_exists = ui_page_exists, .payload = s };
+	struct ui_linking *l = arena_alloc(r->a, sizeof(*l));
+	*l = (struct ui_linking){ s, from };
+	struct render_ctx ctx = { .payload = l, .resolve = ui_link_resolve, .base = ui_link_base(r, from ? from : "") };
 	if (r->space && strcmp(r->space->name, SPACE_WIKI) != 0)
 		ctx.space = r->space->name;
 	ctx.spaces = reqspace_names(r);
@@ -256,14 +259,26 @@ ui_author(struct req *r)
 }
 
 int
-ui_page_exists(void *snap, const char *name)
+ui_link_resolve(void *linking, const char *name, struct buf *out)
 {
-	struct buf path = BUF_INIT;
-	git_oid id;
-	pagename_to_path(&path, name);
-	int found = store_blob_id(&id, snap, path.ptr) == 0;
-	buf_free(&path);
-	return found;
+	const struct ui_linking *l = linking;
+	return links_resolve(out, l->s->tree, l->from, name, strlen(name));
+}
+
+const char *
+ui_link_base(struct req *r, const char *path)
+{
+	struct buf b = BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	buf_puts(&b, r->base ? r->base : "");
+	buf_puts(&b, "/wiki/");
+	if (slash) {
+		url_escape(&b, path, (size_t)(slash - path), 1);
+		buf_putc(&b, '/');
+	}
+	const char *out = arena_strndup(r->a, b.ptr, b.len);
+	buf_free(&b);
+	return out;
 }
 
 /* Catch space `name` up (its repository `st`); logged when it fails. */

@@ -137,7 +137,10 @@ ui_preview(struct req *r)
 	/* The same renderer as the page view; front matter is not part of the preview. */
 	const char *fm;
 	size_t fm_len, body = page_split(content, len, &fm, &fm_len);
-	struct render_ctx ctx = ui_render_ctx(r, &s);
+	/* links are found from the page being edited (edit.js sends its name) */
+	const char *page = req_form(r, "page");
+	const char *from = page && pagename_check(page, strlen(page)) == 0 ? arena_printf(r->a, "%s.md", page) : NULL;
+	struct render_ctx ctx = ui_render_ctx(r, &s, from);
 	ctx.opts = RENDER_HIGHLIGHT;
 	render_markdown(&r->out, content + body, len - body, &ctx);
 	store_snap_close(&s);

@@ -48,6 +48,23 @@ allowed(const char *list, const char *ext)
 	return 0;
 }
 
+/* "inline; filename=...": a name may hold '"' (GitHub wikis allow it) and any UTF-8, so the
+ * quoted name is an ASCII stand-in ('_' for '"', '\\' and non-ASCII bytes) and the real name
+ * follows percent-encoded (RFC 6266 filename*). */
+static const char *
+disposition(struct req *r, int is_inline, const char *base)
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, is_inline ? "inline; filename=\"" : "attachment; filename=\"");
+	for (const char *p = base; *p; p++)
+		buf_putc(&b, *p == '"' || *p == '\\' || (unsigned char)*p >= 0x80 ? '_' : *p);
+	buf_puts(&b, "\"; filename*=UTF-8''");
+	url_escape(&b, base, strlen(base), 0);
+	const char *out = arena_strndup(r->a, b.ptr, b.len);
+	buf_free(&b);
+	return out;
+}
+
 int
 ui_file_serve(struct req *r, struct snap *s, const char *path)
 {
@@ -69,7 +86,7 @@ ui_file_serve(struct req *r, struct snap *s, const char *path)
 	r->content_type = type;
 	/* Anything a browser could run (HTML, SVG, unknown) is a download, and sandboxed even
 	 * if opened: it never runs script in the wiki's origin. */
-	resp_header(r, "Content-Disposition", arena_printf(r->a, "%s; filename=\"%s\"", is_inline ? "inline" : "attachment", base));
+	resp_header(r, "Content-Disposition", disposition(r, is_inline, base));
 	resp_header(r, "Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'");
 	resp_header(r, "Cache-Control", "no-cache");
 	return 0;
@@ -102,8 +119,16 @@ ui_list_attachments(struct req *r, struct tctx *c, struct snap *s, const char *n
 			struct tctx *it = tadd(c, "attachments");
 			tset(c, "has_attachments", "1");
 			tset(it, "file", fn);
-			/* the Markdown to embed it from the page itself (relative to /wiki/Folder/) */
-			tset(it, "embed", arena_printf(r->a, "%s(%s/%s)", is_image(fn) ? "![]" : "[file]", leaf, fn));
+			/* the Markdown to embed it from the page itself (relative to /wiki/Folder/);
+			 * percent-encoded, so that "umask-?/x.png" is no query and "a b" no title */
+			struct buf embed = BUF_INIT;
+			buf_puts(&embed, is_image(fn) ? "![](" : "[file](");
+			url_escape(&embed, leaf, strlen(leaf), 0);
+			buf_putc(&embed, '/');
+			url_escape(&embed, fn, strlen(fn), 0);
+			buf_putc(&embed, ')');
+			tset(it, "embed", arena_strndup(r->a, embed.ptr, embed.len));
+			buf_free(&embed);
 		}
 	}
 	git_tree_free(t);

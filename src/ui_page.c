@@ -89,7 +89,7 @@ ui_page_html(struct req *r, struct snap *s, const char *hex, const char *path, c
 	const char *key = ui_render_key(r, hex, path);
 	const char *toc_key = arena_printf(r->a, "toc:%s", key);
 	if (!cache_get(&html, key) || (toc && !cache_get(&contents, toc_key))) {
-		struct render_ctx rc = ui_render_ctx(r, s);
+		struct render_ctx rc = ui_render_ctx(r, s, path); /* links found from this file */
 		rc.opts = RENDER_ANCHORS | RENDER_HIGHLIGHT;
 		rc.toc = &contents;
 		buf_reset(&html);
@@ -338,20 +338,29 @@ struct page_list {
 	struct arena *a;
 	char **names;
 	size_t n, cap;
+	char **files; /* every other file: attachments, and what cannot be a page */
+	size_t nfiles, capfiles;
 };
+
+static void
+list_add(struct arena *a, char ***v, size_t *n, size_t *cap, const char *s, size_t len)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*v = xrealloc(*v, *cap * sizeof(char *));
+	}
+	(*v)[(*n)++] = arena_strndup(a, s, len);
+}
 
 static int
 collect_page(const char *path, void *payload)
 {
 	struct page_list *l = payload;
 	struct buf name = BUF_INIT;
-	if (pagename_from_path(&name, path, strlen(path)) == 0) {
-		if (l->n == l->cap) {
-			l->cap = l->cap ? l->cap * 2 : 256;
-			l->names = xrealloc(l->names, l->cap * sizeof(char *));
-		}
-		l->names[l->n++] = arena_strndup(l->a, name.ptr, name.len);
-	}
+	if (pagename_from_path(&name, path, strlen(path)) == 0)
+		list_add(l->a, &l->names, &l->n, &l->cap, name.ptr, name.len);
+	else
+		list_add(l->a, &l->files, &l->nfiles, &l->capfiles, path, strlen(path));
 	buf_free(&name);
 	return 0;
 }
@@ -378,7 +387,8 @@ ui_pages(struct req *r)
 	if (rc < 0)
 		return rc;
 	store_walk(&s, collect_page, &l);
-	qsort(l.names, l.n, sizeof(char *), cmp_pages);
+	if (l.n) /* an empty wiki (init --empty) has none */
+		qsort(l.names, l.n, sizeof(char *), cmp_pages);
 
 	struct tctx *c = ui_context(r, "All pages");
 	struct tctx *group = NULL;
@@ -401,7 +411,22 @@ ui_pages(struct req *r)
 		buf_free(&title);
 	}
 	tsetf(c, "count", "%zu", l.n);
+	/* Files that are no pages: attachments the web serves at /wiki/PATH, and files that
+	 * stay in git only (a dotfile, a name with a backslash: kept from an imported history). */
+	if (l.nfiles)
+		qsort(l.files, l.nfiles, sizeof(char *), cmp_pages);
+	for (size_t i = 0; i < l.nfiles; i++) {
+		struct tctx *f = tadd(c, "files");
+		const char *shown = ui_one_line(r->a, l.files[i], 4 * PAGENAME_MAX, "");
+		tset(f, "path", shown ? shown : "(a name that is not UTF-8)");
+		if (!pagename_problem(l.files[i], strlen(l.files[i])))
+			tset(f, "served", "1");
+	}
+	tsetf(c, "nfiles", "%zu", l.nfiles);
+	if (l.nfiles)
+		tset(c, "has_files", "1");
 	free(l.names);
+	free(l.files);
 	store_snap_close(&s);
 	return ui_render(r, "pages", c);
 }

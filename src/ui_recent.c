@@ -200,7 +200,15 @@ ui_recent(struct req *r)
 		return rc;
 	struct tctx *c = ui_context(r, "Recent changes");
 	tset(c, "filter", label);
-	tset(c, "feed", kind ? arena_printf(r->a, "/feed/%s/%s", kind, value) : "/feed");
+	if (kind) {
+		struct buf feed = BUF_INIT;
+		buf_printf(&feed, "/feed/%s/", kind);
+		url_escape(&feed, value, strlen(value), 0);
+		tset(c, "feed", feed.ptr);
+		buf_free(&feed);
+	} else {
+		tset(c, "feed", "/feed");
+	}
 	for (size_t i = 0; i < ch.n; i++) {
 		struct tctx *it = tadd(c, "changes");
 		char when[64];

@@ -141,7 +141,11 @@ pages_with(struct req *r, const char *title, const char *feed_kind, enum index_k
 	if (!value || !*value || strlen(value) > 200 || !utf8_valid(value, strlen(value)))
 		return KN_EINVAL;
 	int rc = ix ? index_pages_with(&pl, ix, ui_scope(r), key, value, r->a) : KN_EIO;
-	return rc < 0 ? rc : page_list(r, title, feed_kind, &pl, value, group_empty, extra);
+	if (rc < 0)
+		return rc;
+	/* shown as the lists spell it, whatever case the address has */
+	value = index_spelling(ix, ui_scope(r), key, value, r->a);
+	return page_list(r, title, feed_kind, &pl, value, group_empty, extra);
 }
 
 const char *

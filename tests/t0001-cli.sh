@@ -4,7 +4,8 @@
 
 ok 'kennis --help lists the commands' contains 'init DIR' "$KENNIS" --help
 ok 'serve --help lists --listen' contains '--listen HOST:PORT' "$KENNIS" serve --help
-ok 'init --help' contains 'usage: kennis init DIR' "$KENNIS" init --help
+ok 'init --help' contains 'usage: kennis init [--empty] DIR' "$KENNIS" init --help
+ok 'import --help' contains 'usage: kennis import DIR SOURCE' "$KENNIS" import --help
 not_ok 'unknown command fails' "$KENNIS" frobnicate
 ok 'init creates a bare repo' sh -c '"$1" init "$2" && git -C "$2/wiki.git" rev-parse --is-bare-repository | grep -qx true' _ "$KENNIS" "$DATA"
 ok 'starter wiki has Home, how-to, customer, sidebar' sh -c '

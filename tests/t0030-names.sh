@@ -1,11 +1,12 @@
 #!/bin/sh
-# Hostile page names are refused with 400 everywhere, and nothing is written.
+# Hostile page names are refused with 400 everywhere, and nothing is written. (The
+# characters GitHub wikis allow in names, ':' '?' '#' '%' ..., are t0036's.)
 . "$(dirname "$0")/lib.sh"
 start_server
 before=$(git -C "$DATA/wiki.git" rev-parse main)
 
 for p in '..' '../etc/passwd' 'a/../b' '.git' '.git/config' 'a/.git/x' '.hidden' 'a//b' 'a/' \
-	'%2e%2e/x' 'a%00b' 'a%0Ab' 'a%7Fb' 'bad%FFutf8' 'a%5Cb' 'a:b' 'a%3Fb' 'a%23b' 'a%25b' \
+	'%2e%2e/x' 'a%00b' 'a%0Ab' 'a%7Fb' 'bad%FFutf8' 'a%5Cb' 'a%5C..%5Cb' \
 	'a%20/b' 'a./b' "$(printf 'x%.0s' $(seq 1 250))"; do
 	for route in wiki edit history raw diff; do
 		c=$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$URL/$route/$p")

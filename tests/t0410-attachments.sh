@@ -15,12 +15,12 @@ ok 'served as image/png, inline, nosniff' sh -c '
 	echo "$h" | grep -qi "^content-disposition: inline" && echo "$h" | grep -qi "^x-content-type-options: nosniff"' _ "$URL"
 ok 'listed on the page with an embed snippet' contains '![](Acme-Corp/logo.png)' get /wiki/Customers/Acme-Corp
 ok 'the page has an upload form' contains 'enctype="multipart/form-data"' get /wiki/Customers/Acme-Corp
-# embed it: the relative link resolves to the attachment
+# embed it: the relative link resolves to the attachment (written as an absolute path)
 base=$(base_of Customers/Acme-Corp)
 save Customers/Acme-Corp "$base" '# Acme
 
 ![logo](Acme-Corp/logo.png)' >/dev/null
-ok 'an embedded image renders as <img>' contains '<img src="Acme-Corp/logo.png" alt="logo"' get /wiki/Customers/Acme-Corp
+ok 'an embedded image renders as <img>' contains '<img src="/wiki/Customers/Acme-Corp/logo.png" alt="logo"' get /wiki/Customers/Acme-Corp
 
 printf '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>' > "$T/evil.svg"
 printf '<html><script>alert(document.cookie)</script></html>' > "$T/evil.html"
@@ -57,7 +57,7 @@ ok 'rename the page with attachments' test "$(curl -s -o /dev/null -w '%{http_co
 ok 'the attachment is served from the new folder' sh -c 'curl -sI "$1/wiki/Archive/Acme/logo.png" | grep -qi "^content-type: image/png"' _ "$URL"
 ok 'and no longer from the old one' test "$(code /wiki/Customers/Acme-Corp/logo.png)" = 404
 ok 'the renamed page lists it' contains '![](Acme/logo.png)' get /wiki/Archive/Acme
-ok 'its embedded image follows' contains '<img src="Acme/logo.png" alt="logo"' get /wiki/Archive/Acme
+ok 'its embedded image follows' contains '<img src="/wiki/Archive/Acme/logo.png" alt="logo"' get /wiki/Archive/Acme
 ok 'the commit says so' sh -c 'git -C "$1/wiki.git" log -1 --format=%B main | grep -q "Attachments moved along: .*logo.png"' _ "$DATA"
 rb=$(get /rename/Archive/Acme | sed -n 's/.*name="base" value="\([0-9a-f]*\)".*/\1/p')
 ok 'and back' test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/rename/Archive/Acme" --data "to=Customers/Acme-Corp&base=$rb")" = 303

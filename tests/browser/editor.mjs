@@ -132,7 +132,7 @@ try {
   ok(!(await value(page)).includes('uploading'), 'and leaves no placeholder behind');
   await page.screenshot({ path: `${out}/laptop-pasted.png` });
   await Promise.all([page.waitForURL('**/wiki/Notes/Call'), page.click('#save')]);
-  ok(await page.locator(`article img[src="Call/${pasted}"]`).evaluate(i => i.complete && i.naturalWidth === 16).catch(() => false),
+  ok(await page.locator(`article img[src="/wiki/Notes/Call/${pasted}"]`).evaluate(i => i.complete && i.naturalWidth === 16).catch(() => false),
      'the saved page shows the pasted image');
 
   // ---- [[ suggestions ----

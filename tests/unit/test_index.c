@@ -227,6 +227,15 @@ group(const struct index_groups *g, const char *value)
 }
 
 static int
+wanted_has(const struct index_wanteds *w, const char *path)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (strcmp(w->v[i].path, path) == 0)
+			return 1;
+	return 0;
+}
+
+static int
 has_path(const struct index_paths *p, const char *path)
 {
 	for (size_t i = 0; i < p->n; i++)
@@ -454,6 +463,92 @@ wipe_files(const char *suffix)
 	unlink(p);
 }
 
+/* The tables as the two branches merged here left them (their schema_sql, comments dropped):
+ * 4 had spaces but links without target/tkey and fts without customer/meta; 5 had those
+ * but no space column anywhere. A wiki indexed by either must rebuild its index. */
+static const char schema_v4[] =
+	"DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS tags; DROP TABLE IF EXISTS departments;"
+	"DROP TABLE IF EXISTS links; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS gone;"
+	"DROP TABLE IF EXISTS spaces; DELETE FROM index_meta;"
+	"CREATE TABLE spaces(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+	"INSERT INTO spaces(id, name) VALUES(1, 'wiki');"
+	"CREATE TABLE pages(id INTEGER PRIMARY KEY, space INTEGER NOT NULL, path TEXT NOT NULL, name TEXT NOT NULL,"
+	" title TEXT NOT NULL, blob TEXT NOT NULL, customer TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT '',"
+	" review_by TEXT NOT NULL DEFAULT '', frontmatter TEXT NOT NULL DEFAULT '', hidden INTEGER NOT NULL DEFAULT 0,"
+	" updated_commit TEXT NOT NULL DEFAULT '', updated_time INTEGER NOT NULL DEFAULT 0,"
+	" updated_offset INTEGER NOT NULL DEFAULT 0, updated_author TEXT NOT NULL DEFAULT '',"
+	" updated_email TEXT NOT NULL DEFAULT '', UNIQUE(space, path));"
+	"CREATE INDEX pages_customer ON pages(customer COLLATE NOCASE);"
+	"CREATE INDEX pages_review_by ON pages(review_by);"
+	"CREATE INDEX pages_updated ON pages(updated_time);"
+	"CREATE TABLE tags(space INTEGER NOT NULL, path TEXT NOT NULL, tag TEXT NOT NULL, page_id INTEGER NOT NULL,"
+	" PRIMARY KEY(space, path, tag)) WITHOUT ROWID;"
+	"CREATE INDEX tags_page ON tags(page_id, tag);"
+	"CREATE INDEX tags_tag ON tags(tag COLLATE NOCASE);"
+	"CREATE TABLE departments(space INTEGER NOT NULL, path TEXT NOT NULL, dept TEXT NOT NULL, page_id INTEGER NOT NULL,"
+	" PRIMARY KEY(space, path, dept)) WITHOUT ROWID;"
+	"CREATE INDEX departments_page ON departments(page_id, dept);"
+	"CREATE INDEX departments_dept ON departments(dept COLLATE NOCASE);"
+	"CREATE TABLE links(space INTEGER NOT NULL, src TEXT NOT NULL, dst_space INTEGER NOT NULL, dst TEXT NOT NULL,"
+	" PRIMARY KEY(space, src, dst_space, dst)) WITHOUT ROWID;"
+	"CREATE INDEX links_dst ON links(dst_space, dst);"
+	"CREATE TABLE gone(space INTEGER NOT NULL, path TEXT NOT NULL, commit_id TEXT NOT NULL,"
+	" PRIMARY KEY(space, path)) WITHOUT ROWID;"
+	"CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"
+	"INSERT INTO pages(id, space, path, name, title, blob) VALUES(1, 1, 'Old.md', 'Old', 'Old', '00');"
+	"INSERT INTO fts(rowid, title, body) VALUES(1, 'Old', 'oldbranchterm');"
+	"INSERT INTO index_meta(key, value) VALUES('schema', '4'), ('last_commit:wiki', '";
+static const char schema_v5[] =
+	"DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS tags; DROP TABLE IF EXISTS departments;"
+	"DROP TABLE IF EXISTS links; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS gone;"
+	"DROP TABLE IF EXISTS spaces; DELETE FROM index_meta;"
+	"CREATE TABLE pages(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, name TEXT NOT NULL, title TEXT NOT NULL,"
+	" blob TEXT NOT NULL, customer TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT '',"
+	" review_by TEXT NOT NULL DEFAULT '', frontmatter TEXT NOT NULL DEFAULT '', hidden INTEGER NOT NULL DEFAULT 0,"
+	" updated_commit TEXT NOT NULL DEFAULT '', updated_time INTEGER NOT NULL DEFAULT 0,"
+	" updated_offset INTEGER NOT NULL DEFAULT 0, updated_author TEXT NOT NULL DEFAULT '',"
+	" updated_email TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX pages_customer ON pages(customer COLLATE NOCASE);"
+	"CREATE INDEX pages_review_by ON pages(review_by);"
+	"CREATE INDEX pages_updated ON pages(updated_time);"
+	"CREATE TABLE tags(path TEXT NOT NULL, tag TEXT NOT NULL, page_id INTEGER NOT NULL,"
+	" PRIMARY KEY(path, tag)) WITHOUT ROWID;"
+	"CREATE INDEX tags_page ON tags(page_id, tag);"
+	"CREATE INDEX tags_tag ON tags(tag COLLATE NOCASE);"
+	"CREATE TABLE departments(path TEXT NOT NULL, dept TEXT NOT NULL, page_id INTEGER NOT NULL,"
+	" PRIMARY KEY(path, dept)) WITHOUT ROWID;"
+	"CREATE INDEX departments_page ON departments(page_id, dept);"
+	"CREATE INDEX departments_dept ON departments(dept COLLATE NOCASE);"
+	"CREATE TABLE links(src TEXT NOT NULL, dst TEXT NOT NULL, target TEXT NOT NULL, tkey TEXT NOT NULL,"
+	" PRIMARY KEY(src, target)) WITHOUT ROWID;"
+	"CREATE INDEX links_dst ON links(dst);"
+	"CREATE INDEX links_tkey ON links(tkey);"
+	"CREATE TABLE gone(path TEXT PRIMARY KEY, commit_id TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE VIRTUAL TABLE fts USING fts5(title, body, customer, meta, tokenize = 'unicode61 remove_diacritics 2',"
+	" prefix = '2 3');"
+	"INSERT INTO pages(id, path, name, title, blob) VALUES(1, 'Old.md', 'Old', 'Old', '00');"
+	"INSERT INTO fts(rowid, title, body) VALUES(1, 'Old', 'oldbranchterm');"
+	"INSERT INTO index_meta(key, value) VALUES('schema', '5'), ('last_commit', '";
+
+/* An index left by an older kennis (`old`, which ends where main's commit id goes): opened,
+ * caught up and checked, it is the current one (the old rows gone, every page found). */
+static void
+test_old_schema(struct index **ix, const char *old, const char *label)
+{
+	char hex[GIT_OID_HEXSZ + 1], sql[8192];
+	git_oid head;
+	ok(git_reference_name_to_id(&head, st->repo, STORE_BRANCH) == 0, "%s: main", label);
+	git_oid_tostr(hex, sizeof(hex), &head);
+	index_close(*ix);
+	*ix = NULL;
+	snprintf(sql, sizeof(sql), "%s%s');", old, hex);
+	ok(raw_sql(sql) == SQLITE_OK, "%s: the tables of that version, with a page that is not in git", label);
+	ok(index_open(ix, dbpath) == 0 && index_catch_up(*ix, "wiki", st) == 0, "%s: opened and caught up", label);
+	ok(*ix && check_quiet(*ix) == 0, "%s: rebuilt (check finds it sound)", label);
+	ok(*ix && search(*ix, "zebra", NULL) == 1 && search(*ix, "oldbranchterm", NULL) == 0,
+	   "%s: the pages of git are found, the old rows are gone", label);
+}
+
 static void
 test_damage(struct index **ix, const char *dir)
 {
@@ -472,6 +567,8 @@ test_damage(struct index **ix, const char *dir)
 	ok(index_catch_up(*ix, "wiki", st) == 0 && check_quiet(*ix) == 0, "unknown last commit: reindexed");
 	ok(raw_sql("UPDATE index_meta SET value = '0' WHERE key = 'schema'") == SQLITE_OK, "old schema version");
 	ok(reopen(ix) == 0 && index_catch_up(*ix, "wiki", st) == 0 && check_quiet(*ix) == 0, "old schema: rebuilt");
+	test_old_schema(ix, schema_v4, "schema 4 (spaces)");
+	test_old_schema(ix, schema_v5, "schema 5 (issue 13)");
 
 	/* Deleted file. */
 	index_close(*ix);
@@ -582,25 +679,32 @@ search_all(struct index *ix, const char *text, struct buf *names)
 	arena_free(a);
 }
 
-/* The same order from FTS5's own bm25 (title weighted 10), on a separate connection. */
+/* The same order from FTS5's own bm25 (title weighted 10), on a separate connection: pages
+ * with every phrase in the title first (kennis_rank's tier 2; these pages have neither a
+ * customer nor a title that is only the query), then bm25. */
 static void
 bm25_order(const char *match, struct buf *names)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
+	struct buf in_title = BUF_INIT;
+	buf_printf(&in_title, "title : (%s)", match);
 	buf_reset(names);
 	sqlite3_open(dbpath, &db);
 	sqlite3_prepare_v2(db, "SELECT p.name FROM fts JOIN pages p ON p.id = fts.rowid WHERE fts MATCH ?1"
-			       " AND p.hidden = 0 ORDER BY bm25(fts, 10.0, 1.0), fts.rowid", -1, &s, NULL);
+			       " AND p.hidden = 0 ORDER BY fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?2) DESC,"
+			       " bm25(fts, 10.0, 1.0, 1.0, 1.0), fts.rowid", -1, &s, NULL);
 	sqlite3_bind_text(s, 1, match, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, in_title.ptr, -1, SQLITE_TRANSIENT);
+	buf_free(&in_title);
 	while (sqlite3_step(s) == SQLITE_ROW)
 		buf_printf(names, "%s%s", names->len ? " " : "", (const char *)sqlite3_column_text(s, 0));
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 }
 
-/* kennis_rank must order exactly as bm25: pages where the term count, the page length and
- * title hits all vary, so that a wrong length, weight or idf reorders them. */
+/* kennis_rank must order exactly as bm25 within its tiers: pages where the term count, the
+ * page length and title hits all vary, so that a wrong length, weight or idf reorders them. */
 static void
 test_ranking(struct index *ix)
 {
@@ -647,6 +751,93 @@ test_ranking(struct index *ix)
 		buf_free(&body[i]);
 	buf_free(&got);
 	buf_free(&want);
+}
+
+/* Backlinks follow links as links.c resolves them, also when a page that takes a link
+ * over comes or goes without the linking page changing. */
+static void
+test_relink(struct index *ix)
+{
+	struct arena *a = arena_new();
+	struct index_paths p;
+	struct index_wanteds w;
+	ok(commit("deep", 2, "Lk/Deep/Target.md", "deep target\n", "Linker2.md", "[[Target]] and [[deep/target]]\n") == 0 &&
+	   index_catch_up(ix, "wiki", st) == 0, "a link to a page in a folder, by name");
+	ok(index_backlinks(&p, ix, &all, "wiki", "Lk/Deep/Target.md", a) == 0 && p.n == 1 && has_path(&p, "Linker2.md"),
+	   "its backlink, once though two links lead there: [[Target]] found Lk/Deep/Target.md");
+	ok(index_wanted(&w, ix, &all, "wiki", a) == 0 && !wanted_has(&w, "Target.md"), "and it is not wanted");
+	ok(commit("root", 1, "Target.md", "root target\n") == 0 && index_catch_up(ix, "wiki", st) == 0, "a Target at the root");
+	ok(index_backlinks(&p, ix, &all, "wiki", "Target.md", a) == 0 && has_path(&p, "Linker2.md"),
+	   "takes [[Target]] over, though Linker2 did not change");
+	ok(index_backlinks(&p, ix, &all, "wiki", "Lk/Deep/Target.md", a) == 0 && p.n == 1 && has_path(&p, "Linker2.md"),
+	   "[[deep/target]] still leads to the deep one");
+	ok(commit("unroot", 1, "Target.md", NULL) == 0 && index_catch_up(ix, "wiki", st) == 0 &&
+	   index_backlinks(&p, ix, &all, "wiki", "Lk/Deep/Target.md", a) == 0 && has_path(&p, "Linker2.md"),
+	   "gone again: the link leads to the deep one again");
+	ok(index_rebuild(ix, "wiki", st) == 0 && index_backlinks(&p, ix, &all, "wiki", "Lk/Deep/Target.md", a) == 0 && has_path(&p, "Linker2.md"),
+	   "a rebuilt index says the same");
+	arena_free(a);
+}
+
+/* Issue 13: the customer's own page first, snippets from the text only, and values shown
+ * as most pages (or the customer's own page) spell them. */
+static void
+test_tiers(struct index *ix)
+{
+	struct buf names = BUF_INIT, own = BUF_INIT;
+	buf_puts(&own, "---\ncustomer: Zyxcorp Group\ntags: [Zlogistics]\n---\nAbout zyxcorp. ");
+	for (int i = 0; i < 300; i++)
+		buf_printf(&own, "history%d ", i);
+	buf_puts(&own, "\n");
+	ok(commit("tiers", 6, "Customers/Zyxcorp-Group.md", own.ptr,
+		  "Zy/Call.md", "---\ntitle: Zyxcorp Call Notes\n---\nWe called them.\n",
+		  "Zy/Shipping.md", "---\ncustomer: zyxcorp group\ntags: [zlogistics]\n---\nZdeliveries at 10:00.\n",
+		  "Zy/Invoices.md", "---\ncustomer: zyxcorp group\ntags: [zlogistics]\ndepartments: [Zfinance]\n---\nPaid in 30 days.\n",
+		  "Zy/Mention.md", "zyxcorp zyxcorp zyxcorp group at the fair\n",
+		  "Zy/Team.md", "---\ndepartments: [zfinance]\ncustomer: Other Zy\n---\nzfinance team\n") == 0 &&
+	   index_catch_up(ix, "wiki", st) == 0, "a customer's own page, a page titled after it, its pages, a mention");
+	long total = search(ix, "zyxcorp", &names);
+	ok(total == 5 && (strcmp(names.ptr, "Customers/Zyxcorp-Group Zy/Call Zy/Invoices Zy/Shipping Zy/Mention") == 0 ||
+			  strcmp(names.ptr, "Customers/Zyxcorp-Group Zy/Call Zy/Shipping Zy/Invoices Zy/Mention") == 0),
+	   "the title, then a title with it, then the customer's pages, then mentions (%s)", buf_cstr(&names));
+	total = search(ix, "zyxcorp group", &names);
+	ok(total == 4 && strncmp(names.ptr, "Customers/Zyxcorp-Group Zy/", 27) == 0 &&
+	   strcmp(names.ptr + strlen(names.ptr) - 10, "Zy/Mention") == 0, "the same for two words (%s)", buf_cstr(&names));
+	struct arena *a = arena_new();
+	struct search_query q;
+	struct search_result res;
+	search_parse(&q, a, "zdeliveries");
+	ok(search_run(&res, ix, &all, &q, a) == 0 && res.nhits == 1, "one hit");
+	is_str(res.nhits ? res.hits[0].snippet_html : "", "<mark>Zdeliveries</mark> at 10:00.",
+	       "the snippet is of the text only, no front matter");
+	is_str(res.hits[0].customer, "Zyxcorp Group", "its customer as the customer's own page spells it");
+	search_parse(&q, a, "zyxcorp");
+	ok(search_run(&res, ix, &all, &q, a) == 0 && res.nfacets[SF_CUSTOMER] == 1 &&
+	   strcmp(res.facets[SF_CUSTOMER][0].value, "Zyxcorp Group") == 0 && res.facets[SF_CUSTOMER][0].count == 3,
+	   "facet: one customer, the own page's spelling, though 2 of 3 pages write it in lower case");
+	ok(res.nfacets[SF_TAG] == 1 && strcmp(res.facets[SF_TAG][0].value, "zlogistics") == 0,
+	   "facet: a tag as most pages spell it (%s)", res.nfacets[SF_TAG] ? res.facets[SF_TAG][0].value : "none");
+	search_parse(&q, a, "zfinance");
+	ok(search(ix, "zfinance", NULL) == 2 && search_run(&res, ix, &all, &q, a) == 0, "a department word");
+	struct index_groups g;
+	ok(index_groups(&g, ix, &all, INDEX_CUSTOMER, a) == 0 && group(&g, "Zyxcorp Group") && group(&g, "Zyxcorp Group")->pages == 3 &&
+	   !group(&g, "zyxcorp group"), "customers: one group, the own page's spelling");
+	ok(index_groups(&g, ix, &all, INDEX_TAG, a) == 0 && group(&g, "zlogistics") && group(&g, "zlogistics")->pages == 3 &&
+	   !group(&g, "Zlogistics"), "tags: one group, as most pages spell it");
+	ok(index_groups(&g, ix, &all, INDEX_DEPT, a) == 0 && group(&g, "Zfinance") && group(&g, "Zfinance")->pages == 2,
+	   "departments: a tie goes to the first by bytes (capitals first)");
+	struct index_pages pl;
+	ok(index_pages_with(&pl, ix, &all, INDEX_CUSTOMER, "ZYXCORP GROUP", a) == 0 && pl.n == 3, "the customer's pages");
+	is_str(index_spelling(ix, &all, INDEX_CUSTOMER, "ZYXCORP GROUP", a), "Zyxcorp Group", "its spelling for the view's title");
+	is_str(index_spelling(ix, &all, INDEX_TAG, "ZLOGISTICS", a), "zlogistics", "a tag's");
+	is_str(index_spelling(ix, &all, INDEX_TAG, "no such tag", a), "no such tag", "a value no page has: as given");
+	ok(commit("team", 1, "Zy/Team.md", "---\ndepartments: [zfinance]\ncustomer: zyxcorp group\n---\nzfinance team\n") == 0 &&
+	   index_catch_up(ix, "wiki", st) == 0 && index_pages_with(&pl, ix, &all, INDEX_CUSTOMER, "zyxcorp group", a) == 0 && pl.n == 4 &&
+	   strcmp(pl.v[0].section, "Zfinance") == 0 && strcmp(pl.v[1].section, "Zfinance") == 0,
+	   "a customer's pages in one section per department, whatever case each page writes");
+	arena_free(a);
+	buf_free(&names);
+	buf_free(&own);
 }
 
 /* Deleted pages are known to the index (index_gone), from catch-ups and, for a first
@@ -701,7 +892,9 @@ main(void)
 	test_views(ix);
 	test_changes(ix);
 	test_gone(ix);
+	test_relink(ix);
 	test_ranking(ix);
+	test_tiers(ix);
 	test_hostile(ix);
 	test_budget(ix);
 	test_damage(&ix, dir);

@@ -14,12 +14,14 @@ test_check(void)
 {
 	/* "trailing " and "Acme Inc." are files "trailing .md" and "Acme Inc..md": the rule
 	 * against a final space or '.' is for parts of a file's path (issue 15 item 8). */
+	/* The characters a GitHub wiki allows (issue 13): "Installation:-Linux", "umask-?". */
 	static const char *good[] = { "Home", "Customers/Acme-Corp", "A/B/C", "Müller-GmbH", "_Sidebar",
-				      "a.b", "Q3 review", "x-1_2", "trailing ", "Acme Inc.", " lead", "a/b " };
+				      "a.b", "Q3 review", "x-1_2", "trailing ", "Acme Inc.", " lead", "a/b ",
+				      "Installation:-Linux", "umask-?", "a:b", "a*b", "a?b", "a\"b", "a<b", "a>b",
+				      "a|b", "C#-notes", "100%", "%2e%2e", "a:/b", "?/x" };
 	static const char *bad[] = { "", "..", "../x", "a/../b", "a/..", ".git", "a/.git/config", ".hidden",
-				     "/abs", "trail/", "a//b", "a\\b", "a:b", "a*b", "a?b", "a\"b", "a<b", "a>b",
-				     "a|b", "a#b", "a%b", "ctl\x01", "tab\tx", "nl\nx", "del\x7f", "bad\xff",
-				     "\xc0\xaf", "\xed\xa0\x80", "sp /x", "dot./x", "a /b/c" };
+				     "/abs", "trail/", "a//b", "a\\b", "..\\x", "ctl\x01", "tab\tx", "nl\nx", "del\x7f",
+				     "bad\xff", "\xc0\xaf", "\xed\xa0\x80", "sp /x", "dot./x", "a /b/c" };
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
 		ok(valid(good[i]), "valid: '%s'", good[i]);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
@@ -43,9 +45,11 @@ test_path_rules(void)
 		{ "trail .md", NULL },
 		{ "Acme Inc..md", NULL },
 		{ "Customers/Acme-Corp/logo.png", NULL },
-		{ "a:b.md", "characters" },
-		{ "a?b.png", "characters" },
-		{ "x%41.md", "characters" },
+		{ "a:b.md", NULL },
+		{ "a?b.png", NULL },
+		{ "x%41.md", NULL },
+		{ "umask-?.md", NULL },
+		{ "a\\b.md", "backslash" },
 		{ "dir /x.md", "space or '.'" },
 		{ "dir./x.png", "space or '.'" },
 		{ "logo.png ", "space or '.'" },
@@ -86,6 +90,40 @@ test_path_rules(void)
 	buf_free(&b);
 }
 
+/* What a push may change of a file the wiki already holds (an imported dotfile): all but
+ * git's own files, traversal and bytes no path should hold. */
+static void
+test_kept_rules(void)
+{
+	static const struct {
+		const char *path, *why;
+	} cases[] = {
+		{ ".vscode/settings.json", NULL },
+		{ "Folder/.DS_Store", NULL },
+		{ "a:b.md", NULL },
+		{ "trail ", NULL },
+		{ "dir /x.md", NULL },
+		{ ".gitignore", ".git" },
+		{ ".GitModules", ".git" },
+		{ "a/.git/config", ".git" },
+		{ ".github/workflows/x.yml", ".git" },
+		{ "a/../b", "'..'" },
+		{ "./a", "'.'" },
+		{ "a//b", "empty part" },
+		{ "/a", "'/'" },
+		{ "ctl\x01", "control" },
+		{ "bad\xff", "UTF-8" },
+		{ "", "empty" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *p = cases[i].path, *why = pagename_kept_problem(p, strlen(p));
+		if (!cases[i].why)
+			ok(!why, "kept file may change: '%s' (%s)", p, why ? why : "");
+		else
+			ok(why && strstr(why, cases[i].why), "kept file may not change: '%s' (%s)", p, why ? why : "allowed");
+	}
+}
+
 static void
 test_link(void)
 {
@@ -99,6 +137,11 @@ test_link(void)
 	buf_puts(&b, "keep:");
 	ok(pagename_from_link(&b, "../etc", 6) < 0, "traversal target refused");
 	is_str(buf_cstr(&b), "keep:", "refused target appends nothing");
+	buf_reset(&b);
+	ok(pagename_from_link(&b, "Installation: Linux", 19) == 0, "a GitHub wiki name with ':'");
+	is_str(buf_cstr(&b), "Installation:-Linux", "as GitHub writes its file");
+	buf_reset(&b);
+	ok(pagename_from_link(&b, "umask ?", 7) == 0 && strcmp(b.ptr, "umask-?") == 0, "and with '?'");
 	buf_free(&b);
 }
 
@@ -126,6 +169,7 @@ main(void)
 {
 	test_check();
 	test_path_rules();
+	test_kept_rules();
 	test_link();
 	test_paths();
 	return tap_done();

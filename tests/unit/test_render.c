@@ -176,28 +176,36 @@ test_gfm(void)
 static void
 test_space_links(void)
 {
-	static const char *const spaces[] = { "wiki", "finance", NULL };
+	static const char *const spaces[] = { "wiki", "finance", "installation", NULL };
 	struct buf out = BUF_INIT, links = BUF_INIT;
-	struct render_ctx in_wiki = { NULL, NULL, &links, NULL, spaces };
-	const char *md = "[[finance:Globex Terms]] [[Home]] [[nospace:Page]] [[finance:]] [[finance:../x]]\n";
+	struct render_ctx in_wiki = { .links = &links, .spaces = spaces };
+	const char *md = "[[finance:Globex Terms]] [[Home]] [[nospace:Page]] [[finance:]] [[finance:../x]] "
+			 "[[Installation: Linux]] [[installation:Linux]] [[Finance:Globex]]\n";
 	render_markdown(&out, md, strlen(md), &in_wiki);
 	ok(strstr(out.ptr, "<a class=\"wikilink space\" href=\"/s/finance/wiki/Globex-Terms\">finance:Globex Terms</a>") != NULL,
 	   "a link into another space: %s", out.ptr);
 	ok(strstr(out.ptr, "href=\"/wiki/Home\"") != NULL, "a wiki link from the wiki");
-	ok(strstr(out.ptr, "href=\"/wiki/nospace:Page\"") != NULL || strstr(out.ptr, "nospace") != NULL,
+	ok(strstr(out.ptr, "<a class=\"wikilink\" href=\"/wiki/nospace%3APage\">nospace:Page</a>") != NULL,
 	   "an unknown prefix is part of the page name");
+	ok(strstr(out.ptr, "<a class=\"wikilink\" href=\"/wiki/Installation%3A-Linux\">Installation: Linux</a>") != NULL &&
+	   strstr(out.ptr, "<a class=\"wikilink\" href=\"/wiki/Finance%3AGlobex\">") != NULL,
+	   "a prefix that is a space's name only in another case is part of the page name");
+	ok(strstr(out.ptr, "<a class=\"wikilink space\" href=\"/s/installation/wiki/Linux\">") != NULL,
+	   "the exact name of a space is a space");
 	ok(!strstr(out.ptr, "href=\"/s/finance/wiki/\"") && !strstr(out.ptr, "../x\""), "no empty or traversing space link");
-	ok(strstr(links.ptr, "finance\tGlobex-Terms\n") != NULL && strstr(links.ptr, "Home\n") != NULL,
+	ok(strstr(links.ptr, "finance\tGlobex-Terms\tGlobex-Terms\n") != NULL && strstr(links.ptr, "\tHome\tHome\n") != NULL &&
+	   strstr(links.ptr, "\tInstallation:-Linux\tInstallation:-Linux\n") != NULL,
 	   "links reported with their space: %s", links.ptr);
 	buf_reset(&out);
 	buf_reset(&links);
-	struct render_ctx in_fin = { NULL, NULL, &links, "finance", spaces };
+	struct render_ctx in_fin = { .links = &links, .space = "finance", .spaces = spaces };
 	md = "[[Other Page]] [[wiki:Home]] [[finance:Own Page]]\n";
 	render_markdown(&out, md, strlen(md), &in_fin);
 	ok(strstr(out.ptr, "href=\"/s/finance/wiki/Other-Page\"") != NULL, "a plain link in a space stays in it: %s", out.ptr);
 	ok(strstr(out.ptr, "class=\"wikilink space\" href=\"/wiki/Home\"") != NULL, "[[wiki:Home]] from a space");
 	ok(strstr(out.ptr, "class=\"wikilink\" href=\"/s/finance/wiki/Own-Page\"") != NULL, "[[own-space:Page]] is a link in the space");
-	ok(strstr(links.ptr, "wiki\tHome\n") != NULL && strstr(links.ptr, "Own-Page\n") != NULL && !strstr(links.ptr, "finance\t"),
+	ok(strstr(links.ptr, "wiki\tHome\tHome\n") != NULL && strstr(links.ptr, "\tOwn-Page\tOwn-Page\n") != NULL &&
+	   !strstr(links.ptr, "finance\t"),
 	   "reported: %s", links.ptr);
 	buf_free(&out);
 	buf_free(&links);
@@ -229,9 +237,13 @@ test_wikilinks(void)
 	has("|h|\n|-|\n|[[X]]|\n", "<td><a class=\"wikilink\" href=\"/wiki/X\">X</a></td>", "in a table cell");
 	has("# See [[X]]\n", "<h1 id=\"see-x\">See <a class=\"wikilink\" href=\"/wiki/X\">X</a></h1>",
 	    "in a heading");
-	is_html("[[../etc]] [[a/../b]] [[.git]] [[a:b]] [[]] [[#]] [[a]b]]\n",
-	        "<p>[[../etc]] [[a/../b]] [[.git]] [[a:b]] [[]] [[#]] [[a]b]]</p>\n", "invalid targets stay text");
-	is_html("[[javascript:alert(1)]]\n", "<p>[[javascript:alert(1)]]</p>\n", "scheme is no page name");
+	is_html("[[../etc]] [[a/../b]] [[.git]] [[a\\b]] [[]] [[#]] [[a]b]]\n",
+	        "<p>[[../etc]] [[a/../b]] [[.git]] [[a\\b]] [[]] [[#]] [[a]b]]</p>\n", "invalid targets stay text");
+	/* ':' is allowed in page names (GitHub wikis have "Installation:-Linux"): a scheme is
+	 * then a page name, and the link stays on this site, percent-encoded. */
+	is_html("[[a:b]] [[javascript:alert(1)]]\n",
+		"<p><a class=\"wikilink\" href=\"/wiki/a%3Ab\">a:b</a> <a class=\"wikilink\" "
+		"href=\"/wiki/javascript%3Aalert%281%29\">javascript:alert(1)</a></p>\n", "a scheme is a page name here");
 	is_html("`[[X]]`\n", "<p><code>[[X]]</code></p>\n", "code span untouched");
 	is_html("    [[X]]\n", "<pre tabindex=\"0\"><code>[[X]]\n</code></pre>\n", "code block untouched");
 	has("[see [[X]]](http://a.example)", "<a href=\"http://a.example\">see [[X]]</a>", "not inside a link");
@@ -248,7 +260,7 @@ test_links_ctx(void)
 	struct render_ctx c = { exists, &calls, &links };
 	const char *md = "[[A]] [[Missing B]] [[x|A]] [[A#s]] [[#local]]\n";
 	render_markdown(&out, md, strlen(md), &c);
-	is_str(buf_cstr(&links), "A\nMissing-B\n", "links collected once per page");
+	is_str(buf_cstr(&links), "\tA\tA\n\tMissing-B\tMissing-B\n", "links collected once per page");
 	ok(calls == 2, "page_exists asked once per page (%d)", calls);
 	buf_reset(&out);
 	render_markdown(&out, md, strlen(md), NULL);

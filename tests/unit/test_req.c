@@ -1,6 +1,8 @@
 /* test_req.c: request decoding: percent escapes, forms, header and parameter lists. */
 #include "tap.h"
 
+#include <stdlib.h>
+
 #include "req.h"
 
 static void
@@ -62,9 +64,41 @@ test_lists(void)
 	arena_free(a);
 }
 
+/* --img-src: sources only, nothing that could add or loosen another directive. */
+static void
+test_img_src(void)
+{
+	static const struct { const char *in, *out; } good[] = {
+		{ "https:", "https:" },
+		{ "https: data:", "https: data:" },
+		{ "cdn.example.com", "cdn.example.com" },
+		{ " https://img.example.org:8443/img/ , *.example.net ", "https://img.example.org:8443/img/ *.example.net" },
+		{ "*", "*" },
+		{ "http://*:*", "http://*:*" },
+		{ "10.0.0.5:8080", "10.0.0.5:8080" },
+	};
+	static const char *const bad[] = {
+		"", " , ", "'self'", "'unsafe-inline'", "'unsafe-eval'", "'nonce-abc'", "https:; script-src *",
+		"https: ;", "a'b", "x\"y", "cdn.example.com/x;y", "https:\nscript-src", "ex ample.com/\x01", "*.",
+		"https://", "https://:80", "a.com:x", "a.com/p?q", "ümlaut.de", "*evil.com",
+	};
+	const char *why;
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		char *v = req_img_src_parse(good[i].in, &why);
+		is_str(v, good[i].out, "--img-src '%s' is taken", good[i].in);
+		free(v);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		char *v = req_img_src_parse(bad[i], &why);
+		ok(!v && why, "--img-src '%s' is refused (%s)", bad[i], why ? why : v);
+		free(v);
+	}
+}
+
 int
 main(void)
 {
+	test_img_src();
 	test_decode();
 	test_form();
 	test_lists();

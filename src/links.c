@@ -1,0 +1,327 @@
+/* links.c: wiki links resolved as GitHub wikis resolve them: root, own folder, then anywhere. */
+#include "links.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pagename.h"
+
+/* Every page of one tree by key (links_key), shared by all threads: immutable once made,
+ * reference counted. */
+struct entry {
+	const char *key, *name;
+};
+
+struct pagedir {
+	git_oid tree;
+	unsigned refs;
+	unsigned long used;
+	struct entry *v;
+	size_t n;
+	char *pool; /* the keys and names, NUL-terminated */
+};
+
+#define DIR_SLOTS 4 /* trees kept: main, and a few just before it (or old revisions viewed) */
+
+static struct {
+	pthread_mutex_t mu;
+	struct pagedir *slot[DIR_SLOTS];
+	unsigned long ticks;
+} dirs = { PTHREAD_MUTEX_INITIALIZER, { NULL }, 0 };
+
+void
+links_key(struct buf *out, const char *name, size_t n)
+{
+	const char *slash = memrchr(name, '/', n);
+	size_t start = slash ? (size_t)(slash - name) + 1 : 0;
+	for (size_t i = start; i < n; i++) {
+		char c = name[i];
+		buf_putc(out, c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c == ' ' ? '-' : c);
+	}
+}
+
+static void
+pagedir_unref_locked(struct pagedir *d)
+{
+	if (d && --d->refs == 0) {
+		free(d->v);
+		free(d->pool);
+		free(d);
+	}
+}
+
+static void
+pagedir_release(struct pagedir *d)
+{
+	pthread_mutex_lock(&dirs.mu);
+	pagedir_unref_locked(d);
+	pthread_mutex_unlock(&dirs.mu);
+}
+
+void
+links_global_release(void)
+{
+	pthread_mutex_lock(&dirs.mu);
+	for (size_t i = 0; i < DIR_SLOTS; i++) {
+		pagedir_unref_locked(dirs.slot[i]);
+		dirs.slot[i] = NULL;
+	}
+	pthread_mutex_unlock(&dirs.mu);
+}
+
+/* While a tree is walked: offsets into `pool` (which moves as it grows). */
+struct build {
+	struct buf pool, path, name;
+	size_t *off; /* key, name: two per page */
+	size_t n, cap;
+};
+
+static int
+collect(const char *root, const git_tree_entry *e, void *payload)
+{
+	struct build *b = payload;
+	git_filemode_t mode = git_tree_entry_filemode(e);
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE))
+		return 0;
+	buf_reset(&b->path);
+	buf_reset(&b->name);
+	buf_puts(&b->path, root);
+	buf_puts(&b->path, git_tree_entry_name(e));
+	if (pagename_from_path(&b->name, b->path.ptr, b->path.len) < 0)
+		return 0;
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 256;
+		b->off = xrealloc(b->off, 2 * b->cap * sizeof(size_t));
+	}
+	b->off[2 * b->n] = b->pool.len;
+	links_key(&b->pool, b->name.ptr, b->name.len);
+	buf_putc(&b->pool, '\0');
+	b->off[2 * b->n + 1] = b->pool.len;
+	buf_put(&b->pool, b->name.ptr, b->name.len);
+	buf_putc(&b->pool, '\0');
+	b->n++;
+	return 0;
+}
+
+static int
+cmp_entry(const void *x, const void *y)
+{
+	const struct entry *a = x, *b = y;
+	int c = strcmp(a->key, b->key);
+	return c ? c : strcmp(a->name, b->name);
+}
+
+/* The page list of `tree`, made by walking it; NULL when the walk fails. */
+static struct pagedir *
+pagedir_build(git_tree *tree)
+{
+	struct build b = { BUF_INIT, BUF_INIT, BUF_INIT, NULL, 0, 0 };
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, collect, &b) < 0) {
+		buf_free(&b.pool);
+		buf_free(&b.path);
+		buf_free(&b.name);
+		free(b.off);
+		return NULL;
+	}
+	struct pagedir *d = xcalloc(1, sizeof(*d));
+	git_oid_cpy(&d->tree, git_tree_id(tree));
+	d->refs = 1;
+	d->n = b.n;
+	d->pool = buf_detach(&b.pool);
+	d->v = xmalloc((b.n ? b.n : 1) * sizeof(*d->v));
+	for (size_t i = 0; i < b.n; i++)
+		d->v[i] = (struct entry){ d->pool + b.off[2 * i], d->pool + b.off[2 * i + 1] };
+	qsort(d->v, d->n, sizeof(*d->v), cmp_entry);
+	buf_free(&b.path);
+	buf_free(&b.name);
+	free(b.off);
+	return d;
+}
+
+/* The shared page list of `tree`, held (pagedir_release it), or NULL. */
+static struct pagedir *
+pagedir_get(git_tree *tree)
+{
+	struct pagedir *d = NULL;
+	size_t lru = 0;
+	pthread_mutex_lock(&dirs.mu);
+	for (size_t i = 0; i < DIR_SLOTS && !d; i++)
+		if (dirs.slot[i] && git_oid_equal(&dirs.slot[i]->tree, git_tree_id(tree)))
+			d = dirs.slot[i];
+	if (d) {
+		d->refs++;
+		d->used = ++dirs.ticks;
+	}
+	pthread_mutex_unlock(&dirs.mu);
+	if (d)
+		return d;
+	/* Made outside the lock (a walk of a big tree takes milliseconds); a thread that made
+	 * the same one meanwhile wins, and this one is dropped. */
+	struct pagedir *made = pagedir_build(tree);
+	if (!made)
+		return NULL;
+	pthread_mutex_lock(&dirs.mu);
+	for (size_t i = 0; i < DIR_SLOTS && !d; i++)
+		if (dirs.slot[i] && git_oid_equal(&dirs.slot[i]->tree, git_tree_id(tree)))
+			d = dirs.slot[i];
+	if (!d) {
+		for (size_t i = 0; i < DIR_SLOTS; i++) {
+			if (!dirs.slot[i]) {
+				lru = i;
+				break;
+			}
+			if (dirs.slot[i]->used < dirs.slot[lru]->used)
+				lru = i;
+		}
+		pagedir_unref_locked(dirs.slot[lru]);
+		dirs.slot[lru] = d = made; /* its first reference is the caller's */
+		made = NULL;
+		d->refs++; /* the slot's */
+	} else {
+		d->refs++; /* the caller's; the one made here goes */
+	}
+	d->used = ++dirs.ticks;
+	pagedir_unref_locked(made);
+	pthread_mutex_unlock(&dirs.mu);
+	return d;
+}
+
+/* Is `path` a file in `tree`? */
+static int
+has_file(git_tree *tree, const char *path)
+{
+	git_tree_entry *e = NULL;
+	if (git_tree_entry_bypath(&e, tree, path) < 0)
+		return 0;
+	int blob = git_tree_entry_type(e) == GIT_OBJECT_BLOB;
+	git_tree_entry_free(e);
+	return blob;
+}
+
+/* Is page `name` there, looked up as the file `prefix` + name + ".md"? */
+static int
+page_at(git_tree *tree, struct buf *scratch, const char *prefix, size_t pn, const char *name, size_t n)
+{
+	buf_reset(scratch);
+	buf_put(scratch, prefix, pn);
+	buf_put(scratch, name, n);
+	buf_puts(scratch, ".md");
+	return has_file(tree, scratch->ptr);
+}
+
+static int
+fold(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c == ' ' ? '-' : c;
+}
+
+/* How page `cand` matches link name [name, name+n): 2 its last parts are those bytes, 1 the
+ * same without ASCII case and with ' ' as '-', 0 not at all. */
+static int
+match(const char *cand, const char *name, size_t n)
+{
+	size_t len = strlen(cand);
+	if (len < n || (len > n && cand[len - n - 1] != '/'))
+		return 0;
+	const char *tail = cand + len - n;
+	if (memcmp(tail, name, n) == 0)
+		return 2;
+	for (size_t i = 0; i < n; i++)
+		if (fold(tail[i]) != fold(name[i]))
+			return 0;
+	return 1;
+}
+
+/* Leading folders `dir` (with its final '/', dn bytes) and page `cand` have in common. */
+static size_t
+common_folders(const char *dir, size_t dn, const char *cand)
+{
+	size_t parts = 0, i = 0;
+	while (i < dn) { /* dir may be NULL when dn is 0 */
+		const char *slash = memchr(dir + i, '/', dn - i);
+		if (!slash)
+			return parts;
+		size_t len = (size_t)(slash - dir) - i;
+		if (strncmp(cand + i, dir + i, len) != 0 || cand[i + len] != '/')
+			return parts;
+		parts++;
+		i += len + 1;
+	}
+	return parts;
+}
+
+static size_t
+folders(const char *s)
+{
+	size_t k = 0;
+	for (; *s; s++)
+		k += *s == '/';
+	return k;
+}
+
+/* Step 3: the best page of `d` for the name, or NULL. */
+static const char *
+anywhere(const struct pagedir *d, const char *dir, size_t dn, const char *name, size_t n)
+{
+	struct buf key = BUF_INIT;
+	links_key(&key, name, n);
+	size_t lo = 0, hi = d->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(d->v[mid].key, key.ptr) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	const char *best = NULL;
+	int best_m = 0;
+	size_t best_common = 0, best_depth = 0;
+	for (size_t i = lo; i < d->n && strcmp(d->v[i].key, key.ptr) == 0; i++) {
+		const char *cand = d->v[i].name;
+		int m = match(cand, name, n);
+		if (!m)
+			continue;
+		size_t common = common_folders(dir, dn, cand), depth = folders(cand);
+		/* entries come by path within a key: only a strictly better one replaces */
+		if (!best || m > best_m || (m == best_m && (common > best_common ||
+							    (common == best_common && depth < best_depth)))) {
+			best = cand;
+			best_m = m;
+			best_common = common;
+			best_depth = depth;
+		}
+	}
+	buf_free(&key);
+	return best;
+}
+
+int
+links_resolve(struct buf *out, git_tree *tree, const char *from, const char *name, size_t n)
+{
+	struct buf scratch = BUF_INIT;
+	const char *slash = from ? strrchr(from, '/') : NULL;
+	size_t dn = slash ? (size_t)(slash - from) + 1 : 0;
+	int found = 0;
+	if (tree && page_at(tree, &scratch, "", 0, name, n)) {
+		buf_put(out, name, n);
+		found = 1;
+	} else if (tree && dn && page_at(tree, &scratch, from, dn, name, n)) {
+		buf_put(out, from, dn);
+		buf_put(out, name, n);
+		found = 1;
+	} else if (tree) {
+		struct pagedir *d = pagedir_get(tree);
+		const char *hit = d ? anywhere(d, from, dn, name, n) : NULL;
+		if (hit) {
+			buf_puts(out, hit);
+			found = 1;
+		}
+		if (d)
+			pagedir_release(d);
+	}
+	if (!found)
+		buf_put(out, name, n);
+	buf_free(&scratch);
+	return found;
+}
