@@ -39,6 +39,13 @@ struct config {
 	const char *mail_from; /* the From of mails ("kennis <wiki@example.com>"); NULL: kennis@HOSTNAME */
 	int digest_minute;     /* minute of the local day when digests go; -1: never */
 	int webhook_private;   /* webhooks may call private and loopback addresses */
+	/* more than one machine (replica.c, docs/deploy.md) */
+	const char *replica_of; /* the primary's URL: this node is a replica (NULL: the primary) */
+	const char *node_url;   /* how the other nodes reach this one (NULL: the listen address) */
+	unsigned sync_replicas; /* replicas that must hold a change before it is acknowledged */
+	int sync_refuse;        /* fewer did in time: 1 refuse the answer (503), 0 acknowledge with a warning */
+	unsigned sync_timeout_ms; /* how long a write waits for them (0: 5000) */
+	unsigned read_wait_ms;  /* how long a replica waits for one's own last write before asking the primary (0: 1000) */
 };
 
 #endif

@@ -3,6 +3,7 @@
 
 #include "auth.h"
 #include "locks.h"
+#include "replica.h"
 #include "spaces.h"
 
 #include <stdlib.h>
@@ -150,6 +151,16 @@ githttp_prepare(struct req *r, const char *space, int may_write, const char *raw
 	env_add(r, &env, "KENNIS_ROLE", arena_printf(r->a, "%d", may_write ? ROLE_EDITOR : r->role < ROLE_EDITOR ? r->role : ROLE_READER));
 	env_add(r, &env, "KENNIS_SPACE", space);
 	env_add(r, &env, "KENNIS_MAX_FILE", arena_printf(r->a, "%zu", r->cfg->max_file));
+	if (replica_is_principal(r->user)) {
+		/* The primary sending a space (replica.c checked its token and epoch): the hook
+		 * applies the replication rules, and git itself must let a newer primary's
+		 * rewrite through for the hook to judge it. */
+		const char *e = req_header(r, "X-Kennis-Epoch");
+		env_add(r, &env, "KENNIS_REPLICATION", arena_printf(r->a, "%lld", e ? strtoll(e, NULL, 10) : 0));
+		env_add(r, &env, "GIT_CONFIG_COUNT", "1");
+		env_add(r, &env, "GIT_CONFIG_KEY_0", "receive.denyNonFastForwards");
+		env_add(r, &env, "GIT_CONFIG_VALUE_0", "false");
+	}
 	env_add(r, &env, "SERVER_PROTOCOL", "HTTP/1.1");
 	env_add(r, &env, "GATEWAY_INTERFACE", "CGI/1.1");
 	env_add(r, &env, "PATH", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
