@@ -21,8 +21,8 @@ hop_by_hop(const char *name)
 {
 	static const char *const drop[] = { "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authorization",
 					    "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length",
-					    "Expect", "X-Kennis-Replication", "X-Kennis-Client", "X-Kennis-Epoch",
-					    "X-Kennis-Node" };
+					    "Expect", "X-Kennis-Replication", "X-Kennis-Forwarded", "X-Kennis-Client",
+					    "X-Kennis-Epoch", "X-Kennis-Node" };
 	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
 		if (strcasecmp(name, drop[i]) == 0)
 			return 1;
@@ -175,7 +175,7 @@ forward_main(void)
 			break;
 		hdrs = curl_slist_append(hdrs, h);
 	}
-	snprintf(line, sizeof(line), "X-Kennis-Replication: %s", token);
+	snprintf(line, sizeof(line), "X-Kennis-Forwarded: %s", token);
 	hdrs = curl_slist_append(hdrs, line);
 	snprintf(line, sizeof(line), "X-Kennis-Client: %s", client ? client : "");
 	hdrs = curl_slist_append(hdrs, line);

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -151,56 +150,6 @@ check_commits(git_repository *repo, const git_oid *old_id, const git_oid *new_id
 	return rc || fr.problems > 0;
 }
 
-/* A replication push (KENNIS_REPLICATION: the pushing primary's epoch, which the server
- * checked is the current one): main only, never deleted; a fast-forward, or a rewrite by
- * a primary of a newer epoch than the one main follows (after a failover: what the old
- * primary never sent on is kept as refs/kennis/diverged/EPOCH-TIME, not lost). The content
- * rules were applied where the change was made. */
-static int
-replication_update(git_repository *repo, const char *old_hex, const char *new_hex, const char *ref, long long epoch,
-		   FILE *msg)
-{
-	git_oid old_id, new_id;
-	git_config *cfg = NULL;
-	int64_t mine = 0;
-	if (git_oid_fromstr(&old_id, old_hex) < 0 || git_oid_fromstr(&new_id, new_hex) < 0 ||
-	    strcmp(ref, STORE_BRANCH) != 0 || git_oid_is_zero(&new_id)) {
-		fprintf(msg, "kennis: replication: only updates of main are taken (not %s)\n", ref);
-		return 1;
-	}
-	if (git_repository_config(&cfg, repo) < 0)
-		return 1;
-	if (git_config_get_int64(&mine, cfg, "kennis.epoch") < 0)
-		mine = 0;
-	int rc = 0;
-	if (!git_oid_is_zero(&old_id) && git_graph_descendant_of(repo, &new_id, &old_id) != 1 &&
-	    !git_oid_equal(&old_id, &new_id)) {
-		if (epoch <= mine) {
-			fprintf(msg, "kennis: replication: main has commits the primary (epoch %lld) does not, and it "
-				     "follows epoch %lld: not rewritten\n", epoch, (long long)mine);
-			log_error("replication push refused: %s would rewrite main (%s) at epoch %lld, main follows %lld", new_hex,
-				  old_hex, epoch, (long long)mine);
-			rc = 1;
-		} else {
-			char keep[128];
-			git_reference *k = NULL;
-			snprintf(keep, sizeof(keep), "refs/kennis/diverged/%lld-%lld", epoch, (long long)time(NULL));
-			if (git_reference_create(&k, repo, keep, &old_id, 0, "kennis: main before the new primary's history") < 0) {
-				fprintf(msg, "kennis: replication: cannot keep the old main as %s\n", keep);
-				rc = 1;
-			} else {
-				log_warn("replication: main (%s) had commits the new primary (epoch %lld) does not: kept as %s",
-					 old_hex, epoch, keep);
-			}
-			git_reference_free(k);
-		}
-	}
-	if (rc == 0 && epoch > mine && git_config_set_int64(cfg, "kennis.epoch", epoch) < 0)
-		rc = 1;
-	git_config_free(cfg);
-	return rc;
-}
-
 int
 hook_pre_receive(FILE *in, FILE *msg)
 {
@@ -218,15 +167,10 @@ hook_pre_receive(FILE *in, FILE *msg)
 	git_repository *repo = open_from_env(msg);
 	if (!repo)
 		return 1;
-	const char *repl = getenv("KENNIS_REPLICATION");
 	while (fgets(line, sizeof(line), in)) {
 		if (sscanf(line, "%63s %63s %399s", old_hex, new_hex, ref) != 3) {
 			fprintf(msg, "kennis: malformed hook input\n");
 			refused = 1;
-			continue;
-		}
-		if (repl) {
-			refused |= replication_update(repo, old_hex, new_hex, ref, strtoll(repl, NULL, 10), msg);
 			continue;
 		}
 		if (check_update(repo, old_hex, new_hex, ref, msg)) {

@@ -201,6 +201,30 @@ open_repo(git_repository **repo, const char *gitdir)
 	return 0;
 }
 
+/* Keep main's tip `cur` before a new primary (epoch `epoch`) may rewrite main: as
+ * refs/kennis/diverged/EPOCH, or EPOCH-TIME when that is taken. 0 or KN_EGIT. */
+static int
+keep_main(git_repository *repo, const char *gitdir, int64_t epoch, const git_oid *cur)
+{
+	char keep[96], hex[GIT_OID_HEXSZ + 1];
+	git_reference *k = NULL;
+	git_oid old;
+	snprintf(keep, sizeof(keep), "refs/kennis/diverged/%lld", (long long)epoch);
+	if (git_reference_name_to_id(&old, repo, keep) == 0) {
+		if (git_oid_equal(&old, cur))
+			return 0;
+		snprintf(keep, sizeof(keep), "refs/kennis/diverged/%lld-%lld", (long long)epoch, (long long)time(NULL));
+	}
+	if (git_reference_create(&k, repo, keep, cur, 1, "kennis: main before a new primary's history") < 0) {
+		store_log_git_error("keep main", keep);
+		return KN_EGIT;
+	}
+	git_reference_free(k);
+	log_info("replication: %s: a new primary (epoch %lld): main (%s) kept as %s", gitdir, (long long)epoch,
+		 git_oid_tostr(hex, sizeof(hex), cur), keep);
+	return 0;
+}
+
 /* Move main of `gitdir` to `to` (a commit in the repository): forward only, unless
  * `epoch` (the current primary's) is newer than the repository's, when main is rewritten
  * and its old tip kept as refs/kennis/diverged/EPOCH-TIME. 1 moved, 0 nothing to do (main
@@ -228,17 +252,13 @@ move_main(const char *gitdir, const git_oid *to, int64_t epoch, const char *why)
 	} else if (git_graph_descendant_of(repo, to, &cur) == 1) {
 		rc = git_reference_create_matching(&ref, repo, STORE_BRANCH, to, 1, &cur, why);
 	} else if (epoch > repo_epoch(repo)) {
-		char keep[128];
-		git_reference *k = NULL;
-		snprintf(keep, sizeof(keep), "refs/kennis/diverged/%lld-%lld", (long long)epoch, (long long)time(NULL));
-		rc = git_reference_create(&k, repo, keep, &cur, 0, "kennis: main before the new primary's history");
-		git_reference_free(k);
+		rc = keep_main(repo, gitdir, epoch, &cur);
 		if (rc == 0)
 			rc = git_reference_create_matching(&ref, repo, STORE_BRANCH, to, 1, &cur, why);
 		if (rc == 0)
-			log_warn("replication: %s: main (%s) had commits the primary (epoch %lld) does not; they are kept as %s, "
-				 "main is now %s",
-				 gitdir, old, (long long)epoch, keep, hex);
+			log_warn("replication: %s: main (%s) had commits the primary (epoch %lld) does not (kept under "
+				 "refs/kennis/diverged/); main is now %s",
+				 gitdir, old, (long long)epoch, hex);
 	} else {
 		locks_writer_end();
 		log_error("replication: %s: main (%s) and the primary's (%s) have diverged at epoch %lld; left alone", gitdir,
@@ -480,6 +500,8 @@ catch_up(struct db *db, int all)
 		char gitdir[4200];
 		git_oid want;
 		space_gitdir(gitdir, sizeof(gitdir), repl.cfg->data_dir, sps[i].name);
+		if (ensure_repo(gitdir) < 0) /* a new space: ready before its first push */
+			continue;
 		if (!all) {
 			const char *hex = ph ? json_string_value(json_object_get(ph, sps[i].name)) : NULL;
 			if (!hex || git_oid_fromstr(&want, hex) < 0 || holds(gitdir, &want))
@@ -835,10 +857,35 @@ replica_git_auth(struct req *r, const char *space, int push, int *may_write)
 	return 1;
 }
 
+int
+replica_receive_rules(const char *gitdir, int64_t epoch)
+{
+	git_repository *repo = NULL;
+	git_oid cur, kept;
+	char keep[64];
+	int rewrite = 0;
+	if (open_repo(&repo, gitdir) < 0)
+		return 0;
+	int64_t mine = repo_epoch(repo);
+	int have = git_reference_name_to_id(&cur, repo, STORE_BRANCH) == 0;
+	snprintf(keep, sizeof(keep), "refs/kennis/diverged/%lld", (long long)epoch);
+	if (epoch > mine) {
+		/* A new primary's first push: keep main as it is, then follow the new epoch. */
+		rewrite = !have || keep_main(repo, gitdir, epoch, &cur) == 0;
+		if (rewrite)
+			set_repo_epoch(repo, epoch, gitdir);
+	} else if (epoch == mine && have && git_reference_name_to_id(&kept, repo, keep) == 0 && git_oid_equal(&kept, &cur)) {
+		rewrite = 1; /* that first push did not go through: nothing came since, main is kept */
+	}
+	git_repository_free(repo);
+	git_error_clear();
+	return rewrite;
+}
+
 void
 replica_trust_forwarded(struct req *r)
 {
-	const char *tok = req_header(r, "X-Kennis-Replication"), *client = req_header(r, "X-Kennis-Client");
+	const char *tok = req_header(r, "X-Kennis-Forwarded"), *client = req_header(r, "X-Kennis-Client");
 	if (!tok || !client || replica_role() == NODE_SINGLE)
 		return;
 	size_t n = strlen(client);
@@ -933,6 +980,13 @@ replica_forwards(struct req *r, int git, const char *raw_query)
 		write = (service && strcmp(service, "git-receive-pack") == 0) || strstr(r->path, "/git-receive-pack");
 	} else {
 		write = strcmp(r->method, "GET") != 0;
+	}
+	if (write && req_header(r, "X-Kennis-Forwarded")) {
+		/* Forwarded here by a node that takes this one for the primary: it will know
+		 * better within a second. Never forwarded twice (no loops). */
+		log_warn("%s %s from %s: forwarded to this node, which is not the primary; refused", r->method, r->path,
+			 r->remote);
+		return KN_EBUSY;
 	}
 	if (write)
 		return role == NODE_PROMOTING ? KN_EBUSY : 1;

@@ -61,7 +61,7 @@ nodes_done() {
 
 # url NAME: the node's address; nget NAME PATH: a page from it
 url() { eval echo "\$URL_$1"; }
-nget() { curl -sS --max-time 20 "$(url "$1")$2"; }
+nget() { curl -s --max-time 20 "$(url "$1")$2"; }
 # nsave NAME PAGE CONTENT [curl options]: save PAGE on node NAME from its edit form; the status
 nsave() {
 	local n=$1 p=$2 content=$3 b; shift 3
