@@ -164,6 +164,21 @@ hook_pre_receive(FILE *in, FILE *msg)
 		fprintf(msg, "kennis: %s may not change the wiki\n", user ? user : "this user");
 		return 1;
 	}
+	if (getenv("KENNIS_REPLICATION")) {
+		/* The primary sending a space (githttp.c set this for the replication principal
+		 * only): main alone, never deleted. The content rules were applied where the change
+		 * was made; whether main may be rewritten is git's receive.denyNonFastForwards,
+		 * which replica_receive_rules chose. */
+		while (fgets(line, sizeof(line), in)) {
+			if (sscanf(line, "%63s %63s %399s", old_hex, new_hex, ref) != 3 || strcmp(ref, STORE_BRANCH) != 0 ||
+			    strspn(new_hex, "0") == strlen(new_hex)) {
+				fprintf(msg, "kennis: replication: only updates of main are taken\n");
+				log_warn("replication push refused: %.200s", line);
+				refused = 1;
+			}
+		}
+		return refused;
+	}
 	git_repository *repo = open_from_env(msg);
 	if (!repo)
 		return 1;
