@@ -154,13 +154,13 @@ githttp_prepare(struct req *r, const char *space, int may_write, const char *raw
 	if (replica_is_principal(r->user) && strcmp(sub, "/git-receive-pack") == 0) {
 		/* The primary sending a space (replica.c checked its token and its epoch): the
 		 * pre-receive hook takes main only, without the content rules (applied where the
-		 * change was made); post-receive indexes it, so the primary's sender (and a write
-		 * waiting for --sync-replicas) is done when the replica can search it too. A
-		 * rewrite only from a newer primary than the one main follows, with the old main
-		 * kept (replica_receive_rules). */
+		 * change was made), and a rewrite only from a newer primary than the one main
+		 * follows, keeping the old main (hook.c); git must let that rewrite through.
+		 * post-receive indexes it, so the primary's sender (and a write waiting for
+		 * --sync-replicas) is done when the replica can search it too. */
 		const char *e = req_header(r, "X-Kennis-Epoch");
 		int rewrite = replica_receive_rules(gitdir, e ? strtoll(e, NULL, 10) : 0);
-		env_add(r, &env, "KENNIS_REPLICATION", "1");
+		env_add(r, &env, "KENNIS_REPLICATION", arena_printf(r->a, "%lld", e ? strtoll(e, NULL, 10) : 0));
 		env_add(r, &env, "GIT_CONFIG_COUNT", "1");
 		env_add(r, &env, "GIT_CONFIG_KEY_0", "receive.denyNonFastForwards");
 		env_add(r, &env, "GIT_CONFIG_VALUE_0", rewrite ? "false" : "true");

@@ -861,24 +861,10 @@ int
 replica_receive_rules(const char *gitdir, int64_t epoch)
 {
 	git_repository *repo = NULL;
-	git_oid cur, kept;
-	char keep[64];
-	int rewrite = 0;
 	if (open_repo(&repo, gitdir) < 0)
 		return 0;
-	int64_t mine = repo_epoch(repo);
-	int have = git_reference_name_to_id(&cur, repo, STORE_BRANCH) == 0;
-	snprintf(keep, sizeof(keep), "refs/kennis/diverged/%lld", (long long)epoch);
-	if (epoch > mine) {
-		/* A new primary's first push: keep main as it is, then follow the new epoch. */
-		rewrite = !have || keep_main(repo, gitdir, epoch, &cur) == 0;
-		if (rewrite)
-			set_repo_epoch(repo, epoch, gitdir);
-	} else if (epoch == mine && have && git_reference_name_to_id(&kept, repo, keep) == 0 && git_oid_equal(&kept, &cur)) {
-		rewrite = 1; /* that first push did not go through: nothing came since, main is kept */
-	}
+	int rewrite = epoch > repo_epoch(repo);
 	git_repository_free(repo);
-	git_error_clear();
 	return rewrite;
 }
 

@@ -50,9 +50,9 @@ int replica_git_auth(struct req *r, const char *space, int push, int *may_write)
 /* Is `u` the replication principal (githttp.c: its pushes follow the replication rules)? */
 int replica_is_principal(const struct user *u);
 /* A push of the primary of epoch `epoch` into the repository at `gitdir` is about to run:
- * may it rewrite main? Only when `epoch` is newer than the one main follows (after a
- * failover); then main as it is now is kept as refs/kennis/diverged/EPOCH-TIME first, and
- * the repository follows `epoch` from here on. 1 yes, 0 fast-forwards only. */
+ * may git let a rewrite of main through? Only when `epoch` is newer than the one main
+ * follows (after a failover); the pre-receive hook keeps the old main first, and
+ * post-receive records the new epoch (hook.c). 1 yes, 0 fast-forwards only. */
 int replica_receive_rules(const char *gitdir, int64_t epoch);
 /* A request another node forwarded with the token: take the client's address it names. */
 void replica_trust_forwarded(struct req *r);
