@@ -65,6 +65,9 @@ struct repl_target_info {
 	int64_t last_push_ms;  /* how long the last push took */
 	int64_t pushes, failures;
 	char last_error[256];
+	/* over its last changes (at most 1000; lag_count of them): ms from a change made on
+	 * the primary to the replica holding it (pushed, indexed) */
+	int64_t lag_p50_ms, lag_p99_ms, lag_max_ms, lag_count;
 };
 /* cb for each replica this primary sends to. */
 void repl_send_each(void (*cb)(const struct repl_target_info *t, void *payload), void *payload);

@@ -14,6 +14,11 @@
 
 #define TARGETS_MAX 64
 #define RETRY_MS_MAX 5000 /* longest pause between tries to a replica that fails */
+#define GEN_RING 1024     /* when each of the last changes was made (for the lags) */
+#define LAG_RING 1000     /* each replica's lags of its last changes (p50/p99 in the metrics) */
+
+/* When change `g` was made on this primary (ms, monotonic): gen_at[g % GEN_RING] (repl.mu). */
+static int64_t gen_at[GEN_RING];
 
 struct acked {
 	char space[SPACE_NAME_MAX + 1];
@@ -30,6 +35,9 @@ struct target {
 	int64_t behind_since; /* ms: when it first lacked a change (0: has all) (repl.mu) */
 	int64_t last_push_ms, pushes, failures;
 	char last_error[256];
+	uint64_t lag_from;    /* changes up to this one were made before it was a target (repl.mu) */
+	int32_t lags[LAG_RING]; /* ms from a change to this replica holding it, a ring (repl.mu) */
+	size_t nlags, lag_pos;
 	/* the sender thread's own: the head of each space it knows the replica has */
 	struct acked *acked;
 	size_t nacked;
@@ -116,6 +124,24 @@ pass(struct target *t, struct db **db)
 	return rc;
 }
 
+/* The replica holds every change up to `g` now: note how long each new one took, from
+ * the moment it was made (repl.mu held). */
+static void
+lags_note(struct target *t, uint64_t g)
+{
+	int64_t now = repl_now_ms();
+	uint64_t from = t->acked_gen > t->lag_from ? t->acked_gen : t->lag_from;
+	if (g > from + GEN_RING)
+		from = g - GEN_RING;
+	for (uint64_t c = from + 1; c <= g; c++) {
+		int64_t ms = now - gen_at[c % GEN_RING];
+		t->lags[t->lag_pos] = (int32_t)(ms > INT32_MAX ? INT32_MAX : ms);
+		t->lag_pos = (t->lag_pos + 1) % LAG_RING;
+		if (t->nlags < LAG_RING)
+			t->nlags++;
+	}
+}
+
 static void *
 sender(void *arg)
 {
@@ -149,6 +175,7 @@ sender(void *arg)
 		if (rc == 0) {
 			done = g;
 			pause = 0;
+			lags_note(t, g);
 			if (g > t->acked_gen)
 				t->acked_gen = g;
 			if (t->acked_gen >= repl.gen)
@@ -221,6 +248,7 @@ repl_send_refresh(struct db *db, int64_t now)
 			snprintf(t->url, sizeof(t->url), "%s", s.v[i].url);
 			/* It may lack anything made so far, until its first pass says otherwise. */
 			t->behind_since = repl.gen ? repl_now_ms() : 0;
+			t->lag_from = repl.gen;
 			if (pthread_create(&t->thread, NULL, sender, t) != 0) {
 				log_error("replication: cannot start a sender for node %s: %s", t->id, strerror(errno));
 				free(t);
@@ -282,6 +310,7 @@ repl_changed(void)
 	pthread_mutex_lock(&repl.mu);
 	uint64_t g = ++repl.gen;
 	int64_t now = repl_now_ms();
+	gen_at[g % GEN_RING] = now;
 	for (size_t i = 0; i < ntargets; i++)
 		if (!targets[i]->behind_since)
 			targets[i]->behind_since = now;
@@ -325,11 +354,34 @@ repl_sync_wait(uint64_t g, unsigned want, unsigned timeout_ms, unsigned *have)
 	return *have >= want ? 0 : KN_EBUSY;
 }
 
+static int
+cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* p50 and p99 of a target's lags (sorted copy; `v` has LAG_RING room). */
+static void
+lag_percentiles(struct repl_target_info *info, int32_t *v, size_t n)
+{
+	info->lag_count = (int64_t)n;
+	if (n == 0)
+		return;
+	qsort(v, n, sizeof(*v), cmp_i32);
+	info->lag_p50_ms = v[(n - 1) / 2];
+	info->lag_p99_ms = v[(size_t)((double)(n - 1) * 0.99 + 0.5)];
+	info->lag_max_ms = v[n - 1];
+}
+
 void
 repl_send_each(void (*cb)(const struct repl_target_info *t, void *payload), void *payload)
 {
-	struct repl_target_info info[TARGETS_MAX];
-	size_t n;
+	static struct repl_target_info info[TARGETS_MAX];
+	static int32_t lags[TARGETS_MAX][LAG_RING];
+	static pthread_mutex_t each_mu = PTHREAD_MUTEX_INITIALIZER; /* the static buffers */
+	size_t n, nl[TARGETS_MAX];
+	pthread_mutex_lock(&each_mu);
 	int64_t now = repl_now_ms();
 	pthread_mutex_lock(&repl.mu);
 	n = ntargets;
@@ -344,18 +396,26 @@ repl_send_each(void (*cb)(const struct repl_target_info *t, void *payload), void
 		info[i].pushes = t->pushes;
 		info[i].failures = t->failures;
 		memcpy(info[i].last_error, t->last_error, sizeof(t->last_error));
+		nl[i] = t->nlags;
+		memcpy(lags[i], t->lags, t->nlags * sizeof(t->lags[0]));
 	}
 	pthread_mutex_unlock(&repl.mu);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		lag_percentiles(&info[i], lags[i], nl[i]);
 		cb(&info[i], payload);
+	}
+	pthread_mutex_unlock(&each_mu);
 }
 
 static void
 metrics_one(const struct repl_target_info *t, void *payload)
 {
-	buf_printf(payload, "; node %s %s %s lag_ms=%lld last_push_ms=%lld pushes=%lld failures=%lld", t->id, t->url,
-		   t->live ? "live" : "silent", (long long)t->lag_ms, (long long)t->last_push_ms, (long long)t->pushes,
-		   (long long)t->failures);
+	buf_printf(payload,
+		   "; node %s %s %s lag_ms=%lld last_push_ms=%lld pushes=%lld failures=%lld lag_p50_ms=%lld lag_p99_ms=%lld "
+		   "lag_max_ms=%lld lag_n=%lld",
+		   t->id, t->url, t->live ? "live" : "silent", (long long)t->lag_ms, (long long)t->last_push_ms,
+		   (long long)t->pushes, (long long)t->failures, (long long)t->lag_p50_ms, (long long)t->lag_p99_ms,
+		   (long long)t->lag_max_ms, (long long)t->lag_count);
 }
 
 void

@@ -61,6 +61,9 @@ add_target(const struct repl_target_info *t, void *payload)
 	tset(row, "url", t->url);
 	tset(row, "state", t->live ? "live" : "silent");
 	tsetf(row, "lag", "%lld", (long long)t->lag_ms);
+	if (t->lag_count)
+		tsetf(row, "lags", "%lld / %lld ms (last %lld)", (long long)t->lag_p50_ms, (long long)t->lag_p99_ms,
+		      (long long)t->lag_count);
 	tsetf(row, "last_push", "%lld", (long long)t->last_push_ms);
 	tsetf(row, "pushes", "%lld", (long long)t->pushes);
 	tsetf(row, "failures", "%lld", (long long)t->failures);

@@ -138,6 +138,10 @@ ok 'anonymous reads are off on the replicas too, now that an account exists' \
 # --- /admin/replicas and the metrics line (an admin)
 ok '/admin/replicas lists the three nodes' sh -c 'test "$(curl -s -b "$2" "$1/admin/replicas" | grep -c "<tr id=\"node-")" = 3' _ "$(url p)" "$T/ada.jar"
 ok 'the metrics line names both replicas as live' sh -c 'test "$(curl -s -b "$2" "$1/admin/replicas?format=text" | grep -o "live lag_ms=[0-9]*" | wc -l)" = 2' _ "$(url p)" "$T/ada.jar"
+curl -s -b "$T/ada.jar" "$(url p)/admin/replicas?format=text" >"$T/metrics"
+ok "the metrics line has each replica's lag percentiles over the edits" \
+	test "$(grep -o 'lag_p99_ms=[0-9]* lag_max_ms=[0-9]* lag_n=[1-9][0-9]*' "$T/metrics" | wc -l)" = 2
+echo "# the primary's count: $(grep -o 'lag_p50_ms=[0-9]* lag_p99_ms=[0-9]*' "$T/metrics" | tr '\n' ' ')"
 ok 'a replica shows the page too' sh -c 'curl -s -b "$2" "$1/admin/replicas" | grep -q "This node is <strong>replica"' _ "$(url r2)" "$T/ada.jar"
 nodes_done
 done_testing
