@@ -539,7 +539,8 @@ announce(struct pass *ps, const struct space *sp, struct store *st, const git_oi
 		goto done;
 	if (collect(ps->db, &h, &ev) < 0)
 		goto done;
-	qsort(h.v, h.n, sizeof(*h.v), hit_cmp);
+	if (h.n) /* qsort of NULL, 0 is undefined (UBSan stops the server) */
+		qsort(h.v, h.n, sizeof(*h.v), hit_cmp);
 	if ((rc = db_begin(ps->db)) < 0)
 		goto done;
 	began = 1;
