@@ -10,7 +10,7 @@
 
 #include "db.h"
 
-#define CLUSTER_ID_LEN 16     /* hex digits of a node id (DATA/node-id) */
+#define CLUSTER_ID_LEN 32     /* hex digits of a node id (DATA/node-id; the form notify.c's leases use on main) */
 #define CLUSTER_URL_MAX 512
 #define CLUSTER_TOKEN_LEN 64  /* hex digits of the replication token */
 
