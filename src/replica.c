@@ -83,8 +83,12 @@ replica_parse_option(const char *o, const char *v, struct config *cfg)
 			fprintf(stderr, "kennis: %s takes the http:// or https:// address of a kennis node\n", o);
 			return -1;
 		}
-		size_t len = strlen(v);
-		char *u = xstrdup(v); /* kept for the process's life, like the other settings */
+		/* Kept for the process's life, like the other settings; the options are parsed
+		 * twice (before and after kennis.conf), so one buffer each, not an allocation. */
+		static char replica_of[CLUSTER_URL_MAX], node_url[CLUSTER_URL_MAX];
+		char *u = o[2] == 'r' ? replica_of : node_url;
+		snprintf(u, CLUSTER_URL_MAX, "%s", v);
+		size_t len = strlen(u);
 		while (len > 0 && u[len - 1] == '/')
 			u[--len] = '\0';
 		if (o[2] == 'r')

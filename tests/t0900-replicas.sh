@@ -44,7 +44,11 @@ p50=$(sort -n "$T/lags" | awk '{ v[NR] = $1 } END { print v[int(NR * 0.50 + 0.5)
 p99=$(sort -n "$T/lags" | awk '{ v[NR] = $1 } END { i = int(NR * 0.99 + 0.5); if (i < 1) i = 1; print v[i] }')
 echo "# replication to both replicas over $(wc -l <"$T/lags") edits: p50 $p50 ms, p99 $p99 ms"
 ok "every edit was saved ($EDITS)" test ! -s "$T/lag-errors"
-ok "an edit is on both replicas within 1 s, p99 ($p99 ms)" test "$p99" -le 1000
+# 1 s, the issue's bound, for the build that is deployed; a sanitizer build runs every
+# process of a push (git's hooks are kennis too) several times slower (as t0470 allows).
+LAG_MAX=1000
+if sanitized; then LAG_MAX=3000; fi
+ok "an edit is on both replicas within $LAG_MAX ms, p99 ($p99 ms)" test "$p99" -le $LAG_MAX
 
 # --- read-your-writes: a write through r1 is read back on r1 at once
 jar="$T/ryw.jar"
