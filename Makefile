@@ -77,9 +77,12 @@ bench: $(BIN)
 	@sh bench/run.sh
 
 # The crash test of the suite (tests/t0470-crash.sh) at length: 50 kill -9 under a heavier
-# write load (a few minutes). CRASH_KILLS=N make soak for more.
+# write load (a few minutes). CRASH_KILLS=N make soak for more. The same for the nodes of
+# docs/deploy.md: 20 failovers (t0910) and a replica that misses 500 edits (t0920).
 soak: $(BIN)
 	CRASH_KILLS=$${CRASH_KILLS:-50} CRASH_EDITORS=$${CRASH_EDITORS:-4} prove -v --timer tests/t0470-crash.sh
+	FAILOVER_KILLS=$${FAILOVER_KILLS:-20} CATCHUP_EDITS=$${CATCHUP_EDITS:-500} prove -v --timer \
+		tests/t0910-failover.sh tests/t0920-catchup.sh
 
 # Fuzzing (docs/security.md#fuzzing): libFuzzer targets tests/fuzz/fuzz_*.c, built with clang,
 # ASan and UBSan into build-fuzz/ from the same sources (the gcc build is untouched).

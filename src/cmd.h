@@ -14,5 +14,10 @@ int cmd_notify(int argc, char **argv);
 
 /* `kennis import DIR SOURCE`: an existing wiki's history becomes main (cmd_import.c). */
 int cmd_import(int argc, char **argv);
+/* `kennis promote --data DIR`: make this replica the primary (cmd_replica.c). */
+int cmd_promote(int argc, char **argv);
+/* Make DIR a replica's data directory (an empty wiki.git, no first commit) unless it has
+ * one; `verbose` says so on stdout (init --replica). 0, or -1 with a message on stderr. */
+int replica_init_dir(const char *dir, const char *self_exe, int verbose);
 
 #endif

@@ -41,6 +41,13 @@ struct config {
 	int webhook_private;   /* webhooks may call private and loopback addresses */
 	const char *img_src;   /* image sources of other sites for the CSP's img-src ("https:"),
 	                          made by req_img_src_parse; NULL: this site's images only */
+	/* more than one machine (replica.c, docs/deploy.md) */
+	const char *replica_of; /* the primary's URL: this node is a replica (NULL: the primary) */
+	const char *node_url;   /* how the other nodes reach this one (NULL: the listen address) */
+	unsigned sync_replicas; /* replicas that must hold a change before it is acknowledged */
+	int sync_refuse;        /* fewer did in time: 1 refuse the answer (503), 0 acknowledge with a warning */
+	unsigned sync_timeout_ms; /* how long a write waits for them (0: 5000) */
+	unsigned read_wait_ms;  /* how long a replica waits for one's own last write before asking the primary (0: 1000) */
 };
 
 #endif

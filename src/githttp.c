@@ -3,6 +3,7 @@
 
 #include "auth.h"
 #include "locks.h"
+#include "replica.h"
 #include "spaces.h"
 
 #include <stdlib.h>
@@ -150,6 +151,20 @@ githttp_prepare(struct req *r, const char *space, int may_write, const char *raw
 	env_add(r, &env, "KENNIS_ROLE", arena_printf(r->a, "%d", may_write ? ROLE_EDITOR : r->role < ROLE_EDITOR ? r->role : ROLE_READER));
 	env_add(r, &env, "KENNIS_SPACE", space);
 	env_add(r, &env, "KENNIS_MAX_FILE", arena_printf(r->a, "%zu", r->cfg->max_file));
+	if (replica_is_principal(r->user) && strcmp(sub, "/git-receive-pack") == 0) {
+		/* The primary sending a space (replica.c checked its token and its epoch): the
+		 * pre-receive hook takes main only, without the content rules (applied where the
+		 * change was made), and a rewrite only from a newer primary than the one main
+		 * follows, keeping the old main (hook.c); git must let that rewrite through.
+		 * post-receive indexes it, so the primary's sender (and a write waiting for
+		 * --sync-replicas) is done when the replica can search it too. */
+		const char *e = req_header(r, "X-Kennis-Epoch");
+		int rewrite = replica_receive_rules(gitdir, e ? strtoll(e, NULL, 10) : 0);
+		env_add(r, &env, "KENNIS_REPLICATION", arena_printf(r->a, "%lld", e ? strtoll(e, NULL, 10) : 0));
+		env_add(r, &env, "GIT_CONFIG_COUNT", "1");
+		env_add(r, &env, "GIT_CONFIG_KEY_0", "receive.denyNonFastForwards");
+		env_add(r, &env, "GIT_CONFIG_VALUE_0", rewrite ? "false" : "true");
+	}
 	env_add(r, &env, "SERVER_PROTOCOL", "HTTP/1.1");
 	env_add(r, &env, "GATEWAY_INTERFACE", "CGI/1.1");
 	env_add(r, &env, "PATH", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");

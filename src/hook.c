@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -177,6 +178,67 @@ check_commits(git_repository *repo, const git_oid *old_id, const git_oid *new_id
 	return rc || fr.problems > 0;
 }
 
+/* The epoch of the primary whose history main follows (config kennis.epoch; 0: none yet). */
+static int64_t
+repo_epoch(git_repository *repo)
+{
+	git_config *cfg = NULL;
+	int64_t e = 0;
+	if (git_repository_config_snapshot(&cfg, repo) == 0) {
+		if (git_config_get_int64(&e, cfg, "kennis.epoch") < 0)
+			e = 0;
+		git_config_free(cfg);
+	}
+	git_error_clear();
+	return e;
+}
+
+/* A replication push (KENNIS_REPLICATION: the pushing primary's epoch, which the server
+ * checked is the current one; githttp.c sets it for the replication principal only): main
+ * only, never deleted, no content rules (they were applied where the change was made). A
+ * fast-forward, or, from a primary of a newer epoch than the one main follows (after a
+ * failover), a rewrite: then the old tip, which nobody acknowledged, is kept as
+ * refs/kennis/diverged/EPOCH (EPOCH-TIME when that is taken), not lost. post-receive
+ * records the new epoch once main is updated. 0 take it, 1 refuse. */
+static int
+replication_update(git_repository *repo, const char *old_hex, const char *new_hex, const char *ref, long long epoch,
+		   FILE *msg)
+{
+	git_oid old_id, new_id, had;
+	char keep[96];
+	if (git_oid_fromstr(&old_id, old_hex) < 0 || git_oid_fromstr(&new_id, new_hex) < 0 ||
+	    strcmp(ref, STORE_BRANCH) != 0 || git_oid_is_zero(&new_id)) {
+		fprintf(msg, "kennis: replication: only updates of main are taken\n");
+		log_warn("replication push refused: %.64s %.64s %.200s is not an update of main", old_hex, new_hex, ref);
+		return 1;
+	}
+	if (git_oid_is_zero(&old_id) || git_oid_equal(&old_id, &new_id) ||
+	    git_graph_descendant_of(repo, &new_id, &old_id) == 1)
+		return 0;
+	int64_t mine = repo_epoch(repo);
+	if (epoch <= mine) {
+		fprintf(msg, "kennis: replication: main has commits the primary (epoch %lld) does not, and it follows "
+			     "epoch %lld: not rewritten\n", epoch, (long long)mine);
+		log_error("replication push refused: %s would rewrite main (%s) at epoch %lld; main follows epoch %lld",
+			  new_hex, old_hex, epoch, (long long)mine);
+		return 1;
+	}
+	snprintf(keep, sizeof(keep), "refs/kennis/diverged/%lld", epoch);
+	if (git_reference_name_to_id(&had, repo, keep) == 0 && !git_oid_equal(&had, &old_id))
+		snprintf(keep, sizeof(keep), "refs/kennis/diverged/%lld-%lld", epoch, (long long)time(NULL));
+	git_reference *k = NULL;
+	if (git_reference_create(&k, repo, keep, &old_id, 1, "kennis: main before a new primary's history") < 0) {
+		const git_error *e = git_error_last();
+		fprintf(msg, "kennis: replication: cannot keep the old main as %s\n", keep);
+		log_error("replication push refused: cannot keep main (%s) as %s: %s", old_hex, keep, e ? e->message : "?");
+		return 1;
+	}
+	git_reference_free(k);
+	log_warn("replication: main (%s) had commits the new primary (epoch %lld) does not: kept as %s", old_hex, epoch,
+		 keep);
+	return 0;
+}
+
 int
 hook_pre_receive(FILE *in, FILE *msg)
 {
@@ -190,6 +252,19 @@ hook_pre_receive(FILE *in, FILE *msg)
 	if (role && atoi(role) < ROLE_EDITOR) {
 		fprintf(msg, "kennis: %s may not change the wiki\n", user ? user : "this user");
 		return 1;
+	}
+	const char *repl = getenv("KENNIS_REPLICATION");
+	if (repl) {
+		git_repository *rr = open_from_env(msg);
+		if (!rr)
+			return 1;
+		while (fgets(line, sizeof(line), in)) {
+			if (sscanf(line, "%63s %63s %399s", old_hex, new_hex, ref) != 3)
+				old_hex[0] = '\0';
+			refused |= replication_update(rr, old_hex, new_hex, ref, strtoll(repl, NULL, 10), msg);
+		}
+		git_repository_free(rr);
+		return refused;
 	}
 	git_repository *repo = open_from_env(msg);
 	if (!repo)
@@ -264,6 +339,16 @@ hook_post_receive(FILE *in, FILE *msg)
 	/* Index the push now: the pusher waits for it, not the next reader. git runs hooks
 	 * inside the repository: DATA/wiki.git, or DATA/spaces/NAME.git for a space. A failure
 	 * is harmless (the next request catches up). */
+	const char *repl = getenv("KENNIS_REPLICATION");
+	git_repository *repo = repl ? open_from_env(msg) : NULL;
+	if (repo && strtoll(repl, NULL, 10) > repo_epoch(repo)) {
+		/* main follows the pushing primary from now on (pre-receive allowed its rewrite) */
+		git_config *cfg = NULL;
+		if (git_repository_config(&cfg, repo) < 0 || git_config_set_int64(cfg, "kennis.epoch", strtoll(repl, NULL, 10)) < 0)
+			log_error("replication: cannot record epoch %s in the repository's config", repl);
+		git_config_free(cfg);
+	}
+	git_repository_free(repo);
 	char data[4096], space[64];
 	if (hook_where(data, sizeof(data), space, sizeof(space)) < 0)
 		log_warn("push: cannot tell which space this repository is; index not updated now");

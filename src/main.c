@@ -16,7 +16,9 @@
 #include "kennis.h"
 #include "links.h"
 #include "locks.h"
+#include "forward.h"
 #include "render.h"
+#include "replica.h"
 #include "search.h"
 #include "server.h"
 #include "spaces.h"
@@ -28,7 +30,7 @@ static const char usage[] =
 	"usage: kennis <command> [options]\n"
 	"\n"
 	"commands:\n"
-	"  init DIR      create a data directory with a starter wiki (--empty: without)\n"
+	"  init DIR      create a data directory with a starter wiki (--empty: without; --replica DIR: an empty one for a replica)\n"
 	"  import DIR SOURCE  create a data directory from an existing wiki's git history\n"
 	"  serve         serve a data directory over HTTP\n"
 	"  user          add, list, change and delete accounts\n"
@@ -39,6 +41,7 @@ static const char usage[] =
 	"  notify        the daily digest now; what waits to go out (webhook calls, mails)\n"
 	"  reindex       rebuild the search index and page data from wiki.git\n"
 	"  check         verify the repository, its locks and the index; exit 1 on damage\n"
+	"  promote       make this replica the primary (docs/deploy.md)\n"
 	"  hook NAME     run a git hook (installed by init; not for people)\n"
 	"\n"
 	"Run 'kennis <command> --help' for a command's options.\n";
@@ -95,7 +98,20 @@ static const char serve_usage[] =
 	"  --mail-from ADDRESS       From of the mails (default: kennis@HOSTNAME)\n"
 	"  --digest-at HH:MM|off     when the daily digest goes, local time (default: 07:00)\n"
 	"  --webhook-allow-private on|off   let webhooks call private, loopback and link-local\n"
-	"                            addresses (default: off)\n";
+	"                            addresses (default: off)\n"
+	"\n"
+	"more than one machine (docs/deploy.md; all nodes share one --db postgresql://...):\n"
+	"  --primary                 this node is the primary (the default)\n"
+	"  --replica-of URL          this node is a replica of the primary at URL (an empty data\n"
+	"                            directory is made into one); after a promotion, nodes follow\n"
+	"                            the primary the state database names\n"
+	"  --node-url URL            how the other nodes reach this one (default: the --listen address)\n"
+	"  --sync-replicas N         a save or push is acknowledged once N replicas hold it (default: 0)\n"
+	"  --sync-mode warn|refuse   when fewer do within --sync-timeout: acknowledge with a warning\n"
+	"                            (default), or answer 503 (the change stays on the primary)\n"
+	"  --sync-timeout MS         how long a write waits for the replicas (default: 5000)\n"
+	"  --read-wait MS            how long a replica waits for a reader's own last write before\n"
+	"                            asking the primary (default: 1000)\n";
 
 static int
 self_path(char *out, size_t n)
@@ -118,16 +134,24 @@ is_help(int argc, char **argv)
 
 static const char init_usage[] =
 	"usage: kennis init [--empty] DIR\n"
+	"       kennis init --replica DIR\n"
 	"\n"
 	"Create DIR with DIR/wiki.git: a bare git repository on branch main holding a starter\n"
 	"wiki (Home, a how-to, an example customer page, a sidebar).\n"
 	"  --empty   no starter commit: main is born by the first push or edit, so an existing\n"
-	"            wiki's history can be pushed in as it is (or use 'kennis import DIR SOURCE')\n";
+	"            wiki's history can be pushed in as it is (or use 'kennis import DIR SOURCE')\n"
+	"  --replica an empty one (no first commit) for a replica: its history comes from the\n"
+	"            primary (docs/deploy.md)\n";
 
 static int
 cmd_init(int argc, char **argv)
 {
 	char exe[PATH_MAX], gitdir[PATH_MAX];
+	if (argc == 3 && strcmp(argv[1], "--replica") == 0) {
+		if (self_path(exe, sizeof(exe)) < 0)
+			return 1;
+		return replica_init_dir(argv[2], exe, 1) < 0;
+	}
 	int empty = argc == 3 && strcmp(argv[1], "--empty") == 0;
 	const char *dir = argv[argc - 1];
 	if (is_help(argc, argv)) {
@@ -232,6 +256,9 @@ parse_access(const char *o, const char *v, struct config *cfg)
 		cfg->upload_types = v;
 		return 1;
 	}
+	int node = replica_parse_option(o, v, cfg);
+	if (node != 0)
+		return node;
 	if (strcmp(o, "--db") == 0) {
 		if (!db_is_postgres_url(v)) {
 			fprintf(stderr, "kennis: --db takes a PostgreSQL URL (postgresql://USER@HOST:PORT/DB); without it\n"
@@ -296,6 +323,10 @@ parse_serve(int argc, char **argv, struct config *cfg)
 		int a;
 		if (strcmp(o, "--quiet") == 0) {
 			log_min_level = LOG_WARN;
+			continue;
+		}
+		if (strcmp(o, "--primary") == 0) {
+			cfg->replica_of = NULL;
 			continue;
 		}
 		if (!v) {
@@ -430,6 +461,13 @@ cmd_serve(int argc, char **argv)
 	 * they win. */
 	if (parse_serve(argc, argv, &cfg) < 0 || read_conf(&cfg) < 0 || parse_serve(argc, argv, &cfg) < 0)
 		return 2;
+	if (self_path(exe, sizeof(exe)) < 0) {
+		fprintf(stderr, "kennis: cannot find my own executable\n");
+		return 1;
+	}
+	/* A replica may start on an empty (or missing) data directory: it becomes one. */
+	if (cfg.replica_of && replica_init_dir(cfg.data_dir, exe, 0) < 0)
+		return 1;
 	if (!realpath(cfg.data_dir, data)) {
 		fprintf(stderr, "kennis: no data directory %s (create one with: kennis init %s)\n", cfg.data_dir, cfg.data_dir);
 		return 1;
@@ -441,10 +479,6 @@ cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	store_close(st);
-	if (self_path(exe, sizeof(exe)) < 0) {
-		fprintf(stderr, "kennis: cannot find my own executable\n");
-		return 1;
-	}
 	if (cfg.threads == 0)
 		cfg.threads = 1;
 	cfg.data_dir = data;
@@ -468,6 +502,12 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "kennis: cannot open the state database%s (see the log above)\n",
 			cfg.db_url ? " (PostgreSQL)" : " DATA/kennis.db");
 		db_close(state);
+		return 1;
+	}
+	/* One node, a primary or a replica (replica.c): decided before anything is served. */
+	if (replica_startup(&cfg, state) < 0) {
+		db_close(state);
+		space_repos_free(repos, nrepos);
 		return 1;
 	}
 	db_close(state);
@@ -602,6 +642,10 @@ main(int argc, char **argv)
 		rc = cmd_index(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "hook") == 0)
 		rc = cmd_hook(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "promote") == 0)
+		rc = cmd_promote(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "forward") == 0)
+		rc = forward_main(); /* the CGI program a replica forwards writes through */
 	else {
 		fprintf(stderr, "kennis: unknown command '%s'\n%s", argv[1], usage);
 		rc = 2;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "cluster.h"
 #include "outbox.h"
 #include "state.h"
 #include "webhooks.h"
@@ -31,25 +32,14 @@ static char node_id[40]; /* this data directory's node: DATA/node-id, made once 
 static void
 node_init(const char *data_dir)
 {
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/node-id", data_dir);
-	FILE *f = fopen(path, "r");
-	if (f) {
-		if (!fgets(node_id, sizeof(node_id), f))
-			node_id[0] = 0;
-		fclose(f);
-		node_id[strcspn(node_id, "\r\n")] = 0;
+	/* the node id the cluster knows this data directory by (cluster.c: made once, O_EXCL) */
+	if (cluster_node_id(data_dir, 1, node_id) < 0) {
+		unsigned char raw[CLUSTER_ID_LEN / 2];
+		randombytes_buf(raw, sizeof(raw));
+		sodium_bin2hex(node_id, sizeof(node_id), raw, sizeof(raw));
+		log_warn("notify: no node id kept for %s: this run is %s (leases of a killed server run out instead)",
+			 data_dir, node_id);
 	}
-	if (strlen(node_id) == 32)
-		return;
-	unsigned char raw[16];
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(node_id, sizeof(node_id), raw, sizeof(raw));
-	char tmp[4300];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%s\n", node_id) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
-		log_warn("notify: cannot write %s: %s (leases of a killed server run out instead)", path, strerror(errno));
 }
 
 static int64_t

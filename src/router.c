@@ -82,6 +82,7 @@ static const struct route routes[] = {
 	{ "GET",  "/admin/webhooks", ui_admin_webhooks, R_EXACT | R_ADMIN },
 	{ "POST", "/admin/webhooks", ui_admin_webhooks_post, R_EXACT | R_ADMIN | R_CSRF },
 	{ "GET",  "/admin/spaces", ui_admin_spaces, R_EXACT | R_ADMIN },
+	{ "GET",  "/admin/replicas", ui_admin_replicas, R_EXACT | R_ADMIN },
 	{ "POST", "/admin/spaces", ui_admin_spaces_post, R_EXACT | R_ADMIN | R_CSRF },
 	{ "GET",  "/static/",     ui_static,        0 },
 	{ "GET",  "/healthz",     ui_health,        R_EXACT },

@@ -24,8 +24,10 @@
 #include "conns.h"
 #include "edge.h"
 #include "fanout.h"
+#include "forward.h"
 #include "githttp.h"
 #include "notify.h"
+#include "replica.h"
 #include "repos.h"
 #include "reqspace.h"
 
@@ -46,6 +48,8 @@ struct conn {
 	int answered;      /* an answer is queued already: the rest of the body is dropped */
 	int input_closed;
 	size_t body_bytes;
+	size_t body_max;   /* a streamed body (git, forwarded) beyond this is refused (0: no limit) */
+	struct replica_write rw; /* a push on the primary: sent on to the replicas (replica.c) */
 	struct cgi *cgi;
 	struct conns_entry *ce; /* the connection's deadlines (conns.c) */
 	struct timespec start;
@@ -143,6 +147,7 @@ conn_new(struct MHD_Connection *mc, const char *url, const char *method)
 	}
 	MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_kv, c);
 	MHD_get_connection_values(mc, MHD_GET_ARGUMENT_KIND, collect_kv, c);
+	replica_trust_forwarded(&c->r); /* forwarded by another node: the client's address */
 	return c;
 }
 
@@ -231,8 +236,8 @@ git_reader(void *cls, uint64_t pos, char *out, size_t max)
 {
 	struct conn *c = cls;
 	ssize_t n = cgi_read(c->cgi, out, max);
-	if (n == -1)
-		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (n == -1) /* a push on the primary is done when the replicas asked for hold it */
+		return replica_push_end(&c->rw) < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
 	if (n == -2)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	return n;
@@ -252,6 +257,9 @@ git_permitted(struct conn *c, const char *raw_query, const char *space, int *may
 		return KN_EINVAL;
 	}
 	int push = (service && strcmp(service, "git-receive-pack") == 0) || strstr(r->path, "/git-receive-pack");
+	int node = replica_git_auth(r, space, push, may_write); /* another node of the cluster */
+	if (node != 0)
+		return node > 0 ? 0 : node;
 	if (access_identify_basic(r) < 0)
 		return KN_EAUTH;
 	/* The same rule as the web (reqspace.c): the wiki by the roles, a space by its lists. A
@@ -299,6 +307,9 @@ git_begin(struct conn *c)
 	buf_free(&q);
 	if (rc < 0)
 		return rc;
+	c->body_max = cfg->max_git_body;
+	if (strcmp(sub, "/git-receive-pack") == 0)
+		replica_write_begin(&c->rw, &c->r, c->r.path);
 	struct cgi_hooks hooks = { hook_suspend, hook_resume, c };
 	char spill_dir[4200];
 	snprintf(spill_dir, sizeof(spill_dir), "%s/tmp", cfg->data_dir);
@@ -314,14 +325,14 @@ git_step(struct conn *c, const char *data, size_t *size)
 		/* All of it: what git has not read yet waits in memory or a file, so the
 		 * connection is never suspended while the body arrives. */
 		c->body_bytes += *size;
-		int refused = cfg->max_git_body && c->body_bytes > cfg->max_git_body ? KN_ETOOBIG : 0;
+		int refused = c->body_max && c->body_bytes > c->body_max ? KN_ETOOBIG : 0;
 		if (!refused && cgi_write(c->cgi, data, *size) < 0)
 			refused = KN_EBUSY;
 		*size = 0;
 		if (refused) {
 			if (refused == KN_ETOOBIG)
 				log_warn("git %s from %s: body over %zu bytes, refused", c->r.path, c->r.remote,
-					 cfg->max_git_body);
+					 c->body_max);
 			else
 				log_error("git %s from %s: cannot queue the request body", c->r.path, c->r.remote);
 			cgi_free(c->cgi);
@@ -365,7 +376,10 @@ dispatch(struct conn *c)
 	c->r.st = repos_get(cfg->git_dir);
 	if (!c->r.st || access_identify_web(&c->r) < 0)
 		return queue_error(c, KN_EBUSY);
+	struct replica_write w;
+	replica_write_begin(&w, &c->r, c->r.path);
 	router_dispatch(&c->r);
+	replica_write_end(&w, &c->r); /* the primary: sent on to the replicas, maybe waited for */
 	return queue_req(c);
 }
 
@@ -495,6 +509,31 @@ upload_final(struct conn *c)
 	return dispatch(c);
 }
 
+/* ---- forwarded to the primary (a write reaching a replica): forward.c runs as the CGI ---- */
+
+static const char *
+forward_raw_query(struct conn *c)
+{
+	struct buf q = BUF_INIT;
+	MHD_get_connection_values(c->mc, MHD_GET_ARGUMENT_KIND, collect_raw_query, &q);
+	const char *s = arena_strdup(c->a, buf_cstr(&q));
+	buf_free(&q);
+	return s;
+}
+
+static int
+forward_begin(struct conn *c, const char *url)
+{
+	char **argv, **envp;
+	char spill_dir[4200];
+	int rc = forward_prepare(&c->r, url, forward_raw_query(c), &argv, &envp);
+	if (rc < 0)
+		return rc;
+	struct cgi_hooks hooks = { hook_suspend, hook_resume, c };
+	snprintf(spill_dir, sizeof(spill_dir), "%s/tmp", cfg->data_dir);
+	return cgi_start(&c->cgi, argv, envp, &hooks, spill_dir) < 0 ? KN_EBUSY : 0;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *method, const char *version,
 	   const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -518,6 +557,20 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 			log_warn("%s %s from %s: body over %zu bytes, refused", method, url, c->r.remote, cfg->max_form);
 			c->answered = 1;
 			return queue_error(c, KN_ETOOBIG);
+		}
+		int fw = c->reject ? 0 : replica_forwards(&c->r, body == BODY_GIT, forward_raw_query(c));
+		if (fw < 0) {
+			c->answered = 1;
+			return queue_error(c, fw);
+		}
+		if (fw > 0) { /* a replica: the primary answers this one (forward.c) */
+			c->kind = CONN_GIT;
+			c->body_max = body == BODY_GIT ? cfg->max_git_body : body == BODY_MULTIPART ? cfg->max_file + (1u << 20)
+											    : cfg->max_form;
+			c->reject = forward_begin(c, url);
+			if (c->reject)
+				c->kind = CONN_GIT_REFUSED;
+			return MHD_YES;
 		}
 		if (!c->reject && body == BODY_MULTIPART) {
 			c->kind = CONN_UPLOAD;
@@ -687,8 +740,10 @@ start_notifications(const struct config *c, const char *listen_url)
 	fs.base_url = base;
 	if (!c->smtp_url)
 		log_info("no --smtp: watchers follow in their feed (/feed/watching); no mail is sent");
-	if (notify_start(&ns) < 0 || fanout_start(&fs) < 0)
+	if (notify_start(&ns) < 0)
 		log_error("notifications do not run: webhooks and mails wait in the queue");
+	/* The fan-out runs on the primary only (a node that becomes the primary starts it). */
+	replica_start(c, listen_url, &fs);
 }
 
 int
@@ -765,16 +820,16 @@ server_run(const struct config *config)
 	req_set_listen_url(url);
 	if (!cfg->base_url && (sa.sin_addr.s_addr == htonl(INADDR_ANY) || cfg->behind_tls))
 		log_warn("no --base-url: feeds link to %s; set it to the address people use", url);
+	start_notifications(cfg, url); /* before the first request: a primary's role is settled */
 	printf("kennis: serving %s on %s/\n", cfg->data_dir, url);
 	fflush(stdout);
 	log_info("listening on %s, %u threads; at most %u connections, %u per address; a header block "
 		 "within %u s, a request body at %u bytes/s or more", cfg->listen, cfg->threads, lim.max_total,
 		 lim.per_addr, cfg->header_timeout, cfg->min_rate);
-	start_notifications(cfg, url);
 	sigwait(&sigs, &sig);
 	log_info("signal %d: shutting down", sig);
 	MHD_stop_daemon(d);
-	fanout_stop();
+	replica_stop();
 	notify_stop();
 	conns_free(conns); /* every connection has closed: the registry is empty */
 	conns = NULL;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "fanout.h"
 #include "outbox.h"
 #include "spaces.h"
@@ -56,7 +57,8 @@ state_open(struct db **out, const char *data_dir, const char *db_setting)
 	if (db_open(&db, target) < 0)
 		return KN_EIO;
 	if (auth_db_init(db) < 0 || spaces_db_init(db) < 0 || outbox_db_init(db) < 0 ||
-	    webhooks_db_init(db) < 0 || watches_db_init(db) < 0 || fanout_db_init(db) < 0) {
+	    webhooks_db_init(db) < 0 || watches_db_init(db) < 0 || fanout_db_init(db) < 0 ||
+	    cluster_db_init(db) < 0) {
 		db_close(db);
 		return KN_EIO;
 	}

@@ -117,6 +117,8 @@ int ui_account(struct req *r);
 int ui_account_post(struct req *r);
 int ui_admin(struct req *r);
 int ui_admin_post(struct req *r);
+/* GET /admin/replicas: the nodes, their heartbeats, how far each is behind (replica.c). */
+int ui_admin_replicas(struct req *r);
 int ui_admin_spaces(struct req *r);
 int ui_admin_spaces_post(struct req *r);
 int ui_admin_webhooks(struct req *r);
