@@ -2,6 +2,7 @@
 #include "index_db.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -22,16 +23,11 @@ static const char q_fts_add[] = "INSERT INTO fts(rowid, title, body) VALUES(?1, 
 static const char q_tag_add[] = "INSERT OR IGNORE INTO tags(path, tag, page_id) VALUES(?1, ?2, ?3)";
 static const char q_dept_add[] = "INSERT OR IGNORE INTO departments(path, dept, page_id) VALUES(?1, ?2, ?3)";
 static const char q_link_add[] = "INSERT OR IGNORE INTO links(src, dst) VALUES(?1, ?2)";
-static const char q_updated[] =
-	"UPDATE pages SET updated_commit = ?2, updated_time = ?3, updated_offset = ?4,"
-	" updated_author = ?5, updated_email = ?6 WHERE path = ?1";
-static const char q_gone_add[] = "INSERT OR REPLACE INTO gone(path, commit_id) VALUES(?1, ?2)";
-static const char q_gone_del[] = "DELETE FROM gone WHERE path = ?1";
-static const char q_gone_get[] = "SELECT commit_id FROM gone WHERE path = ?1";
-/* from history, newest first: the first deletion seen wins; pages there now are not gone */
-static const char q_gone_old[] =
-	"INSERT OR IGNORE INTO gone(path, commit_id) SELECT ?1, ?2"
-	" WHERE NOT EXISTS (SELECT 1 FROM pages WHERE path = ?1)";
+/* A page file deleted (or renamed away) and not there now: its newest deletion. */
+static const char q_gone_get[] =
+	"SELECT c.id FROM page_commits h JOIN commits c ON c.space = h.space AND c.seq = h.seq"
+	" WHERE h.space = ?2 AND h.path = ?1 AND h.change IN ('D', 'X')"
+	" AND NOT EXISTS (SELECT 1 FROM pages WHERE path = ?1) ORDER BY h.seq DESC LIMIT 1";
 
 /* --- text of a page: front matter, plain text, links ----------------------------------- */
 
@@ -166,8 +162,7 @@ text_value(struct buf *out, const char *s)
 /* Paths (re)indexed in this catch-up: they get their newest commit afterwards. */
 struct pending {
 	char **path;
-	unsigned char *done;
-	size_t n, cap, left;
+	size_t n, cap;
 };
 
 static void
@@ -186,7 +181,6 @@ pending_free(struct pending *pd)
 	for (size_t i = 0; i < pd->n; i++)
 		free(pd->path[i]);
 	free(pd->path);
-	free(pd->done);
 }
 
 int
@@ -410,6 +404,64 @@ jobs_add(struct jobs *j, const char *path, const git_oid *blob)
 	j->n++;
 }
 
+/* A first index in the server commits every INDEX_BATCH pages, so that search and the
+ * views answer from it as far as it goes ("indexing: N of M" says how far). */
+#define INDEX_BATCH 2000
+#define LONG_JOB 500 /* pages: a catch-up this big runs without anyone waiting for it */
+
+static int new_generation(struct index *ix);
+
+/* Commit what is written and go on in a new transaction. */
+static int
+batch_commit(struct index *ix)
+{
+	int rc = new_generation(ix);
+	if (rc == 0)
+		rc = index_exec(ix, "COMMIT");
+	if (rc == 0)
+		rc = index_exec(ix, "BEGIN IMMEDIATE");
+	return rc;
+}
+
+/* After each page written: progress, the server stopping, a batch commit. */
+static int
+job_step(struct index *ix, size_t *since)
+{
+	struct index_progress *p = ix->progress;
+	if (!p)
+		return 0;
+	atomic_fetch_add(&p->done, 1);
+	if (atomic_load(&p->stop))
+		return KN_EBUSY;
+	if (ix->batching && ++*since >= INDEX_BATCH) {
+		*since = 0;
+		return batch_commit(ix);
+	}
+	return 0;
+}
+
+/* A job of `n` pages starts. A long first index in the server is marked "building" and
+ * committed in batches from here on (index_meta "building" = the commit it indexes). */
+static int
+job_begin(struct index *ix, size_t n, const char *hex)
+{
+	struct index_progress *p = ix->progress;
+	if (!p)
+		return 0;
+	atomic_store(&p->done, 0);
+	atomic_store(&p->total, n);
+	atomic_store(&p->commits, 0);
+	if (n < LONG_JOB)
+		return 0;
+	atomic_store(&p->busy, 1);
+	if (!ix->first)
+		return 0;
+	ix->batching = 1;
+	atomic_store(&p->building, 1);
+	int rc = index_meta_set(ix, "building", hex);
+	return rc < 0 ? rc : batch_commit(ix);
+}
+
 /* Many pages (a first index, a big push): rendering runs on worker threads while this
  * thread writes to SQLite, in order, at most PIPE_AHEAD pages behind. */
 #define PIPE_MIN     64
@@ -484,6 +536,7 @@ write_pipelined(struct index *ix, struct store *st, struct jobs *j, struct pendi
 	for (; nth < want; nth++)
 		if (pthread_create(&th[nth], NULL, pipe_worker, &pl) != 0)
 			break;
+	size_t since = 0;
 	pthread_mutex_lock(&pl.mu);
 	for (size_t i = 0; i < j->n && rc == 0; i++) {
 		struct prepared *p = &j->v[i];
@@ -496,6 +549,8 @@ write_pipelined(struct index *ix, struct store *st, struct jobs *j, struct pendi
 		}
 		pthread_mutex_unlock(&pl.mu);
 		rc = write_page(ix, p, pd);
+		if (rc == 0)
+			rc = job_step(ix, &since);
 		pthread_mutex_lock(&pl.mu);
 		pl.bytes -= p->src.len + p->text.len;
 		prepared_free(p);
@@ -515,15 +570,20 @@ write_pipelined(struct index *ix, struct store *st, struct jobs *j, struct pendi
 
 /* Index the pages of `j` (and free them). */
 static int
-write_jobs(struct index *ix, struct store *st, struct jobs *j, struct pending *pd)
+write_jobs(struct index *ix, struct store *st, struct jobs *j, struct pending *pd, const char *hex)
 {
-	int rc = 0;
-	if (j->n >= PIPE_MIN) {
+	size_t since = 0;
+	int rc = job_begin(ix, j->n, hex);
+	if (rc < 0) {
+		/* nothing written */
+	} else if (j->n >= PIPE_MIN) {
 		rc = write_pipelined(ix, st, j, pd);
 	} else {
 		for (size_t i = 0; i < j->n && rc == 0; i++) {
 			prepare_page(&j->v[i], st->repo);
 			rc = write_page(ix, &j->v[i], pd);
+			if (rc == 0)
+				rc = job_step(ix, &since);
 		}
 	}
 	for (size_t i = 0; i < j->n; i++)
@@ -540,7 +600,7 @@ index_is_file_mode(uint16_t mode)
 
 /* Apply one file change of the diff: deletions now, pages to index into `j`. */
 static int
-apply_delta(struct index *ix, const git_diff_delta *dd, struct jobs *j, size_t *changes, const char *to_hex)
+apply_delta(struct index *ix, const git_diff_delta *dd, struct jobs *j, size_t *changes)
 {
 	const char *oldp = dd->old_file.path, *newp = dd->new_file.path;
 	int rc = 0;
@@ -550,11 +610,6 @@ apply_delta(struct index *ix, const git_diff_delta *dd, struct jobs *j, size_t *
 		if (index_is_page(oldp)) {
 			rc = delete_page(ix, oldp);
 			(*changes)++;
-			sqlite3_stmt *s = index_stmt(ix, q_gone_add);
-			index_bind_str(s, 1, oldp);
-			index_bind_str(s, 2, to_hex);
-			if (rc == 0)
-				rc = index_run(ix, s);
 		}
 		if (dd->status == GIT_DELTA_DELETED)
 			return rc;
@@ -570,18 +625,13 @@ apply_delta(struct index *ix, const git_diff_delta *dd, struct jobs *j, size_t *
 	if (rc < 0 || !index_is_page(newp))
 		return rc;
 	(*changes)++;
-	sqlite3_stmt *s = index_stmt(ix, q_gone_del); /* there (again) */
-	index_bind_str(s, 1, newp);
-	if ((rc = index_run(ix, s)) < 0)
-		return rc;
 	if (!index_is_file_mode(dd->new_file.mode)) /* a symlink or submodule is no page */
 		return delete_page(ix, newp);
 	jobs_add(j, newp, &dd->new_file.id);
 	return 0;
 }
 
-/* Apply the tree diff old..new (old NULL: everything is new); deletions are recorded as
- * seen at commit `to_hex`. */
+/* Apply the tree diff old..new (old NULL: everything is new) of commit `to_hex`. */
 static int
 apply_diff(struct index *ix, struct store *st, git_tree *old, git_tree *new, struct pending *pd, size_t *changes,
 	   const char *to_hex)
@@ -604,160 +654,13 @@ apply_diff(struct index *ix, struct store *st, git_tree *old, git_tree *new, str
 	struct jobs j = { 0 };
 	size_t n = git_diff_num_deltas(diff);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = apply_delta(ix, git_diff_get_delta(diff, i), &j, changes, to_hex);
+		rc = apply_delta(ix, git_diff_get_delta(diff, i), &j, changes);
 	git_diff_free(diff);
 	if (rc == 0)
-		return write_jobs(ix, st, &j, pd);
+		return write_jobs(ix, st, &j, pd, to_hex);
 	for (size_t i = 0; i < j.n; i++)
 		prepared_free(&j.v[i]);
 	free(j.v);
-	return rc;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
-set_updated(struct index *ix, const char *path, git_commit *c)
-{
-	char hex[GIT_OID_HEXSZ + 1];
-	const git_signature *a = git_commit_author(c);
-	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
-	sqlite3_stmt *s = index_stmt(ix, q_updated);
-	index_bind_str(s, 1, path);
-	index_bind_str(s, 2, hex);
-	if (s) {
-		sqlite3_bind_int64(s, 3, a->when.time);
-		sqlite3_bind_int(s, 4, a->when.offset);
-	}
-	index_bind_str(s, 5, a->name);
-	index_bind_str(s, 6, a->email);
-	return index_run(ix, s);
-}
-
-/* Mark pending paths in commit `c` (diffed against its first parent) with its author. */
-static int
-updated_in_commit(struct index *ix, struct store *st, git_commit *c, struct pending *pd)
-{
-	git_tree *tree = NULL, *ptree = NULL;
-	git_commit *parent = NULL;
-	git_diff *diff = NULL;
-	int rc = KN_EGIT;
-	if (git_commit_tree(&tree, c) < 0 ||
-	    (git_commit_parentcount(c) > 0 && (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&ptree, parent) < 0)) ||
-	    git_diff_tree_to_tree(&diff, st->repo, ptree, tree, NULL) < 0) {
-		store_log_git_error("history diff", "index");
-		goto done;
-	}
-	rc = 0;
-	size_t n = git_diff_num_deltas(diff);
-	for (size_t i = 0; rc == 0 && i < n && pd->left; i++) {
-		const char *path = git_diff_get_delta(diff, i)->new_file.path;
-		char **hit = bsearch(&path, pd->path, pd->n, sizeof(char *), cmp_str);
-		if (hit && !pd->done[hit - pd->path]) {
-			pd->done[hit - pd->path] = 1;
-			pd->left--;
-			rc = set_updated(ix, path, c);
-		}
-	}
-done:
-	git_diff_free(diff);
-	git_tree_free(tree);
-	git_tree_free(ptree);
-	git_commit_free(parent);
-	return rc;
-}
-
-/* Give every re-indexed page the newest commit that changed it: walk main back to `from`
- * (NULL: as far as needed), diffing each commit against its first parent. */
-static int
-apply_updated(struct index *ix, struct store *st, git_commit *to, const git_oid *from, struct pending *pd)
-{
-	git_revwalk *w = NULL;
-	git_oid id;
-	int rc = 0;
-	if (pd->n == 0)
-		return 0;
-	qsort(pd->path, pd->n, sizeof(char *), cmp_str);
-	pd->done = xcalloc(pd->n, 1);
-	pd->left = pd->n;
-	if (git_revwalk_new(&w, st->repo) < 0 || git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME) < 0 ||
-	    git_revwalk_push(w, git_commit_id(to)) < 0) {
-		store_log_git_error("revwalk", "index");
-		git_revwalk_free(w);
-		return KN_EGIT;
-	}
-	if (from)
-		git_revwalk_hide(w, from); /* not an ancestor (a replaced repository): walk it all */
-	while (rc == 0 && pd->left && git_revwalk_next(&id, w) == 0) {
-		git_commit *c = NULL;
-		if (git_commit_lookup(&c, st->repo, &id) < 0) {
-			store_log_git_error("commit lookup", "index");
-			rc = KN_EGIT;
-			break;
-		}
-		rc = updated_in_commit(ix, st, c, pd);
-		git_commit_free(c);
-	}
-	git_revwalk_free(w);
-	/* Whatever the walk did not reach (it should reach all) gets main's commit. */
-	for (size_t i = 0; rc == 0 && pd->left && i < pd->n; i++)
-		if (!pd->done[i])
-			rc = set_updated(ix, pd->path[i], to);
-	return rc;
-}
-
-/* A first index: the pages deleted in main's history (the newest deletion of each, at most
- * GONE_HISTORY commits back) that are not pages now, so that a missing page can offer its
- * last version without walking history (index_gone). Later deletions are recorded as the
- * index catches up (apply_delta). */
-#define GONE_HISTORY 20000 /* as MANAGE_HISTORY_MAX */
-static int
-gone_from_history(struct index *ix, struct store *st, git_commit *tip)
-{
-	git_revwalk *walk = NULL;
-	git_oid id;
-	int rc = 0;
-	if (git_revwalk_new(&walk, st->repo) < 0 || git_revwalk_push(walk, git_commit_id(tip)) < 0) {
-		store_log_git_error("revwalk", "index history");
-		git_revwalk_free(walk);
-		return KN_EGIT;
-	}
-	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
-	for (int seen = 0; rc == 0 && seen < GONE_HISTORY && git_revwalk_next(&id, walk) == 0; seen++) {
-		git_commit *c = NULL, *parent = NULL;
-		git_tree *tree = NULL, *ptree = NULL;
-		git_diff *diff = NULL;
-		char hex[GIT_OID_HEXSZ + 1];
-		if (git_commit_lookup(&c, st->repo, &id) < 0 || git_commit_parentcount(c) == 0) {
-			git_commit_free(c);
-			continue; /* a root commit deletes nothing */
-		}
-		if (git_commit_tree(&tree, c) < 0 || git_commit_parent(&parent, c, 0) < 0 ||
-		    git_commit_tree(&ptree, parent) < 0 || git_diff_tree_to_tree(&diff, st->repo, ptree, tree, NULL) < 0) {
-			store_log_git_error("history diff", "index");
-			rc = KN_EGIT;
-		}
-		git_oid_tostr(hex, sizeof(hex), &id);
-		for (size_t i = 0; rc == 0 && diff && i < git_diff_num_deltas(diff); i++) {
-			const git_diff_delta *dd = git_diff_get_delta(diff, i);
-			if (dd->status != GIT_DELTA_DELETED || !index_is_page(dd->old_file.path))
-				continue;
-			sqlite3_stmt *s = index_stmt(ix, q_gone_old);
-			index_bind_str(s, 1, dd->old_file.path);
-			index_bind_str(s, 2, hex);
-			rc = index_run(ix, s);
-		}
-		git_diff_free(diff);
-		git_tree_free(ptree);
-		git_tree_free(tree);
-		git_commit_free(parent);
-		git_commit_free(c);
-	}
-	git_revwalk_free(walk);
 	return rc;
 }
 
@@ -768,6 +671,7 @@ index_gone(struct index *ix, const char *path, git_oid *where)
 	if (!s)
 		return KN_EIO;
 	index_bind_str(s, 1, path);
+	index_bind_str(s, 2, INDEX_SPACE);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		const char *hex = (const char *)sqlite3_column_text(s, 0);
@@ -779,15 +683,20 @@ index_gone(struct index *ix, const char *path, git_oid *where)
 	return rc;
 }
 
-/* Inside a write transaction: index main (`to`, NULL for an empty wiki) from the state of
- * commit `from` (NULL: from nothing; the tables must be empty then). */
+/* Inside a write transaction: index main (`to`, NULL for an empty wiki) of space `space`
+ * from the state of commit `from` (NULL: from nothing; the tables must be empty then):
+ * the pages that changed, then the commits in between (index_history.c), which give each
+ * re-indexed page its newest change. */
 static int
-apply_range(struct index *ix, struct store *st, const git_oid *from, const git_oid *to, size_t *changes)
+apply_range(struct index *ix, struct store *st, const char *space, const git_oid *from, const git_oid *to,
+	    size_t *changes)
 {
 	git_commit *fc = NULL, *tc = NULL;
 	git_tree *ft = NULL, *tt = NULL;
 	struct pending pd = { 0 };
 	char hex[GIT_OID_HEXSZ + 1] = "";
+	size_t ncommits = 0;
+	struct timespec t0;
 	int rc = KN_EGIT;
 	if (from && (git_commit_lookup(&fc, st->repo, from) < 0 || git_commit_tree(&ft, fc) < 0)) {
 		store_log_git_error("last indexed commit", "index");
@@ -801,15 +710,18 @@ apply_range(struct index *ix, struct store *st, const git_oid *from, const git_o
 		git_oid_tostr(hex, sizeof(hex), to);
 	if (!tt && !ft)
 		rc = 0;
-	else if (!tt) /* main is gone: no pages */
+	else if (!tt) /* main is gone: no pages, no history */
 		rc = index_exec(ix, "DELETE FROM pages; DELETE FROM tags; DELETE FROM departments; DELETE FROM links;"
-			      " DELETE FROM fts; DELETE FROM gone");
+			      " DELETE FROM fts; DELETE FROM commits; DELETE FROM page_commits");
 	else
 		rc = apply_diff(ix, st, ft, tt, &pd, changes, hex);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (rc == 0 && tc)
-		rc = apply_updated(ix, st, tc, from, &pd);
-	if (rc == 0 && tc && !from)
-		rc = gone_from_history(ix, st, tc);
+		rc = index_history_add(ix, st, space, from, to, &ncommits);
+	if (rc == 0 && tc)
+		rc = index_history_updated(ix, space, (const char *const *)pd.path, pd.n, !from);
+	if (rc == 0 && ncommits > 1000)
+		log_info("index: history of %zu commits in %.0f ms", ncommits, index_ms_since(&t0));
 	if (rc == 0)
 		rc = index_meta_set(ix, "last_commit", hex);
 done:
@@ -882,11 +794,12 @@ new_generation(struct index *ix)
 	return index_meta_set(ix, "generation", hex);
 }
 
-/* One write transaction: catch up from the last indexed commit, or (`full`) from nothing. */
+/* One write transaction: catch up space `space` from the last indexed commit, or (`full`)
+ * from nothing. */
 static int
-update(struct index *ix, struct store *st, int full)
+update(struct index *ix, struct store *st, const char *space, int full)
 {
-	struct buf last = BUF_INIT;
+	struct buf last = BUF_INIT, building = BUF_INIT;
 	git_oid main_id, from;
 	char hex[GIT_OID_HEXSZ + 1] = "";
 	int have_main, incremental = 0, rc;
@@ -900,18 +813,35 @@ update(struct index *ix, struct store *st, int full)
 		goto done;
 	if (have_main)
 		git_oid_tostr(hex, sizeof(hex), &main_id);
+	/* A first index the server builds in batches is marked "building" until it ends:
+	 * others (the push hook) leave it to the server; the server itself starts it over
+	 * when it finds the mark of one it did not finish. */
+	if ((rc = index_meta_get(ix, "building", &building)) < 0 && rc != KN_ENOTFOUND)
+		goto done;
+	rc = 0;
+	if (building.len && !full && !ix->progress)
+		goto done;
+	if (building.len && ix->progress) {
+		log_warn("index: the first index did not finish: starting it over");
+		full = 1;
+	}
 	if (!full && strcmp(hex, buf_cstr(&last)) == 0)
 		goto done;
 	if (!full && last.len) {
-		incremental = known_commit(&from, st, last.ptr);
+		/* History is recorded from there on: main must have grown from it. */
+		incremental = known_commit(&from, st, last.ptr) && have_main &&
+			      git_graph_descendant_of(st->repo, &main_id, &from) == 1;
 		if (!incremental)
-			log_warn("index: last indexed commit %s is not in the repository: reindexing", last.ptr);
+			log_warn("index: last indexed commit %s is not in main's history: reindexing", last.ptr);
 	}
 	if (!incremental) {
 		if ((rc = index_reset_tables(ix)) < 0)
 			goto done;
+		ix->first = 1;
 	}
-	rc = apply_range(ix, st, incremental ? &from : NULL, have_main ? &main_id : NULL, &changes);
+	rc = apply_range(ix, st, space, incremental ? &from : NULL, have_main ? &main_id : NULL, &changes);
+	if (rc == 0 && ix->batching)
+		rc = index_exec(ix, "DELETE FROM index_meta WHERE key = 'building'");
 	if (rc == 0)
 		rc = compact_fts(ix, changes);
 	if (rc == 0)
@@ -921,6 +851,8 @@ update(struct index *ix, struct store *st, int full)
 			 have_main ? hex : "empty wiki", changes, index_ms_since(&t0));
 done:
 	buf_free(&last);
+	buf_free(&building);
+	ix->batching = ix->first = 0;
 	if (rc == 0)
 		rc = index_exec(ix, "COMMIT");
 	if (rc < 0)
@@ -929,29 +861,40 @@ done:
 }
 
 int
-index_catch_up(struct index *ix, struct store *st)
+index_current(struct index *ix, struct store *st)
 {
 	struct buf last = BUF_INIT;
 	git_oid main_id;
 	int have_main, rc;
+	if ((rc = index_main_commit(&main_id, &have_main, st)) < 0 || (rc = index_last_indexed(ix, &last)) < 0) {
+		buf_free(&last);
+		return rc;
+	}
+	char hex[GIT_OID_HEXSZ + 1] = "";
+	if (have_main)
+		git_oid_tostr(hex, sizeof(hex), &main_id);
+	rc = strcmp(hex, buf_cstr(&last)) == 0;
+	buf_free(&last);
+	return rc;
+}
+
+void
+index_set_progress(struct index *ix, struct index_progress *p)
+{
+	ix->progress = p;
+}
+
+int
+index_catch_up(struct index *ix, struct store *st)
+{
+	int rc;
 	if (ix->corrupt && (rc = index_recover(ix)) < 0)
 		return rc;
-	if ((rc = index_main_commit(&main_id, &have_main, st)) < 0)
-		return rc;
-	rc = index_last_indexed(ix, &last);
-	if (rc == 0) {
-		char hex[GIT_OID_HEXSZ + 1] = "";
-		if (have_main)
-			git_oid_tostr(hex, sizeof(hex), &main_id);
-		if (strcmp(hex, buf_cstr(&last)) == 0) {
-			buf_free(&last);
-			return 0;
-		}
-		rc = update(ix, st, 0);
-	}
-	buf_free(&last);
+	if ((rc = index_current(ix, st)) != 0)
+		return rc > 0 ? 0 : rc;
+	rc = update(ix, st, INDEX_SPACE, 0);
 	if (rc < 0 && ix->corrupt && index_recover(ix) == 0)
-		rc = update(ix, st, 0);
+		rc = update(ix, st, INDEX_SPACE, 0);
 	return rc;
 }
 
@@ -961,13 +904,27 @@ index_rebuild(struct index *ix, struct store *st)
 	int rc;
 	if (ix->corrupt && (rc = index_recover(ix)) < 0)
 		return rc;
-	rc = update(ix, st, 1);
+	rc = update(ix, st, INDEX_SPACE, 1);
 	if (rc < 0 && ix->corrupt && index_recover(ix) == 0)
-		rc = update(ix, st, 1);
+		rc = update(ix, st, INDEX_SPACE, 1);
 	return rc;
 }
 
-/* Open DATA/index.db, optionally check it (a damaged file is repaired), catch up. */
+int
+index_open_checked(struct index **out, const char *data_dir)
+{
+	struct buf path = BUF_INIT;
+	buf_printf(&path, "%s/" INDEX_FILE, data_dir);
+	int rc = index_open(out, path.ptr);
+	buf_free(&path);
+	if (rc == 0 && !index_sound(*out, "PRAGMA quick_check", NULL) && (rc = index_recover(*out)) < 0) {
+		index_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* Open DATA/index.db (checked, when `check`) and catch up. */
 static int
 update_dir(const char *data_dir, const char *git_dir, int check)
 {
@@ -975,16 +932,12 @@ update_dir(const char *data_dir, const char *git_dir, int check)
 	struct store *st = NULL;
 	struct buf path = BUF_INIT;
 	buf_printf(&path, "%s/" INDEX_FILE, data_dir);
-	int rc = index_open(&ix, path.ptr);
+	int rc = check ? index_open_checked(&ix, data_dir) : index_open(&ix, path.ptr);
 	buf_free(&path);
 	if (rc < 0)
 		return rc;
-	if (check && !index_sound(ix, "PRAGMA quick_check", NULL) && (rc = index_recover(ix)) < 0)
-		goto done;
-	if ((rc = store_open(&st, git_dir)) < 0)
-		goto done;
-	rc = index_catch_up(ix, st);
-done:
+	if ((rc = store_open(&st, git_dir)) == 0)
+		rc = index_catch_up(ix, st);
 	store_close(st);
 	index_close(ix);
 	return rc;

@@ -9,7 +9,7 @@
 /* Bump when the tables below change: an index with another version is dropped and rebuilt
  * from git (everything here is derived). Kept in index_meta. The index has a file of its own
  * (index.db): a damaged one can be reset without touching the accounts in kennis.db. */
-#define SCHEMA_VERSION "3"
+#define SCHEMA_VERSION "4"
 
 #define BUSY_MS 10000 /* wait for another writer (a catch-up in another thread) */
 
@@ -46,9 +46,16 @@ static const char schema_sql[] =
 	/* Wiki links by file path: src links to dst (which may not exist). */
 	"CREATE TABLE links(src TEXT NOT NULL, dst TEXT NOT NULL, PRIMARY KEY(src, dst)) WITHOUT ROWID;"
 	"CREATE INDEX links_dst ON links(dst);"
-	/* Page files deleted (or renamed away) and not there now: a commit at or after the
-	 * deletion, from which a short walk back finds the last version (see index_gone). */
-	"CREATE TABLE gone(path TEXT PRIMARY KEY, commit_id TEXT NOT NULL) WITHOUT ROWID;"
+	/* History (index_history.c): a space's commits, numbered parents first, and the page
+	 * files each changed; change 'A', 'M', 'D', 'R' (renamed from `other`), 'X' (renamed
+	 * away to `other`). A deleted page's last version is found from its newest 'D' or 'X'
+	 * (index_gone). */
+	"CREATE TABLE commits(space TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL,"
+	" author TEXT NOT NULL, email TEXT NOT NULL, time INTEGER NOT NULL, offset INTEGER NOT NULL,"
+	" summary TEXT NOT NULL, merge INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(space, seq)) WITHOUT ROWID;"
+	"CREATE TABLE page_commits(space TEXT NOT NULL, path TEXT NOT NULL, seq INTEGER NOT NULL,"
+	" change TEXT NOT NULL, other TEXT NOT NULL DEFAULT '', PRIMARY KEY(space, path, seq)) WITHOUT ROWID;"
+	"CREATE INDEX page_commits_seq ON page_commits(space, seq);"
 	/* rowid = pages.id; prefix indexes make "ab*" and "abc*" as fast as a word */
 	"CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"
 	"INSERT INTO fts(fts, rank) VALUES('rank', 'bm25(10.0, 1.0)');";
@@ -56,6 +63,7 @@ static const char schema_sql[] =
 static const char drop_sql[] =
 	"DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS tags; DROP TABLE IF EXISTS departments;"
 	"DROP TABLE IF EXISTS links; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS gone;"
+	"DROP TABLE IF EXISTS commits; DROP TABLE IF EXISTS page_commits;"
 	"DELETE FROM index_meta;";
 
 static const char q_meta_get[] = "SELECT value FROM index_meta WHERE key = ?1";

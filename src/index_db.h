@@ -28,6 +28,11 @@ struct index {
 	 * snippets): made by search.c on first use and freed by SQLite with the connection
 	 * (the rank function's destructor). The index only forgets it when it closes. */
 	void *search;
+	/* The server's indexer owns this connection (index_set_progress): long jobs report
+	 * here, a first index commits in batches (`batching` while it does). */
+	struct index_progress *progress;
+	int first;    /* the catch-up under way is a first index (from nothing) */
+	int batching; /* and it commits in batches */
 };
 
 /* --- SQL plumbing (index_db.c) ---------------------------------------------------------- */
@@ -99,5 +104,15 @@ int index_last_indexed(struct index *ix, struct buf *out);
 int index_is_page(const char *path);
 /* Is git file mode `mode` a regular file (a symlink or a submodule is no page)? */
 int index_is_file_mode(uint16_t mode);
+
+/* --- history (index_history.c) ----------------------------------------------------------- */
+
+/* Inside the caller's write transaction: record in space `space` the commits of `to` that
+ * `from` (NULL: none) lacks, parents first, and the page files each changed. *ncommits
+ * gets their number. 0, KN_EGIT or KN_EIO. */
+int index_history_add(struct index *ix, struct store *st, const char *space, const git_oid *from, const git_oid *to,
+		      size_t *ncommits);
+/* Give pages `paths` (or, with `all`, every page) their newest change from the history. */
+int index_history_updated(struct index *ix, const char *space, const char *const *paths, size_t n, int all);
 
 #endif

@@ -24,6 +24,7 @@
 #include "conns.h"
 #include "edge.h"
 #include "githttp.h"
+#include "index.h"
 
 enum conn_kind { CONN_WEB, CONN_GIT, CONN_GIT_REFUSED, CONN_UPLOAD };
 
@@ -713,12 +714,16 @@ server_run(const struct config *config)
 		log_warn("no --base-url: feeds link to %s; set it to the address people use", url);
 	printf("kennis: serving %s on %s/\n", cfg->data_dir, url);
 	fflush(stdout);
+	/* Only now the index: the server answers while it catches up (a first index of a big
+	 * wiki takes minutes; docs/scale.md). */
+	indexer_start(cfg);
 	log_info("listening on %s, %u threads; at most %u connections, %u per address; a header block "
 		 "within %u s, a request body at %u bytes/s or more", cfg->listen, cfg->threads, lim.max_total,
 		 lim.per_addr, cfg->header_timeout, cfg->min_rate);
 	sigwait(&sigs, &sig);
 	log_info("signal %d: shutting down", sig);
 	MHD_stop_daemon(d);
+	indexer_stop();
 	conns_free(conns); /* every connection has closed: the registry is empty */
 	conns = NULL;
 	pthread_key_delete(store_key);

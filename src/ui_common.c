@@ -11,6 +11,8 @@
 #include "manage.h"
 #include "pagename.h"
 
+static void indexing_notice(struct tctx *c);
+
 struct tctx *
 ui_context(struct req *r, const char *title)
 {
@@ -29,6 +31,7 @@ ui_context(struct req *r, const char *title)
 	if (r->open_mode)
 		tset(c, "open_mode", "1");
 	tset(c, "csrf", r->csrf);
+	indexing_notice(c);
 	return c;
 }
 
@@ -139,8 +142,13 @@ ui_static(struct req *r)
 int
 ui_health(struct req *r)
 {
+	size_t done, total, commits;
+	int building;
 	r->content_type = "text/plain; charset=utf-8";
 	buf_puts(&r->out, "ok\n");
+	/* Healthy all the same: pages are served while the index is built. */
+	if (indexer_progress(&done, &total, &commits, &building))
+		buf_printf(&r->out, "indexing: %zu of %zu pages, %zu commits of history\n", done, total, commits);
 	return 0;
 }
 
@@ -191,14 +199,54 @@ ui_page_exists(void *snap, const char *name)
 	return found;
 }
 
+/* How long a request waits for the indexer to take in a change (an edit, a push) it has
+ * not indexed yet: long enough for any ordinary catch-up; a long one is not waited for. */
+#define INDEX_WAIT_MS 5000
+
 struct index *
 ui_index(struct req *r)
 {
 	struct index *ix = index_for_thread(r->cfg);
-	if (ix && !r->index_ready && r->st && index_catch_up(ix, r->st) < 0)
-		log_warn("%s: the index could not catch up with main; it answers as it is", r->path);
+	if (ix && !r->index_ready && r->st) {
+		/* In the server the indexer thread catches up (indexer.c); elsewhere (tests
+		 * that drive handlers) the request does. */
+		int rc = indexer_running() ? indexer_wait(ix, r->st, INDEX_WAIT_MS) : index_catch_up(ix, r->st);
+		if (rc < 0 && !indexer_progress(&(size_t){ 0 }, &(size_t){ 0 }, &(size_t){ 0 }, &(int){ 0 }))
+			log_warn("%s: the index could not catch up with main; it answers as it is", r->path);
+	}
 	r->index_ready = 1;
 	return ix;
+}
+
+/* The "indexing" notice of every page while the indexer runs a long job. */
+static void
+indexing_notice(struct tctx *c)
+{
+	size_t done, total, commits;
+	int building;
+	if (!indexer_progress(&done, &total, &commits, &building))
+		return;
+	if (done < total || !commits)
+		tsetf(c, "indexing", "Indexing: %zu of %zu pages. Search and lists show what is indexed so far.", done,
+		      total);
+	else
+		tsetf(c, "indexing", "Indexing the history: %zu commits so far.", commits);
+}
+
+int
+ui_index_complete(struct req *r, struct index *ix)
+{
+	size_t done, total, commits;
+	int building = 0;
+	if (!indexer_progress(&done, &total, &commits, &building) || !building)
+		return 0;
+	/* A first index: the history is only complete at its end. */
+	struct tctx *c = ui_context(r, "Busy");
+	tset(c, "status", "503");
+	tset(c, "message", "The wiki's index is being built; history and recent changes are there when it is done. "
+			   "Please try again in a moment.");
+	resp_header(r, "Retry-After", "10");
+	return ui_render_answer(r, KN_EBUSY, "error", c);
 }
 
 const struct index_scope *

@@ -1,0 +1,148 @@
+/* indexer.c: the server's indexer thread: the index catches up with main in the background, never in a request. */
+#include "index_db.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+/* Requests ask (indexer_wait) and the thread answers in rounds: a request that saw main
+ * move takes a ticket; the thread serves every ticket taken before its round starts, and
+ * wakes the waiters when the round ends. Without tickets it looks every POLL_MS, for
+ * pushes whose hook could not catch up itself. */
+#define POLL_MS 2000
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t wake, done;
+	pthread_t th;
+	int running, stop;
+	unsigned long asked, served; /* tickets taken; tickets whose round has ended */
+	const struct config *cfg;
+	struct index_progress progress;
+} ixr = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER };
+
+static void
+deadline_in(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Open the index and the repository; check the index first (a damaged one is rebuilt). */
+static int
+open_both(struct index **ix, struct store **st)
+{
+	int rc = index_open_checked(ix, ixr.cfg->data_dir);
+	if (rc == 0)
+		rc = store_open(st, ixr.cfg->git_dir);
+	if (rc == 0)
+		index_set_progress(*ix, &ixr.progress);
+	return rc;
+}
+
+static void *
+indexer_main(void *arg)
+{
+	struct index *ix = NULL;
+	struct store *st = NULL;
+	int ready = open_both(&ix, &st) == 0;
+	if (!ready)
+		log_error("indexer: cannot open the index or the repository; views that need the index fail");
+	pthread_mutex_lock(&ixr.mu);
+	while (!ixr.stop) {
+		unsigned long round = ixr.asked;
+		pthread_mutex_unlock(&ixr.mu);
+		if (ready && index_catch_up(ix, st) < 0 && !atomic_load(&ixr.progress.stop))
+			log_warn("indexer: the index could not catch up with main; it answers as it is");
+		pthread_mutex_lock(&ixr.mu);
+		atomic_store(&ixr.progress.busy, 0);
+		atomic_store(&ixr.progress.building, 0);
+		ixr.served = round;
+		pthread_cond_broadcast(&ixr.done);
+		if (ixr.stop || ixr.asked != round)
+			continue;
+		struct timespec ts;
+		deadline_in(&ts, POLL_MS);
+		pthread_cond_timedwait(&ixr.wake, &ixr.mu, &ts);
+	}
+	pthread_mutex_unlock(&ixr.mu);
+	index_close(ix);
+	store_close(st);
+	return NULL;
+}
+
+int
+indexer_start(const struct config *cfg)
+{
+	ixr.cfg = cfg;
+	ixr.stop = 0;
+	atomic_store(&ixr.progress.stop, 0);
+	if (pthread_create(&ixr.th, NULL, indexer_main, NULL) != 0) {
+		log_error("indexer: cannot start a thread");
+		return KN_EIO;
+	}
+	ixr.running = 1;
+	return 0;
+}
+
+void
+indexer_stop(void)
+{
+	if (!ixr.running)
+		return;
+	pthread_mutex_lock(&ixr.mu);
+	ixr.stop = 1;
+	atomic_store(&ixr.progress.stop, 1);
+	pthread_cond_broadcast(&ixr.wake);
+	pthread_mutex_unlock(&ixr.mu);
+	pthread_join(ixr.th, NULL);
+	ixr.running = 0;
+}
+
+int
+indexer_running(void)
+{
+	return ixr.running;
+}
+
+int
+indexer_wait(struct index *ix, struct store *st, int max_ms)
+{
+	int rc = index_current(ix, st);
+	if (rc != 0)
+		return rc > 0 ? 0 : rc;
+	if (atomic_load(&ixr.progress.busy))
+		return KN_EBUSY;
+	struct timespec end;
+	deadline_in(&end, max_ms);
+	pthread_mutex_lock(&ixr.mu);
+	unsigned long ticket = ++ixr.asked;
+	pthread_cond_signal(&ixr.wake);
+	/* Waits in short steps: a round that turns out long sets `busy` without a signal. */
+	while (ixr.served < ticket && !ixr.stop && !atomic_load(&ixr.progress.busy)) {
+		struct timespec step, now;
+		deadline_in(&step, 50);
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			break;
+		pthread_cond_timedwait(&ixr.done, &ixr.mu, &step);
+	}
+	rc = ixr.served >= ticket ? 0 : KN_EBUSY;
+	pthread_mutex_unlock(&ixr.mu);
+	return rc;
+}
+
+int
+indexer_progress(size_t *done, size_t *total, size_t *commits, int *building)
+{
+	*done = atomic_load(&ixr.progress.done);
+	*total = atomic_load(&ixr.progress.total);
+	*commits = atomic_load(&ixr.progress.commits);
+	*building = atomic_load(&ixr.progress.building);
+	return ixr.running && atomic_load(&ixr.progress.busy);
+}
