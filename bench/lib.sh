@@ -48,11 +48,11 @@ bench_serve() {
 	BENCH_LISTEN_S=$(bench_since "$t0")
 }
 
-# bench_ready [WAIT]: wait until /healthz answers 200 (a server that listens at once may
-# still be busy with its first index).
+# bench_ready [WAIT]: wait until /healthz answers "ok" and nothing more (a server that
+# listens at once may still be checking or building its index: /healthz says "indexing").
 bench_ready() {
 	i=0
-	until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BENCH_URL/healthz")" = 200 ]; do
+	until [ "$(curl -s --max-time 5 "$BENCH_URL/healthz")" = ok ]; do
 		i=$((i + 1))
 		[ $i -lt $((${1:-600} * 10)) ] || bench_die "no /healthz within ${1:-600}s"
 		sleep 0.1
@@ -81,13 +81,19 @@ bench_edit() {
 	rm -f "${TMPDIR:-/tmp}/bench-edit.$$"
 }
 
-# bench_drive DATA URLFILE FROM COUNT: send requests FROM..FROM+COUNT-1 of the list (one
-# connection for GETs in a row, one request at a time); prints one time in seconds a line.
+# bench_drive DATA URLFILE FROM COUNT: send requests FROM..FROM+COUNT-1 of the list, one at
+# a time; GETs in a row go over one kept-alive connection (one curl), as a browser or wrk
+# sends them. Prints one time in seconds a line.
 bench_drive() {
-	sed -n "$3,$(($3 + $4 - 1))p" "$2" | while read -r kind arg; do
+	sed -n "$3,$(($3 + $4 - 1))p" "$2" | awk -v url="$BENCH_URL" -v cfg="${TMPDIR:-/tmp}/bench-curl.$$" '
+		function flush() { if (n) { close(f); print "GETS " f; n = 0 } }
+		$1 == "EDIT" { flush(); print; next }
+		{ if (!n) { f = cfg "." ++g; printf "" > f }
+		  printf "url = \"%s%s\"\noutput = /dev/null\nwrite-out = \"%%{time_total}\\n\"\n", url, $1 > f; n++ }
+		END { flush() }' | while read -r kind arg; do
 		case $kind in
 		EDIT) bench_edit "$1" "$arg" ;;
-		*) curl -s -o /dev/null -w '%{time_total}\n' --max-time 120 "$BENCH_URL$kind" ;;
+		GETS) curl -s --max-time 600 -K "$arg"; rm -f "$arg" ;;
 		esac
 	done
 }

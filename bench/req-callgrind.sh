@@ -10,7 +10,9 @@
 # first renders cancelled out. An edit changes the data directory: a list with edits
 # should run on a copy.
 # Environment: FIRST [20], MORE [100], KENNIS [./kennis], WAIT [900] s for start-up,
-# PROFILE [empty; a file name keeps the second run's callgrind profile there].
+# PROFILE [empty; a file name: the profiles are kept as PROFILE.a and PROFILE.b, and the
+# functions that cost the most per request (self instructions of b minus a, over MORE) are
+# printed].
 set -eu
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -35,10 +37,21 @@ ir() {
 	bench_drive "$DATA" "$URLFILE" 1 "$n" >/dev/null
 	bench_stop
 	sed -n 's/^summary: //p' "$file"
-	if [ -n "${PROFILE:-}" ] && [ "$n" -gt "$FIRST" ]; then mv "$file" "$PROFILE"; else rm -f "$file"; fi
+	if [ -n "${PROFILE:-}" ]; then
+		if [ "$n" -gt "$FIRST" ]; then mv "$file" "$PROFILE.b"; else mv "$file" "$PROFILE.a"; fi
+	else
+		rm -f "$file"
+	fi
 }
 
 a=$(ir "$FIRST" "$@")
 b=$(ir $((FIRST + MORE)) "$@")
 awk -v a="$a" -v b="$b" -v n="$MORE" -v k="$KENNIS $*" -v f="$URLFILE" \
 	'BEGIN { printf "%s: %.0f instructions per request (%d of %s)\n", k, (b - a) / n, n, f }'
+[ -z "${PROFILE:-}" ] && exit 0
+# self instructions per request by function: the second profile minus the first
+for x in a b; do
+	callgrind_annotate --inclusive=no --auto=no --threshold=100 "$PROFILE.$x" 2>/dev/null |
+		awk -v x="$x" '$1 ~ /^[0-9,]+$/ && $2 ~ /^\(/ { v = $1; gsub(/,/, "", v); sub(/^ *[0-9,]+ +\( *[0-9.]+%\) +/, ""); print x "\t" v "\t" $0 }'
+done | awk -F '\t' -v n="$MORE" '{ d[$3] += ($1 == "b" ? $2 : -$2) } END { for (f in d) if (d[f] / n >= 100) printf "%10.0f  %s\n", d[f] / n, f }' |
+	sort -rn | head -n "${TOP:-40}"

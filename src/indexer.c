@@ -82,6 +82,9 @@ indexer_start(const struct config *cfg)
 	ixr.cfg = cfg;
 	ixr.stop = 0;
 	atomic_store(&ixr.progress.stop, 0);
+	/* The first round (the check of the file, then the catch-up) counts as long: nobody
+	 * waits for it, and /healthz says "indexing" until it is done. */
+	atomic_store(&ixr.progress.busy, 1);
 	if (pthread_create(&ixr.th, NULL, indexer_main, NULL) != 0) {
 		log_error("indexer: cannot start a thread");
 		return KN_EIO;

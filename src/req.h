@@ -17,6 +17,7 @@ struct kvlist {
 };
 
 struct user;
+struct cache_val;
 
 struct req {
 	struct arena *a;
@@ -31,6 +32,7 @@ struct req {
 	const char *csrf;       /* the session's CSRF token, or NULL */
 	int open_mode;          /* no accounts exist yet: everyone may read and edit */
 	int index_ready;        /* the index was caught up with main in this request */
+	int index_behind;       /* ... or it was not there yet: what it says is not kept */
 	struct kvlist query, headers, form;
 	const char *body;
 	size_t body_len;
@@ -45,6 +47,11 @@ struct req {
 	const char *content_type;
 	struct kvlist resp_headers;
 	struct buf out;
+	/* Or the body as bytes shared with the page cache (a cached view), sent without a
+	 * copy: the request holds a reference, which server.c hands to libmicrohttpd. */
+	struct cache_val *shared;
+	const char *shared_body; /* the body's bytes inside it */
+	size_t shared_len;
 };
 
 void kv_add(struct arena *a, struct kvlist *l, const char *key, const char *val);

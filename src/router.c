@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "cache.h"
 #include "ui.h"
 
 enum {
@@ -175,6 +176,8 @@ error_page(struct req *r, int err, const char *detail)
 	log_warn("%s %s from %s: %d %s%s%s", r->method, r->path, r->remote ? r->remote : "-", status,
 		 kn_strerror(err), detail ? ": " : "", detail ? detail : "");
 	buf_reset(&r->out);
+	cache_val_unref(r->shared);
+	r->shared = NULL;
 	r->resp_headers.n = 0;
 	struct tctx *c = ui_context(r, title);
 	tsetf(c, "status", "%d", status);

@@ -173,14 +173,28 @@ add_security_headers(struct MHD_Response *resp)
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 }
 
+static void
+release_shared(void *v)
+{
+	cache_val_unref(v);
+}
+
 static enum MHD_Result
 queue_req(struct conn *c)
 {
 	struct req *r = &c->r;
 	size_t len = r->out.len;
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, len ? buf_detach(&r->out) : (void *)"",
-						len ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp;
+	if (r->shared) {
+		/* a cached page: its bytes go out as they are, the reference with them */
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(r->shared_len, (void *)r->shared_body,
+									      release_shared, r->shared);
+		if (resp)
+			r->shared = NULL;
+	} else {
+		resp = MHD_create_response_from_buffer(len, len ? buf_detach(&r->out) : (void *)"",
+						       len ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	}
 	if (!resp)
 		return MHD_NO;
 	add_security_headers(resp);
@@ -197,6 +211,8 @@ queue_req(struct conn *c)
 static enum MHD_Result
 queue_error(struct conn *c, int err)
 {
+	cache_val_unref(c->r.shared);
+	c->r.shared = NULL;
 	buf_reset(&c->r.out);
 	error_page(&c->r, err, NULL);
 	if (err == KN_EAUTH && c->kind == CONN_GIT_REFUSED)
@@ -571,6 +587,7 @@ on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_Requ
 	upload_cleanup(c);
 	buf_free(&c->body);
 	buf_free(&c->r.out);
+	cache_val_unref(c->r.shared);
 	arena_free(c->a);
 	free(c);
 	*con_cls = NULL;

@@ -136,6 +136,32 @@ store_read(struct buf *out, git_oid *blob_id, struct snap *s, const char *path)
 	return 0;
 }
 
+int
+store_read_blob(struct buf *out, struct store *st, const git_oid *id)
+{
+	git_blob *blob = NULL;
+	if (git_blob_lookup(&blob, st->repo, id) < 0) {
+		store_log_git_error("blob lookup", NULL);
+		return KN_EGIT;
+	}
+	buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	return 0;
+}
+
+int
+store_tip(git_oid *out, struct store *st)
+{
+	int rc = git_reference_name_to_id(out, st->repo, STORE_BRANCH);
+	if (rc == GIT_ENOTFOUND)
+		return KN_ENOTFOUND;
+	if (rc < 0) {
+		store_log_git_error("resolve", STORE_BRANCH);
+		return KN_EGIT;
+	}
+	return 0;
+}
+
 struct walk_ctx {
 	int (*cb)(const char *path, void *payload);
 	void *payload;

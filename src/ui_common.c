@@ -211,6 +211,7 @@ ui_index(struct req *r)
 		/* In the server the indexer thread catches up (indexer.c); elsewhere (tests
 		 * that drive handlers) the request does. */
 		int rc = indexer_running() ? indexer_wait(ix, r->st, INDEX_WAIT_MS) : index_catch_up(ix, r->st);
+		r->index_behind = rc < 0;
 		if (rc < 0 && !indexer_progress(&(size_t){ 0 }, &(size_t){ 0 }, &(size_t){ 0 }, &(int){ 0 }))
 			log_warn("%s: the index could not catch up with main; it answers as it is", r->path);
 	}
@@ -226,7 +227,9 @@ indexing_notice(struct tctx *c)
 	int building;
 	if (!indexer_progress(&done, &total, &commits, &building))
 		return;
-	if (done < total || !commits)
+	if (!total)
+		tset(c, "indexing", "Checking the index.");
+	else if (done < total || !commits)
 		tsetf(c, "indexing", "Indexing: %zu of %zu pages. Search and lists show what is indexed so far.", done,
 		      total);
 	else

@@ -42,7 +42,8 @@ backlink_list(struct req *r, struct buf *out, const char *hex, const char *path)
 		buf_puts(out, from.v[i]);
 		buf_putc(out, '\n');
 	}
-	cache_put(key, buf_cstr(out), out->len);
+	if (!r->index_behind) /* kept under main's commit only when the index has it */
+		cache_put(key, buf_cstr(out), out->len);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "ui.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "auth.h"
 #include "cache.h"
+#include "index.h"
 #include "manage.h"
 #include "page.h"
 #include "pagename.h"
@@ -19,10 +21,13 @@
 static time_t boot_time;
 static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
 
+static void holes_init(void);
+
 static void
 boot_time_init(void)
 {
 	boot_time = time(NULL);
+	holes_init();
 }
 
 /* Links for the values of keys that have a view (customer, tags, departments). */
@@ -68,42 +73,126 @@ front_matter_vars(struct req *r, struct tctx *c, const char *fm, size_t len)
 	tset(c, "fm_error", m.error);
 }
 
-/* Render Markdown of a page or frame into HTML for the template. The result depends only
- * on the commit and the file, so it is cached under `key` (the page around it is not: it
- * shows who is logged in, and their CSRF token). */
-static char *
-render_html(struct req *r, struct snap *s, const char *key, const char *md, size_t len)
+/* --- rendered Markdown, by blob ------------------------------------------------------------
+ * A page's (or frame's) HTML depends on its blob and on which of the pages it links to
+ * exist, nothing else: it is cached under the blob id with the list of those pages, and a
+ * cached one is used while they exist as they did (a tree lookup each): a page that did
+ * not change is neither read from git nor rendered again, whatever else was committed.
+ * The value: 'F' or 'N' (front matter or none), the front matter, NUL, one line per linked
+ * page ('1' or '0', exists or not, then its name), NUL, the HTML. */
+
+struct rendered {
+	const char *html;
+	const char *fm; /* the page's YAML front matter, or NULL */
+	size_t fm_len;
+};
+
+struct exist_rec {
+	struct snap *s;
+	struct buf *deps;
+};
+
+static int
+record_exists(void *payload, const char *name)
 {
-	struct buf html = BUF_INIT;
-	if (!cache_get(&html, key)) {
-		struct render_ctx rc = { ui_page_exists, s, NULL };
-		if (render_markdown(&html, md, len, &rc) == KN_ETOOBIG)
-			log_warn("render %s: page over %u bytes, cut", r->path, RENDER_MAX_INPUT);
-		cache_put(key, buf_cstr(&html), html.len);
+	struct exist_rec *x = payload;
+	int e = ui_page_exists(x->s, name);
+	buf_putc(x->deps, e ? '1' : '0');
+	buf_puts(x->deps, name);
+	buf_putc(x->deps, '\n');
+	return e;
+}
+
+/* Do the pages listed in [deps, end) exist in `s` as the list says? */
+static int
+links_hold(struct snap *s, const char *deps, const char *end)
+{
+	struct buf name = BUF_INIT;
+	int ok = 1;
+	for (const char *p = deps, *nl; ok && p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
+		buf_reset(&name);
+		buf_put(&name, p + 1, (size_t)(nl - p - 1));
+		ok = ui_page_exists(s, buf_cstr(&name)) == (*p == '1');
 	}
-	char *out = arena_strndup(r->a, buf_cstr(&html), html.len);
+	buf_free(&name);
+	return ok;
+}
+
+/* Read a cached value `v` (in the request's arena) into `out`: 1, or 0 when its links no
+ * longer hold (or it is not one). */
+static int
+parse_rendered(struct rendered *out, struct snap *s, const char *v, size_t len)
+{
+	const char *fm_end = len ? memchr(v, '\0', len) : NULL;
+	const char *deps_end = fm_end ? memchr(fm_end + 1, '\0', (size_t)(v + len - fm_end - 1)) : NULL;
+	if (!deps_end || !links_hold(s, fm_end + 1, deps_end))
+		return 0;
+	out->fm = v[0] == 'F' ? v + 1 : NULL;
+	out->fm_len = (size_t)(fm_end - v - 1);
+	out->html = deps_end + 1;
+	return 1;
+}
+
+/* The rendered HTML (and front matter) of blob `id` at `path` in snapshot `s`. */
+static int
+rendered(struct rendered *out, struct req *r, struct snap *s, const git_oid *id, const char *path)
+{
+	char hex[GIT_OID_HEXSZ + 1], key[GIT_OID_HEXSZ + 4];
+	struct buf v = BUF_INIT, md = BUF_INIT, deps = BUF_INIT, html = BUF_INIT;
+	git_oid_tostr(hex, sizeof(hex), id);
+	snprintf(key, sizeof(key), "md:%s", hex);
+	if (cache_get(&v, key)) {
+		char *copy = arena_strndup(r->a, v.ptr, v.len);
+		int hit = parse_rendered(out, s, copy, v.len);
+		buf_free(&v);
+		if (hit)
+			return 0;
+	}
+	int rc = store_read_blob(&md, s->st, id);
+	if (rc < 0)
+		return rc;
+	const char *fm;
+	size_t fm_len, body = page_split(buf_cstr(&md), md.len, &fm, &fm_len);
+	struct exist_rec x = { s, &deps };
+	struct render_ctx rc_ = { record_exists, &x, NULL };
+	if (render_markdown(&html, md.ptr + body, md.len - body, &rc_) == KN_ETOOBIG)
+		log_warn("render %s: page over %u bytes, cut", path, RENDER_MAX_INPUT);
+	buf_putc(&v, fm ? 'F' : 'N');
+	if (fm)
+		buf_put(&v, fm, fm_len);
+	buf_putc(&v, '\0');
+	buf_put(&v, deps.ptr, deps.len);
+	buf_putc(&v, '\0');
+	buf_put(&v, html.ptr, html.len);
+	cache_put(key, v.ptr, v.len);
+	char *copy = arena_strndup(r->a, v.ptr, v.len);
+	out->fm = fm ? copy + 1 : NULL;
+	out->fm_len = fm ? fm_len : 0;
+	out->html = copy + v.len - html.len;
+	buf_free(&v);
+	buf_free(&md);
+	buf_free(&deps);
 	buf_free(&html);
-	return out;
+	return 0;
 }
 
 /* The nearest `_Sidebar.md` (or header, footer) in the folder chain of `name`, rendered, or NULL. */
-static char *
-frame(struct req *r, struct snap *s, const char *hex, const char *name, const char *which)
+static const char *
+frame(struct req *r, struct snap *s, const char *name, const char *which)
 {
 	size_t dir = 0;
 	const char *slash = strrchr(name, '/');
 	if (slash)
 		dir = (size_t)(slash - name) + 1;
 	for (;;) {
-		struct buf path = BUF_INIT, md = BUF_INIT;
+		struct buf path = BUF_INIT;
+		struct rendered rd;
+		git_oid id;
 		buf_printf(&path, "%.*s%s.md", (int)dir, name, which);
-		int found = store_read(&md, NULL, s, path.ptr) == 0;
-		char *html = found ? render_html(r, s, arena_printf(r->a, "md:%s:%s", hex, path.ptr), buf_cstr(&md), md.len)
-				   : NULL;
+		int found = store_blob_id(&id, s, path.ptr) == 0 && rendered(&rd, r, s, &id, path.ptr) == 0;
 		buf_free(&path);
-		buf_free(&md);
 		if (found)
-			return html;
+			return rd.html;
 		if (dir == 0)
 			return NULL;
 		/* up one folder */
@@ -111,6 +200,147 @@ frame(struct req *r, struct snap *s, const char *hex, const char *name, const ch
 		while (dir > 0 && name[dir - 1] != '/')
 			dir--;
 	}
+}
+
+/* --- finished views, kept for the next viewer ---------------------------------------------
+ * A view of the current version is kept whole, under main's commit, the page and the shape
+ * of the viewer (signed in or not, admin, may edit, open mode): the next view of the same
+ * kind is a lookup, and for a viewer with nothing of their own on the page (anonymous) the
+ * cached bytes go out as they are, without a copy (docs/scale.md). What differs between
+ * viewers of one shape, their name and CSRF token, is expanded as a marker no page can
+ * forge (a random nonce of this process) and filled in per request. The stored value: the
+ * body length and the number of holes (u32 each), the holes (offset, which: u32 each), the
+ * body without the markers. */
+
+enum hole { H_CSRF, H_USER_NAME, H_USER_DISPLAY, H_USER_ROLE, NHOLES };
+static const char *const hole_key[NHOLES] = { "csrf", "user_name", "user_display", "user_role" };
+#define HOLE_PREFIX 17 /* "\x02" and 16 hex digits; then 'a' + the hole and "\x03" */
+static char hole_marker[NHOLES][HOLE_PREFIX + 3];
+
+static void
+holes_init(void)
+{
+	unsigned char nonce[8];
+	randombytes_buf(nonce, sizeof(nonce));
+	for (int h = 0; h < NHOLES; h++) {
+		char *m = hole_marker[h];
+		m[0] = '\x02';
+		for (int i = 0; i < 8; i++)
+			snprintf(m + 1 + 2 * i, 3, "%02x", nonce[i]);
+		m[HOLE_PREFIX] = (char)('a' + h);
+		m[HOLE_PREFIX + 1] = '\x03';
+		m[HOLE_PREFIX + 2] = '\0';
+	}
+}
+
+/* This viewer's values of the holes. */
+static void
+hole_values(const struct req *r, const char *v[NHOLES])
+{
+	v[H_CSRF] = r->csrf ? r->csrf : "";
+	v[H_USER_NAME] = r->user ? r->user->name : "";
+	v[H_USER_DISPLAY] = r->user ? r->user->display : "";
+	v[H_USER_ROLE] = r->user ? role_name(r->user->role) : "";
+}
+
+/* The context's per-viewer values as markers. */
+static void
+hole_vars(struct tctx *c, const struct req *r)
+{
+	const char *v[NHOLES];
+	hole_values(r, v);
+	for (int h = 0; h < NHOLES; h++)
+		if (*v[h])
+			tset(c, hole_key[h], hole_marker[h]);
+}
+
+/* Key of the view of `name` at commit `hex` for this viewer's shape; NULL when views are
+ * not kept now (no cache, or the indexing notice is on every page). */
+static const char *
+view_key(struct req *r, const char *hex, const char *name)
+{
+	size_t done, total, commits;
+	int building;
+	if (!r->cfg || !r->cfg->cache_bytes || indexer_progress(&done, &total, &commits, &building))
+		return NULL;
+	unsigned shape = (r->user != NULL) | (r->user && r->user->role >= ROLE_ADMIN) << 1 |
+			 (r->role >= ROLE_EDITOR) << 2 | (r->open_mode != 0) << 3 | (r->csrf != NULL) << 4;
+	return arena_printf(r->a, "v:%s:%x:%s", hex, shape, name);
+}
+
+static uint32_t
+get_u32(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Answer with cached view `v` (the request takes the reference). */
+static void
+view_answer(struct req *r, struct cache_val *v)
+{
+	size_t len;
+	const char *d = cache_val_data(v, &len), *vals[NHOLES];
+	uint32_t body_len = get_u32(d), n = get_u32(d + 4);
+	const char *tab = d + 8, *body = tab + 8 * (size_t)n;
+	int own = 0;
+	hole_values(r, vals);
+	for (uint32_t i = 0; i < n; i++)
+		own |= *vals[get_u32(tab + 8 * i + 4)] != '\0';
+	r->content_type = "text/html; charset=utf-8";
+	if (!own) {
+		r->shared = v;
+		r->shared_body = body;
+		r->shared_len = body_len;
+		return;
+	}
+	uint32_t at = 0;
+	buf_grow(&r->out, body_len + 256);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t off = get_u32(tab + 8 * i);
+		buf_put(&r->out, body + at, off - at);
+		html_puts(&r->out, vals[get_u32(tab + 8 * i + 4)]);
+		at = off;
+	}
+	buf_put(&r->out, body + at, body_len - at);
+	cache_val_unref(v);
+}
+
+/* The view expanded with markers in `html` as a cached value. */
+static struct cache_val *
+view_value(const char *html, size_t len)
+{
+	struct buf tab = BUF_INIT, body = BUF_INIT, val = BUF_INIT;
+	const char *p = html, *end = html + len;
+	uint32_t n = 0;
+	buf_grow(&body, len);
+	for (;;) {
+		const char *m = memmem(p, (size_t)(end - p), hole_marker[0], HOLE_PREFIX);
+		if (!m || m + HOLE_PREFIX + 2 > end)
+			break;
+		int h = m[HOLE_PREFIX] - 'a';
+		buf_put(&body, p, (size_t)(m - p));
+		if (h < 0 || h >= NHOLES || m[HOLE_PREFIX + 1] != '\x03') {
+			buf_put(&body, m, 1);
+			p = m + 1;
+			continue;
+		}
+		uint32_t rec[2] = { (uint32_t)body.len, (uint32_t)h };
+		buf_put(&tab, rec, sizeof(rec));
+		n++;
+		p = m + HOLE_PREFIX + 2;
+	}
+	buf_put(&body, p, (size_t)(end - p));
+	uint32_t head[2] = { (uint32_t)body.len, n };
+	buf_put(&val, head, sizeof(head));
+	buf_put(&val, tab.ptr, tab.len);
+	buf_put(&val, body.ptr, body.len);
+	struct cache_val *v = cache_val_new(val.ptr, val.len);
+	buf_free(&tab);
+	buf_free(&body);
+	buf_free(&val);
+	return v;
 }
 
 void
@@ -199,18 +429,22 @@ viewer_hash(const struct req *r)
 static int
 view_page(struct req *r, const char *name)
 {
-	struct snap s;
-	struct buf path = BUF_INIT, md = BUF_INIT;
-	const char *rev = req_query(r, "rev");
+	struct snap s = { 0 };
+	struct buf path = BUF_INIT;
+	const char *rev = req_query(r, "rev"), *key = NULL;
 	char etag[128], hex[GIT_OID_HEXSZ + 1];
+	git_oid blob, tip;
+	struct rendered rd;
 	int rc;
 
 	pthread_once(&boot_once, boot_time_init);
-	if ((rc = store_snap_open(&s, r->st, rev)) < 0)
+	/* The current version: main's commit is all the ETag and the kept view need. */
+	int current = !rev && store_tip(&tip, r->st) == 0;
+	if (!current && (rc = store_snap_open(&s, r->st, rev)) < 0)
 		return rc == KN_ENOTFOUND ? not_found_page(r, name, rev, 0) : rc;
+	git_oid_tostr(hex, sizeof(hex), current ? &tip : &s.id);
 	/* Everything on the page follows from the commit, the name, this server's build and
 	 * who is looking (the header names them and carries their CSRF token). */
-	git_oid_tostr(hex, sizeof(hex), &s.id);
 	snprintf(etag, sizeof(etag), "\"%s-%lx-%s-%08x\"", hex, (unsigned long)boot_time, rev ? "r" : "m",
 		 viewer_hash(r));
 	resp_header(r, "Cache-Control", "no-cache");
@@ -219,8 +453,18 @@ view_page(struct req *r, const char *name)
 	int merged = req_query(r, "merged") != NULL;
 	if (!merged && (rc = ui_not_modified(r, etag)) != 0)
 		goto done;
+	if (current && !merged && (key = view_key(r, hex, name))) {
+		struct cache_val *v = cache_get_val(key);
+		if (v) {
+			view_answer(r, v);
+			rc = 0;
+			goto done;
+		}
+	}
+	if (current && (rc = store_snap_open(&s, r->st, hex)) < 0)
+		goto done;
 	pagename_to_path(&path, name);
-	rc = store_read(&md, NULL, &s, path.ptr);
+	rc = store_blob_id(&blob, &s, path.ptr);
 	if (rc == KN_ENOTFOUND) {
 		/* not a page: perhaps an attachment (Page-Name/file.png) */
 		rc = ui_file_serve(r, &s, name);
@@ -228,21 +472,21 @@ view_page(struct req *r, const char *name)
 			rc = missing_page(r, &s, name, rev);
 		goto done;
 	}
-	if (rc < 0)
+	if (rc < 0 || (rc = rendered(&rd, r, &s, &blob, path.ptr)) < 0)
 		goto done;
 
-	const char *fm;
-	size_t fm_len, body = page_split(md.ptr, md.len, &fm, &fm_len);
 	struct tctx *c = ui_context(r, "");
+	if (key)
+		hole_vars(c, r);
 	ui_page_vars(r, c, name);
-	if (fm) {
-		tset(c, "frontmatter", arena_strndup(r->a, fm, fm_len));
-		front_matter_vars(r, c, fm, fm_len);
+	if (rd.fm) {
+		tset(c, "frontmatter", arena_strndup(r->a, rd.fm, rd.fm_len));
+		front_matter_vars(r, c, rd.fm, rd.fm_len);
 	}
-	tset_html(c, "body", render_html(r, &s, arena_printf(r->a, "md:%s:%s", hex, path.ptr), md.ptr + body, md.len - body));
-	tset_html(c, "sidebar", frame(r, &s, hex, name, "_Sidebar"));
-	tset_html(c, "header", frame(r, &s, hex, name, "_Header"));
-	tset_html(c, "footer", frame(r, &s, hex, name, "_Footer"));
+	tset_html(c, "body", rd.html);
+	tset_html(c, "sidebar", frame(r, &s, name, "_Sidebar"));
+	tset_html(c, "header", frame(r, &s, name, "_Header"));
+	tset_html(c, "footer", frame(r, &s, name, "_Footer"));
 	if (rev)
 		set_rev_vars(c, &s);
 	if (merged)
@@ -256,9 +500,16 @@ view_page(struct req *r, const char *name)
 	if (!rev)
 		ui_backlinks(r, c, hex, path.ptr);
 	rc = ui_render(r, "view", c);
+	if (rc == 0 && key) {
+		/* kept unless the index (backlinks) lagged behind main */
+		struct cache_val *v = view_value(r->out.ptr, r->out.len);
+		if (!r->index_behind)
+			cache_put_val(key, v);
+		buf_reset(&r->out);
+		view_answer(r, v);
+	}
 done:
 	buf_free(&path);
-	buf_free(&md);
 	store_snap_close(&s);
 	return rc;
 }
