@@ -90,6 +90,8 @@ int indexer_running(void);
  * indexer and wait for it, at most `max_ms`, or not at all while it runs a long job
  * (then the index answers as far as it goes). 0, or KN_EBUSY when it did not get there. */
 int indexer_wait(struct index *ix, struct store *st, int max_ms);
+/* Ask the indexer to catch up, without waiting for it. */
+void indexer_nudge(void);
 /* A snapshot of the indexer's progress; returns 1 while a long job runs. */
 int indexer_progress(size_t *done, size_t *total, size_t *commits, int *building);
 

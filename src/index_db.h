@@ -107,6 +107,25 @@ int index_is_file_mode(uint16_t mode);
 
 /* --- history (index_history.c) ----------------------------------------------------------- */
 
+/* One page file that changed between two trees. */
+struct index_pchange {
+	char *path, *other; /* 'R': the name before, 'X': the name after; else "" */
+	char kind;          /* 'A', 'M', 'D', 'R' (here from `other`), 'X' (away to `other`) */
+	unsigned hits;      /* merges: the parents it differs from */
+	git_oid id;         /* 'A', 'M', 'R': its blob */
+};
+
+struct index_pchanges {
+	struct index_pchange *v;
+	size_t n, cap;
+};
+
+/* The page files that differ between trees `old` (NULL: none) and `new`, appended to
+ * `cs`; with `renames`, a page that went while another came is checked for a rename
+ * (git's rename detection). 0 or KN_EGIT. */
+int index_tree_changes(struct index_pchanges *cs, git_repository *repo, git_tree *old, git_tree *new, int renames);
+void index_pchanges_free(struct index_pchanges *cs);
+
 /* Inside the caller's write transaction: record in space `space` the commits of `to` that
  * `from` (NULL: none) lacks, parents first, and the page files each changed. *ncommits
  * gets their number. 0, KN_EGIT or KN_EIO. */

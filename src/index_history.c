@@ -36,26 +36,20 @@ static const char q_updated_all[] =
 	" ORDER BY h.seq DESC LIMIT 1) WHERE EXISTS (SELECT 1 FROM page_commits h"
 	" WHERE h.space = ?1 AND h.path = pages.path)";
 
-/* One page file change of a commit, before it is written. */
-struct change {
-	char *path, *other;
-	char kind;
-	unsigned hits; /* merges: the parents it differs from */
-};
-
-struct changes {
-	struct change *v;
-	size_t n, cap;
-};
+#define change index_pchange
+#define changes index_pchanges
 
 static void
-changes_add(struct changes *cs, const char *path, char kind, const char *other)
+changes_add(struct changes *cs, const char *path, char kind, const char *other, const git_oid *id)
 {
 	if (cs->n == cs->cap) {
 		cs->cap = cs->cap ? cs->cap * 2 : 16;
 		cs->v = xrealloc(cs->v, cs->cap * sizeof(*cs->v));
 	}
-	cs->v[cs->n++] = (struct change){ xstrdup(path), xstrdup(other ? other : ""), kind, 1 };
+	struct change *c = &cs->v[cs->n++];
+	*c = (struct change){ xstrdup(path), xstrdup(other ? other : ""), kind, 1, { { 0 } } };
+	if (id)
+		git_oid_cpy(&c->id, id);
 }
 
 static void
@@ -66,6 +60,14 @@ changes_clear(struct changes *cs)
 		free(cs->v[i].other);
 	}
 	cs->n = 0;
+}
+
+void
+index_pchanges_free(struct index_pchanges *cs)
+{
+	changes_clear(cs);
+	free(cs->v);
+	memset(cs, 0, sizeof(*cs));
 }
 
 /* The page file changes of diff `d` (a rename only when both names are pages). */
@@ -81,22 +83,22 @@ collect(struct changes *cs, git_diff *d)
 		case GIT_DELTA_ADDED:
 		case GIT_DELTA_COPIED:
 			if (newpage)
-				changes_add(cs, newp, 'A', NULL);
+				changes_add(cs, newp, 'A', NULL, &dd->new_file.id);
 			break;
 		case GIT_DELTA_MODIFIED:
 		case GIT_DELTA_TYPECHANGE:
 			if (newpage)
-				changes_add(cs, newp, 'M', NULL);
+				changes_add(cs, newp, 'M', NULL, &dd->new_file.id);
 			break;
 		case GIT_DELTA_DELETED:
 			if (oldpage)
-				changes_add(cs, oldp, 'D', NULL);
+				changes_add(cs, oldp, 'D', NULL, NULL);
 			break;
 		case GIT_DELTA_RENAMED:
 			if (oldpage)
-				changes_add(cs, oldp, newpage ? 'X' : 'D', newpage ? newp : NULL);
+				changes_add(cs, oldp, newpage ? 'X' : 'D', newpage ? newp : NULL, NULL);
 			if (newpage)
-				changes_add(cs, newp, oldpage ? 'R' : 'A', oldpage ? oldp : NULL);
+				changes_add(cs, newp, oldpage ? 'R' : 'A', oldpage ? oldp : NULL, &dd->new_file.id);
 			break;
 		default:
 			break;
@@ -143,7 +145,7 @@ file_change(struct changes *cs, struct buf *path, const git_tree_entry *e, char 
 	size_t mark = path->len;
 	buf_puts(path, git_tree_entry_name(e));
 	if (index_is_page(path->ptr))
-		changes_add(cs, path->ptr, kind, NULL);
+		changes_add(cs, path->ptr, kind, NULL, kind == 'D' ? NULL : git_tree_entry_id(e));
 	path->len = mark;
 	path->ptr[mark] = '\0';
 }
@@ -231,10 +233,8 @@ may_rename(const struct changes *cs)
 	return gone && added;
 }
 
-/* The page changes of commit `c` (tree `tree`) against parent tree `pt` (NULL: none):
- * renames are found when a page went and another came. */
-static int
-parent_changes(struct changes *cs, git_repository *repo, git_tree *pt, git_tree *tree, int renames)
+int
+index_tree_changes(struct index_pchanges *cs, git_repository *repo, git_tree *pt, git_tree *tree, int renames)
 {
 	struct buf path = BUF_INIT;
 	size_t mark = cs->n;
@@ -270,7 +270,7 @@ commit_changes(struct changes *cs, git_repository *repo, git_commit *c, git_tree
 		if (np && (git_commit_parent(&p, c, i) < 0 || git_commit_tree(&pt, p) < 0))
 			rc = KN_EGIT;
 		if (rc == 0)
-			rc = parent_changes(i == 0 ? cs : &mine, repo, pt, tree, np == 1);
+			rc = index_tree_changes(i == 0 ? cs : &mine, repo, pt, tree, np == 1);
 		if (rc == 0 && i > 0) {
 			/* keep what this parent sees changed too */
 			qsort(mine.v, mine.n, sizeof(*mine.v), cmp_change);

@@ -140,6 +140,17 @@ indexer_wait(struct index *ix, struct store *st, int max_ms)
 	return rc;
 }
 
+void
+indexer_nudge(void)
+{
+	if (!ixr.running)
+		return;
+	pthread_mutex_lock(&ixr.mu);
+	ixr.asked++;
+	pthread_cond_signal(&ixr.wake);
+	pthread_mutex_unlock(&ixr.mu);
+}
+
 int
 indexer_progress(size_t *done, size_t *total, size_t *commits, int *building)
 {

@@ -33,6 +33,7 @@ struct req {
 	int open_mode;          /* no accounts exist yet: everyone may read and edit */
 	int index_ready;        /* the index was caught up with main in this request */
 	int index_behind;       /* ... or it was not there yet: what it says is not kept */
+	int index_nowait;       /* set by a handler: answer from the index as it is, never wait */
 	struct kvlist query, headers, form;
 	const char *body;
 	size_t body_len;

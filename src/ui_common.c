@@ -210,8 +210,14 @@ ui_index(struct req *r)
 	if (ix && !r->index_ready && r->st) {
 		/* In the server the indexer thread catches up (indexer.c); elsewhere (tests
 		 * that drive handlers) the request does. */
-		int rc = indexer_running() ? indexer_wait(ix, r->st, INDEX_WAIT_MS) : index_catch_up(ix, r->st);
+		int rc = !indexer_running()  ? index_catch_up(ix, r->st)
+			 : r->index_nowait ? (index_current(ix, r->st) > 0 ? 0 : KN_EBUSY)
+					   : indexer_wait(ix, r->st, INDEX_WAIT_MS);
 		r->index_behind = rc < 0;
+		if (r->index_nowait && rc < 0)
+			indexer_nudge(); /* for the next request */
+		if (r->index_nowait)
+			rc = 0;
 		if (rc < 0 && !indexer_progress(&(size_t){ 0 }, &(size_t){ 0 }, &(size_t){ 0 }, &(int){ 0 }))
 			log_warn("%s: the index could not catch up with main; it answers as it is", r->path);
 	}

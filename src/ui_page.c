@@ -497,8 +497,12 @@ view_page(struct req *r, const char *name)
 	url_escape(&feed, name, strlen(name), 1);
 	tset(c, "feed", feed.ptr);
 	buf_free(&feed);
-	if (!rev)
+	if (!rev) {
+		/* A page's backlinks are other pages' business: the view of a page just saved
+		 * does not wait for the index to take the save in (it is not kept if behind). */
+		r->index_nowait = 1;
 		ui_backlinks(r, c, hex, path.ptr);
+	}
 	rc = ui_render(r, "view", c);
 	if (rc == 0 && key) {
 		/* kept unless the index (backlinks) lagged behind main */
