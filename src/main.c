@@ -57,6 +57,9 @@ static const char serve_usage[] =
 	"  --cache-mb N        memory for rendered Markdown and backlinks (default: 64; 0: off)\n"
 	"  --search-cache-mb N memory for search results shared by all threads (default: 32; 0: off)\n"
 	"  --git-cache-mb N    memory for git objects read (trees, commits) in all (default: 64)\n"
+	"  --repack-loose N    repack the repository in the background once it holds N loose\n"
+	"                      objects (default: 1000; 0: never), looked at every\n"
+	"  --repack-check S    S seconds (default: 30)\n"
 	"  --exit-after N      exit after serving N requests (for benchmarks and leak checks)\n"
 	"  --quiet             log warnings and errors only\n"
 	"  --db URL            keep accounts, sessions, spaces and other state in PostgreSQL\n"
@@ -266,6 +269,10 @@ parse_serve(int argc, char **argv, struct config *cfg)
 			cfg->search_cache_bytes = (size_t)n << 20;
 		else if (strcmp(o, "--git-cache-mb") == 0 && n > 0 && n < (1u << 20))
 			cfg->git_cache_bytes = (size_t)n << 20;
+		else if (strcmp(o, "--repack-loose") == 0 && n <= 10000000)
+			cfg->repack_loose = (unsigned)n;
+		else if (strcmp(o, "--repack-check") == 0 && n > 0 && n <= 86400)
+			cfg->repack_check = (unsigned)n;
 		else if (strcmp(o, "--exit-after") == 0)
 			cfg->exit_after = (unsigned long)n;
 		else {
@@ -337,6 +344,8 @@ cmd_serve(int argc, char **argv)
 		.cache_bytes = 64u << 20,
 		.search_cache_bytes = 32u << 20,
 		.git_cache_bytes = 64u << 20,
+		.repack_loose = 1000,
+		.repack_check = 30,
 		.anon_read = -1,
 		.proxy_from = "127.0.0.1",
 		.proxy_role = ROLE_READER,

@@ -25,6 +25,7 @@
 #include "edge.h"
 #include "githttp.h"
 #include "index.h"
+#include "maintenance.h"
 
 enum conn_kind { CONN_WEB, CONN_GIT, CONN_GIT_REFUSED, CONN_UPLOAD };
 
@@ -734,12 +735,14 @@ server_run(const struct config *config)
 	/* Only now the index: the server answers while it catches up (a first index of a big
 	 * wiki takes minutes; docs/scale.md). */
 	indexer_start(cfg);
+	maintenance_start(cfg->git_dir, cfg->repack_loose, cfg->repack_check);
 	log_info("listening on %s, %u threads; at most %u connections, %u per address; a header block "
 		 "within %u s, a request body at %u bytes/s or more", cfg->listen, cfg->threads, lim.max_total,
 		 lim.per_addr, cfg->header_timeout, cfg->min_rate);
 	sigwait(&sigs, &sig);
 	log_info("signal %d: shutting down", sig);
 	MHD_stop_daemon(d);
+	maintenance_stop();
 	indexer_stop();
 	conns_free(conns); /* every connection has closed: the registry is empty */
 	conns = NULL;
