@@ -98,6 +98,8 @@ enum route_body {
 	BODY_GIT,       /* streamed to git http-backend (server.c, githttp.c, cgi.c) */
 };
 enum route_body router_body(const char *method, const char *path);
+/* Can the route of `method` `path` take long (server.c runs it apart from its workers)? */
+int router_slow(const char *method, const char *path);
 
 /* Route the request: permission, handler, and the answer's status, content type and body.
  * Called by server.c and tests. */

@@ -14,6 +14,8 @@ enum {
 	R_ADMIN = 8,   /* needs an admin */
 	R_LOGIN = 16,  /* needs a logged-in user, whatever the role */
 	R_CSRF = 32,   /* state-changing: same-site request with the session's CSRF token */
+	R_SLOW = 64,   /* can take long (history walks, whole-wiki lists): run apart from the
+	                * libmicrohttpd workers (server.c, slowpool.c) */
 };
 
 struct route {
@@ -33,9 +35,9 @@ static const struct route routes[] = {
 	{ "POST", "/preview",     ui_preview,       R_EXACT | R_EDIT | R_CSRF },
 	{ "POST", "/upload/",     ui_upload,        R_EDIT | R_CSRF, BODY_MULTIPART },
 	{ "POST", "/detach/",     ui_detach,        R_EDIT | R_CSRF },
-	{ "GET",  "/history/",    ui_history,       R_READ },
-	{ "GET",  "/diff/",       ui_diff,          R_READ },
-	{ "GET",  "/blame/",      ui_blame,         R_READ },
+	{ "GET",  "/history/",    ui_history,       R_READ | R_SLOW },
+	{ "GET",  "/diff/",       ui_diff,          R_READ | R_SLOW },
+	{ "GET",  "/blame/",      ui_blame,         R_READ | R_SLOW },
 	{ "GET",  "/rename/",     ui_rename_form,   R_EDIT },
 	{ "POST", "/rename/",     ui_rename,        R_EDIT | R_CSRF },
 	{ "GET",  "/delete/",     ui_delete_form,   R_EDIT },
@@ -43,20 +45,20 @@ static const struct route routes[] = {
 	{ "GET",  "/restore/",    ui_restore_form,  R_READ },
 	{ "POST", "/restore/",    ui_restore,       R_EDIT | R_CSRF },
 	{ "POST", "/revert/",     ui_revert,        R_EDIT | R_CSRF },
-	{ "GET",  "/pages",       ui_pages,         R_EXACT | R_READ },
+	{ "GET",  "/pages",       ui_pages,         R_EXACT | R_READ | R_SLOW },
 	{ "GET",  "/complete",    ui_complete,      R_EXACT | R_READ },
-	{ "GET",  "/search",      ui_search,        R_EXACT | R_READ },
-	{ "GET",  "/wanted",      ui_wanted,        R_EXACT | R_READ },
-	{ "GET",  "/customers",   ui_customers,     R_EXACT | R_READ },
-	{ "GET",  "/customer/",   ui_customer,      R_READ },
-	{ "GET",  "/tags",        ui_tags,          R_EXACT | R_READ },
-	{ "GET",  "/tag/",        ui_tag,           R_READ },
-	{ "GET",  "/departments", ui_departments,   R_EXACT | R_READ },
-	{ "GET",  "/department/", ui_department,    R_READ },
-	{ "GET",  "/stale",       ui_stale,         R_EXACT | R_READ },
-	{ "GET",  "/recent",      ui_recent,        R_EXACT | R_READ },
-	{ "GET",  "/feed",        ui_feed,          R_READ },
-	{ "GET",  "/orphans",     ui_orphans,       R_EXACT | R_READ },
+	{ "GET",  "/search",      ui_search,        R_EXACT | R_READ | R_SLOW },
+	{ "GET",  "/wanted",      ui_wanted,        R_EXACT | R_READ | R_SLOW },
+	{ "GET",  "/customers",   ui_customers,     R_EXACT | R_READ | R_SLOW },
+	{ "GET",  "/customer/",   ui_customer,      R_READ | R_SLOW },
+	{ "GET",  "/tags",        ui_tags,          R_EXACT | R_READ | R_SLOW },
+	{ "GET",  "/tag/",        ui_tag,           R_READ | R_SLOW },
+	{ "GET",  "/departments", ui_departments,   R_EXACT | R_READ | R_SLOW },
+	{ "GET",  "/department/", ui_department,    R_READ | R_SLOW },
+	{ "GET",  "/stale",       ui_stale,         R_EXACT | R_READ | R_SLOW },
+	{ "GET",  "/recent",      ui_recent,        R_EXACT | R_READ | R_SLOW },
+	{ "GET",  "/feed",        ui_feed,          R_READ | R_SLOW },
+	{ "GET",  "/orphans",     ui_orphans,       R_EXACT | R_READ | R_SLOW },
 	{ "GET",  "/login",       ui_login_form,    R_EXACT },
 	{ "POST", "/login",       ui_login,         R_EXACT | R_CSRF },
 	{ "POST", "/logout",      ui_logout,        R_EXACT | R_CSRF },
@@ -98,6 +100,14 @@ router_body(const char *method, const char *path)
 	int known;
 	const struct route *rt = route_of(method, path, &known);
 	return rt ? rt->body : BODY_FORM;
+}
+
+int
+router_slow(const char *method, const char *path)
+{
+	int known;
+	const struct route *rt = route_of(method, path, &known);
+	return rt && (rt->flags & R_SLOW);
 }
 
 /* May this request use the route? 0, or the answer: a login redirect (KN_SEE_OTHER), or
@@ -179,6 +189,8 @@ error_page(struct req *r, int err, const char *detail)
 	cache_val_unref(r->shared);
 	r->shared = NULL;
 	r->resp_headers.n = 0;
+	if (status == 503)
+		resp_header(r, "Retry-After", "5");
 	struct tctx *c = ui_context(r, title);
 	tsetf(c, "status", "%d", status);
 	tset(c, "message", text);

@@ -26,6 +26,7 @@
 #include "githttp.h"
 #include "index.h"
 #include "maintenance.h"
+#include "slowpool.h"
 
 enum conn_kind { CONN_WEB, CONN_GIT, CONN_GIT_REFUSED, CONN_UPLOAD };
 
@@ -44,6 +45,7 @@ struct conn {
 	int input_closed;
 	size_t body_bytes;
 	struct cgi *cgi;
+	atomic_int slow;        /* a slow view: 1 running on the slow pool, 2 done (its answer is ready) */
 	struct conns_entry *ce; /* the connection's deadlines (conns.c) */
 	struct timespec start;
 	/* multipart uploads: the file goes to a temporary file, other fields to memory */
@@ -351,14 +353,49 @@ git_step(struct conn *c, const char *data, size_t *size)
 	return ret;
 }
 
-/* A complete web request: who is asking, then the route table. */
-static enum MHD_Result
-dispatch(struct conn *c)
+/* Who is asking, then the route table; 0, or the error to answer with. */
+static int
+route(struct conn *c)
 {
 	c->r.st = worker_store();
 	if (!c->r.st || access_identify_web(&c->r) < 0)
-		return queue_error(c, KN_EBUSY);
+		return KN_EBUSY;
 	router_dispatch(&c->r);
+	return 0;
+}
+
+/* A slow view on a thread of the slow pool; its connection waits suspended. */
+static void
+run_slow(void *arg, int cancelled)
+{
+	struct conn *c = arg;
+	if (cancelled || route(c) < 0) { /* the server stops, or cannot serve it now */
+		buf_reset(&c->r.out);
+		error_page(&c->r, KN_EBUSY, NULL);
+	}
+	atomic_store(&c->slow, 2);
+	MHD_resume_connection(c->mc);
+}
+
+/* A complete web request: who is asking, then the route table. A view that can take long
+ * runs on the slow pool, so it never holds up this worker's other connections; when the
+ * pool's queue is full, the answer is 503 with Retry-After. */
+static enum MHD_Result
+dispatch(struct conn *c)
+{
+	if (router_slow(c->r.method, c->r.path)) {
+		atomic_store(&c->slow, 1);
+		MHD_suspend_connection(c->mc);
+		if (slowpool_submit(run_slow, c) == 0)
+			return MHD_YES;
+		MHD_resume_connection(c->mc);
+		atomic_store(&c->slow, 0);
+		log_warn("%s %s from %s: the slow views' queue is full: 503", c->r.method, c->r.path, c->r.remote);
+		enum MHD_Result ret = queue_error(c, KN_EBUSY);
+		return ret;
+	}
+	if (route(c) < 0)
+		return queue_error(c, KN_EBUSY);
 	return queue_req(c);
 }
 
@@ -565,8 +602,12 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (c->answered)
-		return MHD_YES; /* already answered */
+	if (atomic_load(&c->slow) == 2) {
+		atomic_store(&c->slow, 0);
+		return queue_req(c); /* resumed: the slow view's answer */
+	}
+	if (atomic_load(&c->slow) == 1 || c->answered)
+		return MHD_YES; /* still running; or already answered */
 	if (c->reject)
 		return queue_error(c, c->reject);
 	return web_final(c);
@@ -696,6 +737,14 @@ server_run(const struct config *config)
 		return 1;
 	}
 
+	/* as many threads for slow views as workers, and room for 64 waiting */
+	if (slowpool_start(cfg->threads, 64) < 0) {
+		fprintf(stderr, "kennis: cannot start a thread\n");
+		conns_free(conns);
+		conns = NULL;
+		pthread_key_delete(store_key);
+		return 1;
+	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG;
 	/* libmicrohttpd's own limits only back ours up (on_accept counts with the address and
@@ -714,8 +763,10 @@ server_run(const struct config *config)
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 		MHD_OPTION_END);
 	if (!d) {
+		int e = errno;
+		slowpool_stop();
 		fprintf(stderr, "kennis: cannot listen on %s: %s\n", cfg->listen,
-			errno ? strerror(errno) : "address in use or not available");
+			e ? strerror(e) : "address in use or not available");
 		conns_free(conns);
 		conns = NULL;
 		pthread_key_delete(store_key);
@@ -741,6 +792,7 @@ server_run(const struct config *config)
 		 lim.per_addr, cfg->header_timeout, cfg->min_rate);
 	sigwait(&sigs, &sig);
 	log_info("signal %d: shutting down", sig);
+	slowpool_stop(); /* its connections resumed: libmicrohttpd stops none suspended */
 	MHD_stop_daemon(d);
 	maintenance_stop();
 	indexer_stop();
