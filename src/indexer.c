@@ -2,6 +2,7 @@
 #include "index_db.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -59,6 +60,10 @@ indexer_main(void *arg)
 		pthread_mutex_unlock(&ixr.mu);
 		if (ready && index_catch_up(ix, st) < 0 && !atomic_load(&ixr.progress.stop))
 			log_warn("indexer: the index could not catch up with main; it answers as it is");
+		/* a long job (a first index) freed hundreds of MB across malloc's arenas: give back
+		 * what is free, or it stays counted as the server's memory */
+		if (atomic_load(&ixr.progress.busy))
+			malloc_trim(0);
 		pthread_mutex_lock(&ixr.mu);
 		atomic_store(&ixr.progress.busy, 0);
 		atomic_store(&ixr.progress.building, 0);
