@@ -12,6 +12,7 @@
 
 #include "spaces.h"
 #include "state.h"
+#include "space_repo.h"
 #include "store.h"
 
 static const char space_usage[] =
@@ -110,102 +111,20 @@ refused(int rc, const char *what, const char *name, struct buf *why)
 	return 1;
 }
 
-/* The first commit of a new space: a Home page that says what the space is. */
-static int
-make_repo(const char *data, const char *name, char *gitdir, size_t n)
-{
-	char exe[PATH_MAX], dir[4096];
-	struct buf home = BUF_INIT;
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (len <= 0)
-		return KN_EIO;
-	exe[len] = '\0';
-	snprintf(dir, sizeof(dir), "%s/spaces", data);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return KN_EIO;
-	snprintf(gitdir, n, "%s/spaces/%s.git", data, name);
-	buf_printf(&home, "# %s\n\nThe home page of the space **%s**. Its pages are seen only by the people its "
-			  "read list names; search, customer views and feeds show them to nobody else.\n",
-		   name, name);
-	struct store_edit e = { "Home.md", home.ptr, home.len, NULL, NULL };
-	char msg[128];
-	snprintf(msg, sizeof(msg), "Start the space %s", name);
-	int rc = store_init_with(gitdir, exe, &e, 1, msg);
-	buf_free(&home);
-	return rc;
-}
-
-/* Has the space's main more than its first commit? 1, 0, or KN_ code. */
-static int
-space_has_work(const char *gitdir)
-{
-	struct store *st = NULL;
-	git_revwalk *walk = NULL;
-	git_oid id;
-	int n = 0;
-	if (store_open(&st, gitdir) < 0)
-		return KN_ENOTFOUND;
-	if (git_revwalk_new(&walk, st->repo) == 0 && git_revwalk_push_ref(walk, STORE_BRANCH) == 0)
-		while (n < 2 && git_revwalk_next(&id, walk) == 0)
-			n++;
-	git_revwalk_free(walk);
-	store_close(st);
-	return n > 1;
-}
-
-/* Move DATA/spaces/NAME.git to DATA/spaces/deleted/NAME-TIME.git. */
-static int
-move_aside(const char *data, const char *name, char *to, size_t n)
-{
-	char from[4096], dir[4096], stamp[32];
-	time_t t = time(NULL);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&t));
-	snprintf(dir, sizeof(dir), "%s/spaces/deleted", data);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return KN_EIO;
-	snprintf(from, sizeof(from), "%s/spaces/%s.git", data, name);
-	snprintf(to, n, "%s/%s-%s.git", dir, name, stamp);
-	if (access(from, F_OK) != 0)
-		return KN_ENOTFOUND;
-	return rename(from, to) == 0 ? 0 : KN_EIO;
-}
-
 static int
 space_add_cmd(struct db *db, const struct opts *o)
 {
 	struct buf why = BUF_INIT;
-	char gitdir[4200];
 	const char *name = o->args[0];
 	const char *read = o->read ? o->read : "admins", *write = o->write ? o->write : read;
-	/* Check everything before a repository exists, so a refusal leaves nothing behind. */
-	int rc = space_check_new(db, name, read, write, &why);
-	if (rc < 0) {
+	int rc = space_create(db, o->data, NULL, name, read, write, &why);
+	if (rc < 0)
 		refused(rc, "space", name, &why);
-		buf_free(&why);
-		return 1;
-	}
-	rc = make_repo(o->data, name, gitdir, sizeof(gitdir));
-	if (rc == KN_EEXISTS) {
-		fprintf(stderr, "kennis: %s exists already; not touching it\n", gitdir);
-		return 1;
-	}
-	if (rc < 0) {
-		fprintf(stderr, "kennis: cannot create the repository %s: %s\n", gitdir, kn_strerror(rc));
-		return 1;
-	}
-	rc = space_add(db, name, read, write, &why);
-	if (rc < 0) {
-		char aside[4200];
-		refused(rc, "space", name, &why);
-		if (move_aside(o->data, name, aside, sizeof(aside)) == 0)
-			fprintf(stderr, "kennis: the new repository was moved to %s\n", aside);
-		buf_free(&why);
-		return 1;
-	}
-	printf("kennis: space %s created (read: %s; write: %s); pages at /s/%s/wiki/Home, git at /s/%s.git\n", name, read,
-	       write, name, name);
+	else
+		printf("kennis: space %s created (read: %s; write: %s); pages at /s/%s/wiki/Home, git at /s/%s.git\n", name,
+		       read, write, name, name);
 	buf_free(&why);
-	return 0;
+	return rc < 0;
 }
 
 static int
@@ -246,30 +165,19 @@ space_cmd(struct db *db, const char *sub, const struct opts *o)
 		return rc;
 	}
 	if (strcmp(sub, "del") == 0) {
-		char gitdir[4200], aside[4200];
-		struct space sp;
-		if (strcmp(name, SPACE_WIKI) == 0) {
-			fprintf(stderr, "kennis: the wiki space cannot be deleted\n");
-			return 1;
-		}
-		if ((rc = space_get(db, name, &sp)) < 0)
-			return refused(rc, "space", name, NULL);
-		snprintf(gitdir, sizeof(gitdir), "%s/spaces/%s.git", o->data, name);
-		if (space_has_work(gitdir) == 1 && !o->force) {
+		char aside[4200];
+		rc = space_delete(db, o->data, name, o->force, aside, sizeof(aside));
+		if (rc == KN_EEXISTS) {
 			fprintf(stderr, "kennis: space %s has pages and history; to move it aside anyway: kennis space del --force %s\n",
 				name, name);
 			return 1;
 		}
-		/* The registry first: once it is gone nobody reaches the space, whatever
-		 * happens to the files next. */
-		if ((rc = space_remove(db, name)) < 0)
+		if (rc < 0 && rc != KN_EIO)
 			return refused(rc, "space", name, NULL);
-		rc = move_aside(o->data, name, aside, sizeof(aside));
 		if (rc == 0)
 			printf("kennis: space %s removed; its repository is kept at %s\n", name, aside);
 		else
-			fprintf(stderr, "kennis: space %s removed; its repository %s could not be moved aside (%s)\n", name, gitdir,
-				kn_strerror(rc));
+			fprintf(stderr, "kennis: space %s removed; its repository could not be moved aside (see the log)\n", name);
 		return 0;
 	}
 	fprintf(stderr, "kennis: unknown space command '%s'\n%s", sub, space_usage);

@@ -3,6 +3,7 @@
 
 #include "auth.h"
 #include "locks.h"
+#include "spaces.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -82,14 +83,33 @@ githttp_service(const char *raw_query, struct arena *a, const char **service)
 }
 
 int
-githttp_prepare(struct req *r, const char *raw_query, char ***argv_out, char ***envp_out)
+githttp_split(const char *path, char *space, size_t n, const char **sub)
 {
-	const char *sub = r->path + strlen(GIT_PREFIX) - 1; /* "/info/refs" ... */
-	const char *service;
+	const char *rest;
+	size_t gl = strlen(GIT_PREFIX) - 1; /* "/wiki.git" */
+	if (strncmp(path, GIT_PREFIX, gl) == 0 && (path[gl] == '/' || !path[gl])) {
+		snprintf(space, n, "wiki");
+		*sub = path + strlen(GIT_PREFIX) - 1;
+		return 0;
+	}
+	if (router_space_path(path, space, n, &rest) == 2 && space_name_check(space, 0) == 0) {
+		*sub = rest;
+		return 0;
+	}
+	return KN_ENOTFOUND;
+}
+
+int
+githttp_prepare(struct req *r, const char *space, int may_write, const char *raw_query, char ***argv_out,
+		char ***envp_out)
+{
+	const char *service, *sub;
+	char name[64], gitdir[4200];
 	int is_get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
 
-	if (strlen(r->path) < strlen(GIT_PREFIX))
+	if (githttp_split(r->path, name, sizeof(name), &sub) < 0 || strcmp(name, space) != 0)
 		return KN_ENOTFOUND;
+	space_gitdir(gitdir, sizeof(gitdir), r->cfg->data_dir, space);
 	if (githttp_service(raw_query, r->a, &service) < 0)
 		return KN_EINVAL;
 	/* Only the smart protocol: no dumb file access into the repository. */
@@ -104,7 +124,7 @@ githttp_prepare(struct req *r, const char *raw_query, char ***argv_out, char ***
 		/* A push updates refs: a lock a dead writer left would fail it ("failed to update
 		 * ref") after git's 5 s wait. */
 		if (strcmp(sub, "/git-receive-pack") == 0)
-			locks_unstick(r->cfg->git_dir, "push");
+			locks_unstick(gitdir, "push");
 	} else {
 		return KN_ENOTFOUND;
 	}
@@ -112,7 +132,8 @@ githttp_prepare(struct req *r, const char *raw_query, char ***argv_out, char ***
 	struct kvlist env = { 0 };
 	env_add(r, &env, "GIT_PROJECT_ROOT", r->cfg->data_dir);
 	env_add(r, &env, "GIT_HTTP_EXPORT_ALL", "1");
-	env_add(r, &env, "PATH_INFO", arena_printf(r->a, "/wiki.git%s", sub));
+	env_add(r, &env, "PATH_INFO", strcmp(space, "wiki") == 0 ? arena_printf(r->a, "/wiki.git%s", sub)
+								 : arena_printf(r->a, "/spaces/%s.git%s", space, sub));
 	env_add(r, &env, "REQUEST_METHOD", r->method);
 	env_add(r, &env, "QUERY_STRING", raw_query ? raw_query : "");
 	env_add(r, &env, "CONTENT_TYPE", req_header(r, "Content-Type"));
@@ -124,7 +145,10 @@ githttp_prepare(struct req *r, const char *raw_query, char ***argv_out, char ***
 	/* Who pushes, for the hook (the same rules as on the web) and git's reflog. */
 	env_add(r, &env, "REMOTE_USER", r->user ? r->user->name : "anonymous");
 	env_add(r, &env, "KENNIS_USER", r->user ? r->user->name : "anonymous");
-	env_add(r, &env, "KENNIS_ROLE", arena_printf(r->a, "%d", r->role));
+	/* The role the hook judges the push by: in a space its write list decides, so one who
+	 * may write there pushes as an editor of it (the server checked before git started). */
+	env_add(r, &env, "KENNIS_ROLE", arena_printf(r->a, "%d", may_write ? ROLE_EDITOR : r->role < ROLE_EDITOR ? r->role : ROLE_READER));
+	env_add(r, &env, "KENNIS_SPACE", space);
 	env_add(r, &env, "KENNIS_MAX_FILE", arena_printf(r->a, "%zu", r->cfg->max_file));
 	env_add(r, &env, "SERVER_PROTOCOL", "HTTP/1.1");
 	env_add(r, &env, "GATEWAY_INTERFACE", "CGI/1.1");

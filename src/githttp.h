@@ -1,4 +1,5 @@
-/* githttp.h: the git smart-HTTP endpoint /wiki.git/, served by `git http-backend`. */
+/* githttp.h: the git smart-HTTP endpoints /wiki.git/ and /s/NAME.git/ (a space), served by
+ * `git http-backend`. */
 #ifndef KENNIS_GITHTTP_H
 #define KENNIS_GITHTTP_H
 
@@ -13,9 +14,15 @@
  * (git would take the last, other readers the first) or a %00 is in the query. */
 int githttp_service(const char *raw_query, struct arena *a, const char **service);
 
-/* Check the request and build argv/envp (NULL-terminated, in r's arena) for git
- * http-backend. KN_ENOTFOUND for a path the smart protocol does not use, KN_EINVAL for a
- * bad service or method. */
-int githttp_prepare(struct req *r, const char *raw_query, char ***argv, char ***envp);
+/* Which space's repository `path` is: "/wiki.git/X" is the wiki's, "/s/NAME.git/X" space
+ * NAME's; *sub is the rest ("/info/refs"). 0, or KN_ENOTFOUND for no git path. */
+int githttp_split(const char *path, char *space, size_t n, const char **sub);
+
+/* Check the request for space `space` (the caller decided who may: `may_write` for a
+ * push) and build argv/envp (NULL-terminated, in r's arena) for git http-backend.
+ * KN_ENOTFOUND for a path the smart protocol does not use, KN_EINVAL for a bad service or
+ * method. */
+int githttp_prepare(struct req *r, const char *space, int may_write, const char *raw_query, char ***argv,
+		    char ***envp);
 
 #endif

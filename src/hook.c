@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "index.h"
@@ -191,6 +192,31 @@ hook_pre_receive(FILE *in, FILE *msg)
 }
 
 int
+hook_where(char *data, size_t dn, char *space, size_t sn)
+{
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return KN_EIO;
+	size_t n = strlen(cwd);
+	const char *slash = strrchr(cwd, '/');
+	if (!slash || n < 5 || strcmp(cwd + n - 4, ".git") != 0)
+		return KN_EINVAL;
+	const char *base = slash + 1;
+	if (strcmp(base, "wiki.git") == 0) {
+		snprintf(data, dn, "..");
+		snprintf(space, sn, "wiki");
+		return 0;
+	}
+	/* DATA/spaces/NAME.git */
+	size_t parent = (size_t)(slash - cwd);
+	if (parent < 7 || strncmp(cwd + parent - 7, "/spaces", 7) != 0 || (size_t)(n - 4 - (size_t)(base - cwd)) >= sn)
+		return KN_EINVAL;
+	snprintf(space, sn, "%.*s", (int)(n - 4 - (size_t)(base - cwd)), base);
+	snprintf(data, dn, "../..");
+	return 0;
+}
+
+int
 hook_post_receive(FILE *in, FILE *msg)
 {
 	char line[512];
@@ -202,8 +228,12 @@ hook_post_receive(FILE *in, FILE *msg)
 		log_info("push by %s: %s", user ? user : "-", line);
 	}
 	/* Index the push now: the pusher waits for it, not the next reader. git runs hooks
-	 * inside DATA/wiki.git; a failure is harmless (the next search catches up). */
-	if (index_update("..", ".") < 0)
-		log_warn("push: search index not updated now; it catches up at the next search");
+	 * inside the repository: DATA/wiki.git, or DATA/spaces/NAME.git for a space. A failure
+	 * is harmless (the next request catches up). */
+	char data[4096], space[64];
+	if (hook_where(data, sizeof(data), space, sizeof(space)) < 0)
+		log_warn("push: cannot tell which space this repository is; index not updated now");
+	else if (index_update(data, space, ".") < 0)
+		log_warn("push: index of space %s not updated now; it catches up at the next request", space);
 	return 0;
 }

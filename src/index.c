@@ -10,24 +10,39 @@
 #include "pagename.h"
 #include "render.h"
 
-static const char q_page_id[] = "SELECT id FROM pages WHERE path = ?1";
+/* Every statement of the catch-up works in one space: ?9 is ix->space (bound by stmt_in). */
+static const char q_page_id[] = "SELECT id FROM pages WHERE space = ?9 AND path = ?1";
 static const char q_page_del[] = "DELETE FROM pages WHERE id = ?1";
 static const char q_fts_del[] = "DELETE FROM fts WHERE rowid = ?1";
-static const char q_tags_del[] = "DELETE FROM tags WHERE path = ?1";
-static const char q_depts_del[] = "DELETE FROM departments WHERE path = ?1";
-static const char q_links_del[] = "DELETE FROM links WHERE src = ?1";
+static const char q_tags_del[] = "DELETE FROM tags WHERE space = ?9 AND path = ?1";
+static const char q_depts_del[] = "DELETE FROM departments WHERE space = ?9 AND path = ?1";
+static const char q_links_del[] = "DELETE FROM links WHERE space = ?9 AND src = ?1";
 static const char q_page_add[] =
-	"INSERT INTO pages(path, name, title, blob, customer, owner, review_by, frontmatter, hidden)"
-	" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	"INSERT INTO pages(space, path, name, title, blob, customer, owner, review_by, frontmatter, hidden)"
+	" VALUES(?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10)";
 static const char q_fts_add[] = "INSERT INTO fts(rowid, title, body) VALUES(?1, ?2, ?3)";
-static const char q_tag_add[] = "INSERT OR IGNORE INTO tags(path, tag, page_id) VALUES(?1, ?2, ?3)";
-static const char q_dept_add[] = "INSERT OR IGNORE INTO departments(path, dept, page_id) VALUES(?1, ?2, ?3)";
-static const char q_link_add[] = "INSERT OR IGNORE INTO links(src, dst) VALUES(?1, ?2)";
+static const char q_tag_add[] = "INSERT OR IGNORE INTO tags(space, path, tag, page_id) VALUES(?9, ?1, ?2, ?3)";
+static const char q_dept_add[] = "INSERT OR IGNORE INTO departments(space, path, dept, page_id) VALUES(?9, ?1, ?2, ?3)";
+static const char q_link_add[] = "INSERT OR IGNORE INTO links(space, src, dst_space, dst) VALUES(?9, ?1, ?3, ?2)";
 /* A page file deleted (or renamed away) and not there now: its newest deletion. */
 static const char q_gone_get[] =
 	"SELECT c.id FROM page_commits h JOIN commits c ON c.space = h.space AND c.seq = h.seq"
-	" WHERE h.space = ?2 AND h.path = ?1 AND h.change IN ('D', 'X')"
-	" AND NOT EXISTS (SELECT 1 FROM pages WHERE path = ?1) ORDER BY h.seq DESC LIMIT 1";
+	" WHERE h.space = ?9 AND h.path = ?1 AND h.change IN ('D', 'X')"
+	" AND NOT EXISTS (SELECT 1 FROM pages WHERE space = ?9 AND path = ?1) ORDER BY h.seq DESC LIMIT 1";
+static const char q_space_id[] = "SELECT id FROM spaces WHERE name = ?1";
+static const char q_space_add[] = "INSERT OR IGNORE INTO spaces(name) VALUES(?1)";
+static const char q_space_names[] = "SELECT name FROM spaces ORDER BY id";
+static const char q_meta_del[] = "DELETE FROM index_meta WHERE key = ?1";
+
+/* The statement for `sql` with the space being caught up bound as ?9. */
+static sqlite3_stmt *
+stmt_in(struct index *ix, const char *sql)
+{
+	sqlite3_stmt *s = index_stmt(ix, sql);
+	if (s)
+		sqlite3_bind_int64(s, 9, ix->space);
+	return s;
+}
 
 /* --- text of a page: front matter, plain text, links ----------------------------------- */
 
@@ -195,7 +210,7 @@ index_is_page(const char *path)
 static int
 delete_page(struct index *ix, const char *path)
 {
-	sqlite3_stmt *s = index_stmt(ix, q_page_id);
+	sqlite3_stmt *s = stmt_in(ix, q_page_id);
 	if (!s)
 		return KN_EIO;
 	index_bind_str(s, 1, path);
@@ -216,7 +231,7 @@ delete_page(struct index *ix, const char *path)
 	}
 	static const char *const by_path[] = { q_tags_del, q_depts_del, q_links_del };
 	for (size_t i = 0; i < sizeof(by_path) / sizeof(by_path[0]); i++) {
-		s = index_stmt(ix, by_path[i]);
+		s = stmt_in(ix, by_path[i]);
 		index_bind_str(s, 1, path);
 		if ((rc = index_run(ix, s)) < 0)
 			return rc;
@@ -228,7 +243,7 @@ static int
 add_list(struct index *ix, const char *sql, const char *path, sqlite3_int64 page_id, const char *const *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *s = index_stmt(ix, sql);
+		sqlite3_stmt *s = stmt_in(ix, sql);
 		index_bind_str(s, 1, path);
 		index_bind_str(s, 2, v[i]);
 		if (s)
@@ -240,18 +255,29 @@ add_list(struct index *ix, const char *sql, const char *path, sqlite3_int64 page
 	return 0;
 }
 
-/* Links found by the renderer: one page name per line, each once. */
+/* Links found by the renderer: one page name per line, each once; a link into another space
+ * is "SPACE\tName" (render.h). */
 static int
 add_links(struct index *ix, const char *path, const struct buf *links)
 {
 	const char *p = buf_cstr((struct buf *)links), *nl;
 	for (; (nl = strchr(p, '\n')); p = nl + 1) {
 		struct buf dst = BUF_INIT;
-		buf_put(&dst, p, (size_t)(nl - p));
+		const char *tab = memchr(p, '\t', (size_t)(nl - p)), *page = tab ? tab + 1 : p;
+		sqlite3_int64 dst_space = ix->space;
+		if (tab) {
+			char sp[64];
+			snprintf(sp, sizeof(sp), "%.*s", (int)(tab - p), p);
+			if (index_space_id(ix, sp, 0, &dst_space) < 0)
+				dst_space = 0; /* a space the index does not know (yet) */
+		}
+		buf_put(&dst, page, (size_t)(nl - page));
 		buf_puts(&dst, ".md");
-		sqlite3_stmt *s = index_stmt(ix, q_link_add);
+		sqlite3_stmt *s = stmt_in(ix, q_link_add);
 		index_bind_str(s, 1, path);
 		index_bind_str(s, 2, dst.ptr);
+		if (s)
+			sqlite3_bind_int64(s, 3, dst_space);
 		int rc = index_run(ix, s);
 		buf_free(&dst);
 		if (rc < 0)
@@ -271,6 +297,8 @@ struct prepared {
 	struct page_meta meta; /* its values, in arena `a` */
 	struct arena *a;
 	struct buf name, title, text, links;
+	const char *const *spaces; /* the spaces links may go to ([[space:Page]]) */
+	const char *space;         /* the page's own space (NULL: the wiki) */
 	int rc;
 	int ready;        /* pipeline: set by the worker under the lock */
 };
@@ -281,7 +309,7 @@ insert_page(struct index *ix, const struct prepared *p, sqlite3_int64 *page_id)
 	char hex[GIT_OID_HEXSZ + 1];
 	const char *name = p->name.ptr;
 	git_oid_tostr(hex, sizeof(hex), &p->blob);
-	sqlite3_stmt *s = index_stmt(ix, q_page_add);
+	sqlite3_stmt *s = stmt_in(ix, q_page_add);
 	index_bind_str(s, 1, p->path);
 	index_bind_str(s, 2, name);
 	index_bind_str(s, 3, p->title.ptr);
@@ -291,7 +319,7 @@ insert_page(struct index *ix, const struct prepared *p, sqlite3_int64 *page_id)
 	index_bind_str(s, 7, p->meta.review_by);
 	index_bind_text(s, 8, p->fm ? p->fm : "", p->fm_len);
 	if (s)
-		sqlite3_bind_int(s, 9, name[0] == '_' || strstr(name, "/_") != NULL);
+		sqlite3_bind_int(s, 10, name[0] == '_' || strstr(name, "/_") != NULL);
 	int rc = index_run(ix, s);
 	if (rc < 0)
 		return rc;
@@ -344,7 +372,7 @@ prepare_page(struct prepared *p, git_repository *repo)
 
 	/* The text people read, not Markdown syntax: render, then strip the tags. Every page
 	 * "exists" here, so no lookups; the renderer also reports the wiki links. */
-	struct render_ctx rctx = { NULL, NULL, &p->links };
+	struct render_ctx rctx = { .links = &p->links, .space = p->space, .spaces = p->spaces };
 	render_markdown(&html, md + body, p->src.len - body, &rctx);
 	html_text(&p->text, buf_cstr(&html), html.len);
 	buf_free(&html);
@@ -389,6 +417,8 @@ write_page(struct index *ix, struct prepared *p, struct pending *pd)
 struct jobs {
 	struct prepared *v;
 	size_t n, cap;
+	const char *const *spaces; /* for each page's links */
+	const char *space;         /* the space of the pages (NULL: the wiki) */
 };
 
 static void
@@ -400,6 +430,8 @@ jobs_add(struct jobs *j, const char *path, const git_oid *blob)
 	}
 	memset(&j->v[j->n], 0, sizeof(j->v[j->n]));
 	j->v[j->n].path = xstrdup(path);
+	j->v[j->n].spaces = j->spaces;
+	j->v[j->n].space = j->space;
 	git_oid_cpy(&j->v[j->n].blob, blob);
 	j->n++;
 }
@@ -608,7 +640,8 @@ apply_diff(struct index *ix, struct store *st, git_tree *old, git_tree *new, str
 	   const char *to_hex)
 {
 	struct index_pchanges cs = { 0 };
-	struct jobs j = { 0 };
+	struct jobs j = { .spaces = (const char *const *)ix->space_names,
+			  .space = strcmp(ix->space_label, "wiki") == 0 ? NULL : ix->space_label };
 	int rc = index_tree_changes(&cs, st->repo, old, new, old != NULL);
 	if (rc < 0)
 		store_log_git_error("diff", "index");
@@ -630,14 +663,18 @@ apply_diff(struct index *ix, struct store *st, git_tree *old, git_tree *new, str
 }
 
 int
-index_gone(struct index *ix, const char *path, git_oid *where)
+index_gone(struct index *ix, const char *space, const char *path, git_oid *where)
 {
+	sqlite3_int64 id;
+	int rc = index_space_id(ix, space, 0, &id);
+	if (rc < 0)
+		return rc;
 	sqlite3_stmt *s = index_stmt(ix, q_gone_get);
 	if (!s)
 		return KN_EIO;
+	sqlite3_bind_int64(s, 9, id);
 	index_bind_str(s, 1, path);
-	index_bind_str(s, 2, INDEX_SPACE);
-	int rc = sqlite3_step(s);
+	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		const char *hex = (const char *)sqlite3_column_text(s, 0);
 		rc = hex && git_oid_fromstr(where, hex) == 0 ? 0 : KN_EIO;
@@ -648,8 +685,46 @@ index_gone(struct index *ix, const char *path, git_oid *where)
 	return rc;
 }
 
+/* What index_meta records for a space whose main is no commit yet (indexed, nothing in it). */
+#define EMPTY_MARK "-"
+
+/* The index_meta key of `what` ("last_commit", "building") of space `name`. */
+static void
+meta_key(char *out, size_t n, const char *what, const char *name)
+{
+	snprintf(out, n, "%s:%s", what, name);
+}
+
+static int
+set_last_indexed(struct index *ix, const char *hex)
+{
+	char key[96];
+	meta_key(key, sizeof(key), "last_commit", ix->space_label);
+	return index_meta_set(ix, key, hex);
+}
+
+/* Inside a write transaction: every row of the space being caught up goes, its history too. */
+static int
+clear_space(struct index *ix)
+{
+	static const char *const sql[] = {
+		"DELETE FROM fts WHERE rowid IN (SELECT id FROM pages WHERE space = ?9)",
+		"DELETE FROM pages WHERE space = ?9", "DELETE FROM tags WHERE space = ?9",
+		"DELETE FROM departments WHERE space = ?9", "DELETE FROM links WHERE space = ?9",
+		"DELETE FROM commits WHERE space = ?9", "DELETE FROM page_commits WHERE space = ?9",
+		/* full-text rows of no page (a damaged index): a new page could get their id */
+		"DELETE FROM fts WHERE rowid NOT IN (SELECT id FROM pages)",
+	};
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		int rc = index_run(ix, stmt_in(ix, sql[i]));
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Inside a write transaction: index main (`to`, NULL for an empty wiki) of space `space`
- * from the state of commit `from` (NULL: from nothing; the tables must be empty then):
+ * from the state of commit `from` (NULL: from nothing; the space's rows must be gone then):
  * the pages that changed, then the commits in between (index_history.c), which give each
  * re-indexed page its newest change. */
 static int
@@ -676,19 +751,18 @@ apply_range(struct index *ix, struct store *st, const char *space, const git_oid
 	if (!tt && !ft)
 		rc = 0;
 	else if (!tt) /* main is gone: no pages, no history */
-		rc = index_exec(ix, "DELETE FROM pages; DELETE FROM tags; DELETE FROM departments; DELETE FROM links;"
-			      " DELETE FROM fts; DELETE FROM commits; DELETE FROM page_commits");
+		rc = clear_space(ix);
 	else
 		rc = apply_diff(ix, st, ft, tt, &pd, changes, hex);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (rc == 0 && tc)
-		rc = index_history_add(ix, st, space, from, to, &ncommits);
+		rc = index_history_add(ix, st, ix->space, from, to, &ncommits);
 	if (rc == 0 && tc)
-		rc = index_history_updated(ix, space, (const char *const *)pd.path, pd.n, !from);
+		rc = index_history_updated(ix, ix->space, (const char *const *)pd.path, pd.n, !from);
 	if (rc == 0 && ncommits > 1000)
 		log_info("index: history of %zu commits in %.0f ms", ncommits, index_ms_since(&t0));
 	if (rc == 0)
-		rc = index_meta_set(ix, "last_commit", hex);
+		rc = set_last_indexed(ix, to ? hex : EMPTY_MARK);
 done:
 	pending_free(&pd);
 	git_tree_free(ft);
@@ -728,11 +802,14 @@ index_main_commit(git_oid *out, int *have, struct store *st)
 	return KN_EGIT;
 }
 
-/* The last indexed commit as hex ("" for none or an empty wiki) into `out`. */
+/* The last indexed commit of space `space` as hex into `out`: "" never indexed, "-" indexed
+ * while its main was no commit. */
 int
-index_last_indexed(struct index *ix, struct buf *out)
+index_last_indexed(struct index *ix, const char *space, struct buf *out)
 {
-	int rc = index_meta_get(ix, "last_commit", out);
+	char key[96];
+	meta_key(key, sizeof(key), "last_commit", space);
+	int rc = index_meta_get(ix, key, out);
 	return rc == KN_ENOTFOUND ? 0 : rc;
 }
 
@@ -759,11 +836,66 @@ new_generation(struct index *ix)
 	return index_meta_set(ix, "generation", hex);
 }
 
-/* One write transaction: catch up space `space` from the last indexed commit, or (`full`)
+int
+index_space_id(struct index *ix, const char *name, int create, sqlite3_int64 *id)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if (create && (s = index_stmt(ix, q_space_add)) != NULL) {
+		index_bind_str(s, 1, name);
+		if ((rc = index_run(ix, s)) < 0)
+			return rc;
+	}
+	if (!(s = index_stmt(ix, q_space_id)))
+		return KN_EIO;
+	index_bind_str(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? KN_ENOTFOUND : index_sql_fail(ix, rc, "space id");
+}
+
+static void
+free_space_names(struct index *ix)
+{
+	for (size_t i = 0; ix->space_names && ix->space_names[i]; i++)
+		free(ix->space_names[i]);
+	free(ix->space_names);
+	ix->space_names = NULL;
+}
+
+/* Inside a transaction: work in space `name` (registered if new), and know every space's
+ * name for the links. */
+static int
+enter_space(struct index *ix, const char *name)
+{
+	size_t n = 0, cap = 8;
+	int rc = index_space_id(ix, name, 1, &ix->space);
+	if (rc < 0)
+		return rc;
+	snprintf(ix->space_label, sizeof(ix->space_label), "%s", name);
+	free_space_names(ix);
+	ix->space_names = xcalloc(cap, sizeof(char *));
+	sqlite3_stmt *s = index_stmt(ix, q_space_names);
+	if (!s)
+		return KN_EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n + 1 == cap)
+			ix->space_names = xrealloc(ix->space_names, (cap *= 2) * sizeof(char *));
+		ix->space_names[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
+		ix->space_names[n] = NULL;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : index_sql_fail(ix, rc, "space names");
+}
+
+/* One write transaction: catch space `space` up from its last indexed commit, or (`full`)
  * from nothing. */
 static int
-update(struct index *ix, struct store *st, const char *space, int full)
+update(struct index *ix, const char *space, struct store *st, int full)
 {
+	char bkey[96];
 	struct buf last = BUF_INIT, building = BUF_INIT;
 	git_oid main_id, from;
 	char hex[GIT_OID_HEXSZ + 1] = "";
@@ -773,51 +905,59 @@ update(struct index *ix, struct store *st, const char *space, int full)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((rc = index_exec(ix, "BEGIN IMMEDIATE")) < 0)
 		return rc;
+	if ((rc = enter_space(ix, space)) < 0)
+		goto done;
 	/* Read both again inside the transaction: another thread or process may have done it. */
-	if ((rc = index_main_commit(&main_id, &have_main, st)) < 0 || (rc = index_last_indexed(ix, &last)) < 0)
+	if ((rc = index_main_commit(&main_id, &have_main, st)) < 0 || (rc = index_last_indexed(ix, space, &last)) < 0)
 		goto done;
 	if (have_main)
 		git_oid_tostr(hex, sizeof(hex), &main_id);
 	/* A first index the server builds in batches is marked "building" until it ends:
 	 * others (the push hook) leave it to the server; the server itself starts it over
 	 * when it finds the mark of one it did not finish. */
-	if ((rc = index_meta_get(ix, "building", &building)) < 0 && rc != KN_ENOTFOUND)
+	meta_key(bkey, sizeof(bkey), "building", space);
+	if ((rc = index_meta_get(ix, bkey, &building)) < 0 && rc != KN_ENOTFOUND)
 		goto done;
 	rc = 0;
 	if (building.len && !full && !ix->progress)
 		goto done;
 	if (building.len && ix->progress) {
-		log_warn("index: the first index did not finish: starting it over");
+		log_warn("index: the first index of space %s did not finish: starting it over", space);
 		full = 1;
 	}
-	if (!full && strcmp(hex, buf_cstr(&last)) == 0)
+	if (!full && strcmp(have_main ? hex : EMPTY_MARK, buf_cstr(&last)) == 0)
 		goto done;
-	if (!full && last.len) {
+	if (!full && last.len && strcmp(last.ptr, EMPTY_MARK) != 0) {
 		/* History is recorded from there on: main must have grown from it. */
 		incremental = known_commit(&from, st, last.ptr) && have_main &&
 			      git_graph_descendant_of(st->repo, &main_id, &from) == 1;
 		if (!incremental)
-			log_warn("index: last indexed commit %s is not in main's history: reindexing", last.ptr);
+			log_warn("index: last indexed commit %s of space %s is not in main's history: reindexing it",
+				 last.ptr, space);
 	}
 	if (!incremental) {
-		if ((rc = index_reset_tables(ix)) < 0)
+		if ((rc = clear_space(ix)) < 0)
 			goto done;
 		ix->first = 1;
 	}
 	rc = apply_range(ix, st, space, incremental ? &from : NULL, have_main ? &main_id : NULL, &changes);
-	if (rc == 0 && ix->batching)
-		rc = index_exec(ix, "DELETE FROM index_meta WHERE key = 'building'");
+	if (rc == 0 && ix->batching) {
+		sqlite3_stmt *s = index_stmt(ix, q_meta_del);
+		index_bind_str(s, 1, bkey);
+		rc = index_run(ix, s);
+	}
 	if (rc == 0)
 		rc = compact_fts(ix, changes);
 	if (rc == 0)
 		rc = new_generation(ix);
 	if (rc == 0)
-		log_info("index: %s %.10s (%zu page changes) in %.0f ms", incremental ? "caught up to" : "indexed",
-			 have_main ? hex : "empty wiki", changes, index_ms_since(&t0));
+		log_info("index: space %s %s %.10s (%zu page changes) in %.0f ms", space,
+			 incremental ? "caught up to" : "indexed", have_main ? hex : "empty", changes, index_ms_since(&t0));
 done:
 	buf_free(&last);
 	buf_free(&building);
 	ix->batching = ix->first = 0;
+	free_space_names(ix);
 	if (rc == 0)
 		rc = index_exec(ix, "COMMIT");
 	if (rc < 0)
@@ -826,21 +966,58 @@ done:
 }
 
 int
-index_current(struct index *ix, struct store *st)
+index_current(struct index *ix, const char *space, struct store *st)
 {
 	struct buf last = BUF_INIT;
 	git_oid main_id;
 	int have_main, rc;
-	if ((rc = index_main_commit(&main_id, &have_main, st)) < 0 || (rc = index_last_indexed(ix, &last)) < 0) {
+	if ((rc = index_main_commit(&main_id, &have_main, st)) < 0 || (rc = index_last_indexed(ix, space, &last)) < 0) {
 		buf_free(&last);
 		return rc;
 	}
 	char hex[GIT_OID_HEXSZ + 1] = "";
 	if (have_main)
 		git_oid_tostr(hex, sizeof(hex), &main_id);
-	rc = strcmp(hex, buf_cstr(&last)) == 0;
+	rc = strcmp(have_main ? hex : EMPTY_MARK, buf_cstr(&last)) == 0;
 	buf_free(&last);
 	return rc;
+}
+
+int
+index_behind_only_by(struct index *ix, const char *space, struct store *st, const char *path)
+{
+	struct buf last = BUF_INIT;
+	git_oid main_id, from;
+	git_commit *c = NULL, *parent = NULL;
+	git_tree *t = NULL, *pt = NULL;
+	struct index_pchanges cs = { 0 };
+	int have_main, rc = index_current(ix, space, st);
+	if (rc != 0)
+		return rc > 0;
+	/* one commit ahead: main's only parent is the last indexed commit */
+	if (index_main_commit(&main_id, &have_main, st) < 0 || !have_main || index_last_indexed(ix, space, &last) < 0 ||
+	    git_oid_fromstr(&from, buf_cstr(&last)) < 0 || git_commit_lookup(&c, st->repo, &main_id) < 0 ||
+	    git_commit_parentcount(c) != 1 || !git_oid_equal(git_commit_parent_id(c, 0), &from))
+		goto done;
+	/* and it changed page `path` alone */
+	if (git_commit_parent(&parent, c, 0) == 0 && git_commit_tree(&t, c) == 0 && git_commit_tree(&pt, parent) == 0 &&
+	    index_tree_changes(&cs, st->repo, pt, t, 0) == 0)
+		rc = cs.n == 1 && strcmp(cs.v[0].path, path) == 0;
+done:
+	index_pchanges_free(&cs);
+	git_tree_free(t);
+	git_tree_free(pt);
+	git_commit_free(parent);
+	git_commit_free(c);
+	buf_free(&last);
+	return rc;
+}
+
+int
+index_generation(struct index *ix, struct buf *out)
+{
+	int rc = index_meta_get(ix, "generation", out);
+	return rc == KN_ENOTFOUND ? 0 : rc;
 }
 
 void
@@ -850,28 +1027,28 @@ index_set_progress(struct index *ix, struct index_progress *p)
 }
 
 int
-index_catch_up(struct index *ix, struct store *st)
+index_catch_up(struct index *ix, const char *space, struct store *st)
 {
 	int rc;
 	if (ix->corrupt && (rc = index_recover(ix)) < 0)
 		return rc;
-	if ((rc = index_current(ix, st)) != 0)
+	if ((rc = index_current(ix, space, st)) != 0)
 		return rc > 0 ? 0 : rc;
-	rc = update(ix, st, INDEX_SPACE, 0);
+	rc = update(ix, space, st, 0);
 	if (rc < 0 && ix->corrupt && index_recover(ix) == 0)
-		rc = update(ix, st, INDEX_SPACE, 0);
+		rc = update(ix, space, st, 0);
 	return rc;
 }
 
 int
-index_rebuild(struct index *ix, struct store *st)
+index_rebuild(struct index *ix, const char *space, struct store *st)
 {
 	int rc;
 	if (ix->corrupt && (rc = index_recover(ix)) < 0)
 		return rc;
-	rc = update(ix, st, INDEX_SPACE, 1);
+	rc = update(ix, space, st, 1);
 	if (rc < 0 && ix->corrupt && index_recover(ix) == 0)
-		rc = update(ix, st, INDEX_SPACE, 1);
+		rc = update(ix, space, st, 1);
 	return rc;
 }
 
@@ -889,33 +1066,105 @@ index_open_checked(struct index **out, const char *data_dir)
 	return rc;
 }
 
-/* Open DATA/index.db (checked, when `check`) and catch up. */
+int
+index_drop_space(struct index *ix, const char *space)
+{
+	sqlite3_int64 id;
+	char key[96];
+	struct buf last = BUF_INIT;
+	int rc = index_space_id(ix, space, 0, &id);
+	if (rc == KN_ENOTFOUND)
+		return 0;
+	if (rc == 0 && (rc = index_last_indexed(ix, space, &last)) == 0 && last.len == 0) {
+		buf_free(&last);
+		return 0; /* dropped before, or never indexed */
+	}
+	buf_free(&last);
+	if (rc < 0 || (rc = index_exec(ix, "BEGIN IMMEDIATE")) < 0)
+		return rc;
+	ix->space = id;
+	meta_key(key, sizeof(key), "last_commit", space);
+	if ((rc = clear_space(ix)) == 0 && (rc = index_meta_set(ix, key, "")) == 0)
+		rc = new_generation(ix);
+	if (rc == 0) {
+		log_info("index: space %s removed from the index", space);
+		return index_exec(ix, "COMMIT");
+	}
+	index_rollback(ix);
+	return rc;
+}
+
+/* Rows of spaces that are not in `spaces` (deleted while this server was not running) go. */
+void
+index_drop_unlisted(struct index *ix, const struct index_repo *spaces, size_t n)
+{
+	sqlite3_stmt *s = index_stmt(ix, q_space_names);
+	char *gone[64];
+	size_t ngone = 0;
+	while (s && sqlite3_step(s) == SQLITE_ROW && ngone < 64) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		size_t i = 0;
+		while (i < n && strcmp(spaces[i].name, name) != 0)
+			i++;
+		if (i == n)
+			gone[ngone++] = xstrdup(name);
+	}
+	if (s)
+		sqlite3_reset(s);
+	for (size_t i = 0; i < ngone; i++) {
+		index_drop_space(ix, gone[i]);
+		free(gone[i]);
+	}
+}
+
+int
+index_catch_up_all(struct index *ix, const struct index_repo *spaces, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct store *st = NULL;
+		int r = store_open(&st, spaces[i].gitdir);
+		if (r == 0)
+			r = index_catch_up(ix, spaces[i].name, st);
+		else
+			log_error("index: cannot open the repository %s of space %s", spaces[i].gitdir, spaces[i].name);
+		store_close(st);
+		if (r < 0 && rc == 0)
+			rc = r;
+		if (ix->progress && atomic_load(&ix->progress->stop))
+			break;
+	}
+	return rc;
+}
+
+/* Open DATA/index.db, optionally check it (a damaged file is repaired), catch up every
+ * space of `spaces` (at start-up, also drop the rows of spaces not among them). */
 static int
-update_dir(const char *data_dir, const char *git_dir, int check)
+update_dir(const char *data_dir, const struct index_repo *spaces, size_t n, int check)
 {
 	struct index *ix = NULL;
-	struct store *st = NULL;
 	struct buf path = BUF_INIT;
 	buf_printf(&path, "%s/" INDEX_FILE, data_dir);
 	int rc = check ? index_open_checked(&ix, data_dir) : index_open(&ix, path.ptr);
 	buf_free(&path);
 	if (rc < 0)
 		return rc;
-	if ((rc = store_open(&st, git_dir)) == 0)
-		rc = index_catch_up(ix, st);
-	store_close(st);
+	if (check)
+		index_drop_unlisted(ix, spaces, n);
+	rc = index_catch_up_all(ix, spaces, n);
 	index_close(ix);
 	return rc;
 }
 
 int
-index_startup(const char *data_dir, const char *git_dir)
+index_startup(const char *data_dir, const struct index_repo *spaces, size_t n)
 {
-	return update_dir(data_dir, git_dir, 1);
+	return update_dir(data_dir, spaces, n, 1);
 }
 
 int
-index_update(const char *data_dir, const char *git_dir)
+index_update(const char *data_dir, const char *space, const char *git_dir)
 {
-	return update_dir(data_dir, git_dir, 0);
+	struct index_repo one = { space, git_dir };
+	return update_dir(data_dir, &one, 1, 0);
 }

@@ -12,9 +12,6 @@
 #include "store.h"
 
 #define INDEX_FILE "index.db" /* in the data directory: derived, may be deleted; accounts live in kennis.db */
-/* The space of DATA/wiki.git (spaces.h's SPACE_WIKI): the value of the space column of the
- * history tables, given to the catch-up from here. */
-#define INDEX_SPACE "wiki"
 
 /* One SQLite connection to DATA/index.db (WAL); never shared between threads. */
 struct index;
@@ -30,39 +27,57 @@ void index_close(struct index *ix);
  * closed when the thread exits; NULL when it cannot be opened (logged). */
 struct index *index_for_thread(const struct config *cfg);
 
-/* Bring the index up to main: when main differs from the last indexed commit, apply the
- * tree diff (renames detected) last..main in one transaction and record main. Costs one
- * ref read and one SQL read when nothing changed; a first run indexes everything. A corrupt
- * database found on the way is reset and reindexed. Returns 0, KN_EGIT or KN_EIO. */
-int index_catch_up(struct index *ix, struct store *st);
+/* A space and its repository, for the functions that index several. */
+struct index_repo {
+	const char *name;   /* "wiki", "finance" */
+	const char *gitdir; /* DATA/wiki.git, DATA/spaces/finance.git */
+};
+
+/* Bring space `space` (its repository `st`) up to its main: when main differs from the
+ * last indexed commit, apply the tree diff (renames detected) last..main in one
+ * transaction and record main. Costs one ref read and one SQL read when nothing changed; a
+ * first run indexes everything. A corrupt database found on the way is reset and
+ * reindexed. Returns 0, KN_EGIT or KN_EIO. */
+int index_catch_up(struct index *ix, const char *space, struct store *st);
+/* Remove every row of space `space` (deleted from the registry). 0 or KN_EIO. */
+int index_drop_space(struct index *ix, const char *space);
 
 /* Was page file `path` ("Notes/Old.md") deleted, and is it not there now? 0 with `where`
  * a commit at or after its last deletion (walking back from there finds its last version
  * in a few steps: manage_last_version); KN_ENOTFOUND: never deleted within the history the
  * index knows (20,000 commits before its first run, everything since); KN_EIO. The index
  * should be caught up first. */
-int index_gone(struct index *ix, const char *path, git_oid *where);
+int index_gone(struct index *ix, const char *space, const char *path, git_oid *where);
 
-/* Throw every derived row away and index main from scratch, in one transaction (readers
- * see the old index until it commits). Returns 0, KN_EGIT or KN_EIO. */
-int index_rebuild(struct index *ix, struct store *st);
+/* Throw every derived row of space `space` away and index its main from scratch, in one
+ * transaction (readers see the old index until it commits). 0, KN_EGIT or KN_EIO. */
+int index_rebuild(struct index *ix, const char *space, struct store *st);
 
-/* Verify that the index matches main (the same pages with the same blob ids, last indexed
- * commit = main, SQLite and FTS integrity) and that the repository is sound (every commit
+/* Verify that the index matches main of space `space` (the same pages with the same blob
+ * ids, last indexed commit = main) and that its repository is sound (every commit
  * of main's history, its tree, and every blob of main's tree readable and hash-checked).
  * Each problem is one line on `report`. Returns 0 when all is well, 1 when not, or a
  * negative KN_ code when the check itself could not run. */
-int index_check(struct index *ix, struct store *st, FILE *report);
+int index_check(struct index *ix, const char *space, struct store *st, FILE *report);
 
 /* Open DATA/index.db and check it (SQLite quick_check: on damage the derived tables are
  * rebuilt, or the file is reset when that is not enough). Caller closes. 0 or a KN_ code. */
 int index_open_checked(struct index **out, const char *data_dir);
-/* index_open_checked, catch up with main, close (what the server's indexer does first). */
-int index_startup(const char *data_dir, const char *git_dir);
-/* Open DATA/index.db and catch up with main, without the check (for the post-receive
- * hook: the pusher waits for the indexing of a push, not the next reader; while the server
- * builds a first index, the hook leaves the work to the server). */
-int index_update(const char *data_dir, const char *git_dir);
+/* index_open_checked, drop the rows of spaces not in `spaces`, catch every space of
+ * `spaces` up with its main, close (what `kennis reindex` and tests do; the server's
+ * indexer does the same in its thread). 0 or a KN_ code. */
+int index_startup(const char *data_dir, const struct index_repo *spaces, size_t n);
+/* Open DATA/index.db and catch space `space` (repository `git_dir`) up, without the check
+ * (for the post-receive hook: the pusher waits for the indexing of a push, not the next
+ * reader; while the server builds a first index of that space, the hook leaves the work
+ * to the server). */
+int index_update(const char *data_dir, const char *space, const char *git_dir);
+/* Catch every space of `spaces` up (each repository opened for it); the first error is
+ * returned, the others are logged. */
+int index_catch_up_all(struct index *ix, const struct index_repo *spaces, size_t n);
+/* Remove the rows of the spaces the index knows that are not in `spaces` (deleted while
+ * no server ran). */
+void index_drop_unlisted(struct index *ix, const struct index_repo *spaces, size_t n);
 
 /* --- the server's indexer (indexer.c) ---------------------------------------------------
  * One thread of `kennis serve` keeps the index caught up with main: the server listens at
@@ -86,17 +101,26 @@ int indexer_start(const struct config *cfg);
 void indexer_stop(void);
 /* Is the indexer thread running (in `kennis serve`)? */
 int indexer_running(void);
-/* Bring the index up to main for a request: at once when it is there; else ask the
- * indexer and wait for it, at most `max_ms`, or not at all while it runs a long job
- * (then the index answers as far as it goes). 0, or KN_EBUSY when it did not get there. */
-int indexer_wait(struct index *ix, struct store *st, int max_ms);
+/* Bring space `space` (repository `st`) of the index up to its main for a request: at
+ * once when it is there; else ask the indexer (it catches up every space) and wait for
+ * it, at most `max_ms`, or not at all while it runs a long job (then the index answers as
+ * far as it goes). 0, or KN_EBUSY when it did not get there. */
+int indexer_wait(struct index *ix, const char *space, struct store *st, int max_ms);
 /* Ask the indexer to catch up, without waiting for it. */
 void indexer_nudge(void);
 /* A snapshot of the indexer's progress; returns 1 while a long job runs. */
 int indexer_progress(size_t *done, size_t *total, size_t *commits, int *building);
 
-/* Has the index caught up with main (1), or not (0)? KN_ codes on errors. */
-int index_current(struct index *ix, struct store *st);
+/* Has space `space` of the index caught up with its main (1), or not (0)? KN_ codes on
+ * errors. */
+int index_current(struct index *ix, const char *space, struct store *st);
+/* Is space `space` of the index current, or behind its main by one commit that changed
+ * page file `path` alone (a save of that page: the page's backlinks, other pages' links,
+ * are the same)? 1 yes, 0 no (or it cannot tell). */
+int index_behind_only_by(struct index *ix, const char *space, struct store *st, const char *path);
+/* The index's generation (a new one with every change it commits, any space) appended to
+ * `out`. 0 or KN_EIO. */
+int index_generation(struct index *ix, struct buf *out);
 /* Let connection `ix` report its long jobs into `p` and commit a first index in batches
  * (the server's indexer only). */
 void index_set_progress(struct index *ix, struct index_progress *p);
@@ -104,8 +128,8 @@ void index_set_progress(struct index *ix, struct index_progress *p);
 /* The commands `kennis reindex --data DIR` and `kennis check --data DIR`: exit statuses
  * (0 fine; check: 1 when the index or the repository is not sound; 1 when the command
  * failed). Messages go to stdout (check's findings) and stderr (failures). */
-int index_cmd_reindex(const char *data_dir);
-int index_cmd_check(const char *data_dir);
+int index_cmd_reindex(const char *data_dir, const struct index_repo *spaces, size_t n);
+int index_cmd_check(const char *data_dir, const struct index_repo *spaces, size_t n);
 
 /* --- views: typed queries -----------------------------------------------------------------
  * What the pages of the wiki (and tomorrow the API) read from the index; no SQL outside
@@ -113,11 +137,12 @@ int index_cmd_check(const char *data_dir);
  * first (ui_index does that once per request). Each returns 0, KN_EINVAL (a key out of
  * range) or KN_EIO. */
 
-/* What one viewer may see of the index. Every view (and search) takes one, and one
- * function turns it into SQL (index_scope_sql, index_views.c), so that confidential spaces
- * change that function and this struct, not every query. Today a reader reads every page. */
+/* What one viewer may see of the index: the spaces it may read (reqspace.c decides, by
+ * space_may_read). Every view (and search) takes one, and one function turns it into SQL
+ * (index_scope_sql, index_views.c). No spaces (or a NULL scope): nothing at all. */
 struct index_scope {
-	int all; /* 1: every page may be read; 0: none may (a NULL scope is read as 0) */
+	const char *const *spaces; /* names */
+	size_t n;
 };
 
 /* The front-matter values pages are grouped and filtered by. A page's customer is its
@@ -148,6 +173,7 @@ struct index_page {
 	int64_t updated_time; /* seconds since the epoch; 0 unknown */
 	int updated_offset;   /* minutes east of UTC */
 	const char *owner, *review_by;
+	const char *space;    /* the page's space ("wiki", "finance") */
 	const char *section;  /* the section it is listed in (index_pages_with, index_pages_due); "" none */
 };
 
@@ -168,9 +194,10 @@ int index_pages_with(struct index_pages *out, struct index *ix, const struct ind
 int index_pages_due(struct index_pages *out, struct index *ix, const struct index_scope *sc, const char *today,
 		    struct arena *a);
 
-/* Page files ("Notes/Call.md"). */
+/* Page files ("Notes/Call.md") and their spaces. */
 struct index_paths {
 	const char **v;
+	const char **space; /* v[i] is in space space[i] */
 	size_t n;
 };
 
@@ -179,9 +206,10 @@ struct index_paths {
 int index_paths_with(struct index_paths *out, struct index *ix, const struct index_scope *sc, enum index_key key,
 		     const char *value, struct arena *a);
 
-/* The files that link to page file `path` (wiki links, as rendered), itself left out, by path. */
-int index_backlinks(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *path,
-		    struct arena *a);
+/* The files that link to page file `path` of space `space` (wiki links, as rendered), from
+ * the spaces of the scope, itself left out: its own space's first, then by path. */
+int index_backlinks(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *space,
+		    const char *path, struct arena *a);
 
 /* A link target that is no page. */
 struct index_wanted {
@@ -195,15 +223,39 @@ struct index_wanteds {
 	size_t n;
 };
 
-/* Link targets that are no page, the most linked first, then by path (at most 1,000). */
-int index_wanted(struct index_wanteds *out, struct index *ix, const struct index_scope *sc, struct arena *a);
+/* Link targets in space `space` that are no page there, the most linked first, then by
+ * path (at most 1,000); counted and listed over the links from the spaces of the scope. */
+int index_wanted(struct index_wanteds *out, struct index *ix, const struct index_scope *sc, const char *space,
+		 struct arena *a);
 
-/* The pages no other page links to, by path (Home, frames and templates are reached
+/* The pages of space `space` no other page (of any space) links to, by path (Home, frames
+ * and templates are reached
  * otherwise: left out; at most 5,000). */
-int index_orphans(struct index_paths *out, struct index *ix, const struct index_scope *sc, struct arena *a);
+int index_orphans(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *space,
+		  struct arena *a);
+
+/* A page file that was deleted and is not there now (its newest 'D' or 'X' in the history
+ * the index records, see index_gone). */
+struct index_deleted {
+	const char *path;   /* "Notes/Old.md" */
+	const char *commit; /* hex id of a commit at or after its last deletion */
+};
+
+struct index_deleteds {
+	struct index_deleted *v;
+	size_t n;
+};
+
+/* The deleted pages of space `space`, by path (at most INDEX_DELETED_MAX), renamed pages
+ * included (their old names are gone too; the caller tells them apart); nothing when the
+ * scope does not read that space. */
+#define INDEX_DELETED_MAX 5000
+int index_deleted(struct index_deleteds *out, struct index *ix, const struct index_scope *sc, const char *space,
+		  struct arena *a);
 
 /* A commit that changed a page file, as history and recent changes show it. */
 struct index_change {
+	const char *space;  /* its space ("wiki", "finance") */
 	const char *path;   /* the file in that commit ("Notes/Call.md") */
 	char change;        /* 'A' added, 'M' changed, 'D' deleted, 'R' renamed here from `other` */
 	const char *other;  /* 'R': the file's name before; else "" */
@@ -218,17 +270,19 @@ struct index_changes {
 	size_t n;
 };
 
-/* The commits that changed page file `path`, newest first, renames followed back to the
- * file's earlier names; `skip` of them skipped, at most `limit`. From the history the
- * catch-up records (index_history_ready says whether it is complete). */
-int index_page_history(struct index_changes *out, struct index *ix, const struct index_scope *sc, const char *path,
-		       size_t skip, size_t limit, struct arena *a);
+/* The commits that changed page file `path` of space `space`, newest first, renames
+ * followed back to the file's earlier names; `skip` of them skipped, at most `limit`.
+ * From the history the catch-up records; nothing when the scope does not read `space`. */
+int index_page_history(struct index_changes *out, struct index *ix, const struct index_scope *sc, const char *space,
+		       const char *path, size_t skip, size_t limit, struct arena *a);
 
-/* Recent page changes, newest first, at most `limit`: of page file `path`; else of the
- * files that have customer (tag, department) `value` now (the whole value, any case); else
- * (both NULL) of every page but frames and templates. Merges are left out (they repeat
- * their parents' changes), and so is the old name of a renamed page. */
-int index_recent_changes(struct index_changes *out, struct index *ix, const struct index_scope *sc, enum index_key key,
-			 const char *value, const char *path, size_t limit, struct arena *a);
+/* Recent page changes, newest first, at most `limit`: of page file `path` of space `space`;
+ * else of the files that have customer (tag, department) `value` now (the whole value, any
+ * case); else (both NULL) of every page but frames and templates; in the spaces of the
+ * scope (`space` NULL), or in `space` alone. Merges are left out (they repeat their
+ * parents' changes), and so is the old name of a renamed page. One space: in the order
+ * the commits were recorded (parents first); several: by commit time. */
+int index_recent_changes(struct index_changes *out, struct index *ix, const struct index_scope *sc, const char *space,
+			 enum index_key key, const char *value, const char *path, size_t limit, struct arena *a);
 
 #endif

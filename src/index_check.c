@@ -58,9 +58,9 @@ collect_tree_page(const char *root, const git_tree_entry *e, void *payload)
 	return 0;
 }
 
-/* Compare the pages table with main's tree; one line per difference. */
+/* Compare the pages of space `space` (id) with main's tree; one line per difference. */
 static int
-check_pages(struct index *ix, git_tree *tree, FILE *report, int *bad)
+check_pages(struct index *ix, const char *space, sqlite3_int64 id, git_tree *tree, FILE *report, int *bad)
 {
 	struct page_rows want = { 0 }, have = { 0 };
 	sqlite3_stmt *s = NULL;
@@ -72,10 +72,12 @@ check_pages(struct index *ix, git_tree *tree, FILE *report, int *bad)
 	}
 	if (want.n)
 		qsort(want.v, want.n, sizeof(*want.v), cmp_row);
-	if ((src = sqlite3_prepare_v2(ix->db, "SELECT path, blob FROM pages ORDER BY path", -1, &s, NULL)) != SQLITE_OK) {
+	if ((src = sqlite3_prepare_v2(ix->db, "SELECT path, blob FROM pages WHERE space = ?1 ORDER BY path", -1, &s, NULL)) !=
+	    SQLITE_OK) {
 		rc = index_sql_fail(ix, src, "list pages");
 		goto done;
 	}
+	sqlite3_bind_int64(s, 1, id);
 	while ((src = sqlite3_step(s)) == SQLITE_ROW)
 		rows_add(&have, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1));
 	if (src != SQLITE_DONE) {
@@ -85,11 +87,11 @@ check_pages(struct index *ix, git_tree *tree, FILE *report, int *bad)
 	for (size_t i = 0, k = 0; i < want.n || k < have.n;) {
 		int c = i == want.n ? 1 : k == have.n ? -1 : strcmp(want.v[i].path, have.v[k].path);
 		if (c < 0)
-			fprintf(report, "index: page %s is in main but not in the index\n", want.v[i++].path);
+			fprintf(report, "index: %s: page %s is in main but not in the index\n", space, want.v[i++].path);
 		else if (c > 0)
-			fprintf(report, "index: page %s is in the index but not in main\n", have.v[k++].path);
+			fprintf(report, "index: %s: page %s is in the index but not in main\n", space, have.v[k++].path);
 		else if (strcmp(want.v[i].blob, have.v[k].blob) != 0)
-			fprintf(report, "index: page %s is indexed at blob %.12s, main has %.12s\n", want.v[i].path,
+			fprintf(report, "index: %s: page %s is indexed at blob %.12s, main has %.12s\n", space, want.v[i].path,
 				have.v[k].blob, want.v[i].blob);
 		if (c == 0 && strcmp(want.v[i++].blob, have.v[k++].blob) == 0)
 			continue;
@@ -171,47 +173,45 @@ check_repo(struct store *st, const git_oid *main_id, git_tree *tree, FILE *repor
 }
 
 int
-index_check(struct index *ix, struct store *st, FILE *report)
+index_check(struct index *ix, const char *space, struct store *st, FILE *report)
 {
 	struct buf last = BUF_INIT;
 	git_oid main_id;
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
 	int have_main, bad = 0, rc;
-	sqlite3_int64 npages = 0, nfts = 0;
+	sqlite3_int64 id = 0;
 	if ((rc = index_main_commit(&main_id, &have_main, st)) < 0)
 		return rc;
 	char hex[GIT_OID_HEXSZ + 1] = "";
 	if (have_main) {
 		git_oid_tostr(hex, sizeof(hex), &main_id);
 		if (git_commit_lookup(&c, st->repo, &main_id) < 0 || git_commit_tree(&tree, c) < 0) {
-			fprintf(report, "repo: main (%s) or its tree is unreadable\n", hex);
+			fprintf(report, "repo: %s: main (%s) or its tree is unreadable\n", space, hex);
 			bad++;
 		}
 	}
 	if (have_main && (rc = check_repo(st, &main_id, tree, report, &bad)) < 0)
 		goto done;
-	if (!index_sound(ix, "PRAGMA integrity_check", report))
-		bad++;
-	if (index_exec(ix, "INSERT INTO fts(fts, rank) VALUES('integrity-check', 1)") < 0) {
-		fprintf(report, "index: full-text index is inconsistent: %s\n", sqlite3_errmsg(ix->db));
-		bad++;
-	}
-	if ((rc = index_last_indexed(ix, &last)) < 0)
+	if ((rc = index_last_indexed(ix, space, &last)) < 0)
 		goto done;
-	if (strcmp(buf_cstr(&last), hex) != 0) {
-		fprintf(report, "index: last indexed commit is %s, main is %s\n", last.len ? last.ptr : "(none)",
-			have_main ? hex : "(none)");
+	const char *want = have_main ? hex : "-";
+	if (strcmp(buf_cstr(&last), want) != 0) {
+		fprintf(report, "index: %s: last indexed commit is %s, main is %s\n", space,
+			last.len && strcmp(last.ptr, "-") != 0 ? last.ptr : "(none)", have_main ? hex : "(none)");
 		bad++;
 	}
-	if ((rc = index_sql_int(ix, "SELECT count(*) FROM pages", &npages)) < 0 ||
-	    (rc = index_sql_int(ix, "SELECT count(*) FROM fts", &nfts)) < 0)
+	rc = index_space_id(ix, space, 0, &id);
+	if (rc == KN_ENOTFOUND) {
+		if (have_main) {
+			fprintf(report, "index: space %s is not in the index\n", space);
+			bad++;
+		}
+		rc = 0;
 		goto done;
-	if (npages != nfts) {
-		fprintf(report, "index: %lld pages but %lld full-text rows\n", (long long)npages, (long long)nfts);
-		bad++;
 	}
-	rc = check_pages(ix, tree, report, &bad);
+	if (rc == 0)
+		rc = check_pages(ix, space, id, tree, report, &bad);
 done:
 	buf_free(&last);
 	git_tree_free(tree);
@@ -219,66 +219,120 @@ done:
 	return rc < 0 ? rc : bad ? 1 : 0;
 }
 
-/* Open the data directory's repository and index for a command; 0 or 1 (reported). */
+/* The checks of the index file itself, and rows of spaces that are not in `spaces`. */
 static int
-open_dir(const char *data_dir, struct store **st, struct index **ix)
+check_file(struct index *ix, const struct index_repo *spaces, size_t n, FILE *report)
 {
-	struct buf git = BUF_INIT, db = BUF_INIT;
+	sqlite3_int64 npages = 0, nfts = 0;
+	sqlite3_stmt *s = NULL;
+	int bad = 0, rc;
+	if (!index_sound(ix, "PRAGMA integrity_check", report))
+		bad++;
+	if (index_exec(ix, "INSERT INTO fts(fts, rank) VALUES('integrity-check', 1)") < 0) {
+		fprintf(report, "index: full-text index is inconsistent: %s\n", sqlite3_errmsg(ix->db));
+		bad++;
+	}
+	if ((rc = index_sql_int(ix, "SELECT count(*) FROM pages", &npages)) < 0 ||
+	    (rc = index_sql_int(ix, "SELECT count(*) FROM fts", &nfts)) < 0)
+		return rc;
+	if (npages != nfts) {
+		fprintf(report, "index: %lld pages but %lld full-text rows\n", (long long)npages, (long long)nfts);
+		bad++;
+	}
+	if (sqlite3_prepare_v2(ix->db, "SELECT s.name, count(*) FROM pages p JOIN spaces s ON s.id = p.space GROUP BY s.name",
+			       -1, &s, NULL) != SQLITE_OK)
+		return index_sql_fail(ix, sqlite3_errcode(ix->db), "spaces in the index");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		size_t i = 0;
+		while (i < n && strcmp(spaces[i].name, name) != 0)
+			i++;
+		if (i == n) {
+			fprintf(report, "index: %lld pages of space %s, which is not a space (any more)\n",
+				(long long)sqlite3_column_int64(s, 1), name);
+			bad++;
+		}
+	}
+	sqlite3_finalize(s);
+	return bad;
+}
+
+/* Open the data directory's index for a command; 0 or 1 (reported). */
+static int
+open_index(const char *data_dir, struct index **ix)
+{
+	struct buf db = BUF_INIT;
 	int rc = 0;
-	buf_printf(&git, "%s/wiki.git", data_dir);
 	buf_printf(&db, "%s/" INDEX_FILE, data_dir);
-	if (store_open(st, git.ptr) < 0) {
-		fprintf(stderr, "kennis: %s is not a kennis data directory (no wiki.git)\n", data_dir);
-		rc = 1;
-	} else if (index_open(ix, db.ptr) < 0) {
+	if (index_open(ix, db.ptr) < 0) {
 		fprintf(stderr, "kennis: cannot open %s (see the log above)\n", db.ptr);
 		rc = 1;
 	}
-	buf_free(&git);
 	buf_free(&db);
 	return rc;
 }
 
 int
-index_cmd_reindex(const char *data_dir)
+index_cmd_reindex(const char *data_dir, const struct index_repo *spaces, size_t n)
 {
-	struct store *st = NULL;
 	struct index *ix = NULL;
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int rc = open_dir(data_dir, &st, &ix);
-	if (rc == 0 && index_rebuild(ix, st) < 0) {
-		fprintf(stderr, "kennis: reindexing failed (see the log above)\n");
+	int rc = open_index(data_dir, &ix);
+	/* Every row goes, those of deleted spaces too; then each space is indexed afresh. */
+	if (rc == 0 && (index_exec(ix, "BEGIN IMMEDIATE") < 0 || index_reset_tables(ix) < 0 ||
+			index_exec(ix, "COMMIT") < 0)) {
+		index_rollback(ix);
+		fprintf(stderr, "kennis: cannot reset the index (see the log above)\n");
 		rc = 1;
 	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct store *st = NULL;
+		if (store_open(&st, spaces[i].gitdir) < 0) {
+			fprintf(stderr, "kennis: space %s: cannot open %s\n", spaces[i].name, spaces[i].gitdir);
+			rc = 1;
+		} else if (index_rebuild(ix, spaces[i].name, st) < 0) {
+			fprintf(stderr, "kennis: space %s: reindexing failed (see the log above)\n", spaces[i].name);
+			rc = 1;
+		}
+		store_close(st);
+	}
 	if (rc == 0) {
-		sqlite3_int64 n = 0;
-		index_sql_int(ix, "SELECT count(*) FROM pages", &n);
-		printf("kennis: indexed %lld pages in %.2f s\n", (long long)n, index_ms_since(&t0) / 1e3);
+		sqlite3_int64 pages = 0;
+		index_sql_int(ix, "SELECT count(*) FROM pages", &pages);
+		printf("kennis: indexed %lld pages of %zu space%s in %.2f s\n", (long long)pages, n, n == 1 ? "" : "s",
+		       index_ms_since(&t0) / 1e3);
 	}
 	index_close(ix);
-	store_close(st);
 	return rc;
 }
 
 int
-index_cmd_check(const char *data_dir)
+index_cmd_check(const char *data_dir, const struct index_repo *spaces, size_t n)
 {
-	struct store *st = NULL;
 	struct index *ix = NULL;
-	int rc = open_dir(data_dir, &st, &ix);
+	int rc = open_index(data_dir, &ix), bad = 0;
 	if (rc == 0) {
-		rc = index_check(ix, st, stdout);
-		if (rc < 0)
+		bad = check_file(ix, spaces, n, stdout);
+		for (size_t i = 0; bad >= 0 && i < n; i++) {
+			struct store *st = NULL;
+			int r = store_open(&st, spaces[i].gitdir) < 0 ? 1 : index_check(ix, spaces[i].name, st, stdout);
+			if (!st)
+				printf("repo: space %s: cannot open %s\n", spaces[i].name, spaces[i].gitdir);
+			store_close(st);
+			if (r < 0)
+				bad = r;
+			else
+				bad += r;
+		}
+		if (bad < 0)
 			fprintf(stderr, "kennis: the check could not run (see the log above)\n");
-		else if (rc == 0)
+		else if (bad == 0)
 			printf("kennis: %s: repository and index are sound\n", data_dir);
 		else
 			printf("kennis: %s: problems found (kennis reindex rebuilds the index)\n", data_dir);
-		rc = rc != 0;
+		rc = bad != 0;
 	}
 	index_close(ix);
-	store_close(st);
 	return rc;
 }
-

@@ -9,14 +9,19 @@
 /* Bump when the tables below change: an index with another version is dropped and rebuilt
  * from git (everything here is derived). Kept in index_meta. The index has a file of its own
  * (index.db): a damaged one can be reset without touching the accounts in kennis.db. */
-#define SCHEMA_VERSION "4"
+#define SCHEMA_VERSION "5"
 
 #define BUSY_MS 10000 /* wait for another writer (a catch-up in another thread) */
 
+/* Every row belongs to a space (the wiki is space 1): a space is its own repository, so
+ * paths are unique within a space only. */
 static const char schema_sql[] =
+	"CREATE TABLE spaces(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+	"INSERT INTO spaces(id, name) VALUES(1, 'wiki');"
 	"CREATE TABLE pages("
 	" id INTEGER PRIMARY KEY,"
-	" path TEXT NOT NULL UNIQUE,"     /* Customers/Acme-Corp.md */
+	" space INTEGER NOT NULL,"        /* spaces.id */
+	" path TEXT NOT NULL,"            /* Customers/Acme-Corp.md */
 	" name TEXT NOT NULL,"            /* Customers/Acme-Corp */
 	" title TEXT NOT NULL,"           /* front matter title, else from the name */
 	" blob TEXT NOT NULL,"            /* hex blob id in main */
@@ -29,31 +34,35 @@ static const char schema_sql[] =
 	" updated_time INTEGER NOT NULL DEFAULT 0,"
 	" updated_offset INTEGER NOT NULL DEFAULT 0,"
 	" updated_author TEXT NOT NULL DEFAULT '',"
-	" updated_email TEXT NOT NULL DEFAULT '');"
+	" updated_email TEXT NOT NULL DEFAULT '',"
+	" UNIQUE(space, path));"
 	"CREATE INDEX pages_customer ON pages(customer COLLATE NOCASE);"
 	"CREATE INDEX pages_review_by ON pages(review_by);"
 	"CREATE INDEX pages_updated ON pages(updated_time);"
 	/* page_id (= pages.id) lets the search's page data be read in one scan of an index
 	 * (facets_load) instead of a lookup by path per page: 40 ms -> a few at 10,000 pages */
-	"CREATE TABLE tags(path TEXT NOT NULL, tag TEXT NOT NULL, page_id INTEGER NOT NULL,"
-	" PRIMARY KEY(path, tag)) WITHOUT ROWID;"
+	"CREATE TABLE tags(space INTEGER NOT NULL, path TEXT NOT NULL, tag TEXT NOT NULL, page_id INTEGER NOT NULL,"
+	" PRIMARY KEY(space, path, tag)) WITHOUT ROWID;"
 	"CREATE INDEX tags_page ON tags(page_id, tag);"
 	"CREATE INDEX tags_tag ON tags(tag COLLATE NOCASE);"
-	"CREATE TABLE departments(path TEXT NOT NULL, dept TEXT NOT NULL, page_id INTEGER NOT NULL,"
-	" PRIMARY KEY(path, dept)) WITHOUT ROWID;"
+	"CREATE TABLE departments(space INTEGER NOT NULL, path TEXT NOT NULL, dept TEXT NOT NULL, page_id INTEGER NOT NULL,"
+	" PRIMARY KEY(space, path, dept)) WITHOUT ROWID;"
 	"CREATE INDEX departments_page ON departments(page_id, dept);"
 	"CREATE INDEX departments_dept ON departments(dept COLLATE NOCASE);"
-	/* Wiki links by file path: src links to dst (which may not exist). */
-	"CREATE TABLE links(src TEXT NOT NULL, dst TEXT NOT NULL, PRIMARY KEY(src, dst)) WITHOUT ROWID;"
-	"CREATE INDEX links_dst ON links(dst);"
+	/* Wiki links by file path: src (in space) links to dst in dst_space (which may not
+	 * exist; dst_space 0: a space that is not known). */
+	"CREATE TABLE links(space INTEGER NOT NULL, src TEXT NOT NULL, dst_space INTEGER NOT NULL, dst TEXT NOT NULL,"
+	" PRIMARY KEY(space, src, dst_space, dst)) WITHOUT ROWID;"
+	"CREATE INDEX links_dst ON links(dst_space, dst);"
 	/* History (index_history.c): a space's commits, numbered parents first, and the page
 	 * files each changed; change 'A', 'M', 'D', 'R' (renamed from `other`), 'X' (renamed
 	 * away to `other`). A deleted page's last version is found from its newest 'D' or 'X'
-	 * (index_gone). */
-	"CREATE TABLE commits(space TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL,"
+	 * (index_gone). Recent changes across spaces go by time (commits_time). */
+	"CREATE TABLE commits(space INTEGER NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL,"
 	" author TEXT NOT NULL, email TEXT NOT NULL, time INTEGER NOT NULL, offset INTEGER NOT NULL,"
 	" summary TEXT NOT NULL, merge INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(space, seq)) WITHOUT ROWID;"
-	"CREATE TABLE page_commits(space TEXT NOT NULL, path TEXT NOT NULL, seq INTEGER NOT NULL,"
+	"CREATE INDEX commits_time ON commits(time, seq);"
+	"CREATE TABLE page_commits(space INTEGER NOT NULL, path TEXT NOT NULL, seq INTEGER NOT NULL,"
 	" change TEXT NOT NULL, other TEXT NOT NULL DEFAULT '', PRIMARY KEY(space, path, seq)) WITHOUT ROWID;"
 	"CREATE INDEX page_commits_seq ON page_commits(space, seq);"
 	/* rowid = pages.id; prefix indexes make "ab*" and "abc*" as fast as a word */
@@ -64,7 +73,7 @@ static const char drop_sql[] =
 	"DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS tags; DROP TABLE IF EXISTS departments;"
 	"DROP TABLE IF EXISTS links; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS gone;"
 	"DROP TABLE IF EXISTS commits; DROP TABLE IF EXISTS page_commits;"
-	"DELETE FROM index_meta;";
+	"DROP TABLE IF EXISTS spaces; DELETE FROM index_meta;";
 
 static const char q_meta_get[] = "SELECT value FROM index_meta WHERE key = ?1";
 static const char q_meta_set[] = "INSERT OR REPLACE INTO index_meta(key, value) VALUES(?1, ?2)";

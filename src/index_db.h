@@ -24,6 +24,12 @@ struct index {
 	int corrupt; /* SQLite reported a damaged file: reset at the next catch-up */
 	struct index_stmt stmts[INDEX_STMTS];
 	size_t nstmts;
+	/* The space a catch-up works in (spaces.id), and the names of all spaces the index
+	 * knows (NULL-terminated; links into them are told from page names), both set for
+	 * the time of one catch-up. */
+	sqlite3_int64 space;
+	char space_label[40];
+	char **space_names;
 	/* search.c's state for this connection (its rank function's data, the tokenizer for
 	 * snippets): made by search.c on first use and freed by SQLite with the connection
 	 * (the rank function's destructor). The index only forgets it when it closes. */
@@ -83,10 +89,13 @@ int index_recover(struct index *ix);
  * Problems are reported one line each to `report` when given. 1 sound, 0 not. */
 int index_sound(struct index *ix, const char *pragma, FILE *report);
 
+/* The id of space `name` in spaces (made when `create`): 0, KN_ENOTFOUND or KN_EIO. */
+int index_space_id(struct index *ix, const char *name, int create, sqlite3_int64 *id);
+
 /* --- scopes (index_views.c): the one place a viewer's scope becomes a filter ------------- */
 
-/* May scope `sc` read every page? (NULL may not.) */
-int index_scope_all(const struct index_scope *sc);
+/* Does scope `sc` read nothing (no spaces, or NULL)? */
+int index_scope_none(const struct index_scope *sc);
 /* Append the condition (" AND ...") that keeps only the pages (table alias p) that scope
  * `sc` may see. */
 void index_scope_sql(struct buf *sql, const struct index_scope *sc);
@@ -98,8 +107,9 @@ double index_ms_since(const struct timespec *t0);
 
 /* Main's commit into `out`; *have = 0 for an empty wiki. 0 or KN_EGIT. */
 int index_main_commit(git_oid *out, int *have, struct store *st);
-/* The last indexed commit as hex ("" for none or an empty wiki) appended to `out`. */
-int index_last_indexed(struct index *ix, struct buf *out);
+/* The last indexed commit of space `space` appended to `out`: hex, "" never indexed, "-"
+ * indexed while its main was no commit. */
+int index_last_indexed(struct index *ix, const char *space, struct buf *out);
 /* Is `path` a page's file (a page name + ".md": pagename_from_path)? */
 int index_is_page(const char *path);
 /* Is git file mode `mode` a regular file (a symlink or a submodule is no page)? */
@@ -126,12 +136,12 @@ struct index_pchanges {
 int index_tree_changes(struct index_pchanges *cs, git_repository *repo, git_tree *old, git_tree *new, int renames);
 void index_pchanges_free(struct index_pchanges *cs);
 
-/* Inside the caller's write transaction: record in space `space` the commits of `to` that
+/* Inside the caller's write transaction: record in space `space` (spaces.id) the commits of `to` that
  * `from` (NULL: none) lacks, parents first, and the page files each changed. *ncommits
  * gets their number. 0, KN_EGIT or KN_EIO. */
-int index_history_add(struct index *ix, struct store *st, const char *space, const git_oid *from, const git_oid *to,
+int index_history_add(struct index *ix, struct store *st, sqlite3_int64 space, const git_oid *from, const git_oid *to,
 		      size_t *ncommits);
 /* Give pages `paths` (or, with `all`, every page) their newest change from the history. */
-int index_history_updated(struct index *ix, const char *space, const char *const *paths, size_t n, int all);
+int index_history_updated(struct index *ix, sqlite3_int64 space, const char *const *paths, size_t n, int all);
 
 #endif

@@ -36,14 +36,22 @@ static const char q_updated_one[] =
 	"UPDATE pages SET (updated_commit, updated_time, updated_offset, updated_author, updated_email) = "
 	"(SELECT c.id, c.time, c.offset, c.author, c.email FROM page_commits h JOIN commits c"
 	" ON c.space = h.space AND c.seq = h.seq WHERE h.space = ?2 AND h.path = pages.path"
-	" ORDER BY h.seq DESC LIMIT 1) WHERE path = ?1 AND EXISTS (SELECT 1 FROM page_commits h"
+	" ORDER BY h.seq DESC LIMIT 1) WHERE space = ?2 AND path = ?1 AND EXISTS (SELECT 1 FROM page_commits h"
 	" WHERE h.space = ?2 AND h.path = pages.path)";
 static const char q_updated_all[] =
 	"UPDATE pages SET (updated_commit, updated_time, updated_offset, updated_author, updated_email) = "
 	"(SELECT c.id, c.time, c.offset, c.author, c.email FROM page_commits h JOIN commits c"
 	" ON c.space = h.space AND c.seq = h.seq WHERE h.space = ?1 AND h.path = pages.path"
-	" ORDER BY h.seq DESC LIMIT 1) WHERE EXISTS (SELECT 1 FROM page_commits h"
+	" ORDER BY h.seq DESC LIMIT 1) WHERE space = ?1 AND EXISTS (SELECT 1 FROM page_commits h"
 	" WHERE h.space = ?1 AND h.path = pages.path)";
+
+/* Bind space id `space` (spaces.id) as parameter `col` of `s` (NULL: nothing). */
+static void
+bind_space(sqlite3_stmt *s, int col, sqlite3_int64 space)
+{
+	if (s)
+		sqlite3_bind_int64(s, col, space);
+}
 
 #define change index_pchange
 #define changes index_pchanges
@@ -316,11 +324,11 @@ struct commit_row {
 };
 
 static int
-record_commit(struct index *ix, const char *space, sqlite3_int64 seq, const struct commit_row *c,
+record_commit(struct index *ix, sqlite3_int64 space, sqlite3_int64 seq, const struct commit_row *c,
 	      const struct changes *cs)
 {
 	sqlite3_stmt *s = index_stmt(ix, q_commit_add);
-	index_bind_str(s, 1, space);
+	bind_space(s, 1, space);
 	if (s)
 		sqlite3_bind_int64(s, 2, seq);
 	index_bind_str(s, 3, c->hex);
@@ -337,7 +345,7 @@ record_commit(struct index *ix, const char *space, sqlite3_int64 seq, const stru
 	for (size_t i = 0; rc == 0 && i < cs->n; i++) {
 		char kind[2] = { cs->v[i].kind, '\0' };
 		s = index_stmt(ix, q_change_add);
-		index_bind_str(s, 1, space);
+		bind_space(s, 1, space);
 		index_bind_str(s, 2, cs->v[i].path);
 		if (s)
 			sqlite3_bind_int64(s, 3, seq);
@@ -349,7 +357,7 @@ record_commit(struct index *ix, const char *space, sqlite3_int64 seq, const stru
 }
 
 static int
-record_git_commit(struct index *ix, const char *space, sqlite3_int64 seq, git_commit *c, const struct changes *cs)
+record_git_commit(struct index *ix, sqlite3_int64 space, sqlite3_int64 seq, git_commit *c, const struct changes *cs)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 	const git_signature *a = git_commit_author(c);
@@ -493,7 +501,7 @@ tz_minutes(const char *tz)
 }
 
 static int
-history_from_git(struct index *ix, const char *gitdir, const char *space, const git_oid *from, const git_oid *to,
+history_from_git(struct index *ix, const char *gitdir, sqlite3_int64 space, const git_oid *from, const git_oid *to,
 		 sqlite3_int64 *seq, size_t *ncommits)
 {
 	pid_t pid;
@@ -556,7 +564,7 @@ history_from_git(struct index *ix, const char *gitdir, const char *space, const 
 }
 
 int
-index_history_add(struct index *ix, struct store *st, const char *space, const git_oid *from, const git_oid *to,
+index_history_add(struct index *ix, struct store *st, sqlite3_int64 space, const git_oid *from, const git_oid *to,
 		  size_t *ncommits)
 {
 	git_revwalk *walk = NULL;
@@ -568,7 +576,7 @@ index_history_add(struct index *ix, struct store *st, const char *space, const g
 	sqlite3_stmt *s = index_stmt(ix, q_seq_max);
 	if (!s)
 		return KN_EIO;
-	index_bind_str(s, 1, space);
+	bind_space(s, 1, space);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		seq = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
@@ -585,7 +593,7 @@ index_history_add(struct index *ix, struct store *st, const char *space, const g
 						    "DELETE FROM commits WHERE space = ?1 AND seq > ?2" };
 		for (int i = 0; i < 2; i++) {
 			sqlite3_stmt *d = index_stmt(ix, undo[i]);
-			index_bind_str(d, 1, space);
+			bind_space(d, 1, space);
 			if (d)
 				sqlite3_bind_int64(d, 2, seq0);
 			if ((rc = index_run(ix, d)) < 0)
@@ -625,17 +633,17 @@ index_history_add(struct index *ix, struct store *st, const char *space, const g
 }
 
 int
-index_history_updated(struct index *ix, const char *space, const char *const *paths, size_t n, int all)
+index_history_updated(struct index *ix, sqlite3_int64 space, const char *const *paths, size_t n, int all)
 {
 	if (all) {
 		sqlite3_stmt *s = index_stmt(ix, q_updated_all);
-		index_bind_str(s, 1, space);
+		bind_space(s, 1, space);
 		return index_run(ix, s);
 	}
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_stmt *s = index_stmt(ix, q_updated_one);
 		index_bind_str(s, 1, paths[i]);
-		index_bind_str(s, 2, space);
+		bind_space(s, 2, space);
 		int rc = index_run(ix, s);
 		if (rc < 0)
 			return rc;

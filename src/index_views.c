@@ -10,20 +10,44 @@
 #define CUSTOMER_SQL CUSTOMER_SQL_OF("p")
 
 /* The columns of a struct index_page, from pages p (and its section last, in the queries
- * that have one). */
-#define PAGE_COLS "p.name, p.title, p.updated_author, p.updated_time, p.updated_offset, p.owner, p.review_by"
+ * that have one): the space's name is column 7. */
+#define PAGE_COLS "p.name, p.title, p.updated_author, p.updated_time, p.updated_offset, p.owner, p.review_by, " \
+		  "(SELECT name FROM spaces WHERE id = p.space)"
+#define SECTION_COL 8
+#define STR_(x) #x
+#define STR(x) STR_(x) /* a number in SQL text */
+
+/* A space name as the registry allows them ([a-z0-9-]): safe inside SQL quotes. */
+static int
+plain_name(const char *s)
+{
+	if (!s || !*s || strlen(s) > 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+			return 0;
+	return 1;
+}
 
 int
-index_scope_all(const struct index_scope *sc)
+index_scope_none(const struct index_scope *sc)
 {
-	return sc && sc->all;
+	return !sc || sc->n == 0;
 }
 
 void
 index_scope_sql(struct buf *sql, const struct index_scope *sc)
 {
-	if (!index_scope_all(sc))
+	size_t written = 0;
+	if (index_scope_none(sc)) {
 		buf_puts(sql, " AND 0"); /* no scope, or one that reads nothing: nothing */
+		return;
+	}
+	buf_puts(sql, " AND p.space IN (SELECT id FROM spaces WHERE name IN (");
+	for (size_t i = 0; i < sc->n; i++)
+		if (plain_name(sc->spaces[i]))
+			buf_printf(sql, "%s'%s'", written++ ? ", " : "", sc->spaces[i]);
+	buf_puts(sql, written ? "))" : "''))");
 }
 
 /* `head`, the scope's condition, `tail`, prepared; NULL when that fails (logged). */
@@ -72,14 +96,17 @@ grow(struct arena *a, void *v, size_t n, size_t size)
 	return bigger;
 }
 
+/* Column `col` is the path, col + 1 its space's name. */
 static void
 paths_add(struct index_paths *out, struct arena *a, sqlite3_stmt *st, int col)
 {
+	out->space = grow(a, out->space, out->n, sizeof(*out->space));
 	out->v = grow(a, out->v, out->n, sizeof(*out->v));
+	out->space[out->n] = text(a, st, col + 1);
 	out->v[out->n++] = text(a, st, col);
 }
 
-/* A list of paths: the first column of every row. */
+/* A list of paths: the first column of every row, the space's name the second. */
 static int
 paths(struct index_paths *out, struct index *ix, sqlite3_stmt *st, struct arena *a)
 {
@@ -100,11 +127,11 @@ index_groups(struct index_groups *out, struct index *ix, const struct index_scop
 		[INDEX_CUSTOMER] = { "SELECT c, count(*), max(t) FROM (SELECT " CUSTOMER_SQL " AS c, p.updated_time AS t "
 				     "FROM pages p WHERE p.hidden = 0",
 				     ") WHERE c <> '' GROUP BY c COLLATE NOCASE ORDER BY c COLLATE NOCASE" },
-		[INDEX_TAG] = { "SELECT t.tag, count(*), max(p.updated_time) FROM tags t JOIN pages p ON p.path = t.path "
+		[INDEX_TAG] = { "SELECT t.tag, count(*), max(p.updated_time) FROM tags t JOIN pages p ON p.id = t.page_id "
 				"WHERE p.hidden = 0",
 				" GROUP BY t.tag COLLATE NOCASE ORDER BY t.tag COLLATE NOCASE" },
 		[INDEX_DEPT] = { "SELECT d.dept, count(*), max(p.updated_time) FROM departments d "
-				 "JOIN pages p ON p.path = d.path WHERE p.hidden = 0",
+				 "JOIN pages p ON p.id = d.page_id WHERE p.hidden = 0",
 				 " GROUP BY d.dept COLLATE NOCASE ORDER BY d.dept COLLATE NOCASE" },
 	};
 	int rc;
@@ -131,7 +158,7 @@ pages(struct index_pages *out, struct index *ix, sqlite3_stmt *st, const char *v
 	if (!st)
 		return KN_EIO;
 	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
-	int sections = sqlite3_column_count(st) > 7;
+	int sections = sqlite3_column_count(st) > SECTION_COL;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out->v = grow(a, out->v, out->n, sizeof(*out->v));
 		out->v[out->n++] = (struct index_page){
@@ -142,7 +169,8 @@ pages(struct index_pages *out, struct index *ix, sqlite3_stmt *st, const char *v
 			.updated_offset = sqlite3_column_int(st, 4),
 			.owner = text(a, st, 5),
 			.review_by = text(a, st, 6),
-			.section = sections ? text(a, st, 7) : "",
+			.space = text(a, st, 7),
+			.section = sections ? text(a, st, SECTION_COL) : "",
 		};
 	}
 	return finish(ix, st, rc);
@@ -154,14 +182,14 @@ index_pages_with(struct index_pages *out, struct index *ix, const struct index_s
 {
 	static const char *const sql[INDEX_KEYS][2] = {
 		[INDEX_CUSTOMER] = { "SELECT " PAGE_COLS ", coalesce(d.dept, '') FROM pages p "
-				     "LEFT JOIN departments d ON d.path = p.path "
+				     "LEFT JOIN departments d ON d.page_id = p.id "
 				     "WHERE p.hidden = 0 AND (" CUSTOMER_SQL ") = ?1 COLLATE NOCASE",
 				     " ORDER BY coalesce(d.dept, '') = '', coalesce(d.dept, '') COLLATE NOCASE, "
 				     "p.updated_time DESC" },
-		[INDEX_TAG] = { "SELECT " PAGE_COLS " FROM pages p JOIN tags t ON t.path = p.path WHERE p.hidden = 0 "
+		[INDEX_TAG] = { "SELECT " PAGE_COLS " FROM pages p JOIN tags t ON t.page_id = p.id WHERE p.hidden = 0 "
 				"AND t.tag = ?1 COLLATE NOCASE",
 				" ORDER BY p.updated_time DESC" },
-		[INDEX_DEPT] = { "SELECT " PAGE_COLS " FROM pages p JOIN departments d ON d.path = p.path "
+		[INDEX_DEPT] = { "SELECT " PAGE_COLS " FROM pages p JOIN departments d ON d.page_id = p.id "
 				 "WHERE p.hidden = 0 AND d.dept = ?1 COLLATE NOCASE",
 				 " ORDER BY p.updated_time DESC" },
 	};
@@ -182,14 +210,17 @@ index_pages_due(struct index_pages *out, struct index *ix, const struct index_sc
 		     today, a);
 }
 
+#define SPACE_OF(alias) "(SELECT name FROM spaces WHERE id = " alias ".space)"
+
 int
 index_paths_with(struct index_paths *out, struct index *ix, const struct index_scope *sc, enum index_key key,
 		 const char *value, struct arena *a)
 {
 	static const char *const sql[INDEX_KEYS] = {
-		[INDEX_CUSTOMER] = "SELECT p.path FROM pages p WHERE (" CUSTOMER_SQL ") = ?1 COLLATE NOCASE",
-		[INDEX_TAG] = "SELECT p.path FROM tags t JOIN pages p ON p.path = t.path WHERE t.tag = ?1 COLLATE NOCASE",
-		[INDEX_DEPT] = "SELECT p.path FROM departments d JOIN pages p ON p.path = d.path "
+		[INDEX_CUSTOMER] = "SELECT p.path, " SPACE_OF("p") " FROM pages p WHERE (" CUSTOMER_SQL ") = ?1 COLLATE NOCASE",
+		[INDEX_TAG] = "SELECT p.path, " SPACE_OF("p") " FROM tags t JOIN pages p ON p.id = t.page_id "
+			      "WHERE t.tag = ?1 COLLATE NOCASE",
+		[INDEX_DEPT] = "SELECT p.path, " SPACE_OF("p") " FROM departments d JOIN pages p ON p.id = d.page_id "
 			       "WHERE d.dept = ?1 COLLATE NOCASE",
 	};
 	memset(out, 0, sizeof(*out));
@@ -201,39 +232,57 @@ index_paths_with(struct index_paths *out, struct index *ix, const struct index_s
 	return paths(out, ix, st, a);
 }
 
-int
-index_backlinks(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *path,
-		struct arena *a)
+/* The space id of `space` for a query (0, which no row has, when the index does not know it). */
+static sqlite3_int64
+space_id(struct index *ix, const char *space)
 {
-	sqlite3_stmt *st = prepare(ix, sc, "SELECT l.src FROM links l JOIN pages p ON p.path = l.src "
-					   "WHERE l.dst = ?1 AND l.src <> ?1",
-				   " ORDER BY l.src");
-	if (st)
+	sqlite3_int64 id = 0;
+	return index_space_id(ix, space, 0, &id) == 0 ? id : 0;
+}
+
+int
+index_backlinks(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *space,
+		const char *path, struct arena *a)
+{
+	/* from any space the viewer may read (p is the linking page) */
+	sqlite3_stmt *st = prepare(ix, sc, "SELECT l.src, " SPACE_OF("p") " FROM links l JOIN pages p ON p.space = l.space "
+					   "AND p.path = l.src WHERE l.dst_space = ?2 AND l.dst = ?1 "
+					   "AND NOT (l.space = ?2 AND l.src = ?1)",
+				   " ORDER BY p.space <> ?2, l.src");
+	if (st) {
 		sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, space_id(ix, space));
+	}
 	return paths(out, ix, st, a);
 }
 
 int
-index_wanted(struct index_wanteds *out, struct index *ix, const struct index_scope *sc, struct arena *a)
+index_wanted(struct index_wanteds *out, struct index *ix, const struct index_scope *sc, const char *space,
+	     struct arena *a)
 {
 	int rc;
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = prepare(ix, sc, "SELECT l.dst, count(*) AS n FROM links l JOIN pages p ON p.path = l.src "
-					   "WHERE l.dst NOT IN (SELECT path FROM pages)",
+	sqlite3_int64 id = space_id(ix, space);
+	sqlite3_stmt *st = prepare(ix, sc, "SELECT l.dst, count(*) AS n FROM links l JOIN pages p ON p.space = l.space "
+					   "AND p.path = l.src WHERE l.dst_space = ?1 "
+					   "AND l.dst NOT IN (SELECT path FROM pages WHERE space = ?1)",
 				   " GROUP BY l.dst ORDER BY n DESC, l.dst LIMIT 1000");
-	sqlite3_stmt *from = prepare(ix, sc, "SELECT l.src FROM links l JOIN pages p ON p.path = l.src WHERE l.dst = ?1",
-				     " ORDER BY l.src LIMIT 50");
+	sqlite3_stmt *from = prepare(ix, sc, "SELECT l.src, " SPACE_OF("p") " FROM links l JOIN pages p ON p.space = l.space "
+					     "AND p.path = l.src WHERE l.dst_space = ?2 AND l.dst = ?1",
+				     " ORDER BY p.space <> ?2, l.src LIMIT 50");
 	if (!st || !from) {
 		sqlite3_finalize(st);
 		sqlite3_finalize(from);
 		return KN_EIO;
 	}
+	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out->v = grow(a, out->v, out->n, sizeof(*out->v));
 		struct index_wanted *w = &out->v[out->n++];
-		*w = (struct index_wanted){ text(a, st, 0), (unsigned)sqlite3_column_int(st, 1), { NULL, 0 } };
+		*w = (struct index_wanted){ text(a, st, 0), (unsigned)sqlite3_column_int(st, 1), { NULL, NULL, 0 } };
 		sqlite3_reset(from);
 		sqlite3_bind_text(from, 1, w->path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(from, 2, id);
 		int frc;
 		while ((frc = sqlite3_step(from)) == SQLITE_ROW)
 			paths_add(&w->from, a, from, 0);
@@ -247,19 +296,49 @@ index_wanted(struct index_wanteds *out, struct index *ix, const struct index_sco
 }
 
 int
-index_orphans(struct index_paths *out, struct index *ix, const struct index_scope *sc, struct arena *a)
+index_deleted(struct index_deleteds *out, struct index *ix, const struct index_scope *sc, const char *space,
+	      struct arena *a)
 {
-	return paths(out, ix,
-		     prepare(ix, sc, "SELECT p.path FROM pages p WHERE p.path NOT IN (SELECT dst FROM links WHERE src <> dst) "
-				     "AND p.path <> 'Home.md' AND p.path NOT LIKE '\\_%' ESCAPE '\\' "
-				     "AND p.path NOT LIKE '%/\\_%' ESCAPE '\\'",
-			     " ORDER BY p.path LIMIT 5000"),
-		     a);
+	int rc;
+	memset(out, 0, sizeof(*out));
+	/* Each file's newest deletion, when it is not there now (history has a space column as
+	 * pages do: the scope's condition reads it as p.space). */
+	sqlite3_stmt *st = prepare(ix, sc,
+				   "SELECT p.path, c.id FROM page_commits p JOIN commits c ON c.space = p.space AND c.seq = p.seq"
+				   " WHERE p.space = ?1 AND p.change IN ('D', 'X') AND p.seq = (SELECT max(h.seq) FROM page_commits h"
+				   " WHERE h.space = p.space AND h.path = p.path AND h.change IN ('D', 'X'))"
+				   " AND NOT EXISTS (SELECT 1 FROM pages g WHERE g.space = p.space AND g.path = p.path)",
+				   " ORDER BY p.path LIMIT " STR(INDEX_DELETED_MAX));
+	if (!st)
+		return KN_EIO;
+	sqlite3_bind_int64(st, 1, space_id(ix, space));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->v = grow(a, out->v, out->n, sizeof(*out->v));
+		out->v[out->n++] = (struct index_deleted){ text(a, st, 0), text(a, st, 1) };
+	}
+	return finish(ix, st, rc);
+}
+
+int
+index_orphans(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *space,
+	      struct arena *a)
+{
+	/* Links from spaces the viewer may not read count too: the page is linked, whoever can
+	 * see from where (the list would otherwise tell that nothing links it). */
+	sqlite3_stmt *st = prepare(ix, sc, "SELECT p.path, " SPACE_OF("p") " FROM pages p WHERE p.space = ?1 AND "
+					   "p.path NOT IN (SELECT dst FROM links WHERE dst_space = ?1 AND NOT (space = ?1 AND src = dst)) "
+					   "AND p.path <> 'Home.md' AND p.path NOT LIKE '\\_%' ESCAPE '\\' "
+					   "AND p.path NOT LIKE '%/\\_%' ESCAPE '\\'",
+				   " ORDER BY p.path LIMIT 5000");
+	if (st)
+		sqlite3_bind_int64(st, 1, space_id(ix, space));
+	return paths(out, ix, st, a);
 }
 
 /* --- history: what changed, when, by whom (index_history.c records it) ------------------- */
 
-#define CHANGE_COLS "p.path, p.change, p.other, c.id, c.author, c.email, c.summary, c.time, c.offset"
+#define CHANGE_COLS \
+	"p.path, p.change, p.other, c.id, c.author, c.email, c.summary, c.time, c.offset, " SPACE_OF("p")
 
 static void
 change_add(struct index_changes *out, struct arena *a, sqlite3_stmt *st)
@@ -277,6 +356,7 @@ change_add(struct index_changes *out, struct arena *a, sqlite3_stmt *st)
 		.summary = text(a, st, 6),
 		.time = sqlite3_column_int64(st, 7),
 		.offset = sqlite3_column_int(st, 8),
+		.space = text(a, st, 9),
 	};
 }
 
@@ -295,7 +375,7 @@ changes(struct index_changes *out, struct index *ix, sqlite3_stmt *st, size_t li
 /* The name page file `path` had before commit `before` (a rename into it at or after
  * `after`), and that commit: 1 found, 0 none, or KN_EIO. */
 static int
-renamed_from(struct index *ix, const char *path, sqlite3_int64 before, const char **from, sqlite3_int64 *at,
+renamed_from(struct index *ix, sqlite3_int64 space, const char *path, sqlite3_int64 before, const char **from, sqlite3_int64 *at,
 	     struct arena *a)
 {
 	static const char sql[] = "SELECT other, seq FROM page_commits WHERE space = ?1 AND path = ?2 AND seq < ?3"
@@ -303,7 +383,7 @@ renamed_from(struct index *ix, const char *path, sqlite3_int64 before, const cha
 	sqlite3_stmt *st = index_stmt(ix, sql);
 	if (!st)
 		return KN_EIO;
-	index_bind_str(st, 1, INDEX_SPACE);
+	sqlite3_bind_int64(st, 1, space);
 	index_bind_str(st, 2, path);
 	sqlite3_bind_int64(st, 3, before);
 	int rc = sqlite3_step(st);
@@ -318,9 +398,10 @@ renamed_from(struct index *ix, const char *path, sqlite3_int64 before, const cha
 }
 
 int
-index_page_history(struct index_changes *out, struct index *ix, const struct index_scope *sc, const char *path,
-		   size_t skip, size_t limit, struct arena *a)
+index_page_history(struct index_changes *out, struct index *ix, const struct index_scope *sc, const char *space,
+		   const char *path, size_t skip, size_t limit, struct arena *a)
 {
+	sqlite3_int64 sid = space_id(ix, space);
 	/* The file's names, newest first: [path, before), each back to the rename into it,
 	 * whose row (change 'R') is the first of that name's part of the history. */
 	sqlite3_int64 before = INT64_MAX, at = 0;
@@ -328,7 +409,7 @@ index_page_history(struct index_changes *out, struct index *ix, const struct ind
 	memset(out, 0, sizeof(*out));
 	while (rc == 0 && out->n < limit && path && hops++ < 100) {
 		const char *from = NULL;
-		int found = renamed_from(ix, path, before, &from, &at, a);
+		int found = renamed_from(ix, sid, path, before, &from, &at, a);
 		if (found < 0)
 			return found;
 		if (!found)
@@ -345,7 +426,7 @@ index_page_history(struct index_changes *out, struct index *ix, const struct ind
 		if (prc != SQLITE_OK)
 			return index_sql_fail(ix, prc, "page history");
 		size_t had = out->n;
-		sqlite3_bind_text(st, 1, INDEX_SPACE, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 1, sid);
 		sqlite3_bind_text(st, 2, path, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 3, before);
 		sqlite3_bind_int64(st, 4, at);
@@ -359,7 +440,7 @@ index_page_history(struct index_changes *out, struct index *ix, const struct ind
 			sqlite3_stmt *cs = index_stmt(ix, count_sql);
 			if (!cs)
 				return KN_EIO;
-			index_bind_str(cs, 1, INDEX_SPACE);
+			sqlite3_bind_int64(cs, 1, sid);
 			index_bind_str(cs, 2, path);
 			sqlite3_bind_int64(cs, 3, before);
 			sqlite3_bind_int64(cs, 4, at);
@@ -377,23 +458,34 @@ index_page_history(struct index_changes *out, struct index *ix, const struct ind
 }
 
 int
-index_recent_changes(struct index_changes *out, struct index *ix, const struct index_scope *sc, enum index_key key,
-		     const char *value, const char *path, size_t limit, struct arena *a)
+index_recent_changes(struct index_changes *out, struct index *ix, const struct index_scope *sc, const char *space,
+		     enum index_key key, const char *value, const char *path, size_t limit, struct arena *a)
 {
 	/* The filters as index_paths_with has them: the files with that value now. */
 	static const char *const in_sql[INDEX_KEYS] = {
-		[INDEX_CUSTOMER] = " AND p.path IN (SELECT f.path FROM pages f WHERE (" CUSTOMER_SQL_OF("f") ") = ?3"
-				   " COLLATE NOCASE)",
-		[INDEX_TAG] = " AND p.path IN (SELECT t.path FROM tags t WHERE t.tag = ?3 COLLATE NOCASE)",
-		[INDEX_DEPT] = " AND p.path IN (SELECT d.path FROM departments d WHERE d.dept = ?3 COLLATE NOCASE)",
+		[INDEX_CUSTOMER] = " AND (p.space, p.path) IN (SELECT f.space, f.path FROM pages f WHERE ("
+				   CUSTOMER_SQL_OF("f") ") = ?3 COLLATE NOCASE)",
+		[INDEX_TAG] = " AND (p.space, p.path) IN (SELECT t.space, t.path FROM tags t WHERE t.tag = ?3 COLLATE NOCASE)",
+		[INDEX_DEPT] = " AND (p.space, p.path) IN (SELECT d.space, d.path FROM departments d"
+			       " WHERE d.dept = ?3 COLLATE NOCASE)",
 	};
 	struct buf sql = BUF_INIT;
 	sqlite3_stmt *st = NULL;
 	memset(out, 0, sizeof(*out));
 	if (value && (unsigned)key >= INDEX_KEYS)
 		return KN_EINVAL;
-	buf_puts(&sql, "SELECT " CHANGE_COLS " FROM page_commits p JOIN commits c ON c.space = p.space"
-		       " AND c.seq = p.seq WHERE p.space = ?1 AND c.merge = 0 AND p.change <> 'X'");
+	/* One space: its commits in the order recorded (parents first), by its own numbers.
+	 * Several: by time, newest first, driven by commits_time so that LIMIT stops the scan
+	 * (CROSS JOIN keeps commits the outer loop). */
+	int one = space || (sc && sc->n == 1);
+	if (one)
+		buf_puts(&sql, "SELECT " CHANGE_COLS " FROM page_commits p JOIN commits c ON c.space = p.space"
+			       " AND c.seq = p.seq WHERE c.merge = 0 AND p.change <> 'X'");
+	else
+		buf_puts(&sql, "SELECT " CHANGE_COLS " FROM commits c CROSS JOIN page_commits p ON p.space = c.space"
+			       " AND p.seq = c.seq WHERE c.merge = 0 AND p.change <> 'X'");
+	if (space)
+		buf_puts(&sql, " AND p.space = ?1");
 	if (path)
 		buf_puts(&sql, " AND p.path = ?2");
 	else if (value)
@@ -401,12 +493,13 @@ index_recent_changes(struct index_changes *out, struct index *ix, const struct i
 	else /* frames and templates are no news */
 		buf_puts(&sql, " AND p.path NOT LIKE '\\_%' ESCAPE '\\' AND p.path NOT LIKE '%/\\_%' ESCAPE '\\'");
 	index_scope_sql(&sql, sc);
-	buf_puts(&sql, " ORDER BY p.seq DESC LIMIT ?4");
+	buf_puts(&sql, one ? " ORDER BY p.seq DESC LIMIT ?4" : " ORDER BY c.time DESC, c.seq DESC LIMIT ?4");
 	int rc = sqlite3_prepare_v2(ix->db, sql.ptr, -1, &st, NULL);
 	buf_free(&sql);
 	if (rc != SQLITE_OK)
 		return index_sql_fail(ix, rc, "recent changes");
-	sqlite3_bind_text(st, 1, INDEX_SPACE, -1, SQLITE_STATIC);
+	if (space)
+		sqlite3_bind_int64(st, 1, space_id(ix, space));
 	if (path)
 		sqlite3_bind_text(st, 2, path, -1, SQLITE_TRANSIENT);
 	if (value)

@@ -1,6 +1,10 @@
 /* indexer.c: the server's indexer thread: the index catches up with main in the background, never in a request. */
 #include "index_db.h"
 
+#include "db.h"
+#include "spaces.h"
+#include "state.h"
+
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -34,32 +38,52 @@ deadline_in(struct timespec *ts, int ms)
 	}
 }
 
-/* Open the index and the repository; check the index first (a damaged one is rebuilt). */
+/* Open the index (checked first: a damaged one is rebuilt) and the state database (the
+ * registry of spaces). */
 static int
-open_both(struct index **ix, struct store **st)
+open_both(struct index **ix, struct db **db)
 {
 	int rc = index_open_checked(ix, ixr.cfg->data_dir);
 	if (rc == 0)
-		rc = store_open(st, ixr.cfg->git_dir);
+		rc = state_open(db, ixr.cfg->data_dir, ixr.cfg->db_url);
 	if (rc == 0)
 		index_set_progress(*ix, &ixr.progress);
 	return rc;
+}
+
+/* One round: every space of the registry caught up with its main (the first round also
+ * drops the rows of spaces deleted while no server ran). */
+static void
+round_all(struct index *ix, struct db *db, int first)
+{
+	struct index_repo *repos = NULL;
+	size_t n = 0;
+	if (space_repos(db, ixr.cfg->data_dir, &repos, &n) < 0) {
+		log_warn("indexer: cannot read the spaces from the state database; the index answers as it is");
+		return;
+	}
+	if (first)
+		index_drop_unlisted(ix, repos, n);
+	if (index_catch_up_all(ix, repos, n) < 0 && !atomic_load(&ixr.progress.stop))
+		log_warn("indexer: the index could not catch up with every space; it answers as it is");
+	space_repos_free(repos, n);
 }
 
 static void *
 indexer_main(void *arg)
 {
 	struct index *ix = NULL;
-	struct store *st = NULL;
-	int ready = open_both(&ix, &st) == 0;
+	struct db *db = NULL;
+	int ready = open_both(&ix, &db) == 0, first = 1;
 	if (!ready)
-		log_error("indexer: cannot open the index or the repository; views that need the index fail");
+		log_error("indexer: cannot open the index or the state database; views that need the index fail");
 	pthread_mutex_lock(&ixr.mu);
 	while (!ixr.stop) {
 		unsigned long round = ixr.asked;
 		pthread_mutex_unlock(&ixr.mu);
-		if (ready && index_catch_up(ix, st) < 0 && !atomic_load(&ixr.progress.stop))
-			log_warn("indexer: the index could not catch up with main; it answers as it is");
+		if (ready)
+			round_all(ix, db, first);
+		first = 0;
 		/* a long job (a first index) freed hundreds of MB across malloc's arenas: give back
 		 * what is free, or it stays counted as the server's memory */
 		if (atomic_load(&ixr.progress.busy))
@@ -77,7 +101,7 @@ indexer_main(void *arg)
 	}
 	pthread_mutex_unlock(&ixr.mu);
 	index_close(ix);
-	store_close(st);
+	db_close(db);
 	return NULL;
 }
 
@@ -119,9 +143,9 @@ indexer_running(void)
 }
 
 int
-indexer_wait(struct index *ix, struct store *st, int max_ms)
+indexer_wait(struct index *ix, const char *space, struct store *st, int max_ms)
 {
-	int rc = index_current(ix, st);
+	int rc = index_current(ix, space, st);
 	if (rc != 0)
 		return rc > 0 ? 0 : rc;
 	if (atomic_load(&ixr.progress.busy))

@@ -73,6 +73,8 @@ struct arena;
 struct arena *arena_new(void);
 void arena_free(struct arena *a);
 void *arena_alloc(struct arena *a, size_t n); /* zeroed, 16-byte aligned */
+/* Call fn(arg) when the arena is freed (newest first): releases what a request holds. */
+void arena_defer(struct arena *a, void (*fn)(void *), void *arg);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

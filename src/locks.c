@@ -370,13 +370,13 @@ done:
 }
 
 int
-locks_check(const char *data_dir, FILE *report, int fix)
+locks_check(const char *data_dir, const char *gitdir, FILE *report, int fix)
 {
 	struct lock_list l = { 0 };
 	struct buf git = BUF_INIT;
 	int bad = 0, pid = 0, user, dfd = -1, server;
 	char name[64] = "", age[48];
-	buf_printf(&git, "%s/wiki.git", data_dir);
+	buf_puts(&git, gitdir);
 	find_locks(&l, git.ptr);
 	if (l.n == 0)
 		goto done;

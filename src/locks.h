@@ -37,10 +37,11 @@ int locks_unstick(const char *gitdir, const char *context);
 void locks_writer_begin(void);
 void locks_writer_end(void);
 
-/* `kennis check`: one line on `report` per lock file in DATA/wiki.git, with its age and
+/* `kennis check`: one line on `report` per lock file in repository `gitdir` of data
+ * directory `data_dir` (DATA/wiki.git, DATA/spaces/NAME.git), with its age and
  * whether it is stale; with `fix`, stale ones are removed (not while a server holds the
  * data directory: it clears them itself). Returns 0 when no lock is (or, fixed, remains)
  * older than LOCKS_STARTUP_AGE, 1 when one is, or a negative KN_ code. */
-int locks_check(const char *data_dir, FILE *report, int fix);
+int locks_check(const char *data_dir, const char *gitdir, FILE *report, int fix);
 
 #endif

@@ -18,6 +18,7 @@
 #include "render.h"
 #include "search.h"
 #include "server.h"
+#include "spaces.h"
 #include "state.h"
 #include "store.h"
 
@@ -412,17 +413,22 @@ cmd_serve(int argc, char **argv)
 	if (rc < 0)
 		log_warn("cannot lock the data directory %s (%s): lock files are not cleared at start-up", data,
 			 strerror(errno));
-	else
-		locks_startup(gitdir);
 	/* The state database must open (and its schema be current) before anyone is served. */
 	struct db *state = NULL;
-	if (state_open(&state, data, cfg.db_url) < 0) {
+	struct index_repo *repos = NULL;
+	size_t nrepos = 0;
+	if (state_open(&state, data, cfg.db_url) < 0 || space_repos(state, data, &repos, &nrepos) < 0) {
 		fprintf(stderr, "kennis: cannot open the state database%s (see the log above)\n",
 			cfg.db_url ? " (PostgreSQL)" : " DATA/kennis.db");
+		db_close(state);
 		return 1;
 	}
 	db_close(state);
-	/* The index is checked and caught up by the server's indexer thread once it listens. */
+	for (size_t i = 0; rc == 0 && i < nrepos; i++)
+		locks_startup(repos[i].gitdir);
+	space_repos_free(repos, nrepos);
+	/* The index is checked and caught up, every space, by the server's indexer thread once
+	 * it listens (indexer.c). */
 	rc = server_run(&cfg);
 	free((char *)cfg.base_url);
 	return rc;
@@ -451,12 +457,35 @@ cmd_index(int argc, char **argv)
 			      : "Rebuild the derived index (search, page data, links) from wiki.git.\n");
 		return help ? 0 : 2;
 	}
-	if (!check)
-		return index_cmd_reindex(data);
-	int locks = locks_check(data, stdout, fix);
-	int rc = index_cmd_check(data);
-	if (locks != 0)
-		printf("kennis: %s: lock files block the repository (see above)\n", data);
+	struct db *state = NULL;
+	struct index_repo *repos = NULL;
+	size_t nrepos = 0;
+	char git[4096];
+	snprintf(git, sizeof(git), "%s/wiki.git", data);
+	if (access(git, F_OK) != 0) {
+		fprintf(stderr, "kennis: %s is not a kennis data directory (no wiki.git)\n", data);
+		return 1;
+	}
+	if (state_open(&state, data, NULL) < 0 || space_repos(state, data, &repos, &nrepos) < 0) {
+		fprintf(stderr, "kennis: cannot read the spaces of %s from its state database\n", data);
+		db_close(state);
+		return 1;
+	}
+	db_close(state);
+	int rc, locks = 0;
+	if (!check) {
+		rc = index_cmd_reindex(data, repos, nrepos);
+	} else {
+		for (size_t i = 0; i < nrepos; i++) {
+			int l = locks_check(data, repos[i].gitdir, stdout, fix);
+			if (l != 0)
+				locks = l;
+		}
+		rc = index_cmd_check(data, repos, nrepos);
+		if (locks != 0)
+			printf("kennis: %s: lock files block a repository (see above)\n", data);
+	}
+	space_repos_free(repos, nrepos);
 	return rc != 0 || locks != 0;
 }
 
@@ -510,8 +539,10 @@ main(int argc, char **argv)
 		rc = cmd_user(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "token") == 0)
 		rc = cmd_token(argc - 1, argv + 1);
-	else if (strcmp(argv[1], "space") == 0 || strcmp(argv[1], "group") == 0)
+	else if (strcmp(argv[1], "space") == 0 || strcmp(argv[1], "group") == 0) {
+		log_min_level = LOG_WARN; /* the command says what it did; the log is for a server */
 		rc = cmd_space(argc - 1, argv + 1);
+	}
 	else if (strcmp(argv[1], "webhook") == 0)
 		rc = cmd_webhook(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "reindex") == 0 || strcmp(argv[1], "check") == 0)

@@ -612,6 +612,52 @@ manage_last_version(git_oid *rev, struct snap *s, const char *path)
 	return rc;
 }
 
+/* Does commit `c` have file `path`? */
+static int
+commit_has(git_commit *c, const char *path)
+{
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	int found = git_commit_tree(&t, c) == 0 && git_tree_entry_bypath(&e, t, path) == 0 &&
+		    git_tree_entry_type(e) == GIT_OBJECT_BLOB;
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	return found;
+}
+
+int
+manage_deletion(struct snap *s, const char *path, int (*cb)(const struct store_logent *e, void *payload),
+		void *payload)
+{
+	git_commit *c = NULL, *parent = NULL;
+	int rc = KN_ENOTFOUND;
+	if (!s->commit || git_commit_dup(&c, s->commit) < 0)
+		return KN_ENOTFOUND;
+	for (int step = 0; step < MANAGE_DELETION_WALK && git_commit_parentcount(c) > 0; step++) {
+		if (git_commit_parent(&parent, c, 0) < 0) {
+			store_log_git_error("parent", path);
+			rc = KN_EGIT;
+			break;
+		}
+		if (commit_has(parent, path)) {
+			const git_signature *a = git_commit_author(c);
+			const char *summary = git_commit_summary(c);
+			struct store_logent e = { .id = git_commit_id(c), .author = a->name, .email = a->email,
+						  .summary = summary ? summary : "", .message = git_commit_message(c),
+						  .time = a->when.time, .offset = a->when.offset, .change = 'D' };
+			cb(&e, payload);
+			rc = 0;
+			break;
+		}
+		git_commit_free(c);
+		c = parent;
+		parent = NULL;
+	}
+	git_commit_free(parent);
+	git_commit_free(c);
+	return rc;
+}
+
 /* --- rename ------------------------------------------------------------------------------- */
 
 struct rename_ctx {

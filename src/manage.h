@@ -47,6 +47,14 @@ int manage_redirect_target(struct buf *out, struct snap *s, const char *name);
 #define MANAGE_HISTORY_MAX 20000
 int manage_last_version(git_oid *rev, struct snap *s, const char *path);
 
+/* The commit that deleted `path`: from snapshot `s` (whose tree lacks the file) back along
+ * first parents, the newest commit whose parent has it; cb gets it (change 'D'). Looks at
+ * most MANAGE_DELETION_WALK commits (the index's `gone` commit is at or just after the
+ * deletion). Returns 0, KN_ENOTFOUND or KN_EGIT. */
+#define MANAGE_DELETION_WALK 64
+int manage_deletion(struct snap *s, const char *path, int (*cb)(const struct store_logent *e, void *payload),
+		    void *payload);
+
 /* Rename page `old_name` to `new_name` in one commit: move the file and its attachments
  * (the files in its folder that are no pages; pages below it stay), rewrite links in every
  * page (manage_rewrite_links), record the redirect. `new_name` must be in link form (no

@@ -1,17 +1,21 @@
-/* render.c: Markdown -> safe HTML with cmark-gfm: wiki links, heading ids, cost bounds. */
+/* render.c: Markdown -> safe HTML with cmark-gfm: wiki links, headings (ids, anchors, contents), code, footnotes, task lists, cost bounds. */
 #include "render.h"
+#include "highlight.h"
 #include "pagename.h"
 
 #include <cmark-gfm.h>
 #include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm-extension_api.h>
 #include <cmark-gfm/registry.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Never CMARK_OPT_UNSAFE: cmark then drops raw HTML and javascript:/vbscript:/file:/data: URLs. */
-#define OPTIONS (CMARK_OPT_NORMALIZE | CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_GITHUB_PRE_LANG)
+/* Never CMARK_OPT_UNSAFE: cmark then drops raw HTML and javascript:/vbscript:/file:/data: URLs.
+ * Fenced code is <pre><code class="language-x"> (not GitHub's <pre lang="x">); footnotes are
+ * added when the page can afford them (USE_FOOTNOTES). */
+#define OPTIONS (CMARK_OPT_NORMALIZE | CMARK_OPT_VALIDATE_UTF8)
 
 /* Every insertion into the tree makes cmark walk from the parent to the root, so nodes nested
  * deeper than this keep their plain text (no wiki links, no heading id) to stay linear. */
@@ -26,7 +30,15 @@
 #define NEST_WORK_MAX   (1u << 25)
 #define MAX_NEST        64      /* containers a line may open when nesting is over budget */
 
-enum { USE_TABLE = 1, USE_AUTOLINK = 2, FLATTEN = 4 };
+#define FOOTNOTE_MAX 10000 /* "[^" in a page, beyond which it is parsed without footnotes */
+
+/* Highlighting: code blocks larger than this are only escaped, and so is code beyond the
+ * page's total (a token costs ~30 bytes of markup: docs/rendering.md). */
+#define HIGHLIGHT_BLOCK_MAX (128u << 10)
+#define HIGHLIGHT_PAGE_MAX  (512u << 10)
+#define TOC_TEXT_MAX        200 /* bytes of a heading's text in the contents and labels */
+
+enum { USE_TABLE = 1, USE_AUTOLINK = 2, FLATTEN = 4, USE_FOOTNOTES = 8 };
 
 #define NONCE_LEN 32 /* hex digits of the per-render marker in wiki-link titles */
 
@@ -47,15 +59,35 @@ struct strset {
 	const unsigned char *seed;
 };
 
+/* Nodes found by the walk and rewritten after it (replacing a node under the iterator would
+ * end the walk early). */
+struct nodes {
+	cmark_node **v;
+	size_t n, cap;
+};
+
+/* The table of contents as it is built: nested lists, one level per open list. */
+struct toc {
+	struct buf html;
+	int level[7]; /* heading level of each open list */
+	int depth;    /* lists open */
+	size_t entries;
+};
+
 struct render {
 	const struct render_ctx *ctx;
+	unsigned opts;       /* ctx->opts, 0 without ctx */
 	unsigned char seed[crypto_shorthash_KEYBYTES];
 	char nonce[NONCE_LEN + 1];
 	struct strset pages; /* page name -> 1 + exists, so page_exists runs once per page */
 	struct strset ids;   /* heading ids handed out -> next numeric suffix to try */
-	cmark_node **heads;  /* headings in document order, rewritten after the walk */
-	size_t nheads, capheads;
-	struct buf scratch[3]; /* reused by every heading */
+	struct nodes heads;  /* headings in document order */
+	struct nodes code;   /* code blocks */
+	struct nodes tasks;  /* task-list items */
+	struct nodes tables; /* tables */
+	struct buf scratch[4]; /* reused by every heading and code block */
+	struct toc toc;
+	size_t highlighted;  /* bytes of code coloured so far */
 	size_t nlinks;
 };
 
@@ -287,6 +319,13 @@ static unsigned
 affordable(const char *md, size_t len)
 {
 	struct cost c = { .use = USE_TABLE | USE_AUTOLINK };
+	/* Each footnote reference costs ~250 bytes of HTML (its link and a way back in the
+	 * note), from 4 bytes of input: a bound on the count bounds the output. */
+	size_t notes = 0;
+	for (const char *p = md, *end = md + len; notes <= FOOTNOTE_MAX && (p = memmem(p, (size_t)(end - p), "[^", 2)); p += 2)
+		notes++;
+	if (notes <= FOOTNOTE_MAX)
+		c.use |= USE_FOOTNOTES;
 	for (size_t pos = 0; pos < len;) {
 		const char *nl = memchr(md + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - md) : len;
@@ -324,11 +363,17 @@ flatten(struct buf *out, const char *md, size_t len)
 
 /* --- parsing ------------------------------------------------------------------------------ */
 
+static int
+options(unsigned use)
+{
+	return OPTIONS | (use & USE_FOOTNOTES ? CMARK_OPT_FOOTNOTES : 0);
+}
+
 static cmark_parser *
 parser_new(unsigned use)
 {
 	static const char *const names[] = { "strikethrough", "tasklist", "table", "autolink" };
-	cmark_parser *p = cmark_parser_new(OPTIONS);
+	cmark_parser *p = cmark_parser_new(options(use));
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
 		if ((i == 2 && !(use & USE_TABLE)) || (i == 3 && !(use & USE_AUTOLINK)))
 			continue;
@@ -385,11 +430,14 @@ utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-/* GitHub's slug: ASCII lowercased, ' ' -> '-', punctuation but '-' and '_' dropped. */
+/* GitHub's slug: ASCII lowercased, ' ' -> '-', punctuation but '-' and '_' dropped. A slug
+ * that starts like a footnote's id ("fn-1", "fnref-1") gets "h-" in front, so a heading
+ * never takes a footnote's id (cmark names them; it has no hook to change that). */
 static void
 slugify(struct buf *out, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	size_t start = out->len;
 	for (size_t i = 0; i < n;) {
 		unsigned char c = s[i];
 		if (c >= 0x80) {
@@ -407,6 +455,12 @@ slugify(struct buf *out, const char *str, size_t n)
 		else if (c == ' ')
 			buf_putc(out, '-');
 		i++;
+	}
+	const char *slug = buf_cstr(out) + start;
+	if (strncmp(slug, "fn-", 3) == 0 || strncmp(slug, "fnref-", 6) == 0) {
+		buf_puts(out, "h-"); /* room, then move the slug up by two */
+		memmove(out->ptr + start + 2, out->ptr + start, out->len - start - 2);
+		memcpy(out->ptr + start, "h-", 2);
 	}
 }
 
@@ -478,8 +532,62 @@ page_exists(struct render *r, const char *name, size_t n)
 	return r->pages.slot[i].val == 2;
 }
 
+/* The address prefix of space `name` ([n bytes]): "" for the wiki, "/s/NAME" else. */
+static void
+space_base(struct buf *url, const char *name, size_t n)
+{
+	if (n && !(n == 4 && memcmp(name, "wiki", 4) == 0)) {
+		buf_puts(url, "/s/");
+		buf_put(url, name, n);
+	}
+}
+
+/* A target "NAME:Page" whose NAME is one of ctx->spaces: the length of NAME (the page
+ * starts at t + len + 1), else 0; *own says whether it is the page's own space. */
+static size_t
+space_prefix(const struct render *r, const char *t, size_t n, int *own)
+{
+	const char *colon = memchr(t, ':', n);
+	const char *mine = r->ctx && r->ctx->space ? r->ctx->space : "wiki";
+	*own = 0;
+	if (!colon || !r->ctx || !r->ctx->spaces)
+		return 0;
+	size_t len = (size_t)(colon - t);
+	for (const char *const *sp = r->ctx->spaces; *sp; sp++)
+		if (strlen(*sp) == len && memcmp(*sp, t, len) == 0) {
+			*own = strlen(mine) == len && memcmp(mine, t, len) == 0;
+			return len;
+		}
+	return 0;
+}
+
+/* A link into another space: `url` is /s/NAME/wiki/Page (NAME: [t, t+sn)); the link is
+ * reported as "NAME\tPage". 0, or -1 for an invalid page name. */
+static int
+space_link_url(struct render *r, struct buf *url, const char *t, size_t sn, const char *page, size_t pn)
+{
+	struct buf name = BUF_INIT;
+	trim(&page, &pn);
+	if (pn == 0 || pagename_from_link(&name, page, pn) < 0) {
+		buf_free(&name);
+		return -1;
+	}
+	space_base(url, t, sn);
+	buf_puts(url, "/wiki/");
+	url_escape(url, name.ptr, name.len, 1);
+	if (r->ctx && r->ctx->links) {
+		buf_put(r->ctx->links, t, sn);
+		buf_putc(r->ctx->links, '\t');
+		buf_put(r->ctx->links, name.ptr, name.len);
+		buf_putc(r->ctx->links, '\n');
+	}
+	buf_free(&name);
+	return 0;
+}
+
 /* Fill `url` for target "Page#Section" (either part may be empty, not both); 0 or -1 when
- * the page name is invalid. `*missing` tells which class the link gets. */
+ * the page name is invalid. `*missing` tells which class the link gets: 0 a page, 1 a
+ * missing page, 2 a page in another space. */
 static int
 wikilink_url(struct render *r, struct buf *url, const char *t, size_t n, int *missing)
 {
@@ -494,14 +602,30 @@ wikilink_url(struct render *r, struct buf *url, const char *t, size_t n, int *mi
 	*missing = 0;
 	if (pn == 0 && slug.len == 0)
 		goto done;
-	if (pn) {
+	int own = 0;
+	size_t sn = pn ? space_prefix(r, t, pn, &own) : 0;
+	if (sn && own) { /* [[finance:Page]] in finance: a link in the space */
+		t += sn + 1;
+		pn -= sn + 1;
+		trim(&t, &pn);
+		sn = 0;
+		if (pn == 0)
+			goto done;
+	}
+	if (sn) {
+		if (space_link_url(r, url, t, sn, t + sn + 1, pn - sn - 1) < 0)
+			goto done;
+		*missing = 2;
+	} else if (pn) {
 		if (pagename_from_link(&name, t, pn) < 0)
 			goto done;
 		*missing = !page_exists(r, name.ptr, name.len);
+		if (r->ctx && r->ctx->space)
+			space_base(url, r->ctx->space, strlen(r->ctx->space));
 		buf_puts(url, *missing ? "/edit/" : "/wiki/");
 		url_escape(url, name.ptr, name.len, 1);
 	}
-	if (slug.len && !*missing) {
+	if (slug.len && *missing != 1) {
 		buf_putc(url, '#');
 		url_escape(url, slug.ptr, slug.len, 0);
 	}
@@ -544,7 +668,7 @@ wikilink(struct render *r, const char *s, size_t n)
 	}
 	char title[NONCE_LEN + 2];
 	memcpy(title, r->nonce, NONCE_LEN);
-	title[NONCE_LEN] = missing ? 'm' : 'w';
+	title[NONCE_LEN] = missing == 1 ? 'm' : missing == 2 ? 's' : 'w';
 	title[NONCE_LEN + 1] = '\0';
 	link = cmark_node_new(CMARK_NODE_LINK);
 	cmark_node_set_url(link, url.ptr);
@@ -646,31 +770,121 @@ raw_inline(const char *html)
 	return node;
 }
 
+/* Append `text` (a heading's plain text) cut to TOC_TEXT_MAX bytes on a character
+ * boundary, blanks collapsed, HTML-escaped. */
+static void
+label_text(struct buf *out, const struct buf *text)
+{
+	const char *s = buf_cstr((struct buf *)text);
+	size_t n = text->len < TOC_TEXT_MAX ? text->len : TOC_TEXT_MAX, start = 0;
+	int words = 0;
+	while (n < text->len && n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] != ' ' && s[i] != '\t' && s[i] != '\n')
+			continue;
+		if (i > start) {
+			if (words++)
+				buf_putc(out, ' ');
+			html_escape(out, s + start, i - start);
+		}
+		start = i + 1;
+	}
+}
+
+/* Add heading `level` with `id` and `text` to the contents: a list per level, nested as the
+ * levels go (a jump of several levels opens one list). */
+static void
+toc_add(struct toc *t, int level, const struct buf *id, const struct buf *text)
+{
+	struct buf *h = &t->html;
+	if (t->entries++ >= RENDER_TOC_MAX)
+		return;
+	while (t->depth > 0 && t->level[t->depth - 1] > level) {
+		buf_puts(h, "</li></ul>");
+		t->depth--;
+	}
+	if (t->depth > 0 && t->level[t->depth - 1] == level) {
+		buf_puts(h, "</li>");
+	} else if (t->depth < (int)(sizeof(t->level) / sizeof(*t->level))) {
+		buf_puts(h, "<ul>");
+		t->level[t->depth++] = level;
+	} else {
+		buf_puts(h, "</li>");
+	}
+	buf_puts(h, "<li><a href=\"#");
+	url_escape(h, id->ptr, id->len, 0);
+	buf_puts(h, "\">");
+	label_text(h, text);
+	buf_puts(h, "</a>");
+}
+
+/* The finished contents into `out`, when there are RENDER_TOC_MIN entries or more. */
+static void
+toc_finish(struct toc *t, struct buf *out)
+{
+	while (t->depth > 0) {
+		buf_puts(&t->html, "</li></ul>");
+		t->depth--;
+	}
+	if (out && t->entries >= RENDER_TOC_MIN)
+		buf_put(out, t->html.ptr, t->html.len);
+}
+
+/* The opening and closing markup of heading `h` (level `level`) with id `id` into `open`
+ * and `close`: "<hN id=...>" and "</hN>", with RENDER_ANCHORS wrapped in a div with a "#"
+ * link after the heading (outside it, so that the heading's name stays its text). */
+static void
+heading_tags(struct render *r, struct buf *open, struct buf *close, char level, const struct buf *id,
+	     const struct buf *text)
+{
+	if (r->opts & RENDER_ANCHORS) {
+		buf_puts(open, "<div class=\"heading h");
+		buf_putc(open, level);
+		buf_puts(open, "\">");
+	}
+	buf_puts(open, "<h");
+	buf_putc(open, level);
+	buf_puts(open, " id=\"");
+	html_escape(open, id->ptr, id->len);
+	buf_puts(open, "\">");
+	buf_puts(close, "</h");
+	buf_putc(close, level);
+	buf_putc(close, '>');
+	if (r->opts & RENDER_ANCHORS) {
+		buf_puts(close, "<a class=\"anchor\" href=\"#");
+		url_escape(close, id->ptr, id->len, 0);
+		buf_puts(close, "\" aria-label=\"Link to this section: ");
+		label_text(close, text);
+		buf_puts(close, "\">#</a></div>");
+	}
+}
+
 /* Swap heading `h` for a custom block that renders "<hN id="slug">...</hN>": cmark's own
  * heading output has no attribute hook. The block is filled while detached, so each move
- * costs O(1) instead of a walk to the root. */
+ * costs O(1) instead of a walk to the root. A heading of the page itself (not in a quote,
+ * list or footnote) goes into the contents. */
 static void
 heading_id(struct render *r, cmark_node *h)
 {
-	struct buf *text = &r->scratch[0], *id = &r->scratch[1], *tag = &r->scratch[2];
-	char level = (char)('0' + cmark_node_get_heading_level(h));
+	struct buf *text = &r->scratch[0], *id = &r->scratch[1], *tag = &r->scratch[2], *close = &r->scratch[3];
+	int lv = cmark_node_get_heading_level(h);
+	char level = (char)('0' + lv);
 	cmark_node *block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK), *child;
 	buf_reset(text);
 	buf_reset(id);
 	buf_reset(tag);
+	buf_reset(close);
 	heading_text(text, h);
 	slugify(id, buf_cstr(text), text->len);
 	unique_id(r, id);
-	buf_puts(tag, "<h");
-	buf_putc(tag, level);
-	buf_puts(tag, " id=\"");
-	html_escape(tag, id->ptr, id->len);
-	buf_puts(tag, "\">");
+	heading_tags(r, tag, close, level, id, text);
+	if (cmark_node_get_type(cmark_node_parent(h)) == CMARK_NODE_DOCUMENT)
+		toc_add(&r->toc, lv, id, text);
 	cmark_node_append_child(block, raw_inline(tag->ptr));
 	while ((child = cmark_node_first_child(h)))
 		cmark_node_append_child(block, child);
-	char close[] = { '<', '/', 'h', level, '>', '\0' };
-	cmark_node_append_child(block, raw_inline(close));
+	cmark_node_append_child(block, raw_inline(buf_cstr(close)));
 	if (cmark_node_replace(h, block)) {
 		cmark_node_free(h);
 		return;
@@ -684,8 +898,133 @@ heading_id(struct render *r, cmark_node *h)
 	cmark_node_free(block);
 }
 
-/* One walk for wiki links; headings are only collected, since replacing a block under the
- * iterator would end the walk early. */
+/* --- code blocks, task lists, tables ------------------------------------------------------ */
+
+/* Put custom block `block` in the place of `node` (freed); 0 when the parent refused. */
+static int
+replace(cmark_node *node, cmark_node *block)
+{
+	if (cmark_node_replace(node, block)) {
+		cmark_node_free(node);
+		return 1;
+	}
+	cmark_node_free(block);
+	return 0;
+}
+
+/* A code block as "<pre tabindex="0"><code class="language-x">...</code></pre>": x is the
+ * fence's first word, escaped; the code coloured (RENDER_HIGHLIGHT, within the budgets) or
+ * escaped. The box scrolls sideways, so it takes the keyboard focus (axe: a region that
+ * scrolls must be reachable without a mouse); the renderer cannot know which boxes will
+ * scroll on a given screen, so every one does. */
+static void
+code_block(struct render *r, cmark_node *node)
+{
+	struct buf *html = &r->scratch[0];
+	const char *info = cmark_node_get_fence_info(node), *code = cmark_node_get_literal(node);
+	size_t lang = 0, len = code ? strlen(code) : 0;
+	info = info ? info : "";
+	while (info[lang] && info[lang] != ' ' && info[lang] != '\t')
+		lang++;
+	buf_reset(html);
+	buf_puts(html, "<pre tabindex=\"0\"><code");
+	if (lang) {
+		buf_puts(html, " class=\"language-");
+		html_escape(html, info, lang);
+		buf_putc(html, '"');
+	}
+	buf_putc(html, '>');
+	if ((r->opts & RENDER_HIGHLIGHT) && len <= HIGHLIGHT_BLOCK_MAX && r->highlighted + len <= HIGHLIGHT_PAGE_MAX &&
+	    highlight(html, info, lang, code ? code : "", len))
+		r->highlighted += len;
+	else if (len)
+		html_escape(html, code, len);
+	buf_puts(html, "</code></pre>");
+	cmark_node *block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK);
+	cmark_node_set_on_enter(block, buf_cstr(html));
+	replace(node, block);
+}
+
+/* The plain text of the first paragraph of task item `item` into `out` (for its label). */
+static void
+item_text(struct buf *out, cmark_node *item)
+{
+	cmark_node *p = cmark_node_first_child(item);
+	if (!p || cmark_node_get_type(p) != CMARK_NODE_PARAGRAPH)
+		return;
+	cmark_iter *it = cmark_iter_new(p);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE && out->len < TOC_TEXT_MAX) {
+		cmark_node *n = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(n);
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		if (t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE)
+			buf_puts(out, cmark_node_get_literal(n));
+		else if (t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK)
+			buf_putc(out, ' ');
+	}
+	cmark_iter_free(it);
+}
+
+/* A task-list item's checkbox, named after the item's text: the tasklist extension's box
+ * has no name, and a form control without one fails axe's "label" rule. The item becomes
+ * a plain one with the box in front of its text. */
+static void
+task_item(struct render *r, cmark_node *item)
+{
+	struct buf *text = &r->scratch[0], *box = &r->scratch[1];
+	buf_reset(text);
+	buf_reset(box);
+	item_text(text, item);
+	buf_puts(box, "<input type=\"checkbox\" class=\"task\" disabled=\"\"");
+	if (cmark_gfm_extensions_get_tasklist_item_checked(item))
+		buf_puts(box, " checked=\"\"");
+	buf_puts(box, " aria-label=\"");
+	label_text(box, text);
+	if (!text->len)
+		buf_puts(box, "task");
+	buf_puts(box, "\" /> ");
+	cmark_node_set_syntax_extension(item, NULL);
+	cmark_node *first = cmark_node_first_child(item);
+	if (first && cmark_node_get_type(first) == CMARK_NODE_PARAGRAPH) {
+		cmark_node_prepend_child(first, raw_inline(box->ptr));
+	} else {
+		cmark_node *block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK);
+		cmark_node_set_on_enter(block, box->ptr);
+		if (!cmark_node_prepend_child(item, block))
+			cmark_node_free(block);
+	}
+}
+
+/* A table in a box that scrolls sideways and takes the keyboard focus (as code blocks do);
+ * the table itself stays a table for screen readers. */
+static void
+table_box(cmark_node *table)
+{
+	cmark_node *box = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK);
+	cmark_node_set_on_enter(box, "<div class=\"table\" tabindex=\"0\">");
+	cmark_node_set_on_exit(box, "</div>");
+	if (!cmark_node_insert_before(table, box)) {
+		cmark_node_free(box);
+		return;
+	}
+	cmark_node_unlink(table);
+	cmark_node_append_child(box, table);
+}
+
+static void
+nodes_add(struct nodes *l, cmark_node *n)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = n;
+}
+
+/* One walk for wiki links; headings, code blocks, task items and tables are only
+ * collected, since replacing a block under the iterator would end the walk early. */
 static void
 rewrite(struct render *r, cmark_node *doc)
 {
@@ -695,19 +1034,30 @@ rewrite(struct render *r, cmark_node *doc)
 		cmark_node *n = cmark_iter_get_node(it);
 		if (ev != CMARK_EVENT_ENTER)
 			continue;
-		if (cmark_node_get_type(n) == CMARK_NODE_TEXT) {
+		cmark_node_type t = cmark_node_get_type(n);
+		if (t == CMARK_NODE_TEXT) {
 			wikilinks_in(r, n);
-		} else if (cmark_node_get_type(n) == CMARK_NODE_HEADING && rewritable(n)) {
-			if (r->nheads == r->capheads) {
-				r->capheads = r->capheads ? 2 * r->capheads : 16;
-				r->heads = xrealloc(r->heads, r->capheads * sizeof(*r->heads));
-			}
-			r->heads[r->nheads++] = n;
+		} else if (t == CMARK_NODE_HEADING && rewritable(n)) {
+			nodes_add(&r->heads, n);
+		} else if (t == CMARK_NODE_CODE_BLOCK && rewritable(n)) {
+			nodes_add(&r->code, n);
+		} else if (t == CMARK_NODE_ITEM && cmark_node_get_syntax_extension(n) && rewritable(n) &&
+			   strcmp(cmark_node_get_type_string(n), "tasklist") == 0) {
+			nodes_add(&r->tasks, n);
+		} else if (cmark_node_get_syntax_extension(n) && rewritable(n) &&
+			   strcmp(cmark_node_get_type_string(n), "table") == 0) {
+			nodes_add(&r->tables, n);
 		}
 	}
 	cmark_iter_free(it);
-	for (size_t i = 0; i < r->nheads; i++)
-		heading_id(r, r->heads[i]);
+	for (size_t i = 0; i < r->heads.n; i++)
+		heading_id(r, r->heads.v[i]);
+	for (size_t i = 0; i < r->code.n; i++)
+		code_block(r, r->code.v[i]);
+	for (size_t i = 0; i < r->tasks.n; i++)
+		task_item(r, r->tasks.v[i]);
+	for (size_t i = 0; i < r->tables.n; i++)
+		table_box(r->tables.v[i]);
 }
 
 /* --- output ------------------------------------------------------------------------------- */
@@ -732,12 +1082,13 @@ fix_links(struct buf *out, const char *html, size_t n, const char *nonce)
 		const char *a = m;
 		while (a > p && *a != '<')
 			a--;
-		if ((flag != 'w' && flag != 'm') || memcmp(m + plen - 2, "\">", 2) != 0 ||
+		if ((flag != 'w' && flag != 'm' && flag != 's') || memcmp(m + plen - 2, "\">", 2) != 0 ||
 		    strncmp(a, "<a href=\"", 9) != 0)
 			continue;
 		buf_put(out, p, (size_t)(a - p));
-		buf_puts(out, flag == 'm' ? "<a class=\"wikilink missing\" href=\""
-		                          : "<a class=\"wikilink\" href=\"");
+		buf_puts(out, flag == 'm'   ? "<a class=\"wikilink missing\" href=\""
+			      : flag == 's' ? "<a class=\"wikilink space\" href=\""
+					    : "<a class=\"wikilink\" href=\"");
 		buf_put(out, a + 9, (size_t)(m - a - 9));
 		buf_puts(out, "\">");
 		p = q = m + plen;
@@ -763,6 +1114,7 @@ render_init(struct render *r, const struct render_ctx *ctx)
 	unsigned char rnd[NONCE_LEN / 2];
 	memset(r, 0, sizeof(*r));
 	r->ctx = ctx;
+	r->opts = ctx ? ctx->opts : 0;
 	randombytes_buf(r->seed, sizeof(r->seed));
 	randombytes_buf(rnd, sizeof(rnd));
 	for (size_t i = 0; i < sizeof(rnd); i++) {
@@ -786,7 +1138,8 @@ render_markdown(struct buf *out, const char *md, size_t len, const struct render
 	buf_free(&flat);
 	render_init(&r, ctx);
 	rewrite(&r, doc);
-	char *html = cmark_render_html(doc, OPTIONS, cmark_parser_get_syntax_extensions(parser));
+	toc_finish(&r.toc, ctx ? ctx->toc : NULL);
+	char *html = cmark_render_html(doc, options(use), cmark_parser_get_syntax_extensions(parser));
 	if (r.nlinks)
 		fix_links(out, html, strlen(html), r.nonce);
 	else
@@ -799,7 +1152,11 @@ render_markdown(struct buf *out, const char *md, size_t len, const struct render
 	cmark_parser_free(parser);
 	strset_free(&r.pages);
 	strset_free(&r.ids);
-	free(r.heads);
+	free(r.heads.v);
+	free(r.code.v);
+	free(r.tasks.v);
+	free(r.tables.v);
+	buf_free(&r.toc.html);
 	for (size_t i = 0; i < sizeof(r.scratch) / sizeof(*r.scratch); i++)
 		buf_free(&r.scratch[i]);
 	return n < len ? KN_ETOOBIG : 0;

@@ -31,6 +31,11 @@ struct req {
 	int role;               /* what this request may do (enum role), anonymous included */
 	const char *csrf;       /* the session's CSRF token, or NULL */
 	int open_mode;          /* no accounts exist yet: everyone may read and edit */
+	/* The space the page routes work in (reqspace.c): NULL for the wiki until the router
+	 * enters /s/NAME/..., with `base` the prefix of its addresses ("" or "/s/NAME"). */
+	const struct space *space;
+	const char *base;
+	struct reqspaces *spaces; /* the registry and the viewer's rights, loaded on first use */
 	int index_ready;        /* the index was caught up with main in this request */
 	int index_behind;       /* ... or it was not there yet: what it says is not kept */
 	int index_nowait;       /* set by a handler: answer from the index as it is, never wait */
@@ -100,6 +105,10 @@ enum route_body {
 enum route_body router_body(const char *method, const char *path);
 /* Can the route of `method` `path` take long (server.c runs it apart from its workers)? */
 int router_slow(const char *method, const char *path);
+/* Is `path` under a space, "/s/NAME/..." (1) or "/s/NAME.git..." (2)? NAME into `name`,
+ * *rest what follows it ("/wiki/X", "/info/refs", or ""). 0 not a space path, -1 a bad
+ * one (empty or too long a name). */
+int router_space_path(const char *path, char *name, size_t n, const char **rest);
 
 /* Route the request: permission, handler, and the answer's status, content type and body.
  * Called by server.c and tests. */
@@ -109,7 +118,13 @@ void router_dispatch(struct req *r);
  * The one place codes become statuses. */
 int router_status(int rc);
 
-/* Fill `r` with the HTML error page for `err` (a KN_ code), its status, and a log line. */
+/* Fill `r` with the HTML error page for `err` (a KN_ code), its status, and a log line; a
+ * git request (a BODY_GIT route) gets the same as text/plain lines, which git shows. */
 void error_page(struct req *r, int err, const char *detail);
+
+/* Why logged-in `r` may not do `what` ("Pushing"): the role it needs, the user's role, and
+ * the admins to ask (names from the accounts), in two lines; in r's arena. Only for a
+ * logged-in user: anonymous refusals name nobody (docs/security.md). */
+const char *router_role_detail(struct req *r, int need, const char *what);
 
 #endif

@@ -18,9 +18,10 @@ static const char q_ranked_ids[] = "SELECT rowid, kennis_rank(fts, 10.0, 1.0) FR
  * \x02 never occur in indexed text (see html_text in index.c). */
 static const char q_hit[] =
 	"SELECT p.name, p.title, f.title, f.body, p.customer, p.updated_author, p.updated_time,"
-	" p.updated_offset FROM pages p JOIN fts f ON f.rowid = p.id WHERE p.id = ?1";
+	" p.updated_offset, (SELECT name FROM spaces WHERE id = p.space) FROM pages p JOIN fts f ON f.rowid = p.id"
+	" WHERE p.id = ?1";
 /* Both ordered by page id, scanning pages in rowid order (no sort). */
-static const char q_facet_pages[] = "SELECT id, customer FROM pages WHERE hidden = 0 ORDER BY id";
+static const char q_facet_pages[] = "SELECT id, customer, space FROM pages WHERE hidden = 0 ORDER BY id";
 /* by page id, from the covering indexes (hidden pages have no facet entry: skipped) */
 static const char q_facet_tags[] = "SELECT page_id, tag FROM tags ORDER BY page_id";
 static const char q_facet_depts[] = "SELECT page_id, dept FROM departments ORDER BY page_id";
@@ -67,6 +68,14 @@ void
 search_add_filter(struct search_query *q, struct arena *a, enum search_filter kind, const char *value)
 {
 	int trunc = 0;
+	if (kind == SF_KINDS && value) { /* space:NAME narrows the spaces searched */
+		char *v = clean_query(a, value, 64, &trunc);
+		for (char *c = v; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+		if (*v && q->nspaces < SEARCH_MAX_FILTERS)
+			q->spaces[q->nspaces++] = v;
+		return;
+	}
 	if (kind >= SF_KINDS || !value)
 		return;
 	char *v = clean_query(a, value, PAGE_VALUE_MAX, &trunc);
@@ -261,7 +270,7 @@ filter_prefix(const char *s, size_t *len)
 {
 	static const struct { const char *key; enum search_filter kind; } keys[] = {
 		{ "customer:", SF_CUSTOMER }, { "tag:", SF_TAG }, { "tags:", SF_TAG },
-		{ "dept:", SF_DEPT }, { "department:", SF_DEPT },
+		{ "dept:", SF_DEPT }, { "department:", SF_DEPT }, { "space:", SF_KINDS },
 	};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		size_t n = strlen(keys[i].key);
@@ -354,6 +363,7 @@ struct vocab {
 
 struct fpage {
 	sqlite3_int64 id;
+	uint32_t space; /* spaces.id */
 	uint32_t first[SF_KINDS], count[SF_KINDS]; /* its values: vals[kind][first ..] */
 	uint32_t ntok; /* tokens in all its full-text columns; NTOK_UNKNOWN: ask FTS5 */
 };
@@ -508,6 +518,7 @@ facets_load(struct index *ix, struct facets *fc, const char *gen)
 		struct fpage *p = &fc->page[fc->npage++];
 		memset(p, 0, sizeof(*p));
 		p->id = sqlite3_column_int64(s, 0);
+		p->space = (uint32_t)sqlite3_column_int64(s, 2);
 		p->ntok = NTOK_UNKNOWN;
 		const char *cust = (const char *)sqlite3_column_text(s, 1);
 		if (cust && *cust)
@@ -1005,6 +1016,7 @@ memo_get(struct ranking *r, sqlite3_int64 id, struct search_hit *h, struct arena
 		h->snippet_html = arena_strdup(a, m->h.snippet_html);
 		h->customer = arena_strdup(a, m->h.customer);
 		h->updated_author = arena_strdup(a, m->h.updated_author);
+		h->space = arena_strdup(a, m->h.space);
 		found = 1;
 	}
 	pthread_mutex_unlock(&rankings.mu);
@@ -1015,9 +1027,9 @@ memo_get(struct ranking *r, sqlite3_int64 id, struct search_hit *h, struct arena
 static void
 memo_put(struct ranking *r, sqlite3_int64 id, const struct search_hit *h)
 {
-	const char *f[6] = { h->name, h->title, h->title_html, h->snippet_html, h->customer, h->updated_author };
-	size_t len[6], total = 0;
-	for (int i = 0; i < 6; i++)
+	const char *f[7] = { h->name, h->title, h->title_html, h->snippet_html, h->customer, h->updated_author, h->space };
+	size_t len[7], total = 0;
+	for (int i = 0; i < 7; i++)
 		total += (len[i] = strlen(f[i])) + 1;
 	pthread_mutex_lock(&rankings.mu);
 	int known = 0;
@@ -1030,11 +1042,11 @@ memo_put(struct ranking *r, sqlite3_int64 id, const struct search_hit *h)
 		}
 		struct memo_hit *m = &r->memo[r->nmemo++];
 		char *p = m->strings = xmalloc(total);
-		const char **to[6] = { &m->h.name, &m->h.title, &m->h.title_html, &m->h.snippet_html,
-				       &m->h.customer, &m->h.updated_author };
+		const char **to[7] = { &m->h.name, &m->h.title, &m->h.title_html, &m->h.snippet_html,
+				       &m->h.customer, &m->h.updated_author, &m->h.space };
 		m->id = id;
 		m->h = *h;
-		for (int i = 0; i < 6; i++) {
+		for (int i = 0; i < 7; i++) {
 			memcpy(p, f[i], len[i] + 1);
 			*to[i] = p;
 			p += len[i] + 1;
@@ -1176,8 +1188,8 @@ struct tally {
 	sqlite3_int64 shown[SEARCH_PAGE_SIZE]; /* ids on the page shown, in rank order */
 	size_t nshown;
 	struct ranking *rank; /* held */
-	int all;              /* the viewer may read every page (index_scope_all); else none, today
-			       * (with spaces, tally_page will look at each page's) */
+	unsigned char *readable; /* by spaces.id: pages of the spaces the viewer may search */
+	size_t nreadable;
 };
 
 static int
@@ -1193,6 +1205,8 @@ has_value(const struct facets *fc, const struct fpage *p, int k, uint32_t v)
 static int
 tally_page(struct tally *t, const struct fpage *p)
 {
+	if (p->space >= t->nreadable || !t->readable[p->space])
+		return 0;
 	for (int k = 0; k < SF_KINDS; k++)
 		for (size_t i = 0; i < t->nwant[k]; i++)
 			if (!has_value(t->fc, p, k, t->want[k][i]))
@@ -1246,12 +1260,33 @@ top_facets(struct search_result *res, struct tally *t, struct arena *a)
 	}
 }
 
+/* The spaces of `scope` as a table by spaces.id in t. 0 or KN_EIO. */
+static int
+readable_spaces(struct index *ix, struct tally *t, const struct index_scope *scope)
+{
+	sqlite3_int64 maxid = 0;
+	t->readable = NULL;
+	t->nreadable = 0;
+	if (index_scope_none(scope))
+		return 0;
+	if (index_sql_int(ix, "SELECT coalesce(max(id), 0) FROM spaces", &maxid) < 0)
+		return KN_EIO;
+	t->nreadable = (size_t)maxid + 1;
+	t->readable = xcalloc(t->nreadable, 1);
+	for (size_t i = 0; i < scope->n; i++) {
+		sqlite3_int64 id;
+		if (index_space_id(ix, scope->spaces[i], 0, &id) == 0 && id >= 0 && (size_t)id < t->nreadable)
+			t->readable[id] = 1;
+	}
+	return 0;
+}
+
 /* Count the matches of `q` and their values, and note the ids of the page shown (for a
  * ranked search); 0 with t->total = 0 when a filter names a value no page has. */
 static int
 count_matches(struct index *ix, struct tally *t, const struct search_query *q)
 {
-	if (!t->all)
+	if (!t->nreadable)
 		return 0; /* a viewer who may read nothing finds nothing */
 	for (int k = 0; k < SF_KINDS; k++) {
 		for (size_t i = 0; i < q->nfilters[k]; i++) {
@@ -1319,6 +1354,7 @@ read_hit(struct search_hit *h, sqlite3_stmt *s, struct arena *a)
 	h->updated_author = col_text(a, s, 5);
 	h->updated_time = sqlite3_column_int64(s, 6);
 	h->updated_offset = sqlite3_column_int(s, 7);
+	h->space = col_text(a, s, 8);
 }
 
 /* A column marked by `mark` (hl_highlight or a snippet of 28 tokens) as HTML. */
@@ -1359,6 +1395,7 @@ read_ranked_hit(struct search_hit *h, sqlite3_stmt *s, struct hl_tokenizer *hl, 
 	h->updated_author = col_text(a, s, 5);
 	h->updated_time = sqlite3_column_int64(s, 6);
 	h->updated_offset = sqlite3_column_int(s, 7);
+	h->space = col_text(a, s, 8);
 }
 
 /* The ranked results shown: their rows, snippets and highlighted titles. */
@@ -1405,15 +1442,16 @@ fetch_listed(struct search_result *res, struct index *ix, const struct index_sco
 	 * the rows it returns. */
 	static const char *const cond[SF_KINDS][2] = {
 		{ " AND p.customer = ?", " COLLATE NOCASE" },
-		{ " AND p.path IN (SELECT path FROM tags WHERE tag = ?", " COLLATE NOCASE)" },
-		{ " AND p.path IN (SELECT path FROM departments WHERE dept = ?", " COLLATE NOCASE)" },
+		{ " AND p.id IN (SELECT page_id FROM tags WHERE tag = ?", " COLLATE NOCASE)" },
+		{ " AND p.id IN (SELECT page_id FROM departments WHERE dept = ?", " COLLATE NOCASE)" },
 	};
 	struct buf sql = BUF_INIT;
 	sqlite3_stmt *s = NULL;
 	int col = 3, rc;
 	buf_puts(&sql, "SELECT p.name, p.title, NULL, (SELECT substr(f.body, 1, 200) ||"
 		       " CASE WHEN length(f.body) > 200 THEN '…' ELSE '' END FROM fts f WHERE f.rowid = p.id),"
-		       " p.customer, p.updated_author, p.updated_time, p.updated_offset"
+		       " p.customer, p.updated_author, p.updated_time, p.updated_offset,"
+		       " (SELECT name FROM spaces WHERE id = p.space)"
 		       " FROM pages p WHERE p.hidden = 0");
 	index_scope_sql(&sql, scope);
 	for (int k = 0; k < SF_KINDS; k++)
@@ -1446,8 +1484,18 @@ search_run(struct search_result *res, struct index *ix, const struct index_scope
 	int rc;
 	memset(res, 0, sizeof(*res));
 	t.first = (size_t)(q->page ? q->page - 1 : 0) * SEARCH_PAGE_SIZE;
-	t.all = index_scope_all(scope);
-	if (!q->match && !q->nfilters[SF_CUSTOMER] && !q->nfilters[SF_TAG] && !q->nfilters[SF_DEPT])
+	/* space:NAME keeps the spaces of the scope that the query names */
+	struct index_scope narrowed = { NULL, 0 };
+	if (q->nspaces && scope) {
+		const char **v = arena_alloc(a, (scope->n + 1) * sizeof(char *));
+		for (size_t i = 0; i < scope->n; i++)
+			for (size_t k = 0; k < q->nspaces; k++)
+				if (strcmp(scope->spaces[i], q->spaces[k]) == 0)
+					v[narrowed.n++] = scope->spaces[i];
+		narrowed.spaces = v;
+		scope = &narrowed;
+	}
+	if (!q->match && !q->nfilters[SF_CUSTOMER] && !q->nfilters[SF_TAG] && !q->nfilters[SF_DEPT] && !q->nspaces)
 		return 0;
 	if ((rc = search_conn(ix, &sc)) < 0)
 		return rc;
@@ -1457,7 +1505,7 @@ search_run(struct search_result *res, struct index *ix, const struct index_scope
 	 * in C from them, so paging, facet links and a repeated search do not score again. */
 	if ((rc = index_exec(ix, "BEGIN")) < 0)
 		return rc;
-	if ((rc = facets_current(ix, &t.fc)) == 0) {
+	if ((rc = readable_spaces(ix, &t, scope)) == 0 && (rc = facets_current(ix, &t.fc)) == 0) {
 		sc->facets = t.fc; /* for kennis_rank's row lengths */
 		rc = count_matches(ix, &t, q);
 	}
@@ -1469,6 +1517,7 @@ search_run(struct search_result *res, struct index *ix, const struct index_scope
 		rc = q->match ? fetch_ranked(res, ix, sc, q, &t, a) : fetch_listed(res, ix, scope, q, a);
 	for (int k = 0; k < SF_KINDS; k++)
 		free(t.count[k]);
+	free(t.readable);
 	if (t.rank)
 		ranking_release(t.rank);
 	sc->facets = NULL;

@@ -26,6 +26,8 @@ struct search_query {
 	const char *text;    /* the query text as read: cut, control bytes and bad UTF-8 dropped */
 	const char *filters[SF_KINDS][SEARCH_MAX_FILTERS];
 	size_t nfilters[SF_KINDS];
+	const char *spaces[SEARCH_MAX_FILTERS]; /* space:NAME: only these spaces (of the scope) */
+	size_t nspaces;
 	size_t nterms;
 	size_t nwords;   /* words in the terms, counted from above (SEARCH_MAX_WORDS) */
 	size_t nprefix;  /* prefix terms (SEARCH_MAX_PREFIX) */
@@ -39,7 +41,8 @@ struct search_query {
  * dropped. A repeated term is searched once; terms beyond the limits above are dropped
  * (prefixes: searched as words) and `truncated` set. Never fails. `q->page` is set to 1. */
 void search_parse(struct search_query *q, struct arena *a, const char *text);
-/* Add a filter (from a query parameter); ignored when empty or over the limit. */
+/* Add a filter (from a query parameter); ignored when empty or over the limit. Kind
+ * SF_KINDS is space:NAME (only that space of the scope is searched). */
 void search_add_filter(struct search_query *q, struct arena *a, enum search_filter kind, const char *value);
 /* "customer", "tag", "dept" */
 const char *search_filter_name(enum search_filter kind);
@@ -53,6 +56,7 @@ struct search_hit {
 	const char *updated_author;
 	int64_t updated_time;    /* seconds since the epoch; 0 unknown */
 	int updated_offset;      /* minutes east of UTC */
+	const char *space;       /* the page's space: "wiki", "finance" */
 };
 
 struct search_facet {

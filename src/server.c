@@ -27,6 +27,8 @@
 #include "index.h"
 #include "maintenance.h"
 #include "slowpool.h"
+#include "repos.h"
+#include "reqspace.h"
 
 enum conn_kind { CONN_WEB, CONN_GIT, CONN_GIT_REFUSED, CONN_UPLOAD };
 
@@ -41,6 +43,7 @@ struct conn {
 	struct req r;
 	struct buf body;
 	int reject;        /* a KN_ error to answer with once the request is read (0: none) */
+	const char *detail; /* why, for the answer (NULL: the error page's own words) */
 	int answered;      /* an answer is queued already: the rest of the body is dropped */
 	int input_closed;
 	size_t body_bytes;
@@ -61,29 +64,7 @@ struct conn {
 static const struct config *cfg;
 static struct conns *conns; /* open connections: limits and deadlines */
 static int started; /* before the daemon runs, startup errors are ours to report */
-static pthread_key_t store_key;
 static atomic_ulong served;
-
-static void
-store_release(void *p)
-{
-	store_close(p);
-}
-
-/* This worker thread's repository handle (libgit2 objects are not shared across threads). */
-static struct store *
-worker_store(void)
-{
-	struct store *st = pthread_getspecific(store_key);
-	if (!st) {
-		if (store_open(&st, cfg->git_dir) < 0) {
-			log_error("cannot open repository %s", cfg->git_dir);
-			return NULL;
-		}
-		pthread_setspecific(store_key, st);
-	}
-	return st;
-}
 
 static enum MHD_Result
 collect_kv(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
@@ -217,7 +198,7 @@ queue_error(struct conn *c, int err)
 	cache_val_unref(c->r.shared);
 	c->r.shared = NULL;
 	buf_reset(&c->r.out);
-	error_page(&c->r, err, NULL);
+	error_page(&c->r, err, c->detail);
 	if (err == KN_EAUTH && c->kind == CONN_GIT_REFUSED)
 		resp_header(&c->r, "WWW-Authenticate", "Basic realm=\"kennis\", charset=\"UTF-8\"");
 	return queue_req(c);
@@ -265,10 +246,11 @@ git_reader(void *cls, uint64_t pos, char *out, size_t max)
 /* Who may do this git request? 0, or the error to answer (KN_EAUTH asks for credentials).
  * `service` is read from the very query string git gets, by git's rules (githttp.c). */
 static int
-git_permitted(struct conn *c, const char *raw_query)
+git_permitted(struct conn *c, const char *raw_query, const char *space, int *may_write)
 {
 	struct req *r = &c->r;
 	const char *service;
+	*may_write = 0;
 	if (githttp_service(raw_query, r->a, &service) < 0) {
 		log_warn("git %s %s from %s: service given twice, or a %%00 in the query, refused", r->method, r->path,
 			 r->remote);
@@ -277,11 +259,28 @@ git_permitted(struct conn *c, const char *raw_query)
 	int push = (service && strcmp(service, "git-receive-pack") == 0) || strstr(r->path, "/git-receive-pack");
 	if (access_identify_basic(r) < 0)
 		return KN_EAUTH;
-	if (r->role >= (push ? ROLE_EDITOR : ROLE_READER))
+	/* The same rule as the web (reqspace.c): the wiki by the roles, a space by its lists. A
+	 * space one may not read is not there: 404 for an account, and for anonymous the same
+	 * 401 whether it exists or not. */
+	const struct space *sp = reqspace_readable(r, space);
+	int may_read = sp != NULL;
+	*may_write = sp && reqspace_may_write(r, sp);
+	if (may_read && (!push || *may_write))
 		return 0;
-	log_warn("git %s %s from %s: %s may not %s", r->method, r->path, r->remote, r->user ? r->user->name : "anonymous",
-		 push ? "push" : "read");
-	return r->user ? KN_EFORBIDDEN : KN_EAUTH;
+	log_warn("git %s %s from %s: %s may not %s space %s", r->method, r->path, r->remote,
+		 r->user ? r->user->name : "anonymous", push ? "push to" : "read", space);
+	/* Anonymous: 401, so that git asks for a name and a token (and the same whether the
+	 * space exists or not). */
+	if (!r->user)
+		return KN_EAUTH;
+	if (!may_read)
+		return KN_ENOTFOUND;
+	if (strcmp(space, SPACE_WIKI) == 0)
+		c->detail = router_role_detail(r, push ? ROLE_EDITOR : ROLE_READER, push ? "Pushing" : "Reading this wiki");
+	else
+		c->detail = arena_printf(r->a, "Pushing to the space %s is for the people its write list names; you, %s, "
+				     "may read it. Ask an admin to add you.", space, r->user->name);
+	return KN_EFORBIDDEN;
 }
 
 /* Start git http-backend for this request: 0, or the KN_ error to answer. */
@@ -290,10 +289,15 @@ git_begin(struct conn *c)
 {
 	struct buf q = BUF_INIT;
 	char **argv, **envp;
+	char space[64];
+	const char *sub;
+	int may_write = 0;
 	MHD_get_connection_values(c->mc, MHD_GET_ARGUMENT_KIND, collect_raw_query, &q);
-	int rc = git_permitted(c, buf_cstr(&q));
+	int rc = githttp_split(c->r.path, space, sizeof(space), &sub);
 	if (rc == 0)
-		rc = githttp_prepare(&c->r, buf_cstr(&q), &argv, &envp);
+		rc = git_permitted(c, buf_cstr(&q), space, &may_write);
+	if (rc == 0)
+		rc = githttp_prepare(&c->r, space, may_write, buf_cstr(&q), &argv, &envp);
 	buf_free(&q);
 	if (rc < 0)
 		return rc;
@@ -357,7 +361,10 @@ git_step(struct conn *c, const char *data, size_t *size)
 static int
 route(struct conn *c)
 {
-	c->r.st = worker_store();
+	/* This worker thread's handle of the wiki's repository (libgit2 objects are not shared
+	 * across threads); the router switches to a space's (reqspace_enter). */
+	repos_request_begin();
+	c->r.st = repos_get(cfg->git_dir);
 	if (!c->r.st || access_identify_web(&c->r) < 0)
 		return KN_EBUSY;
 	router_dispatch(&c->r);
@@ -713,7 +720,6 @@ server_run(const struct config *config)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	pthread_key_create(&store_key, store_release);
 	/* uploads are spooled here, on the repository's file system */
 	char tmpdir[4200];
 	snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", cfg->data_dir);
@@ -733,7 +739,6 @@ server_run(const struct config *config)
 		fprintf(stderr, "kennis: cannot start a thread\n");
 		conns_free(conns);
 		conns = NULL;
-		pthread_key_delete(store_key);
 		return 1;
 	}
 
@@ -742,7 +747,6 @@ server_run(const struct config *config)
 		fprintf(stderr, "kennis: cannot start a thread\n");
 		conns_free(conns);
 		conns = NULL;
-		pthread_key_delete(store_key);
 		return 1;
 	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
@@ -769,7 +773,6 @@ server_run(const struct config *config)
 			e ? strerror(e) : "address in use or not available");
 		conns_free(conns);
 		conns = NULL;
-		pthread_key_delete(store_key);
 		return 1;
 	}
 	started = 1;
@@ -798,7 +801,7 @@ server_run(const struct config *config)
 	indexer_stop();
 	conns_free(conns); /* every connection has closed: the registry is empty */
 	conns = NULL;
-	pthread_key_delete(store_key);
 	cache_release();
+	reqspace_release();
 	return 0;
 }

@@ -1,6 +1,8 @@
 /* spaces.c: the registry of spaces and groups (state database) and the read/write rule. */
 #include "spaces.h"
 
+#include "index.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +308,47 @@ space_list(struct db *db, struct space **out, size_t *n)
 		*n = 0;
 	}
 	return rc < 0 ? rc : 0;
+}
+
+void
+space_gitdir(char *out, size_t n, const char *data_dir, const char *name)
+{
+	if (strcmp(name, SPACE_WIKI) == 0)
+		snprintf(out, n, "%s/wiki.git", data_dir);
+	else
+		snprintf(out, n, "%s/spaces/%s.git", data_dir, name);
+}
+
+int
+space_repos(struct db *db, const char *data_dir, struct index_repo **out, size_t *n)
+{
+	struct space *all = NULL;
+	size_t count = 0;
+	*out = NULL;
+	*n = 0;
+	int rc = space_list(db, &all, &count);
+	if (rc < 0)
+		return rc;
+	*out = xcalloc(count, sizeof(**out));
+	for (size_t i = 0; i < count; i++) {
+		char dir[4200];
+		space_gitdir(dir, sizeof(dir), data_dir, all[i].name);
+		(*out)[i].name = xstrdup(all[i].name);
+		(*out)[i].gitdir = xstrdup(dir);
+	}
+	*n = count;
+	free(all);
+	return 0;
+}
+
+void
+space_repos_free(struct index_repo *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((char *)v[i].name);
+		free((char *)v[i].gitdir);
+	}
+	free(v);
 }
 
 /* ---- groups ----------------------------------------------------------------------------- */

@@ -74,6 +74,14 @@ int group_list(struct db *db, int (*cb)(const char *group, const char *members, 
 /* Fill v->groups with the groups of v->user (strings in arena `a`). 0 or KN_EIO. */
 int viewer_load_groups(struct db *db, struct viewer *v, struct arena *a);
 
+/* Every space with its repository, the wiki first: DATA/wiki.git and DATA/spaces/NAME.git
+ * (for the index, check and reindex). Caller frees with space_repos_free. 0 or KN_EIO. */
+struct index_repo;
+int space_repos(struct db *db, const char *data_dir, struct index_repo **out, size_t *n);
+void space_repos_free(struct index_repo *v, size_t n);
+/* The repository of space `name` into `out`: DATA/wiki.git or DATA/spaces/NAME.git. */
+void space_gitdir(char *out, size_t n, const char *data_dir, const char *name);
+
 /* THE rule. May viewer `v` read space `sp`? Admins read and write every space; a list of
  * "all" lets in whoever may read the wiki (anonymous readers too, when anonymous read is
  * on); any other list lets in only logged-in users it names, by name, group or role. */

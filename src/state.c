@@ -7,6 +7,7 @@
 
 #include "outbox.h"
 #include "spaces.h"
+#include "watches.h"
 #include "webhooks.h"
 
 int
@@ -54,7 +55,7 @@ state_open(struct db **out, const char *data_dir, const char *db_setting)
 	if (db_open(&db, target) < 0)
 		return KN_EIO;
 	if (auth_db_init(db) < 0 || spaces_db_init(db) < 0 || outbox_db_init(db) < 0 ||
-	    webhooks_db_init(db) < 0) {
+	    webhooks_db_init(db) < 0 || watches_db_init(db) < 0) {
 		db_close(db);
 		return KN_EIO;
 	}

@@ -3,6 +3,8 @@
 #define KENNIS_UI_H
 
 #include "req.h"
+#include "render.h"
+#include "spaces.h"
 #include "tmpl.h"
 
 struct index;
@@ -25,6 +27,9 @@ int ui_delete(struct req *r);
 int ui_restore_form(struct req *r);
 int ui_restore(struct req *r);
 int ui_revert(struct req *r);
+/* GET /deleted: the deleted pages (not renamed ones), the most recently deleted first, with
+ * who deleted them, why, and a link to each one's restore page. */
+int ui_deleted(struct req *r);
 int ui_blame(struct req *r);
 int ui_upload(struct req *r);
 int ui_detach(struct req *r);
@@ -65,10 +70,25 @@ int ui_account(struct req *r);
 int ui_account_post(struct req *r);
 int ui_admin(struct req *r);
 int ui_admin_post(struct req *r);
+int ui_admin_spaces(struct req *r);
+int ui_admin_spaces_post(struct req *r);
 int ui_health(struct req *r);
 
 /* A template context with the layout's common values (site name, page title). */
 struct tctx *ui_context(struct req *r, const char *title);
+/* The address of page `name` for route `prefix` ("/wiki/", "/edit/") in the request's
+ * space: "/s/finance/wiki/Globex" (escaped, in the arena). */
+const char *ui_page_url(struct req *r, const char *prefix, const char *name);
+/* How pages of the request's space render: links checked in snapshot `s`, within the
+ * space, [[space:Page]] to the spaces registered. */
+struct render_ctx ui_render_ctx(struct req *r, struct snap *s);
+/* The cache key of a rendering of `path` at commit `hex` in the request's space. */
+const char *ui_render_key(struct req *r, const char *hex, const char *path);
+/* The name of the request's space ("wiki" outside /s/NAME/). */
+const char *ui_space_name(const struct req *r);
+/* The address prefix of a page of space `space` in list item `it`: "pbase" ("" or
+ * "/s/NAME"), and "lock_space" (the space's name) for a page outside the wiki. */
+void ui_space_vars(struct req *r, struct tctx *it, const char *space);
 /* Render template `name` as the response body (text/html). */
 int ui_render(struct req *r, const char *name, struct tctx *c);
 /* Render template `name` as the answer to `err` (0: as ui_render): a page of the handler's
@@ -81,6 +101,8 @@ int ui_page_name(struct req *r, const char **name);
 void ui_page_vars(struct req *r, struct tctx *c, const char *name);
 /* "2026-11-22 14:52 +0100" */
 void ui_format_time(char *out, size_t n, int64_t t, int offset_min);
+/* Today's date in UTC, "2026-11-22": what `review-by:` dates are compared with. */
+void ui_today(char out[16]);
 /* KN_NOT_MODIFIED when the client's If-None-Match has `etag` (the answer), else 0; sets
  * the ETag either way. */
 int ui_not_modified(struct req *r, const char *etag);
@@ -104,6 +126,8 @@ struct index *ui_index(struct req *r);
 int ui_index_complete(struct req *r, struct index *ix);
 /* What the viewer of this request may see of the index (every view query takes it). */
 const struct index_scope *ui_scope(struct req *r);
+/* The scope of the request's own space only (its pages, wanted pages, orphans). */
+const struct index_scope *ui_scope_here(struct req *r);
 /* The version to restore of deleted page file `path` at snapshot `s` (which lacks it):
  * from the index when it can tell (a short walk, or none for a page that never was), else
  * by walking history (manage_last_version). 0, KN_ENOTFOUND or KN_EGIT. */

@@ -8,8 +8,11 @@
 #include "assets.h"
 #include "auth.h"
 #include "index.h"
+#include "render.h"
 #include "manage.h"
 #include "pagename.h"
+#include "repos.h"
+#include "reqspace.h"
 
 static void indexing_notice(struct tctx *c);
 
@@ -32,7 +35,70 @@ ui_context(struct req *r, const char *title)
 		tset(c, "open_mode", "1");
 	tset(c, "csrf", r->csrf);
 	indexing_notice(c);
+	/* the space the page routes work in: their addresses start with `base` */
+	tset(c, "sbase", r->base ? r->base : "");
+	if (r->space && strcmp(r->space->name, SPACE_WIKI) != 0) {
+		tset(c, "in_space", r->space->name);
+		if (!space_acl_is_all(r->space->read))
+			tset(c, "space_restricted", "1");
+	}
+	if (r->space) /* in a space, its write list says, not the role */
+		tset(c, "can_edit", reqspace_may_write(r, r->space) ? "1" : NULL);
 	return c;
+}
+
+const char *
+ui_page_url(struct req *r, const char *prefix, const char *name)
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, r->base ? r->base : "");
+	buf_puts(&b, prefix);
+	url_escape(&b, name, strlen(name), 1);
+	const char *out = arena_strndup(r->a, b.ptr, b.len);
+	buf_free(&b);
+	return out;
+}
+
+struct render_ctx
+ui_render_ctx(struct req *r, struct snap *s)
+{
+	struct render_ctx ctx = { .page_exists = ui_page_exists, .payload = s };
+	if (r->space && strcmp(r->space->name, SPACE_WIKI) != 0)
+		ctx.space = r->space->name;
+	ctx.spaces = reqspace_names(r);
+	return ctx;
+}
+
+const char *
+ui_render_key(struct req *r, const char *hex, const char *path)
+{
+	/* A page renders the same at the same commit, in the same space, with the same spaces
+	 * registered ([[space:Page]] links): the names are part of the key. */
+	uint64_t h = 1469598103934665603ULL;
+	for (const char *const *n = reqspace_names(r); *n; n++)
+		for (const char *p = *n; ; p++) {
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+			if (!*p)
+				break;
+		}
+	return arena_printf(r->a, "md:%s:%s:%s:%016llx", ui_space_name(r), hex, path, (unsigned long long)h);
+}
+
+const char *
+ui_space_name(const struct req *r)
+{
+	return r->space ? r->space->name : SPACE_WIKI;
+}
+
+void
+ui_space_vars(struct req *r, struct tctx *it, const char *space)
+{
+	if (!space || !*space || strcmp(space, SPACE_WIKI) == 0) {
+		tset(it, "pbase", "");
+		return;
+	}
+	tset(it, "pbase", reqspace_base(r, space));
+	tset(it, "lock_space", space);
 }
 
 int
@@ -74,6 +140,15 @@ ui_format_time(char *out, size_t n, int64_t t, int offset_min)
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
 	int off = offset_min < 0 ? -offset_min : offset_min;
 	snprintf(out, n, "%s %c%02d%02d", date, offset_min < 0 ? '-' : '+', off / 60, off % 60);
+}
+
+void
+ui_today(char out[16])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(out, 16, "%Y-%m-%d", &tm);
 }
 
 int
@@ -203,25 +278,57 @@ ui_page_exists(void *snap, const char *name)
  * not indexed yet: long enough for any ordinary catch-up; a long one is not waited for. */
 #define INDEX_WAIT_MS 5000
 
+/* Catch space `name` up (its repository `st`); logged when it fails. */
+static void
+catch_up(struct req *r, struct index *ix, const char *name, struct store *st)
+{
+	if (st && index_catch_up(ix, name, st) < 0)
+		log_warn("%s: the index could not catch up with space %s; it answers as it is", r->path, name);
+}
+
+/* When each space was last caught up by this thread (CLOCK_MONOTONIC seconds). */
+#define OTHERS_EVERY 1 /* seconds: other spaces change by their own saves and pushes, which
+			* catch them up; this is for a missed hook */
 struct index *
 ui_index(struct req *r)
 {
+	static _Thread_local time_t others_at;
 	struct index *ix = index_for_thread(r->cfg);
-	if (ix && !r->index_ready && r->st) {
-		/* In the server the indexer thread catches up (indexer.c); elsewhere (tests
-		 * that drive handlers) the request does. */
-		int rc = !indexer_running()  ? index_catch_up(ix, r->st)
-			 : r->index_nowait ? (index_current(ix, r->st) > 0 ? 0 : KN_EBUSY)
-					   : indexer_wait(ix, r->st, INDEX_WAIT_MS);
+	if (!ix || r->index_ready)
+		return ix;
+	r->index_ready = 1;
+	const char *here = ui_space_name(r);
+	if (indexer_running()) {
+		/* In the server the indexer thread catches up every space (indexer.c); the
+		 * request waits for its own space (a save or a push shows in the same request),
+		 * or with index_nowait only asks. */
+		if (!r->st)
+			return ix;
+		int rc = r->index_nowait ? (index_current(ix, here, r->st) > 0 ? 0 : KN_EBUSY)
+					 : indexer_wait(ix, here, r->st, INDEX_WAIT_MS);
 		r->index_behind = rc < 0;
 		if (r->index_nowait && rc < 0)
 			indexer_nudge(); /* for the next request */
-		if (r->index_nowait)
-			rc = 0;
-		if (rc < 0 && !indexer_progress(&(size_t){ 0 }, &(size_t){ 0 }, &(size_t){ 0 }, &(int){ 0 }))
-			log_warn("%s: the index could not catch up with main; it answers as it is", r->path);
+		else if (rc < 0 && !indexer_progress(&(size_t){ 0 }, &(size_t){ 0 }, &(size_t){ 0 }, &(int){ 0 }))
+			log_warn("%s: the index could not catch up with space %s; it answers as it is", r->path, here);
+		return ix;
 	}
-	r->index_ready = 1;
+	/* Elsewhere (tests that drive handlers) the request catches up: its own space at once,
+	 * the others at most once a second per thread (each costs a ref read). */
+	catch_up(r, ix, here, r->st);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - others_at < OTHERS_EVERY)
+		return ix;
+	others_at = now.tv_sec;
+	const char *const *names = reqspace_names(r);
+	for (size_t i = 0; names[i]; i++) {
+		char gitdir[4200];
+		if (strcmp(names[i], here) == 0)
+			continue;
+		space_gitdir(gitdir, sizeof(gitdir), r->cfg->data_dir, names[i]);
+		catch_up(r, ix, names[i], repos_get(gitdir));
+	}
 	return ix;
 }
 
@@ -261,9 +368,20 @@ ui_index_complete(struct req *r, struct index *ix)
 const struct index_scope *
 ui_scope(struct req *r)
 {
-	/* The router let this request read: today a reader reads every page. */
-	static const struct index_scope everything = { .all = 1 };
-	return &everything;
+	struct index_scope *sc = arena_alloc(r->a, sizeof(*sc));
+	sc->spaces = reqspace_readable_names(r, &sc->n);
+	return sc;
+}
+
+const struct index_scope *
+ui_scope_here(struct req *r)
+{
+	struct index_scope *sc = arena_alloc(r->a, sizeof(*sc));
+	const char **one = arena_alloc(r->a, 2 * sizeof(char *));
+	one[0] = ui_space_name(r);
+	sc->spaces = one;
+	sc->n = reqspace_readable(r, one[0]) != NULL;
+	return sc;
 }
 
 int
@@ -273,7 +391,7 @@ ui_last_version(struct req *r, git_oid *rev, struct snap *s, const char *path)
 	git_oid where;
 	char hex[GIT_OID_HEXSZ + 1];
 	struct snap at;
-	int rc = ix ? index_gone(ix, path, &where) : KN_EIO;
+	int rc = ix ? index_gone(ix, ui_space_name(r), path, &where) : KN_EIO;
 	if (rc == KN_ENOTFOUND)
 		return rc;
 	if (rc == 0) {

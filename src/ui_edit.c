@@ -138,7 +138,8 @@ ui_preview(struct req *r)
 	/* The same renderer as the page view; front matter is not part of the preview. */
 	const char *fm;
 	size_t fm_len, body = page_split(content, len, &fm, &fm_len);
-	struct render_ctx ctx = { ui_page_exists, &s, NULL };
+	struct render_ctx ctx = ui_render_ctx(r, &s);
+	ctx.opts = RENDER_HIGHLIGHT;
 	render_markdown(&r->out, content + body, len - body, &ctx);
 	store_snap_close(&s);
 	r->content_type = "text/html; charset=utf-8";
@@ -274,13 +275,8 @@ ui_save(struct req *r)
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), &out);
 		log_info("save %s by %s: commit %s%s", name, who.name, hex, merged ? " (merged)" : "");
-		struct buf loc = BUF_INIT;
-		buf_puts(&loc, "/wiki/");
-		url_escape(&loc, name, strlen(name), 1);
-		if (merged)
-			buf_puts(&loc, "?merged=1"); /* the page tells the user */
-		rc = ui_redirect(r, loc.ptr);
-		buf_free(&loc);
+		/* with merged=1 the page tells the user */
+		rc = ui_redirect(r, arena_printf(r->a, "%s%s", ui_page_url(r, "/wiki/", name), merged ? "?merged=1" : ""));
 	} else {
 		log_error("save %s by %s: %s", name, who.name, kn_strerror(rc));
 	}

@@ -115,13 +115,7 @@ ui_list_attachments(struct req *r, struct tctx *c, struct snap *s, const char *n
 static int
 back_to_page(struct req *r, const char *name)
 {
-	struct buf loc = BUF_INIT;
-	buf_puts(&loc, "/wiki/");
-	url_escape(&loc, name, strlen(name), 1);
-	buf_puts(&loc, "#attachments");
-	int rc = ui_redirect(r, loc.ptr);
-	buf_free(&loc);
-	return rc;
+	return ui_redirect(r, arena_printf(r->a, "%s#attachments", ui_page_url(r, "/wiki/", name)));
 }
 
 int

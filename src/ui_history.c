@@ -60,7 +60,8 @@ ui_history(struct req *r)
 	if ((rc = ui_index_complete(r, ix)) < 0)
 		return rc;
 	pagename_to_path(&path, name);
-	rc = index_page_history(&h, ix, ui_scope(r), path.ptr, (size_t)(page - 1) * HISTORY_PAGE, HISTORY_PAGE, r->a);
+	rc = index_page_history(&h, ix, ui_scope_here(r), ui_space_name(r), path.ptr, (size_t)(page - 1) * HISTORY_PAGE,
+				HISTORY_PAGE, r->a);
 	buf_free(&path);
 	if (rc < 0)
 		return rc;

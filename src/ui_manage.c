@@ -1,11 +1,15 @@
-/* ui_manage.c: rename, delete, restore and revert pages (forms and their POSTs), and blame. */
+/* ui_manage.c: rename, delete, restore and revert pages (forms and their POSTs), the deleted pages, and blame. */
 #include "ui.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
 #include "index.h"
 #include "manage.h"
+#include "move.h"
+#include "repos.h"
+#include "reqspace.h"
 #include "pagename.h"
 
 #define MAX_TEXT 2000  /* bytes of a message or reason, as for edits */
@@ -39,18 +43,6 @@ parse_oid(git_oid *out, const char *hex)
 	return 0;
 }
 
-/* "/wiki/Customers/Acme-Corp" for prefix "/wiki/" (in the arena). */
-static const char *
-page_url(struct req *r, const char *prefix, const char *name)
-{
-	struct buf b = BUF_INIT;
-	buf_puts(&b, prefix);
-	url_escape(&b, name, strlen(name), 1);
-	const char *out = arena_strndup(r->a, b.ptr, b.len);
-	buf_free(&b);
-	return out;
-}
-
 /* Does page `name` exist in `s`? Its path into `path`. */
 static int
 page_exists(struct snap *s, struct buf *path, const char *name)
@@ -79,9 +71,80 @@ form_context(struct req *r, const char *title, const char *name, struct snap *s)
  * and why it came back. */
 struct form_vals {
 	const char *to, *message, *reason; /* the fields as typed */
+	const char *space;                 /* the space a rename moves the page to (NULL: its own) */
 	const char *error;                 /* the notice, or NULL */
 	const char *old_base;              /* the stale base of a refused change (diff link) */
 };
+
+static int show_form(struct req *r, const char *tmpl, const char *title, const char *name, int err,
+		     const struct form_vals *v);
+
+/* List "spaces" of `c`: the spaces the viewer may write, `chosen` (or the page's own)
+ * selected; nothing when there is no other. */
+static void
+space_choices(struct req *r, struct tctx *c, const char *chosen)
+{
+	size_t n;
+	const char *const *names = reqspace_readable_names(r, &n);
+	const char *here = ui_space_name(r);
+	int others = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct space *sp = reqspace_readable(r, names[i]);
+		if (!sp || !reqspace_may_write(r, sp))
+			continue;
+		struct tctx *it = tadd(c, "spaces");
+		tset(it, "space", names[i]);
+		tset(it, "selected", strcmp(names[i], chosen ? chosen : here) == 0 ? "1" : NULL);
+		if (!space_acl_is_all(sp->read))
+			tset(it, "restricted", "1");
+		others += strcmp(names[i], here) != 0;
+	}
+	if (others)
+		tset(c, "can_move", "1");
+}
+
+/* Move page `name` to space `to_space` as `new_name` (ui_rename, when the form names
+ * another space): both spaces' indexes catch up in this request, so the page is out of the
+ * old space's views as the answer arrives. */
+static int
+move_to_space(struct req *r, const char *name, const char *new_name, const char *to_space, const git_oid *base,
+	      const char *message, struct form_vals *v)
+{
+	const struct space *sp = reqspace_readable(r, to_space);
+	char gitdir[4200];
+	git_oid out;
+	if (!sp || !reqspace_may_write(r, sp)) {
+		v->error = "You may not write in that space.";
+		return show_form(r, "rename", "Rename", name, KN_EFORBIDDEN, v);
+	}
+	space_gitdir(gitdir, sizeof(gitdir), r->cfg->data_dir, sp->name);
+	struct store *to = repos_get(gitdir);
+	if (!to)
+		return KN_EIO;
+	struct store_author who = ui_author(r);
+	int rc = move_page(&out, r->st, to, base, name, new_name, &who, ui_space_name(r), sp->name, message);
+	if (rc == KN_EEXISTS) {
+		v->error = arena_printf(r->a, "There is a page called %s in space %s already.", new_name, sp->name);
+		return show_form(r, "rename", "Rename", name, KN_EEXISTS, v);
+	}
+	if (rc == KN_ECONFLICT) {
+		v->error = "This page was changed since you opened this form, so nothing was moved. Check the change, "
+			   "then move it again.";
+		return show_form(r, "rename", "Rename", name, KN_ECONFLICT, v);
+	}
+	if (rc < 0)
+		return rc;
+	log_info("move %s of space %s to %s in space %s by %s", name, ui_space_name(r), new_name, sp->name, who.name);
+	struct index *ix = ui_index(r); /* the old space */
+	if (ix && index_catch_up(ix, sp->name, to) < 0)
+		log_warn("move %s: the index of space %s catches up later", name, sp->name);
+	struct buf loc = BUF_INIT;
+	buf_printf(&loc, "%s/wiki/", reqspace_base(r, sp->name));
+	url_escape(&loc, new_name, strlen(new_name), 1);
+	rc = ui_redirect(r, arena_strdup(r->a, loc.ptr));
+	buf_free(&loc);
+	return rc;
+}
 
 /* Render form `tmpl` for existing page `name` on the current tip, as the answer to `err`
  * (0: the form as asked for). */
@@ -102,6 +165,9 @@ show_form(struct req *r, const char *tmpl, const char *title, const char *name, 
 		tset(c, "reason", v->reason);
 		tset(c, "error", v->error);
 		tset(c, "old_base", v->old_base);
+		/* where a page may move to: the spaces the viewer may write */
+		if (strcmp(tmpl, "rename") == 0)
+			space_choices(r, c, v->space);
 		rc = ui_render_answer(r, err, tmpl, c);
 	}
 	buf_free(&path);
@@ -126,6 +192,7 @@ int
 ui_rename(struct req *r)
 {
 	const char *name, *to = req_form(r, "to"), *base_hex = req_form(r, "base"), *message;
+	const char *space = req_form(r, "space");
 	struct buf new_name = BUF_INIT;
 	git_oid base, out;
 	size_t npages = 0;
@@ -134,12 +201,16 @@ ui_rename(struct req *r)
 		return rc;
 	if (!to || parse_oid(&base, base_hex) < 0 || form_text(r, "message", &message) < 0)
 		return KN_EINVAL;
-	struct form_vals v = { .to = to, .message = message };
+	struct form_vals v = { .to = to, .message = message, .space = space };
 	/* People type titles ("Customers/Acme Corp"): the link form is the name. */
 	if (pagename_from_link(&new_name, to, strlen(to)) < 0) {
 		v.error = "That is not a valid page name. Names may not start with a dot, contain '..', "
 			  "control characters or any of \\ : * ? \" < > | # %.";
 		rc = show_form(r, "rename", "Rename", name, KN_EINVAL, &v);
+		goto done;
+	}
+	if (space && *space && strcmp(space, ui_space_name(r)) != 0) {
+		rc = move_to_space(r, name, new_name.ptr, space, &base, message, &v);
 		goto done;
 	}
 	if (strcmp(new_name.ptr, name) == 0) {
@@ -151,7 +222,7 @@ ui_rename(struct req *r)
 	rc = manage_rename(&out, &npages, r->st, &base, name, new_name.ptr, &who, message);
 	if (rc == 0) {
 		log_info("rename %s to %s by %s: %zu other pages updated", name, new_name.ptr, who.name, npages);
-		rc = ui_redirect(r, page_url(r, "/wiki/", new_name.ptr));
+		rc = ui_redirect(r, ui_page_url(r, "/wiki/", new_name.ptr));
 	} else if (rc == KN_EEXISTS) {
 		v.error = arena_printf(r->a, "There is a page called %s already. Choose another name, or rename "
 					     "or delete that page first.", new_name.ptr);
@@ -201,7 +272,7 @@ ui_delete(struct req *r)
 	rc = manage_delete(&out, r->st, &base, name, &who, reason);
 	if (rc == 0) {
 		log_info("delete %s by %s: %s", name, who.name, reason);
-		rc = ui_redirect(r, page_url(r, "/restore/", name));
+		rc = ui_redirect(r, ui_page_url(r, "/restore/", name));
 	} else if (rc == KN_ECONFLICT) {
 		v.error = "This page was changed since you opened this form, so it was not deleted. "
 			  "Check the change, then delete again.";
@@ -218,7 +289,7 @@ deletion_vars(struct req *r, struct tctx *c, const char *path)
 	struct index *ix = ui_index(r);
 	struct index_changes h;
 	char when[64];
-	if (!ix || index_page_history(&h, ix, ui_scope(r), path, 0, 1, r->a) < 0 || h.n == 0 || h.v[0].change != 'D')
+	if (!ix || index_page_history(&h, ix, ui_scope_here(r), ui_space_name(r), path, 0, 1, r->a) < 0 || h.n == 0 || h.v[0].change != 'D')
 		return;
 	ui_format_time(when, sizeof(when), h.v[0].time, h.v[0].offset);
 	tset(c, "del_author", h.v[0].author);
@@ -241,7 +312,7 @@ ui_restore_form(struct req *r)
 	if ((rc = store_snap_open(&s, r->st, NULL)) < 0)
 		return rc;
 	if (page_exists(&s, &path, name)) {
-		rc = ui_redirect(r, page_url(r, "/wiki/", name)); /* nothing to restore */
+		rc = ui_redirect(r, ui_page_url(r, "/wiki/", name)); /* nothing to restore */
 		goto done;
 	}
 	if ((rc = ui_last_version(r, &rev, &s, path.ptr)) < 0)
@@ -283,7 +354,7 @@ bring_back(struct req *r, int restore)
 	rc = manage_bring_back(&out, r->st, base_hex && *base_hex ? &base : NULL, name, rev, restore, &who, message);
 	if (rc == 0) {
 		log_info("%s %s to %s by %s", restore ? "restore" : "revert", name, rev, who.name);
-		rc = ui_redirect(r, page_url(r, "/wiki/", name));
+		rc = ui_redirect(r, ui_page_url(r, "/wiki/", name));
 	} else if (rc == KN_ECONFLICT) {
 		/* the router's page says: someone else changed this page meanwhile */
 		log_info("%s %s: changed meanwhile, nothing written", restore ? "restore" : "revert", name);
@@ -301,6 +372,101 @@ int
 ui_revert(struct req *r)
 {
 	return bring_back(r, 0);
+}
+
+/* --- the deleted pages -------------------------------------------------------------------- */
+
+struct deleted_row {
+	const char *name;
+	const char *author, *summary; /* NULL when the deleting commit was not found */
+	int64_t time;
+	int offset;
+};
+
+struct deleted_ctx {
+	struct arena *a;
+	struct deleted_row *row;
+};
+
+static int
+deleted_entry(const struct store_logent *e, void *payload)
+{
+	struct deleted_ctx *d = payload;
+	d->row->author = arena_strdup(d->a, e->author);
+	d->row->summary = arena_strdup(d->a, e->summary);
+	d->row->time = e->time;
+	d->row->offset = e->offset;
+	return 0;
+}
+
+/* The most recently deleted first; those whose deletion was not found last, by name. */
+static int
+cmp_deleted(const void *x, const void *y)
+{
+	const struct deleted_row *a = x, *b = y;
+	if (a->time != b->time)
+		return a->time > b->time ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+/* Deleted page file g->path (per the index) as a row of /deleted: 1, or 0 when it is a page
+ * again, or a renamed page whose old name leads to the new one (no row). */
+static int
+deleted_row(struct req *r, struct snap *s, const struct index_deleted *g, struct deleted_row *row)
+{
+	struct buf name = BUF_INIT, path = BUF_INIT, to = BUF_INIT;
+	int keep = pagename_from_path(&name, g->path, strlen(g->path)) == 0 && !page_exists(s, &path, name.ptr) &&
+		   manage_redirect_target(&to, s, name.ptr) < 0;
+	if (keep) {
+		struct snap at;
+		struct deleted_ctx d = { r->a, row };
+		*row = (struct deleted_row){ .name = arena_strndup(r->a, name.ptr, name.len) };
+		if (store_snap_open(&at, r->st, g->commit) == 0) {
+			manage_deletion(&at, g->path, deleted_entry, &d);
+			store_snap_close(&at);
+		}
+	}
+	buf_free(&name);
+	buf_free(&path);
+	buf_free(&to);
+	return keep;
+}
+
+int
+ui_deleted(struct req *r)
+{
+	struct index *ix = ui_index(r);
+	struct index_deleteds gone;
+	struct snap s;
+	int rc = ix ? index_deleted(&gone, ix, ui_scope_here(r), ui_space_name(r), r->a) : KN_EIO;
+	if (rc < 0 || (rc = store_snap_open(&s, r->st, NULL)) < 0)
+		return rc;
+	struct deleted_row *rows = arena_alloc(r->a, (gone.n + 1) * sizeof(*rows));
+	size_t n = 0;
+	for (size_t i = 0; i < gone.n; i++)
+		n += deleted_row(r, &s, &gone.v[i], &rows[n]);
+	store_snap_close(&s);
+	qsort(rows, n, sizeof(*rows), cmp_deleted);
+	struct tctx *c = ui_context(r, "Deleted pages");
+	for (size_t i = 0; i < n; i++) {
+		struct tctx *it = tadd(c, "deleted");
+		struct buf title = BUF_INIT;
+		char when[64];
+		pagename_title(&title, rows[i].name);
+		tset(it, "name", rows[i].name);
+		tset(it, "pagetitle", buf_cstr(&title));
+		buf_free(&title);
+		if (rows[i].author) {
+			ui_format_time(when, sizeof(when), rows[i].time, rows[i].offset);
+			tset(it, "date", when);
+			tset(it, "author", rows[i].author);
+			tset(it, "summary", rows[i].summary);
+		}
+	}
+	if (n)
+		tset(c, "has_deleted", "1");
+	tsetf(c, "count", "%zu", n);
+	return ui_render(r, "deleted", c);
 }
 
 /* --- blame -------------------------------------------------------------------------------- */

@@ -15,6 +15,8 @@
 #include "page.h"
 #include "pagename.h"
 #include "render.h"
+#include "reqspace.h"
+#include "spaces.h"
 
 /* Changes whenever the server restarts, so a new binary's templates are never hidden
  * behind a client's cached copy. Set once, by the first page view (any thread). */
@@ -55,12 +57,18 @@ add_fm_value(struct req *r, struct tctx *row, const char *view, const char *valu
 }
 
 /* The front matter as a tidy table (top-level keys with scalar or list values); YAML that
- * cannot be read sets "fm_error" instead, and the body renders all the same. */
+ * cannot be read sets "fm_error" instead, and the body renders all the same. On the current
+ * version, a `review-by:` date before `today` sets "review_due" (the banner): the rule of
+ * /stale (index_pages_due), so the banner and the list always agree. */
 static void
-front_matter_vars(struct req *r, struct tctx *c, const char *fm, size_t len)
+front_matter_vars(struct req *r, struct tctx *c, const char *fm, size_t len, const char *today)
 {
 	struct page_meta m;
 	page_meta_parse(&m, r->a, fm, len);
+	if (today && m.review_by && strcmp(m.review_by, today) < 0) {
+		tset(c, "review_due", m.review_by);
+		tset(c, "review_owner", m.owner);
+	}
 	for (size_t i = 0; i < m.nfields; i++) {
 		const struct page_field *f = &m.fields[i];
 		struct tctx *row = tadd(c, "fm");
@@ -74,16 +82,19 @@ front_matter_vars(struct req *r, struct tctx *c, const char *fm, size_t len)
 }
 
 /* --- rendered Markdown, by blob ------------------------------------------------------------
- * A page's (or frame's) HTML depends on its blob and on which of the pages it links to
- * exist, nothing else: it is cached under the blob id with the list of those pages, and a
+ * A page's (or frame's) HTML depends on its blob, its space and the names of the spaces
+ * ([[space:Page]] links: ui_render_key), and on which of the pages it links to in its space
+ * exist, nothing else: it is cached under that key with the list of those pages, and a
  * cached one is used while they exist as they did (a tree lookup each): a page that did
  * not change is neither read from git nor rendered again, whatever else was committed.
  * The value: 'F' or 'N' (front matter or none), the front matter, NUL, one line per linked
- * page ('1' or '0', exists or not, then its name), NUL, the HTML. */
+ * page ('1' or '0', exists or not, then its name), NUL, the table of contents, NUL, the
+ * HTML (with heading anchors and code colours). */
 
 struct rendered {
 	const char *html;
-	const char *fm; /* the page's YAML front matter, or NULL */
+	const char *toc; /* the table of contents, or NULL when the page has none */
+	const char *fm;  /* the page's YAML front matter, or NULL */
 	size_t fm_len;
 };
 
@@ -123,30 +134,35 @@ links_hold(struct snap *s, const char *deps, const char *end)
 static int
 parse_rendered(struct rendered *out, struct snap *s, const char *v, size_t len)
 {
+	const char *end = v + len;
 	const char *fm_end = len ? memchr(v, '\0', len) : NULL;
-	const char *deps_end = fm_end ? memchr(fm_end + 1, '\0', (size_t)(v + len - fm_end - 1)) : NULL;
-	if (!deps_end || !links_hold(s, fm_end + 1, deps_end))
+	const char *deps_end = fm_end ? memchr(fm_end + 1, '\0', (size_t)(end - fm_end - 1)) : NULL;
+	const char *toc_end = deps_end ? memchr(deps_end + 1, '\0', (size_t)(end - deps_end - 1)) : NULL;
+	if (!toc_end || !links_hold(s, fm_end + 1, deps_end))
 		return 0;
 	out->fm = v[0] == 'F' ? v + 1 : NULL;
 	out->fm_len = (size_t)(fm_end - v - 1);
-	out->html = deps_end + 1;
+	out->toc = toc_end > deps_end + 1 ? deps_end + 1 : NULL;
+	out->html = toc_end + 1;
 	return 1;
 }
 
-/* The rendered HTML (and front matter) of blob `id` at `path` in snapshot `s`. */
+/* The rendered HTML (front matter, contents) of blob `id` at `path` in snapshot `s` of the
+ * request's space. */
 static int
 rendered(struct rendered *out, struct req *r, struct snap *s, const git_oid *id, const char *path)
 {
-	char hex[GIT_OID_HEXSZ + 1], key[GIT_OID_HEXSZ + 4];
-	struct buf v = BUF_INIT, md = BUF_INIT, deps = BUF_INIT, html = BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	struct buf v = BUF_INIT, md = BUF_INIT, deps = BUF_INIT, html = BUF_INIT, toc = BUF_INIT;
 	git_oid_tostr(hex, sizeof(hex), id);
-	snprintf(key, sizeof(key), "md:%s", hex);
+	const char *key = ui_render_key(r, hex, "");
 	if (cache_get(&v, key)) {
 		char *copy = arena_strndup(r->a, v.ptr, v.len);
 		int hit = parse_rendered(out, s, copy, v.len);
 		buf_free(&v);
 		if (hit)
 			return 0;
+		buf_reset(&v);
 	}
 	int rc = store_read_blob(&md, s->st, id);
 	if (rc < 0)
@@ -154,8 +170,12 @@ rendered(struct rendered *out, struct req *r, struct snap *s, const git_oid *id,
 	const char *fm;
 	size_t fm_len, body = page_split(buf_cstr(&md), md.len, &fm, &fm_len);
 	struct exist_rec x = { s, &deps };
-	struct render_ctx rc_ = { record_exists, &x, NULL };
-	if (render_markdown(&html, md.ptr + body, md.len - body, &rc_) == KN_ETOOBIG)
+	struct render_ctx rctx = ui_render_ctx(r, s);
+	rctx.page_exists = record_exists;
+	rctx.payload = &x;
+	rctx.opts = RENDER_ANCHORS | RENDER_HIGHLIGHT;
+	rctx.toc = &toc;
+	if (render_markdown(&html, md.ptr + body, md.len - body, &rctx) == KN_ETOOBIG)
 		log_warn("render %s: page over %u bytes, cut", path, RENDER_MAX_INPUT);
 	buf_putc(&v, fm ? 'F' : 'N');
 	if (fm)
@@ -163,16 +183,20 @@ rendered(struct rendered *out, struct req *r, struct snap *s, const git_oid *id,
 	buf_putc(&v, '\0');
 	buf_put(&v, deps.ptr, deps.len);
 	buf_putc(&v, '\0');
+	buf_put(&v, toc.ptr, toc.len);
+	buf_putc(&v, '\0');
 	buf_put(&v, html.ptr, html.len);
 	cache_put(key, v.ptr, v.len);
 	char *copy = arena_strndup(r->a, v.ptr, v.len);
 	out->fm = fm ? copy + 1 : NULL;
 	out->fm_len = fm ? fm_len : 0;
+	out->toc = toc.len ? copy + v.len - html.len - 1 - toc.len : NULL;
 	out->html = copy + v.len - html.len;
 	buf_free(&v);
 	buf_free(&md);
 	buf_free(&deps);
 	buf_free(&html);
+	buf_free(&toc);
 	return 0;
 }
 
@@ -254,18 +278,60 @@ hole_vars(struct tctx *c, const struct req *r)
 			tset(c, hole_key[h], hole_marker[h]);
 }
 
-/* Key of the view of `name` at commit `hex` for this viewer's shape; NULL when views are
- * not kept now (no cache, or the indexing notice is on every page). */
+/* How the current view of page file `path` waits for the index (before the first
+ * ui_index of the request): the view of a page just saved does not wait for the index to
+ * take the save in, since the page's backlinks are other pages' links, which the save did
+ * not change (and a view of the index not there yet is not kept). After any other change
+ * it waits, so that a save's new links show on the pages they link to at once. */
+static void
+index_wait_rule(struct req *r, const char *path)
+{
+	if (r->index_ready || !r->cfg || !indexer_running())
+		return;
+	struct index *ix = index_for_thread(r->cfg);
+	r->index_nowait = ix && index_behind_only_by(ix, ui_space_name(r), r->st, path) == 1;
+}
+
+/* Key of the view of `name` at commit `hex` of the request's space on day `today`, for
+ * this viewer's shape; NULL when views are not kept now (no cache, or the indexing notice
+ * is on every page). Everything on the page that is not a hole is in the key: the space (a
+ * view never crosses from one space to another; the router has applied the space's read
+ * rule before this), the date (the review banner), what the header and the buttons show
+ * (signed in, admin, may edit here: the space's write list or the role, open mode, a lock
+ * for a restricted space) and the spaces the viewer may read (backlinks from them are
+ * listed, from others not). For a viewer of several spaces also the index's generation: a
+ * backlink from another space changes the page without changing this space's commit.
+ * Anything new that depends on the viewer (a Watch button's state) must join the key or
+ * become a hole. */
 static const char *
-view_key(struct req *r, const char *hex, const char *name)
+view_key(struct req *r, const char *hex, const char *name, const char *today, const char *path)
 {
 	size_t done, total, commits;
 	int building;
 	if (!r->cfg || !r->cfg->cache_bytes || indexer_progress(&done, &total, &commits, &building))
 		return NULL;
-	unsigned shape = (r->user != NULL) | (r->user && r->user->role >= ROLE_ADMIN) << 1 |
-			 (r->role >= ROLE_EDITOR) << 2 | (r->open_mode != 0) << 3 | (r->csrf != NULL) << 4;
-	return arena_printf(r->a, "v:%s:%x:%s", hex, shape, name);
+	const struct index_scope *sc = ui_scope(r);
+	struct buf k = BUF_INIT;
+	int may_edit = r->space ? reqspace_may_write(r, r->space) : r->role >= ROLE_EDITOR;
+	int restricted = r->space && !space_acl_is_all(r->space->read);
+	unsigned shape = (r->user != NULL) | (r->user && r->user->role >= ROLE_ADMIN) << 1 | (may_edit != 0) << 2 |
+			 (r->open_mode != 0) << 3 | (r->csrf != NULL) << 4 | restricted << 5;
+	buf_printf(&k, "v:%s:%s:%s:%x:", ui_space_name(r), hex, today, shape);
+	if (sc->n > 1) {
+		/* the backlinks are the index's as view_page lets ui_backlinks see it */
+		index_wait_rule(r, path);
+		struct index *ix = ui_index(r);
+		if (!ix || index_generation(ix, &k) < 0) {
+			buf_free(&k);
+			return NULL;
+		}
+	}
+	for (size_t i = 0; i < sc->n; i++)
+		buf_printf(&k, ":%s", sc->spaces[i]);
+	buf_printf(&k, "::%s", name);
+	const char *key = arena_strndup(r->a, k.ptr, k.len);
+	buf_free(&k);
+	return key;
 }
 
 static uint32_t
@@ -378,11 +444,7 @@ missing_page(struct req *r, struct snap *s, const char *name, const char *rev)
 	struct buf to = BUF_INIT, path = BUF_INIT;
 	git_oid last;
 	if (!rev && manage_redirect_target(&to, s, name) == 0) {
-		struct buf loc = BUF_INIT;
-		buf_puts(&loc, "/wiki/");
-		url_escape(&loc, to.ptr, to.len, 1);
-		int rc = ui_redirect(r, loc.ptr);
-		buf_free(&loc);
+		int rc = ui_redirect(r, ui_page_url(r, "/wiki/", to.ptr));
 		buf_free(&to);
 		return rc;
 	}
@@ -432,28 +494,31 @@ view_page(struct req *r, const char *name)
 	struct snap s = { 0 };
 	struct buf path = BUF_INIT;
 	const char *rev = req_query(r, "rev"), *key = NULL;
-	char etag[128], hex[GIT_OID_HEXSZ + 1];
+	char etag[160], hex[GIT_OID_HEXSZ + 1], today[16];
 	git_oid blob, tip;
 	struct rendered rd;
 	int rc;
 
 	pthread_once(&boot_once, boot_time_init);
+	ui_today(today);
 	/* The current version: main's commit is all the ETag and the kept view need. */
 	int current = !rev && store_tip(&tip, r->st) == 0;
 	if (!current && (rc = store_snap_open(&s, r->st, rev)) < 0)
 		return rc == KN_ENOTFOUND ? not_found_page(r, name, rev, 0) : rc;
 	git_oid_tostr(hex, sizeof(hex), current ? &tip : &s.id);
-	/* Everything on the page follows from the commit, the name, this server's build and
-	 * who is looking (the header names them and carries their CSRF token). */
-	snprintf(etag, sizeof(etag), "\"%s-%lx-%s-%08x\"", hex, (unsigned long)boot_time, rev ? "r" : "m",
-		 viewer_hash(r));
+	/* Everything on the page follows from the commit, the name, this server's build, who is
+	 * looking (the header names them and carries their CSRF token) and the date (a page's
+	 * review falls due at midnight). */
+	snprintf(etag, sizeof(etag), "\"%s-%lx-%s-%08x-%s\"", hex, (unsigned long)boot_time, rev ? "r" : "m",
+		 viewer_hash(r), today);
 	resp_header(r, "Cache-Control", "no-cache");
 	r->content_type = "text/html; charset=utf-8";
 	/* After a merged save the page says so once: that answer is neither cached nor 304. */
 	int merged = req_query(r, "merged") != NULL;
 	if (!merged && (rc = ui_not_modified(r, etag)) != 0)
 		goto done;
-	if (current && !merged && (key = view_key(r, hex, name))) {
+	pagename_to_path(&path, name);
+	if (current && !merged && (key = view_key(r, hex, name, today, path.ptr))) {
 		struct cache_val *v = cache_get_val(key);
 		if (v) {
 			view_answer(r, v);
@@ -461,9 +526,10 @@ view_page(struct req *r, const char *name)
 			goto done;
 		}
 	}
+	if (current)
+		index_wait_rule(r, path.ptr);
 	if (current && (rc = store_snap_open(&s, r->st, hex)) < 0)
 		goto done;
-	pagename_to_path(&path, name);
 	rc = store_blob_id(&blob, &s, path.ptr);
 	if (rc == KN_ENOTFOUND) {
 		/* not a page: perhaps an attachment (Page-Name/file.png) */
@@ -481,10 +547,14 @@ view_page(struct req *r, const char *name)
 	ui_page_vars(r, c, name);
 	if (rd.fm) {
 		tset(c, "frontmatter", arena_strndup(r->a, rd.fm, rd.fm_len));
-		front_matter_vars(r, c, rd.fm, rd.fm_len);
+		front_matter_vars(r, c, rd.fm, rd.fm_len, rev ? NULL : today);
 	}
+	const char *sidebar;
 	tset_html(c, "body", rd.html);
-	tset_html(c, "sidebar", frame(r, &s, name, "_Sidebar"));
+	tset_html(c, "toc", rd.toc);
+	tset_html(c, "sidebar", sidebar = frame(r, &s, name, "_Sidebar"));
+	if (rd.toc || sidebar)
+		tset(c, "has_side", "1");
 	tset_html(c, "header", frame(r, &s, name, "_Header"));
 	tset_html(c, "footer", frame(r, &s, name, "_Footer"));
 	if (rev)
@@ -497,12 +567,8 @@ view_page(struct req *r, const char *name)
 	url_escape(&feed, name, strlen(name), 1);
 	tset(c, "feed", feed.ptr);
 	buf_free(&feed);
-	if (!rev) {
-		/* A page's backlinks are other pages' business: the view of a page just saved
-		 * does not wait for the index to take the save in (it is not kept if behind). */
-		r->index_nowait = 1;
+	if (!rev)
 		ui_backlinks(r, c, hex, path.ptr);
-	}
 	rc = ui_render(r, "view", c);
 	if (rc == 0 && key) {
 		/* kept unless the index (backlinks) lagged behind main */

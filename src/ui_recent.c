@@ -8,11 +8,13 @@
 
 #include "index.h"
 #include "pagename.h"
+#include "reqspace.h"
 
 #define RECENT_MAX 50      /* entries on a page or in a feed */
 
 struct change {
 	const char *hex;
+	const char *space; /* the page's space */
 	const char *name, *author, *summary;
 	int64_t time;
 	int offset;
@@ -65,8 +67,11 @@ select_changes(struct req *r, const char *kind, const char *value, struct change
 		buf_free(&path);
 		return rc;
 	}
-	rc = index_recent_changes(&ic, ix, ui_scope(r), key, key == INDEX_KEYS ? NULL : value, path.len ? path.ptr : NULL,
-				  RECENT_MAX, r->a);
+	/* one page: of the request's space; else of every space the viewer may read, or under
+	 * /s/NAME/ of that space alone */
+	const char *space = path.len ? ui_space_name(r) : r->space ? r->space->name : NULL;
+	rc = index_recent_changes(&ic, ix, r->space ? ui_scope_here(r) : ui_scope(r), space, key,
+				  key == INDEX_KEYS ? NULL : value, path.len ? path.ptr : NULL, RECENT_MAX, r->a);
 	buf_free(&path);
 	if (rc < 0)
 		return rc;
@@ -80,6 +85,7 @@ select_changes(struct req *r, const char *kind, const char *value, struct change
 		}
 		out->v[out->n++] = (struct change){
 			.hex = e->id,
+			.space = e->space,
 			.name = arena_strdup(r->a, name.ptr),
 			.author = e->author,
 			.summary = e->summary,
@@ -118,6 +124,7 @@ ui_recent(struct req *r)
 		struct tctx *it = tadd(c, "changes");
 		char when[64];
 		ui_format_time(when, sizeof(when), ch.v[i].time, ch.v[i].offset);
+		ui_space_vars(r, it, ch.v[i].space);
 		tset(it, "name", ch.v[i].name);
 		tset(it, "id", ch.v[i].hex);
 		tset(it, "author", ch.v[i].author);
@@ -200,6 +207,7 @@ ui_feed(struct req *r)
 		url_escape(o, e->name, strlen(e->name), 1);
 		buf_puts(o, "</id>\n<link href=\"");
 		xml_put(o, base);
+		xml_put(o, reqspace_base(r, e->space));
 		buf_puts(o, "/diff/");
 		url_escape(o, e->name, strlen(e->name), 1);
 		buf_printf(o, "?to=%s\"/>\n<updated>", e->hex);

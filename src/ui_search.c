@@ -129,6 +129,7 @@ set_results(struct search_page *sp, struct tctx *c, const struct search_query *q
 	for (size_t i = 0; i < res->nhits; i++) {
 		const struct search_hit *h = &res->hits[i];
 		struct tctx *it = tadd(c, "results");
+		ui_space_vars(sp->r, it, h->space);
 		char when[64] = "";
 		if (h->updated_time)
 			ui_format_time(when, sizeof(when), h->updated_time, h->updated_offset);

@@ -25,10 +25,11 @@ set_when(struct tctx *c, const char *key, int64_t t, int offset)
 	tset(c, key, when);
 }
 
-/* One page as a list item. */
+/* One page as a list item (a page of a space outside the wiki with its lock and space). */
 static void
-page_row(struct tctx *it, const struct index_page *p)
+page_row(struct req *r, struct tctx *it, const struct index_page *p)
 {
+	ui_space_vars(r, it, p->space);
 	tset(it, "name", p->name);
 	tset(it, "pagetitle", p->title);
 	set_when(it, "date", p->updated_time, p->updated_offset);
@@ -39,7 +40,7 @@ page_row(struct tctx *it, const struct index_page *p)
 
 /* A list of (value, count, newest change) groups: customers, tags or departments. */
 static int
-group_list(struct req *r, const char *title, const char *tmpl, enum index_key key)
+value_list(struct req *r, const char *title, const char *tmpl, enum index_key key)
 {
 	struct index *ix = ui_index(r);
 	struct index_groups g;
@@ -61,19 +62,19 @@ group_list(struct req *r, const char *title, const char *tmpl, enum index_key ke
 int
 ui_customers(struct req *r)
 {
-	return group_list(r, "Customers", "customer", INDEX_CUSTOMER);
+	return value_list(r, "Customers", "customer", INDEX_CUSTOMER);
 }
 
 int
 ui_tags(struct req *r)
 {
-	return group_list(r, "Tags", "tag", INDEX_TAG);
+	return value_list(r, "Tags", "tag", INDEX_TAG);
 }
 
 int
 ui_departments(struct req *r)
 {
-	return group_list(r, "Departments", "department", INDEX_DEPT);
+	return value_list(r, "Departments", "department", INDEX_DEPT);
 }
 
 /* The pages `pl` (of `value`: a customer, tag, department or date) as a list, in sections
@@ -102,8 +103,9 @@ page_list(struct req *r, const char *title, const char *feed_kind, const struct 
 			tset(group, "section", *section ? section : group_empty ? group_empty : "");
 			cur = section;
 		}
-		page_row(tadd(group, "pages"), &pl->v[i]);
-		names[i] = pl->v[i].name;
+		page_row(r, tadd(group, "pages"), &pl->v[i]);
+		/* a page in several sections counts once (its space is part of who it is) */
+		names[i] = arena_printf(r->a, "%s\t%s", pl->v[i].space, pl->v[i].name);
 	}
 	if (pl->n > 1)
 		qsort(names, pl->n, sizeof(*names), cmp_str);
@@ -160,10 +162,7 @@ int
 ui_stale(struct req *r)
 {
 	char today[16];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	ui_today(today);
 	struct index *ix = ui_index(r);
 	struct index_pages pl;
 	int rc = ix ? index_pages_due(&pl, ix, ui_scope(r), today, r->a) : KN_EIO;

@@ -223,8 +223,15 @@ struct arena_block {
 	_Alignas(16) unsigned char data[];
 };
 
+struct arena_defer {
+	struct arena_defer *next;
+	void (*fn)(void *);
+	void *arg;
+};
+
 struct arena {
 	struct arena_block *head;
+	struct arena_defer *defer; /* run at arena_free, newest first */
 };
 
 struct arena *
@@ -238,6 +245,8 @@ arena_free(struct arena *a)
 {
 	if (!a)
 		return;
+	for (struct arena_defer *d = a->defer; d; d = d->next)
+		d->fn(d->arg);
 	struct arena_block *b = a->head;
 	while (b) {
 		struct arena_block *next = b->next;
@@ -264,6 +273,16 @@ arena_alloc(struct arena *a, size_t n)
 	b->used += n;
 	memset(p, 0, n);
 	return p;
+}
+
+void
+arena_defer(struct arena *a, void (*fn)(void *), void *arg)
+{
+	struct arena_defer *d = arena_alloc(a, sizeof(*d));
+	d->fn = fn;
+	d->arg = arg;
+	d->next = a->defer;
+	a->defer = d;
 }
 
 char *

@@ -16,6 +16,8 @@
   if (!form || !text || !window.fetch) return;
   var csrf = form.querySelector('input[name=csrf]');
   var page = form.getAttribute('data-page') || '';
+  // the page's space: its addresses start with /s/NAME ('' for the wiki)
+  var base = form.getAttribute('data-base') || '';
   var status = document.getElementById('edit-status');
   var conflict = form.hasAttribute('data-conflict');
 
@@ -46,7 +48,7 @@
   var ptimer = null, pinflight = null, plast = null;
   // Relative links in the page are relative to /wiki/PAGE, not to /edit/PAGE.
   function fixRelative(root) {
-    var pageURL = location.origin + '/wiki/' + encodePath(page);
+    var pageURL = location.origin + base + '/wiki/' + encodePath(page);
     var els = root.querySelectorAll('img[src], a[href]');
     for (var i = 0; i < els.length; i++) {
       var attr = els[i].tagName === 'IMG' ? 'src' : 'href', v = els[i].getAttribute(attr);
@@ -65,12 +67,11 @@
     params.set('content', body);
     params.set('csrf', csrf ? csrf.value : '');
     params.set('page', page);
-    fetch('/preview', { method: 'POST', body: params, credentials: 'same-origin', signal: pinflight.signal })
+    fetch(base + '/preview', { method: 'POST', body: params, credentials: 'same-origin', signal: pinflight.signal })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
         box.innerHTML = html;
         fixRelative(box);
-        if (window.kennis) window.kennis.labelTasks();
         box.hidden = false;
       })
       .catch(function (e) { if (e && e.name === 'AbortError') return; box.hidden = true; });
@@ -222,7 +223,7 @@
     fd.append('csrf', csrf ? csrf.value : '');
     fd.append('file', file, name);
     // The answer to a good upload is a redirect to the page: not followed.
-    return fetch('/upload/' + encodePath(page), { method: 'POST', body: fd, credentials: 'same-origin', redirect: 'manual' })
+    return fetch(base + '/upload/' + encodePath(page), { method: 'POST', body: fd, credentials: 'same-origin', redirect: 'manual' })
       .then(function (r) {
         if (r.type === 'opaqueredirect' || r.ok) return true;
         throw new Error(r.status === 413 ? 'the file is too large' : r.status === 400 ?
@@ -381,7 +382,7 @@
     if (!c) { close(); return; }
     if (cinflight) cinflight.abort();
     var mine = cinflight = new AbortController();
-    fetch('/complete?q=' + encodeURIComponent(c.q), { credentials: 'same-origin', signal: mine.signal })
+    fetch(base + '/complete?q=' + encodeURIComponent(c.q), { credentials: 'same-origin', signal: mine.signal })
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (d) {
         var now = wikiContext();

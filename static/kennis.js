@@ -34,22 +34,15 @@
     }
   }
 
-  // Boxes that scroll sideways (wide tables, long code lines) take the keyboard focus, so
-  // they can be scrolled without a mouse.
+  // The templates' boxes that scroll sideways (history, diff and blame tables, page data as
+  // written) take the keyboard focus when they scroll, so they can be scrolled without a
+  // mouse. The renderer makes its own code blocks and tables focusable (render.c), and names
+  // task-list boxes there too.
   function focusableScrollers() {
-    var boxes = document.querySelectorAll('.markdown pre, .markdown table, .scroll, pre');
+    var boxes = document.querySelectorAll('.scroll, pre');
     for (var i = 0; i < boxes.length; i++) {
       var b = boxes[i];
       if (b.scrollWidth > b.clientWidth + 1 && !b.hasAttribute('tabindex')) b.setAttribute('tabindex', '0');
-    }
-  }
-
-  // The renderer's task-list checkboxes have no label; name them after their item.
-  function labelTasks() {
-    var boxes = document.querySelectorAll('.markdown li > input[type=checkbox]:not([aria-label])');
-    for (var i = 0; i < boxes.length; i++) {
-      var t = boxes[i].parentNode.textContent.trim().replace(/\s+/g, ' ').slice(0, 200);
-      boxes[i].setAttribute('aria-label', t || 'task');
     }
   }
 
@@ -57,7 +50,6 @@
     menu();
     markBareLinks();
     focusableScrollers();
-    labelTasks();
   });
-  window.kennis = { labelTasks: labelTasks, focusableScrollers: focusableScrollers };
+  window.kennis = { focusableScrollers: focusableScrollers };
 })();

@@ -11,7 +11,7 @@ ok 'db unit tests pass against both engines' sh -c 'grep "^not ok" -A3 "$1"; ! g
 KENNIS_TEST_PG="$PG_URL" "$TOP/build/test_spaces" >"$T/test_spaces.out" 2>&1
 ok 'spaces unit tests ran against PostgreSQL' grep -q '^ok .* postgresql: remove a space' "$T/test_spaces.out"
 ok 'spaces unit tests pass against both engines' sh -c 'grep "^not ok" -A3 "$1"; ! grep -q "^not ok" "$1"' _ "$T/test_spaces.out"
-for u in outbox; do
+for u in outbox watches; do
 	KENNIS_TEST_PG="$PG_URL" "$TOP/build/test_$u" >"$T/test_$u.out" 2>&1
 	ok "$u unit tests ran against PostgreSQL" grep -q '^ok .* postgresql: ' "$T/test_$u.out"
 	ok "$u unit tests pass against both engines" sh -c 'grep "^not ok" -A3 "$1"; ! grep -q "^not ok" "$1"' _ "$T/test_$u.out"

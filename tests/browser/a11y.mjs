@@ -21,6 +21,8 @@ const pages = [
   ['recent', '/recent'],
   ['pages', '/pages'],
   ['blame', '/blame/Customers/Acme-Corp'],
+  ['comforts', '/wiki/Notes/Handbook'],
+  ['deleted', '/deleted'],
   ['rename', '/rename/Customers/Acme-Corp'],
   ['error-404', '/no/such/address'],
   ['account', '/account'],
@@ -68,7 +70,7 @@ try {
 
   // Dark mode has its own colours: check their contrast too.
   await page.emulateMedia({ colorScheme: 'dark' });
-  for (const [name, url] of [['page', '/wiki/Customers/Acme-Corp'], ['diff', `/diff/Customers/Acme-Corp?to=${rev}`],
+  for (const [name, url] of [['page', '/wiki/Customers/Acme-Corp'], ['comforts', '/wiki/Notes/Handbook'], ['diff', `/diff/Customers/Acme-Corp?to=${rev}`],
                              ['search', '/search?q=acme'], ['edit', '/edit/Customers/Acme-Corp']]) {
     await page.goto(base + url);
     report(`dark ${name}`, await axe(page));
@@ -82,6 +84,9 @@ try {
   await pp.goto(base + '/wiki/Customers/Acme-Corp');
   await pp.click('#menu-toggle');
   report('phone page with the menu open', await axe(pp));
+  await pp.goto(base + '/wiki/Notes/Handbook');
+  await pp.click('details.toc-inline summary');
+  report('phone page with the contents open', await axe(pp));
 
   const errors = contexts.flatMap(c => c.errors);
   ok(errors.length === 0, 'no console errors or CSP violations', errors.join('\n'));

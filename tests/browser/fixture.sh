@@ -81,6 +81,45 @@ review-by: 2999-12-31
 Call notes about Globex.
 MD
 	printf '# Nobody links here\n\nAn orphan.\n' >"$T/fx/Notes/Orphan.md"
+	# page comforts: contents (3+ headings), anchors, coloured code, a footnote, tasks
+	cat >"$T/fx/Notes/Handbook.md" <<'MD'
+# Support handbook
+
+How we answer Acme, in short.[^sla]
+
+## Setup
+
+- [x] get access to the CRM
+- [ ] read the contract
+
+```sh
+curl -s -H 'Authorization: Bearer 0123456789abcdef' 'https://crm.example.com/api/v2/customers/acme-corp/contacts?fields=name,role,phone,email,address,notes&limit=500' # all contacts
+```
+
+## Scripts
+
+```python
+def escalate(ticket, level=2):
+    """Hand the ticket on."""
+    return notify(ticket, level, True)  # see the SLA
+```
+
+```json
+{"customer": "Acme", "tier": 2, "active": true, "owner": null}
+```
+
+## Contacts
+
+| Name | Role |
+|---|---|
+| Wile E. Coyote | Buyer |
+
+### Out of hours
+
+Call the night desk.
+
+[^sla]: The SLA is on the customer page, [[Customers/Acme Corp]].
+MD
 	printf '# Old plan\n\nTo be deleted.\n' >"$T/fx/Old-Plan.md"
 	mkdir -p "$T/fx/Customers/Acme-Corp"
 	printf '\x89PNG\r\n\x1a\n' >"$T/fx/Customers/Acme-Corp/logo.png"

@@ -33,6 +33,8 @@ const pages = [
   ['rename', '/rename/Customers/Acme-Corp'],
   ['delete', '/delete/Customers/Acme-Corp'],
   ['restore', '/restore/Old-Plan'],
+  ['deleted', '/deleted'],
+  ['comforts', '/wiki/Notes/Handbook'],
   ['missing-page', '/wiki/No-Such-Page'],
   ['error-404', '/no/such/address'],
   ['account', '/account'],
@@ -72,7 +74,8 @@ try {
 
     // The wide things scroll inside their own boxes, and can be scrolled there.
     await page.goto(base + '/wiki/Wide-Page');
-    const boxes = await page.evaluate(() => [...document.querySelectorAll('article table, article pre')].map(e => {
+    // (a Markdown table scrolls in the renderer's <div class="table">, the table stays a table)
+    const boxes = await page.evaluate(() => [...document.querySelectorAll('article div.table, article pre')].map(e => {
       const cs = getComputedStyle(e);
       return { tag: e.tagName, scrolls: e.scrollWidth > e.clientWidth && /auto|scroll/.test(cs.overflowX) };
     }));

@@ -1,4 +1,5 @@
-/* test_render.c: Markdown rendering: GFM, wiki links, heading ids, XSS vectors, cost bounds. */
+/* test_render.c: Markdown rendering: GFM, wiki links, heading ids and anchors, contents, code and its colours, footnotes, task lists, XSS vectors, cost bounds. */
+#include "highlight.h"
 #include "render.h"
 #include "tap.h"
 
@@ -41,24 +42,59 @@ contains_ci(const char *hay, const char *needle)
 	return strcasestr(hay, needle) != NULL;
 }
 
-static void
-has(const char *md, const char *needle, const char *what)
+/* The page view's rendering: anchors, colours and the contents (into `toc` when given). */
+static char *
+html_full(const char *md, struct buf *toc)
 {
-	char *got = html(md);
-	ok(strstr(got, needle), "%s", what);
-	if (!strstr(got, needle))
+	struct buf out = BUF_INIT;
+	struct render_ctx c = { .page_exists = exists, .opts = RENDER_ANCHORS | RENDER_HIGHLIGHT, .toc = toc };
+	render_markdown(&out, md, strlen(md), &c);
+	return buf_detach(&out);
+}
+
+/* Does `got` (freed here) hold `needle` as `want` says (hasnt: without ASCII case)? */
+static void
+check(char *got, const char *needle, int want, const char *what)
+{
+	int found = want ? strstr(got, needle) != NULL : contains_ci(got, needle);
+	ok(found == want, "%s", what);
+	if (found != want)
 		printf("#   html: %s\n", got);
 	free(got);
 }
 
 static void
+has(const char *md, const char *needle, const char *what)
+{
+	check(html(md), needle, 1, what);
+}
+
+static void
 hasnt(const char *md, const char *needle, const char *what)
 {
-	char *got = html(md);
-	ok(!contains_ci(got, needle), "%s", what);
-	if (contains_ci(got, needle))
-		printf("#   html: %s\n", got);
-	free(got);
+	check(html(md), needle, 0, what);
+}
+
+static void
+full_has(const char *md, const char *needle, const char *what)
+{
+	check(html_full(md, NULL), needle, 1, what);
+}
+
+static void
+full_hasnt(const char *md, const char *needle, const char *what)
+{
+	check(html_full(md, NULL), needle, 0, what);
+}
+
+/* The contents of `md`. */
+static void
+is_toc(const char *md, const char *want, const char *what)
+{
+	struct buf toc = BUF_INIT;
+	free(html_full(md, &toc));
+	is_str(buf_cstr(&toc), want, "%s", what);
+	buf_free(&toc);
 }
 
 static double
@@ -93,16 +129,19 @@ time_limit(void)
 	return limit;
 }
 
-/* Render `md` (freed here), check the time bound, return the HTML for more checks. */
+/* Render `md` (freed here) as a page view does (anchors, colours, contents), check the time
+ * bound, return the HTML for more checks. */
 static char *
 timed(struct buf *md, const char *what)
 {
-	struct buf out = BUF_INIT;
+	struct buf out = BUF_INIT, toc = BUF_INIT;
+	struct render_ctx c = { .page_exists = exists, .opts = RENDER_ANCHORS | RENDER_HIGHLIGHT, .toc = &toc };
 	double t0 = now();
-	render_markdown(&out, buf_cstr(md), md->len, &ctx);
+	render_markdown(&out, buf_cstr(md), md->len, &c);
 	double dt = now() - t0;
 	ok(dt < time_limit(), "%s: %zu bytes in %.3f s", what, md->len, dt);
 	buf_free(md);
+	buf_free(&toc);
 	return buf_detach(&out);
 }
 
@@ -114,14 +153,54 @@ test_gfm(void)
 	buf_free(&out);
 	is_html("Hello *world*\n", "<p>Hello <em>world</em></p>\n", "paragraph");
 	has("~~gone~~", "<del>gone</del>", "strikethrough");
-	has("- [ ] todo\n- [x] done\n", "<input type=\"checkbox\" disabled=\"\" /> todo", "tasklist open");
-	has("- [ ] todo\n- [x] done\n", "<input type=\"checkbox\" checked=\"\" disabled=\"\" /> done",
+	has("- [ ] todo\n- [x] done\n", "<li><input type=\"checkbox\" class=\"task\" disabled=\"\" aria-label=\"todo\" /> todo</li>",
+	    "tasklist open, named after its item");
+	has("- [ ] todo\n- [x] done\n", "<li><input type=\"checkbox\" class=\"task\" disabled=\"\" checked=\"\" aria-label=\"done\" /> done</li>",
 	    "tasklist checked");
+	has("- [ ] call *Acme* about `x`\n  and more\n", "aria-label=\"call Acme about x and more\" /> call <em>Acme</em>",
+	    "a task's name is its text, without formatting");
+	has("- [ ] a \"quoted\" <b>x</b> & 'y'\n", "aria-label=\"a &quot;quoted&quot; x &amp; &#39;y&#39;\"",
+	    "a task's name is escaped");
+	has("- [ ] todo\n\n- [x] loose\n", "<li>\n<p><input type=\"checkbox\" class=\"task\" disabled=\"\" checked=\"\" aria-label=\"loose\" /> loose</p>",
+	    "a loose list's box goes into its paragraph");
+	hasnt("- [ ] todo\n", "<li><input type=\"checkbox\" disabled", "no unnamed box is left");
 	has("|a|b|\n|-|:-:|\n|1|2|\n", "<td align=\"center\">2</td>", "table");
+	has("|a|b|\n|-|:-:|\n|1|2|\n", "<div class=\"table\" tabindex=\"0\">\n<table>", "a table sits in a focusable box");
 	has("see www.example.com now", "<a href=\"http://www.example.com\">www.example.com</a>",
 	    "autolink extension");
-	has("```c\nint x;\n```\n", "<pre lang=\"c\"><code>int x;\n</code></pre>", "GitHub pre lang");
+	has("```c\nint x;\n```\n", "<pre tabindex=\"0\"><code class=\"language-c\">int x;\n</code></pre>", "language-x class, focusable box");
 	has("a\xff" "b", "a\xef\xbf\xbd" "b", "invalid UTF-8 replaced");
+}
+
+/* [[space:Page]]: links into other spaces, never looked up there; links inside a space. */
+static void
+test_space_links(void)
+{
+	static const char *const spaces[] = { "wiki", "finance", NULL };
+	struct buf out = BUF_INIT, links = BUF_INIT;
+	struct render_ctx in_wiki = { NULL, NULL, &links, NULL, spaces };
+	const char *md = "[[finance:Globex Terms]] [[Home]] [[nospace:Page]] [[finance:]] [[finance:../x]]\n";
+	render_markdown(&out, md, strlen(md), &in_wiki);
+	ok(strstr(out.ptr, "<a class=\"wikilink space\" href=\"/s/finance/wiki/Globex-Terms\">finance:Globex Terms</a>") != NULL,
+	   "a link into another space: %s", out.ptr);
+	ok(strstr(out.ptr, "href=\"/wiki/Home\"") != NULL, "a wiki link from the wiki");
+	ok(strstr(out.ptr, "href=\"/wiki/nospace:Page\"") != NULL || strstr(out.ptr, "nospace") != NULL,
+	   "an unknown prefix is part of the page name");
+	ok(!strstr(out.ptr, "href=\"/s/finance/wiki/\"") && !strstr(out.ptr, "../x\""), "no empty or traversing space link");
+	ok(strstr(links.ptr, "finance\tGlobex-Terms\n") != NULL && strstr(links.ptr, "Home\n") != NULL,
+	   "links reported with their space: %s", links.ptr);
+	buf_reset(&out);
+	buf_reset(&links);
+	struct render_ctx in_fin = { NULL, NULL, &links, "finance", spaces };
+	md = "[[Other Page]] [[wiki:Home]] [[finance:Own Page]]\n";
+	render_markdown(&out, md, strlen(md), &in_fin);
+	ok(strstr(out.ptr, "href=\"/s/finance/wiki/Other-Page\"") != NULL, "a plain link in a space stays in it: %s", out.ptr);
+	ok(strstr(out.ptr, "class=\"wikilink space\" href=\"/wiki/Home\"") != NULL, "[[wiki:Home]] from a space");
+	ok(strstr(out.ptr, "class=\"wikilink\" href=\"/s/finance/wiki/Own-Page\"") != NULL, "[[own-space:Page]] is a link in the space");
+	ok(strstr(links.ptr, "wiki\tHome\n") != NULL && strstr(links.ptr, "Own-Page\n") != NULL && !strstr(links.ptr, "finance\t"),
+	   "reported: %s", links.ptr);
+	buf_free(&out);
+	buf_free(&links);
 }
 
 static void
@@ -154,7 +233,7 @@ test_wikilinks(void)
 	        "<p>[[../etc]] [[a/../b]] [[.git]] [[a:b]] [[]] [[#]] [[a]b]]</p>\n", "invalid targets stay text");
 	is_html("[[javascript:alert(1)]]\n", "<p>[[javascript:alert(1)]]</p>\n", "scheme is no page name");
 	is_html("`[[X]]`\n", "<p><code>[[X]]</code></p>\n", "code span untouched");
-	is_html("    [[X]]\n", "<pre><code>[[X]]\n</code></pre>\n", "code block untouched");
+	is_html("    [[X]]\n", "<pre tabindex=\"0\"><code>[[X]]\n</code></pre>\n", "code block untouched");
 	has("[see [[X]]](http://a.example)", "<a href=\"http://a.example\">see [[X]]</a>", "not inside a link");
 	has("![[[X]]](a.png)", "alt=\"[[X]]\"", "not inside an image description");
 	is_html("[[a\nb]]\n", "<p>[[a\nb]]</p>\n", "no link across lines");
@@ -246,6 +325,176 @@ test_heading_inlines(void)
 }
 
 static void
+test_anchors(void)
+{
+	full_has("## Contact Person\n",
+	         "<div class=\"heading h2\"><h2 id=\"contact-person\">Contact Person</h2>"
+	         "<a class=\"anchor\" href=\"#contact-person\" aria-label=\"Link to this section: Contact Person\">#</a></div>",
+	         "anchor: a # link to the heading's id, after the heading, named after it");
+	full_has("# Größe & Maß\n", "<h1 id=\"größe--maß\">Größe &amp; Maß</h1><a class=\"anchor\" href=\"#gr%C3%B6%C3%9Fe--ma%C3%9F\"",
+	         "anchor: the id percent-encoded in the link");
+	full_has("# a\" onclick=\"x <b>\n", "aria-label=\"Link to this section: a&quot; onclick=&quot;x\"",
+	         "anchor: the heading's text escaped in the label (raw HTML left out)");
+	full_has("> # Quoted\n", "<blockquote>\n<div class=\"heading h1\"><h1 id=\"quoted\">", "anchor on a quoted heading too");
+	has("## Plain\n", "<h2 id=\"plain\">Plain</h2>", "no anchors without RENDER_ANCHORS (the index's text)");
+	hasnt("## Plain\n", "class=\"anchor\"", "no anchor link without RENDER_ANCHORS");
+	char *a = html_full("# A\n\n## A\n\n# A\n", NULL);
+	ok(strstr(a, "id=\"a\"") && strstr(a, "id=\"a-1\"") && strstr(a, "id=\"a-2\"") && strstr(a, "href=\"#a-2\""),
+	   "anchors follow the unique ids");
+	free(a);
+	char *once = html_full("# One\n\n## Two\n\nText [[#Two]]\n", NULL), *again = html_full("# One\n\n## Two\n\nText [[#Two]]\n", NULL);
+	ok(strcmp(once, again) == 0 && strstr(once, "href=\"#two\">#Two</a>"), "ids and anchors are stable, and wiki links find them");
+	free(once);
+	free(again);
+}
+
+static void
+test_toc(void)
+{
+	is_toc("# One\n\n## Two\n\n## Three\n\n### Four\n\n# Five\n",
+	       "<ul><li><a href=\"#one\">One</a><ul><li><a href=\"#two\">Two</a></li><li><a href=\"#three\">Three</a>"
+	       "<ul><li><a href=\"#four\">Four</a></li></ul></li></ul></li><li><a href=\"#five\">Five</a></li></ul>",
+	       "contents: nested by level, in order");
+	is_toc("# One\n\n## Two\n", "", "contents: none for two headings");
+	is_toc("# One\n\n> ## Quoted\n\n- ## Listed\n\ntext[^1]\n\n[^1]: note\n  # In a note\n", "",
+	       "contents: headings in quotes, lists and footnotes do not count");
+	is_toc("### Deep\n\n# Top\n\n### Deep again\n",
+	       "<ul><li><a href=\"#deep\">Deep</a></li></ul><ul><li><a href=\"#top\">Top</a><ul><li><a href=\"#deep-again\">Deep again</a></li></ul></li></ul>",
+	       "contents: a page starting deeper than it goes on stays valid HTML");
+	is_toc("# A\n\n# A\n\n# <script>alert(1)</script> & \"x\"\n",
+	       "<ul><li><a href=\"#a\">A</a></li><li><a href=\"#a-1\">A</a></li><li><a href=\"#alert1--x\">alert(1) &amp; &quot;x&quot;</a></li></ul>",
+	       "contents: unique ids, text escaped, raw HTML left out");
+	is_toc("# `code` and *em* [link](http://x)\n\n# b\n\n# c\n",
+	       "<ul><li><a href=\"#code-and-em-link\">code and em link</a></li><li><a href=\"#b\">b</a></li><li><a href=\"#c\">c</a></li></ul>",
+	       "contents: the headings' text without formatting or links");
+	struct buf md = BUF_INIT, toc = BUF_INIT;
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&md, "## h%d\n\n", i);
+	free(html_full(buf_cstr(&md), &toc));
+	size_t items = 0;
+	for (const char *p = buf_cstr(&toc); (p = strstr(p, "<li>")); p++)
+		items++;
+	ok(items == RENDER_TOC_MAX, "contents: at most %d entries (%zu)", RENDER_TOC_MAX, items);
+	buf_free(&md);
+	buf_free(&toc);
+	struct buf out = BUF_INIT;
+	struct render_ctx c = { .page_exists = exists };
+	ok(render_markdown(&out, "# a\n# b\n# c\n", 12, &c) == 0, "no contents asked for: none made");
+	buf_free(&out);
+}
+
+static void
+test_code(void)
+{
+	ok(highlight_check_lists() == 0, "the highlighter's word lists are sorted (list %d)", highlight_check_lists());
+	has("```C {.numbers}\nint x;\n```\n", "<code class=\"language-C\">", "language-x is the fence's first word, as written");
+	has("    indented\n", "<pre tabindex=\"0\"><code>indented", "indented code: no class");
+	has("```\"><script>alert(1)</script>\nx\n```\n", "<code class=\"language-&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\">",
+	    "the class is escaped");
+	hasnt("```c\nint x; // y\n```\n", "<span", "no colours without RENDER_HIGHLIGHT");
+	full_has("```c\n#include <stdio.h>\nint main(void) { return 0; } /* done */\nchar *s = \"a\\\"b\";\n```\n",
+	         "<span class=\"hl-meta\">#include &lt;stdio.h&gt;</span>\n<span class=\"hl-type\">int</span> main(<span class=\"hl-type\">void</span>) { "
+	         "<span class=\"hl-keyword\">return</span> <span class=\"hl-number\">0</span>; } <span class=\"hl-comment\">/* done */</span>\n"
+	         "<span class=\"hl-type\">char</span> *s = <span class=\"hl-string\">&quot;a\\&quot;b&quot;</span>;",
+	         "C: preprocessor, types, keywords, numbers, comments, strings with escapes");
+	full_has("```python\n@app.route('/')\ndef f(x=None):\n    \"\"\"Doc\n    string\"\"\"  # c\n```\n",
+	         "<span class=\"hl-meta\">@app</span>.route(<span class=\"hl-string\">&#39;/&#39;</span>)\n"
+	         "<span class=\"hl-keyword\">def</span> f(x=<span class=\"hl-literal\">None</span>):\n    "
+	         "<span class=\"hl-string\">&quot;&quot;&quot;Doc\n    string&quot;&quot;&quot;</span>  <span class=\"hl-comment\"># c</span>",
+	         "Python: decorators, keywords, literals, triple-quoted strings over lines, comments");
+	full_has("```sh\necho \"$HOME\" ${PATH} $# a#b # note\n```\n",
+	         "<span class=\"hl-keyword\">echo</span> <span class=\"hl-string\">&quot;$HOME&quot;</span> <span class=\"hl-var\">${PATH}</span> "
+	         "<span class=\"hl-var\">$#</span> a#b <span class=\"hl-comment\"># note</span>",
+	         "shell: variables, and '#' a comment only at a word's start");
+	full_has("```json\n{\"key\": [1, true, null, \"v\"]}\n```\n",
+	         "{<span class=\"hl-attr\">&quot;key&quot;</span>: [<span class=\"hl-number\">1</span>, <span class=\"hl-literal\">true</span>, "
+	         "<span class=\"hl-literal\">null</span>, <span class=\"hl-string\">&quot;v&quot;</span>]}", "JSON: keys apart from strings");
+	full_has("```yaml\n# c\nname: \"Acme\" # x\nitems:\n  - enabled: yes\n    count: 3\n```\n",
+	         "<span class=\"hl-comment\"># c</span>\n<span class=\"hl-attr\">name</span>: <span class=\"hl-string\">&quot;Acme&quot;</span> "
+	         "<span class=\"hl-comment\"># x</span>\n<span class=\"hl-attr\">items</span>:\n  - <span class=\"hl-attr\">enabled</span>: "
+	         "<span class=\"hl-literal\">yes</span>\n    <span class=\"hl-attr\">count</span>: <span class=\"hl-number\">3</span>",
+	         "YAML: keys, strings, comments, literals, numbers");
+	full_has("```diff\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-old\n+new\n same\n```\n",
+	         "<span class=\"hl-meta\">--- a/x</span>\n<span class=\"hl-meta\">+++ b/x</span>\n<span class=\"hl-section\">@@ -1 +1 @@</span>\n"
+	         "<span class=\"hl-del\">-old</span>\n<span class=\"hl-add\">+new</span>\n same", "diff: lines");
+	full_has("```html\n<a href=\"x\" class='y'>&amp; t</a><!-- c -->\n```\n",
+	         "<span class=\"hl-tag\">&lt;a</span> <span class=\"hl-attr\">href</span>=<span class=\"hl-string\">&quot;x&quot;</span> "
+	         "<span class=\"hl-attr\">class</span>=<span class=\"hl-string\">&#39;y&#39;</span><span class=\"hl-tag\">&gt;</span>"
+	         "<span class=\"hl-literal\">&amp;amp;</span> t<span class=\"hl-tag\">&lt;/a</span><span class=\"hl-tag\">&gt;</span>"
+	         "<span class=\"hl-comment\">&lt;!-- c --&gt;</span>", "HTML: tags, attributes, values, entities, comments");
+	full_has("```SQL\nSELECT name FROM t WHERE id = 'it''s' -- c\n```\n",
+	         "<span class=\"hl-keyword\">SELECT</span> name <span class=\"hl-keyword\">FROM</span> t <span class=\"hl-keyword\">WHERE</span> id = "
+	         "<span class=\"hl-string\">&#39;it&#39;</span><span class=\"hl-string\">&#39;s&#39;</span> <span class=\"hl-comment\">-- c</span>",
+	         "SQL: keywords in any case, the fence word in any case");
+	full_has("```toml\n[server]\nport = 8080 # c\nname = \"x\"\n```\n",
+	         "<span class=\"hl-section\">[server]</span>\n<span class=\"hl-attr\">port</span> = <span class=\"hl-number\">8080</span> "
+	         "<span class=\"hl-comment\"># c</span>\n<span class=\"hl-attr\">name</span> = <span class=\"hl-string\">&quot;x&quot;</span>",
+	         "TOML: sections, keys, values");
+	full_has("```rust\nfn f<'a>(x: &'a str) -> char { 'x' }\n```\n",
+	         "<span class=\"hl-keyword\">fn</span> f&lt;&#39;a&gt;(x: &amp;&#39;a <span class=\"hl-type\">str</span>) -&gt; "
+	         "<span class=\"hl-type\">char</span> { <span class=\"hl-string\">&#39;x&#39;</span> }", "Rust: lifetimes are no strings");
+	full_has("```go\ns := `raw\n\\n` // c\n```\n", "<span class=\"hl-string\">`raw\n\\n`</span> <span class=\"hl-comment\">// c</span>",
+	         "Go: raw strings over lines");
+	static const char *const langs[] = { "c", "cpp", "cs", "go", "rust", "java", "kotlin", "js", "ts", "json", "python",
+					     "ruby", "bash", "dockerfile", "sql", "css", "yaml", "ini", "diff", "xml" };
+	for (size_t i = 0; i < sizeof(langs) / sizeof(*langs); i++)
+		ok(highlight_known(langs[i], strlen(langs[i])), "a known language: %s", langs[i]);
+	full_hasnt("```brainfuck\n+[-->]\n```\n", "<span", "an unknown language is only escaped");
+	full_has("```c\n</code></pre><script>alert(1)</script>\n```\n", "&lt;/code&gt;&lt;/pre&gt;&lt;script&gt;", "code is escaped inside colours");
+	/* budgets: a block over HIGHLIGHT_BLOCK_MAX is escaped, not coloured */
+	struct buf md = BUF_INIT;
+	buf_puts(&md, "```c\n");
+	rep(&md, "int x; ", 20000);
+	buf_puts(&md, "\n```\n");
+	char *big = html_full(buf_cstr(&md), NULL);
+	ok(strstr(big, "language-c\">int x; int") != NULL, "a code block of 140 KB is not coloured");
+	free(big);
+	buf_free(&md);
+	/* every byte is looked at a bounded number of times: 1 MB of openers that never close */
+	static const char *const hostile[][2] = { { "python", "\"\"\"'''" }, { "c", "/*\"'" }, { "html", "<a b='<!--" },
+						  { "yaml", "- \"a: '" }, { "sh", "${\"'`$(" }, { "ini", "[a=\"" },
+						  { "python", "'" }, { "json", "\" " }, { "xml", "<a " }, { "yaml", "a: " } };
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(*hostile); i++) {
+		struct buf code = BUF_INIT, out = BUF_INIT;
+		rep(&code, hostile[i][1], (1u << 20) / strlen(hostile[i][1]));
+		double t0 = now();
+		highlight(&out, hostile[i][0], strlen(hostile[i][0]), code.ptr, code.len);
+		double dt = now() - t0;
+		ok(dt < time_limit(), "highlight %s: 1 MB of '%s' in %.3f s", hostile[i][0], hostile[i][1], dt);
+		buf_free(&code);
+		buf_free(&out);
+	}
+}
+
+static void
+test_footnotes(void)
+{
+	has("Text[^1].\n\n[^1]: The note.\n",
+	    "<p>Text<sup class=\"footnote-ref\"><a href=\"#fn-1\" id=\"fnref-1\" data-footnote-ref>1</a></sup>.</p>", "a footnote reference");
+	has("Text[^1].\n\n[^1]: The note.\n", "<section class=\"footnotes\" data-footnotes>\n<ol>\n<li id=\"fn-1\">\n<p>The note. "
+	    "<a href=\"#fnref-1\" class=\"footnote-backref\"", "the notes at the end, with a way back");
+	has("x[^<script>\"'] y\n\n[^<script>\"']: note\n", "id=\"fnref-%3Cscript%3E%22&#x27;\"", "a label is escaped in ids");
+	hasnt("x[^<script>\"'] y\n\n[^<script>\"']: note\n", "<script", "no tag from a label");
+	has("x[^a]\n\n[^a]: [go](javascript:alert(1)) <img src=x onerror=y>\n", "<a href=\"\">go</a> <!-- raw HTML omitted -->",
+	    "a note is Markdown in safe mode");
+	has("# fn 1\n\nx[^1]\n\n[^1]: n\n", "<h1 id=\"h-fn-1\">fn 1</h1>", "a heading never takes a footnote's id");
+	has("## fnref-1\n\n[[#fnref 1]]\n", "<h2 id=\"h-fnref-1\">", "... nor a back link's");
+	has("## fnref-1\n\n[[#fnref 1]]\n", "href=\"#h-fnref-1\"", "and wiki links to it follow");
+	has("x [^nowhere]\n", "<p>x [^nowhere]</p>", "a reference to no note stays text");
+	struct buf md = BUF_INIT;
+	rep(&md, "[^a] ", 10001);
+	buf_puts(&md, "\n\n[^a]: x\n");
+	char *out = timed(&md, "10001 references to one note");
+	ok(!strstr(out, "footnote-ref"), "over 10000 references: the page is read without footnotes");
+	free(out);
+	rep(&md, "[^a] ", 9999);
+	buf_puts(&md, "\n\n[^a]: x\n");
+	out = timed(&md, "9999 references to one note");
+	ok(strstr(out, "fnref-a-9999") && strlen(out) < (4u << 20), "9999 references (and the note) still are footnotes (%zu bytes)", strlen(out));
+	free(out);
+}
+
+static void
 test_xss(void)
 {
 	static const char *const vectors[] = {
@@ -273,9 +522,22 @@ test_xss(void)
 		"<iframe src=javascript:alert(1)>",
 		"<svg onload=alert(1)>",
 		"```\"><script>alert(1)</script>\nx\n```",
+		"```html\n<script>alert(1)</script><img src=x onerror=alert(1)>\n```",
+		"```c\n\"</span><script>alert(1)</script>\n```",
+		"# <script>alert(1)</script>\n\n## \"><img src=x onerror=alert(1)>\n\n### x\" onmouseover=\"alert(1)\n",
+		"x[^<script>alert(1)</script>]\n\n[^<script>alert(1)</script>]: y",
+		"x[^\"onmouseover=alert(1)]\n\n[^\"onmouseover=alert(1)]: y",
+		"x[^1]\n\n[^1]: <script>alert(1)</script> [a](javascript:alert(1))",
+		"- [ ] <script>alert(1)</script>\" onmouseover=\"alert(1)\n",
 	};
-	for (size_t i = 0; i < sizeof(vectors) / sizeof(*vectors); i++) {
-		char *got = html(vectors[i]);
+	const size_t nv = sizeof(vectors) / sizeof(*vectors);
+	for (size_t i = 0; i < 2 * nv; i++) {
+		size_t v = i % nv;
+		struct buf all = BUF_INIT;
+		char *page = i < nv ? html(vectors[v]) : html_full(vectors[v], &all);
+		buf_puts(&all, page); /* the contents too */
+		free(page);
+		char *got = buf_detach(&all);
 		int bad = contains_ci(got, "<script") || contains_ci(got, "<img src=x") ||
 		          contains_ci(got, "<iframe") || contains_ci(got, "<svg") ||
 		          contains_ci(got, "href=\"javascript") || contains_ci(got, "href=\"vbscript") ||
@@ -283,9 +545,9 @@ test_xss(void)
 		          contains_ci(got, "src=\"javascript") || contains_ci(got, "src=\"data:image/svg") ||
 		          contains_ci(got, "\" onmouseover") || contains_ci(got, "\" onerror") ||
 		          contains_ci(got, "<a href=\"java\tscript");
-		ok(!bad, "not executable: vector %zu", i);
+		ok(!bad, "not executable: vector %zu%s", v, i < nv ? "" : ", with anchors, colours and contents");
 		if (bad)
-			printf("#   md: %s\n#   html: %s\n", vectors[i], got);
+			printf("#   md: %s\n#   html: %s\n", vectors[v], got);
 		free(got);
 	}
 	has("<script>x</script>", "<!-- raw HTML omitted -->", "raw HTML replaced by a comment");
@@ -396,6 +658,13 @@ test_pathological(void)
 		{ "", "www.a.com ", "", 100000, "1 MB of www autolinks" },
 		{ "", "`", "", 1 << 20, "1 MB of backticks" },
 		{ "", "<!-- ", "", 200000, "1 MB of unclosed comments" },
+		{ "", "```c\nint x = 1; /* c */\n```\n", "", 40000, "1 MB of C code blocks" },
+		{ "```sh\n", "${\"'`$( # ", "\n```\n", 100000, "1 MB of shell openers in one block" },
+		{ "", "- [ ] a *b*\n", "", 100000, "1 MB of task items" },
+		{ "", "x[^a] ", "\n\n[^a]: note\n", 9990, "9990 references to one note" },
+		{ "", "[^a]: [^a]\n", "", 9990, "9990 notes citing themselves" },
+		{ "", "|a|b|\n|-|-|\n\n", "", 70000, "1 MB of small tables" },
+		{ "", "## a `b` *c* [d](e)\n", "", 50000, "1 MB of headings with inlines" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		struct buf md = BUF_INIT;
@@ -466,9 +735,14 @@ main(void)
 	render_global_init();
 	test_gfm();
 	test_wikilinks();
+	test_space_links();
 	test_links_ctx();
 	test_headings();
 	test_heading_inlines();
+	test_anchors();
+	test_toc();
+	test_code();
+	test_footnotes();
 	test_xss();
 	test_cut();
 	test_tables_bounded();

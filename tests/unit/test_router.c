@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "auth.h"
 #include "req.h"
 
@@ -87,10 +88,37 @@ test_access(void)
 	ok(run(r) == 401 && strstr(body(r), "Please log in first."), "R_LOGIN, anonymous POST: 401");
 	done(r);
 	r = fake("GET", "/admin/users", ROLE_EDITOR, &editor);
-	ok(run(r) == 403 && strstr(body(r), "Your account may not do this."), "R_ADMIN, an editor: 403");
+	ok(run(r) == 403 && strstr(body(r), "This page needs the admin role; you are logged in as edi, an editor.") &&
+	   strstr(body(r), "No account is an admin yet"), "R_ADMIN, an editor: 403, the role it needs; no admin to name yet");
 	done(r);
+	struct db *db = access_db(&cfg);
+	ok(db && auth_user_add(db, "ada", "Ada \x1b[31mAdmin", "ada@example.com", ROLE_ADMIN, "correct-horse-battery") == 0 &&
+	   auth_user_add(db, "bob", "", "", ROLE_ADMIN, "correct-horse-battery") == 0 &&
+	   auth_user_add(db, "eve", "Eve", "", ROLE_EDITOR, "correct-horse-battery") == 0, "two admins and an editor");
 	r = fake("POST", "/preview", ROLE_READER, &reader);
-	ok(run(r) == 403, "R_EDIT, a reader: 403");
+	ok(run(r) == 403 && strstr(body(r), "Changing the wiki needs the editor role; you are logged in as rea, a reader.\n"
+					    "Ask an admin for it: Ada  [31mAdmin (ada), bob.") && !strstr(body(r), "eve") &&
+	   !strstr(body(r), "example.com"), "R_EDIT, a reader: 403, the role, and the admins by name (no e-mail, no editors)");
+	done(r);
+	r = fake("GET", "/edit/Home", ROLE_READER, NULL);
+	ok(run(r) == 303, "R_EDIT, anonymous GET: the login form, naming nobody");
+	done(r);
+	r = fake("POST", "/preview", ROLE_READER, NULL);
+	ok(run(r) == 401 && !strstr(body(r), "ada") && !strstr(body(r), "admin role"), "R_EDIT, anonymous POST: 401, naming nobody");
+	done(r);
+	/* git prints a text/plain body as "remote:" lines */
+	r = fake("GET", "/wiki.git/info/refs", ROLE_READER, &reader);
+	error_page(r, KN_EFORBIDDEN, router_role_detail(r, ROLE_EDITOR, "Pushing"));
+	ok(r->status == 403 && strcmp(r->content_type, "text/plain; charset=utf-8") == 0 &&
+	   strcmp(body(r), "Forbidden: You may not do this.\nPushing needs the editor role; you are logged in as rea, a reader.\n"
+			   "Ask an admin for it: Ada  [31mAdmin (ada), bob.\n") == 0,
+	   "git: 403 as text, the role and the admins, no control bytes");
+	if (strchr(body(r), '\x1b'))
+		printf("# %s\n", body(r));
+	done(r);
+	r = fake("POST", "/wiki.git/git-receive-pack", ROLE_NONE, NULL);
+	error_page(r, KN_EAUTH, NULL);
+	ok(r->status == 401 && strstr(body(r), "personal access token") && !strchr(body(r), '<'), "git: 401 as text, how to log in");
 	done(r);
 	r = fake("GET", "/pages", ROLE_NONE, NULL);
 	ok(run(r) == 303, "R_READ, anonymous without anonymous read: to the login form");
@@ -143,6 +171,23 @@ test_codes(void)
 	   router_body("GET", "/wiki.git") == BODY_GIT, "/wiki.git and below, any method: git rows");
 	ok(router_body("GET", "/wiki.gitx") == BODY_FORM && router_body("POST", "/edit/Home") == BODY_FORM,
 	   "everything else: a form");
+	ok(router_body("POST", "/s/finance/upload/Terms") == BODY_MULTIPART && router_body("POST", "/s/finance/edit/X") == BODY_FORM,
+	   "in a space: the same rows");
+	ok(router_body("GET", "/s/finance.git/info/refs") == BODY_GIT && router_body("POST", "/s/finance.git/git-receive-pack") == BODY_GIT,
+	   "/s/NAME.git: git");
+	ok(router_body("POST", "/s/finance/search") == BODY_FORM, "a global route is no space route");
+
+	char name[64];
+	const char *rest = NULL;
+	ok(router_space_path("/s/finance/wiki/Globex", name, sizeof(name), &rest) == 1 && strcmp(name, "finance") == 0 &&
+	   strcmp(rest, "/wiki/Globex") == 0, "/s/NAME/...: the space and the rest");
+	ok(router_space_path("/s/finance.git/info/refs", name, sizeof(name), &rest) == 2 && strcmp(name, "finance") == 0 &&
+	   strcmp(rest, "/info/refs") == 0, "/s/NAME.git/...: git");
+	ok(router_space_path("/s/finance", name, sizeof(name), &rest) == 1 && *rest == '\0', "/s/NAME alone");
+	ok(router_space_path("/s//x", name, sizeof(name), &rest) == -1 && router_space_path("/s/.git", name, sizeof(name), &rest) == -1,
+	   "an empty space name is refused");
+	ok(router_space_path("/wiki/s/x", name, sizeof(name), &rest) == 0 && router_space_path("/search", name, sizeof(name), &rest) == 0,
+	   "other paths are no space paths");
 }
 
 int

@@ -30,7 +30,7 @@ test_templates(void)
 	tset(c, "sidebar", "");
 	ok(tmpl_render(&b, "view", c) == 0, "view renders");
 	ok(strstr(b.ptr, "<b>text</b>") == NULL, "text value in a raw slot is still escaped");
-	ok(strstr(b.ptr, "href=\"/edit/A%20b/c\"") != NULL, ":url percent-encodes");
+	ok(strstr(b.ptr, "href=\"/history/A%20b/c\"") != NULL, ":url percent-encodes");
 	buf_reset(&b);
 	tset_html(c, "body", "<b>html</b>");
 	tmpl_render(&b, "view", c);

@@ -2,12 +2,15 @@
 # Kept views (docs/scale.md): a cached page view is the page of its viewer and of main as it
 # is now: each viewer their own name and CSRF token, a save shows at once, links turn from
 # red to blue when their page appears, backlinks follow, nothing of one viewer leaks to
-# another, and markers in a page's text are only text.
+# another, and markers in a page's text are only text. A kept view never crosses a space's
+# boundary: a confidential page viewed by a member is 404 for an outsider, and a wiki page
+# that a confidential page links to lists that backlink for members only.
 . "$(dirname "$0")/lib.sh"
 "$KENNIS" init "$DATA" >/dev/null
 adduser() { echo "pw-$1-secret" | "$KENNIS" user add --data "$DATA" --role "$2" --display "$3" "$1" >/dev/null; }
 adduser amy editor 'Amy Able'
 adduser bob editor 'Bob Baker'
+"$KENNIS" space add --data "$DATA" secret --read amy >/dev/null 2>&1
 start_server --anonymous-read on
 login() { curl -s -o /dev/null -c "$T/$1.jar" "$URL/login" --data-urlencode "user=$1" --data-urlencode "password=pw-$1-secret"; }
 as() { u=$1; shift; curl -s -b "$T/$u.jar" -c "$T/$u.jar" "$@"; }
@@ -48,4 +51,23 @@ ok 'save a page with marker-like bytes' test "$(as amy -o /dev/null -w '%{http_c
 	--data-urlencode "csrf=$CA" --data-urlencode 'base=' --data-urlencode "content=$(printf 'x \0020000000000000000a\003 y')")" = 303
 as amy "$URL/wiki/Tricky" >/dev/null
 ok 'it never holds a token' sh -c 'p=$(curl -s -b "$2" "$1/wiki/Tricky"); echo "$p" | grep -q "x .*y" && ! echo "$p" | grep -q "x $3 y"' _ "$URL" "$T/amy.jar" "$CA"
+
+# Spaces: amy may read space secret, bob may not.
+ok 'amy saves a confidential page linking a wiki page' test "$(as amy -o /dev/null -w '%{http_code}' "$URL/s/secret/edit/Plan" \
+	--data-urlencode "csrf=$CA" --data-urlencode 'base=' --data-urlencode 'content=Plan ZEBRA-7731, see [[wiki:Cached]].')" = 303
+as amy "$URL/s/secret/wiki/Plan" >/dev/null
+ok 'amy reads it from the kept view' sh -c 'curl -s -b "$2" "$1/s/secret/wiki/Plan" | grep -q ZEBRA-7731' _ "$URL" "$T/amy.jar"
+ok 'bob (same role, same shape) gets 404 after amy viewed it' test "$(as bob -o "$T/bob.plan" -w '%{http_code}' "$URL/s/secret/wiki/Plan")" = 404
+ok 'and no word of it' sh -c '! grep -q "ZEBRA\|Plan" "$1"' _ "$T/bob.plan"
+ok 'a visitor gets no page of it either' sh -c 'c=$(curl -s -o "$2" -w "%{http_code}" "$1/s/secret/wiki/Plan"); test "$c" != 200 && ! grep -q ZEBRA "$2"' _ "$URL" "$T/anon.plan"
+for round in 1 2; do
+	as amy "$URL/wiki/Cached" >"$T/amy.c$round"
+	as bob "$URL/wiki/Cached" >"$T/bob.c$round"
+done
+ok 'amy sees the confidential backlink (kept view too)' sh -c 'grep -q "/s/secret/wiki/Plan" "$1" && grep -q "/s/secret/wiki/Plan" "$2"' _ "$T/amy.c1" "$T/amy.c2"
+ok 'bob never does' sh -c '! grep -q "secret\|Plan" "$1" && ! grep -q "secret\|Plan" "$2"' _ "$T/bob.c1" "$T/bob.c2"
+ok 'a second confidential backlink shows for amy at once' test "$(as amy -o /dev/null -w '%{http_code}' "$URL/s/secret/edit/Budget" \
+	--data-urlencode "csrf=$CA" --data-urlencode 'base=' --data-urlencode 'content=See [[wiki:Cached]].')" = 303
+# (once the index has taken the other space's save in: within a second, as main's backlinks)
+ok 'in a view kept before it' sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do curl -s -b "$2" "$1/wiki/Cached" | grep -q "/s/secret/wiki/Budget" && exit 0; sleep 0.5; done; exit 1' _ "$URL" "$T/amy.jar"
 done_testing
