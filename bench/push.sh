@@ -18,7 +18,7 @@ git config --global user.email pusher@example.com
 # kennis: its own copy (hooks, index as kennis builds it)
 mkdir -p "$W/k"
 cp -r "$CORPORA/f10000/data/wiki.git" "$W/k/wiki.git"
-"$KENNIS" reindex --data "$W/k" >/dev/null
+"$KENNIS" reindex --data "$W/k" >/dev/null 2>&1
 bench_serve "$W/k" 900 --quiet
 bench_ready 900
 # lighttpd + git http-backend: the same repository, plain (no hooks)

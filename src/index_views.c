@@ -474,16 +474,22 @@ index_recent_changes(struct index_changes *out, struct index *ix, const struct i
 	memset(out, 0, sizeof(*out));
 	if (value && (unsigned)key >= INDEX_KEYS)
 		return KN_EINVAL;
-	/* One space: its commits in the order recorded (parents first), by its own numbers.
-	 * Several: by time, newest first, driven by commits_time so that LIMIT stops the scan
-	 * (CROSS JOIN keeps commits the outer loop). */
-	int one = space || (sc && sc->n == 1);
-	if (one)
+	/* One space: its commits in the order recorded (parents first), by its own numbers,
+	 * newest first down page_commits_seq (one file: its primary key). Several: by time,
+	 * newest first, down commits_time. Either way no sort, and LIMIT stops the scan (the
+	 * planner, seeing the scope's space list, would sort every commit of those spaces). */
+	if (!space && sc && sc->n == 1)
+		space = sc->spaces[0];
+	if (space && path)
 		buf_puts(&sql, "SELECT " CHANGE_COLS " FROM page_commits p JOIN commits c ON c.space = p.space"
 			       " AND c.seq = p.seq WHERE c.merge = 0 AND p.change <> 'X'");
+	else if (space)
+		buf_puts(&sql, "SELECT " CHANGE_COLS " FROM page_commits p INDEXED BY page_commits_seq JOIN commits c"
+			       " ON c.space = p.space AND c.seq = p.seq WHERE c.merge = 0 AND p.change <> 'X'");
 	else
-		buf_puts(&sql, "SELECT " CHANGE_COLS " FROM commits c CROSS JOIN page_commits p ON p.space = c.space"
-			       " AND p.seq = c.seq WHERE c.merge = 0 AND p.change <> 'X'");
+		buf_puts(&sql, "SELECT " CHANGE_COLS " FROM commits c INDEXED BY commits_time CROSS JOIN page_commits p"
+			       " INDEXED BY page_commits_seq ON p.space = c.space AND p.seq = c.seq"
+			       " WHERE c.merge = 0 AND p.change <> 'X'");
 	if (space)
 		buf_puts(&sql, " AND p.space = ?1");
 	if (path)
@@ -493,7 +499,7 @@ index_recent_changes(struct index_changes *out, struct index *ix, const struct i
 	else /* frames and templates are no news */
 		buf_puts(&sql, " AND p.path NOT LIKE '\\_%' ESCAPE '\\' AND p.path NOT LIKE '%/\\_%' ESCAPE '\\'");
 	index_scope_sql(&sql, sc);
-	buf_puts(&sql, one ? " ORDER BY p.seq DESC LIMIT ?4" : " ORDER BY c.time DESC, c.seq DESC LIMIT ?4");
+	buf_puts(&sql, space ? " ORDER BY p.seq DESC LIMIT ?4" : " ORDER BY c.time DESC, c.seq DESC LIMIT ?4");
 	int rc = sqlite3_prepare_v2(ix->db, sql.ptr, -1, &st, NULL);
 	buf_free(&sql);
 	if (rc != SQLITE_OK)
