@@ -442,6 +442,7 @@ jobs_add(struct jobs *j, const char *path, const git_oid *blob)
 #define LONG_JOB 500 /* pages: a catch-up this big runs without anyone waiting for it */
 
 static int new_generation(struct index *ix);
+static void meta_key(char *out, size_t n, const char *what, const char *name);
 
 /* Commit what is written and go on in a new transaction. */
 static int
@@ -472,8 +473,8 @@ job_step(struct index *ix, size_t *since)
 	return 0;
 }
 
-/* A job of `n` pages starts. A long first index in the server is marked "building" and
- * committed in batches from here on (index_meta "building" = the commit it indexes). */
+/* A job of `n` pages starts. A long first index in the server is marked and committed in
+ * batches from here on (index_meta "building:SPACE" = the commit it indexes). */
 static int
 job_begin(struct index *ix, size_t n, const char *hex)
 {
@@ -490,7 +491,9 @@ job_begin(struct index *ix, size_t n, const char *hex)
 		return 0;
 	ix->batching = 1;
 	atomic_store(&p->building, 1);
-	int rc = index_meta_set(ix, "building", hex);
+	char key[96];
+	meta_key(key, sizeof(key), "building", ix->space_label);
+	int rc = index_meta_set(ix, key, hex);
 	return rc < 0 ? rc : batch_commit(ix);
 }
 
@@ -723,13 +726,12 @@ clear_space(struct index *ix)
 	return 0;
 }
 
-/* Inside a write transaction: index main (`to`, NULL for an empty wiki) of space `space`
- * from the state of commit `from` (NULL: from nothing; the space's rows must be gone then):
+/* Inside a write transaction: index main (`to`, NULL for an empty wiki) of the space
+ * entered (enter_space) from the state of commit `from` (NULL: from nothing; the space's rows must be gone then):
  * the pages that changed, then the commits in between (index_history.c), which give each
  * re-indexed page its newest change. */
 static int
-apply_range(struct index *ix, struct store *st, const char *space, const git_oid *from, const git_oid *to,
-	    size_t *changes)
+apply_range(struct index *ix, struct store *st, const git_oid *from, const git_oid *to, size_t *changes)
 {
 	git_commit *fc = NULL, *tc = NULL;
 	git_tree *ft = NULL, *tt = NULL;
@@ -940,7 +942,7 @@ update(struct index *ix, const char *space, struct store *st, int full)
 			goto done;
 		ix->first = 1;
 	}
-	rc = apply_range(ix, st, space, incremental ? &from : NULL, have_main ? &main_id : NULL, &changes);
+	rc = apply_range(ix, st, incremental ? &from : NULL, have_main ? &main_id : NULL, &changes);
 	if (rc == 0 && ix->batching) {
 		sqlite3_stmt *s = index_stmt(ix, q_meta_del);
 		index_bind_str(s, 1, bkey);
