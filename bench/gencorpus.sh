@@ -1,10 +1,16 @@
 #!/bin/sh
 # gencorpus.sh N GITDIR [URLFILE] -- write N generated customer pages into the bare repo
-# GITDIR as ONE new commit on top of branch main, with git fast-import (no working tree).
+# GITDIR as ONE new commit on top of branch main, with git fast-import (no working tree),
+# then HISTORY commits that each change one page.
 #
-#   Pages:  Customers/<Region>/Customer-00001.md ... Customer-<N>.md, 20 region folders.
+#   Pages:  Customers/<Region>/Customer-00001.md ... Customer-<N>.md, 20 region folders
+#           (LAYOUT=folders, the default), or Customer-00001.md ... in the root (LAYOUT=flat).
 #   URLs:   one per line (/wiki/Customers/<Region>/Customer-00001) in URLFILE
 #           (default: bench/out/urls.txt next to this script), in page-number order.
+#   HISTORY (default 0): commits after the first, each appending a dated line to the "Log"
+#           section of one page (the last 8 lines kept), by one of 12 authors, a minute
+#           apart; page k is chosen with a probability ~1/k (Customer-00001 gets about
+#           1/ln(N) of them: its history is long, most pages have none or one entry).
 #
 # The output is a pure function of N: awk draws from a fixed-seed Park-Miller LCG (exact in
 # mawk's doubles), and author/committer dates are fixed, so the same N (on the same parent
@@ -15,7 +21,11 @@ set -eu
 LC_ALL=C
 export LC_ALL
 
-usage() { echo "usage: $0 N GITDIR [URLFILE]" >&2; exit 2; }
+usage() { echo "usage: [LAYOUT=folders|flat] [HISTORY=COMMITS] $0 N GITDIR [URLFILE]" >&2; exit 2; }
+LAYOUT=${LAYOUT:-folders}
+HISTORY=${HISTORY:-0}
+case $LAYOUT in folders | flat) ;; *) usage ;; esac
+case $HISTORY in '' | *[!0-9]*) usage ;; esac
 case $# in 2 | 3) ;; *) usage ;; esac
 N=$1
 GITDIR=$2
@@ -41,7 +51,7 @@ MSG="bench: generate $N customer pages"
 	printf 'author %s\ncommitter %s\n' "$WHO" "$WHO"
 	printf 'data %d\n%s\n' "${#MSG}" "$MSG"
 	[ -n "$PARENT" ] && printf 'from %s\n' "$PARENT"
-	awk -v N="$N" -v URLFILE="$URLFILE" '
+	awk -v N="$N" -v URLFILE="$URLFILE" -v FLAT="$([ "$LAYOUT" = flat ] && echo 1 || echo 0)" -v HISTORY="$HISTORY" '
 function rnd() { seed = (seed * 16807) % 2147483647; return seed / 2147483647 }
 function ri(n) { return int(rnd() * n) }                # 0 .. n-1
 function rr(a, b) { return a + ri(b - a + 1) }          # a .. b
@@ -49,7 +59,9 @@ function chance(pct) { return ri(100) < pct }
 function num5(k) { return sprintf("%05d", k) }
 # Folder of customer k: a fixed hash of the number, so links can name the right folder.
 function folder(k) { return REG[((k * 40503 + 12345) % 65521) % NREG + 1] }
-function pagename(k) { return "Customers/" folder(k) "/Customer-" num5(k) }
+function pagename(k) { return FLAT ? "Customer-" num5(k) : "Customers/" folder(k) "/Customer-" num5(k) }
+# The page of customer k as a wiki link names it: folder/title, or the title alone (flat).
+function linkname(k) { return FLAT ? "Customer " num5(k) : "Customers/" folder(k) "/Customer " num5(k) }
 function date(y0, y1) { return sprintf("%04d-%02d-%02d", rr(y0, y1), rr(1, 12), rr(1, 28)) }
 function thousands(v,   s, r) {
 	s = sprintf("%d", v); r = ""
@@ -77,7 +89,7 @@ function wikilink(self,   k, t) {
 	if (t < 80) { do k = rr(1, N); while (k == self && N > 1) }
 	else k = N + rr(1, int(N / 10) + 1)
 	if (t < 55 || (t >= 80 && t < 92))
-		return "[[Customers/" folder(k) "/Customer " num5(k) "]]"
+		return "[[" linkname(k) "]]"
 	if (t < 80)
 		return "[[Customer " num5(k) "|" pagename(k) "]]"
 	return "[[Customer " num5(k) "]]"
@@ -96,6 +108,49 @@ function paragraph(n,   i, s) {
 	s = sentence()
 	for (i = 2; i <= n; i++) s = s " " sentence()
 	return s
+}
+
+# HISTORY commits, each appending a line to the Log section of one page (the last 8 kept),
+# page k chosen with probability ~1/k. Its own generator: the pages do not depend on it.
+function history(   h, k, t, who, line, msg, p, nl) {
+	hseed = 7
+	split("Maria Jansen|Anna Bakker|Stefan Muller|Luc Dubois|Kari Nilsen|Paolo Rossi|John Smith|Ewa Kowalska|Rosa Garcia|Tunde Okafor|Hiro Tanaka|Carla Silva", AUTH, "|")
+	for (h = 1; h <= HISTORY; h++) {
+		hseed = (hseed * 16807) % 2147483647
+		k = int(exp(hseed / 2147483647 * log(N + 1)))
+		if (k < 1) k = 1
+		if (k > N) k = N
+		hseed = (hseed * 16807) % 2147483647
+		who = AUTH[hseed % 12 + 1]
+		t = 1704067200 + 60 * h
+		line = SENT[hseed % NSENT + 1]
+		line = subst(subst(line, "{P}", PROD[h % NPROD + 1]), "{Q}", PROD[(h + 5) % NPROD + 1])
+		line = subst(subst(line, "{D}", DEPT[h % NDEPT + 1]), "{C}", FN[h % NFN + 1])
+		line = "- " strftime_utc(t) " " who ": " subst(subst(line, "{N}", h % 39 + 2), "{Y}", 2019 + h % 6)
+		LOG[k] = (LOG[k] == "" ? "" : LOG[k] "\n") line
+		if (NLOG[k]++ >= 8) LOG[k] = substr(LOG[k], index(LOG[k], "\n") + 1)
+		p = PAGE[k] "\n## Log\n\n" LOG[k] "\n"
+		msg = "Log: " pagename(k)
+		nl = who; gsub(/ /, ".", nl)
+		print "commit refs/heads/main"
+		printf "author %s <%s@example.com> %d +0000\n", who, tolower(nl), t
+		printf "committer %s <%s@example.com> %d +0000\n", who, tolower(nl), t
+		print "data " length(msg)
+		print msg
+		print "M 100644 inline " pagename(k) ".md"
+		print "data " length(p)
+		printf "%s\n", p
+	}
+}
+# "YYYY-MM-DD HH:MM" of a Unix time in UTC (no strftime in mawk): days to a civil date.
+function strftime_utc(t,   d, s, z, era, doe, yoe, y, doy, mp, dd, mm) {
+	d = int(t / 86400); s = t - d * 86400
+	z = d + 719468; era = int(z / 146097); doe = z - era * 146097
+	yoe = int((doe - int(doe / 1460) + int(doe / 36524) - int(doe / 146096)) / 365)
+	y = yoe + era * 400; doy = doe - (365 * yoe + int(yoe / 4) - int(yoe / 100))
+	mp = int((5 * doy + 2) / 153); dd = doy - int((153 * mp + 2) / 5) + 1
+	mm = mp < 10 ? mp + 3 : mp - 9
+	return sprintf("%04d-%02d-%02d %02d:%02d", y + (mm <= 2), mm, dd, int(s / 3600), int(s % 3600 / 60))
 }
 
 BEGIN {
@@ -218,8 +273,10 @@ BEGIN {
 		print "data " length(p)
 		printf "%s\n", p
 		print "/wiki/" pagename(i) > URLFILE
+		if (HISTORY > 0) PAGE[i] = p
 	}
 	close(URLFILE)
+	history()
 	print "done"
 	exit
 }

@@ -21,6 +21,10 @@ struct config {
 	unsigned long exit_after; /* serve this many requests, then exit (0: forever) */
 	size_t cache_bytes;    /* rendered-page cache size (0: off) */
 	size_t search_cache_bytes; /* search results shared by all threads (0: off) */
+	size_t git_cache_bytes; /* libgit2's cache of parsed objects, all threads together */
+	size_t git_map_bytes;   /* pack file windows mapped at a time, all threads together */
+	unsigned repack_loose; /* loose objects that start a background repack (0: never) */
+	unsigned repack_check; /* seconds between looks at the loose objects */
 	int anon_read;         /* anonymous read: 1 on, 0 off, -1 auto (only while no user exists) */
 	int registration;      /* open self-registration (new users are readers) */
 	int behind_tls;        /* served over TLS (by a proxy): cookies get Secure */

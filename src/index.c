@@ -2,6 +2,7 @@
 #include "index_db.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -29,19 +30,15 @@ static const char q_link_add[] =
  * give up); links into other spaces are never resolved (index_db.c) */
 static const char q_links_key[] = "SELECT src, target, dst FROM links WHERE space = ?9 AND tkey = ?1 AND dst_space = ?9";
 static const char q_link_set[] = "UPDATE links SET dst = ?3 WHERE space = ?9 AND src = ?1 AND dst_space = ?9 AND target = ?2";
-static const char q_updated[] =
-	"UPDATE pages SET updated_commit = ?2, updated_time = ?3, updated_offset = ?4,"
-	" updated_author = ?5, updated_email = ?6 WHERE space = ?9 AND path = ?1";
-static const char q_gone_add[] = "INSERT OR REPLACE INTO gone(space, path, commit_id) VALUES(?9, ?1, ?2)";
-static const char q_gone_del[] = "DELETE FROM gone WHERE space = ?9 AND path = ?1";
-static const char q_gone_get[] = "SELECT commit_id FROM gone WHERE space = ?9 AND path = ?1";
-/* from history, newest first: the first deletion seen wins; pages there now are not gone */
-static const char q_gone_old[] =
-	"INSERT OR IGNORE INTO gone(space, path, commit_id) SELECT ?9, ?1, ?2"
-	" WHERE NOT EXISTS (SELECT 1 FROM pages WHERE space = ?9 AND path = ?1)";
+/* A page file deleted (or renamed away) and not there now: its newest deletion. */
+static const char q_gone_get[] =
+	"SELECT c.id FROM page_commits h JOIN commits c ON c.space = h.space AND c.seq = h.seq"
+	" WHERE h.space = ?9 AND h.path = ?1 AND h.change IN ('D', 'X')"
+	" AND NOT EXISTS (SELECT 1 FROM pages WHERE space = ?9 AND path = ?1) ORDER BY h.seq DESC LIMIT 1";
 static const char q_space_id[] = "SELECT id FROM spaces WHERE name = ?1";
 static const char q_space_add[] = "INSERT OR IGNORE INTO spaces(name) VALUES(?1)";
 static const char q_space_names[] = "SELECT name FROM spaces ORDER BY id";
+static const char q_meta_del[] = "DELETE FROM index_meta WHERE key = ?1";
 
 /* The statement for `sql` with the space being caught up bound as ?9. */
 static sqlite3_stmt *
@@ -187,8 +184,7 @@ text_value(struct buf *out, const char *s)
 /* Paths (re)indexed in this catch-up: they get their newest commit afterwards. */
 struct pending {
 	char **path;
-	unsigned char *done;
-	size_t n, cap, left;
+	size_t n, cap;
 };
 
 static void
@@ -207,7 +203,6 @@ pending_free(struct pending *pd)
 	for (size_t i = 0; i < pd->n; i++)
 		free(pd->path[i]);
 	free(pd->path);
-	free(pd->done);
 }
 
 int
@@ -484,6 +479,67 @@ jobs_add(struct jobs *j, const char *path, const git_oid *blob)
 	j->n++;
 }
 
+/* A first index in the server commits every INDEX_BATCH pages, so that search and the
+ * views answer from it as far as it goes ("indexing: N of M" says how far). */
+#define INDEX_BATCH 2000
+#define LONG_JOB 500 /* pages: a catch-up this big runs without anyone waiting for it */
+
+static int new_generation(struct index *ix);
+static void meta_key(char *out, size_t n, const char *what, const char *name);
+
+/* Commit what is written and go on in a new transaction. */
+static int
+batch_commit(struct index *ix)
+{
+	int rc = new_generation(ix);
+	if (rc == 0)
+		rc = index_exec(ix, "COMMIT");
+	if (rc == 0)
+		rc = index_exec(ix, "BEGIN IMMEDIATE");
+	return rc;
+}
+
+/* After each page written: progress, the server stopping, a batch commit. */
+static int
+job_step(struct index *ix, size_t *since)
+{
+	struct index_progress *p = ix->progress;
+	if (!p)
+		return 0;
+	atomic_fetch_add(&p->done, 1);
+	if (atomic_load(&p->stop))
+		return KN_EBUSY;
+	if (ix->batching && ++*since >= INDEX_BATCH) {
+		*since = 0;
+		return batch_commit(ix);
+	}
+	return 0;
+}
+
+/* A job of `n` pages starts. A long first index in the server is marked and committed in
+ * batches from here on (index_meta "building:SPACE" = the commit it indexes). */
+static int
+job_begin(struct index *ix, size_t n, const char *hex)
+{
+	struct index_progress *p = ix->progress;
+	if (!p)
+		return 0;
+	atomic_store(&p->done, 0);
+	atomic_store(&p->total, n);
+	atomic_store(&p->commits, 0);
+	if (n < LONG_JOB)
+		return 0;
+	atomic_store(&p->busy, 1);
+	if (!ix->first)
+		return 0;
+	ix->batching = 1;
+	atomic_store(&p->building, 1);
+	char key[96];
+	meta_key(key, sizeof(key), "building", ix->space_label);
+	int rc = index_meta_set(ix, key, hex);
+	return rc < 0 ? rc : batch_commit(ix);
+}
+
 /* Many pages (a first index, a big push): rendering runs on worker threads while this
  * thread writes to SQLite, in order, at most PIPE_AHEAD pages behind. */
 #define PIPE_MIN     64
@@ -564,6 +620,7 @@ write_pipelined(struct index *ix, struct store *st, struct jobs *j, struct pendi
 	for (; nth < want; nth++)
 		if (pthread_create(&th[nth], NULL, pipe_worker, &pl) != 0)
 			break;
+	size_t since = 0;
 	pthread_mutex_lock(&pl.mu);
 	for (size_t i = 0; i < j->n && rc == 0; i++) {
 		struct prepared *p = &j->v[i];
@@ -576,6 +633,8 @@ write_pipelined(struct index *ix, struct store *st, struct jobs *j, struct pendi
 		}
 		pthread_mutex_unlock(&pl.mu);
 		rc = write_page(ix, p, pd);
+		if (rc == 0)
+			rc = job_step(ix, &since);
 		pthread_mutex_lock(&pl.mu);
 		pl.bytes -= p->src.len + p->text.len;
 		prepared_free(p);
@@ -595,15 +654,20 @@ write_pipelined(struct index *ix, struct store *st, struct jobs *j, struct pendi
 
 /* Index the pages of `j` (and free them). */
 static int
-write_jobs(struct index *ix, struct store *st, struct jobs *j, struct pending *pd)
+write_jobs(struct index *ix, struct store *st, struct jobs *j, struct pending *pd, const char *hex)
 {
-	int rc = 0;
-	if (j->n >= PIPE_MIN) {
+	size_t since = 0;
+	int rc = job_begin(ix, j->n, hex);
+	if (rc < 0) {
+		/* nothing written */
+	} else if (j->n >= PIPE_MIN) {
 		rc = write_pipelined(ix, st, j, pd);
 	} else {
 		for (size_t i = 0; i < j->n && rc == 0; i++) {
 			prepare_page(&j->v[i], st->repo, j->tree);
 			rc = write_page(ix, &j->v[i], pd);
+			if (rc == 0)
+				rc = job_step(ix, &since);
 		}
 	}
 	for (size_t i = 0; i < j->n; i++)
@@ -618,72 +682,27 @@ index_is_file_mode(uint16_t mode)
 	return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE;
 }
 
-/* Apply one file change of the diff: deletions now, pages to index into `j`. */
-static int
-apply_delta(struct index *ix, const git_diff_delta *dd, struct jobs *j, size_t *changes, const char *to_hex)
-{
-	const char *oldp = dd->old_file.path, *newp = dd->new_file.path;
-	int rc = 0;
-	switch (dd->status) {
-	case GIT_DELTA_DELETED:
-	case GIT_DELTA_RENAMED:
-		if (index_is_page(oldp)) {
-			rc = delete_page(ix, oldp);
-			(*changes)++;
-			sqlite3_stmt *s = stmt_in(ix, q_gone_add);
-			index_bind_str(s, 1, oldp);
-			index_bind_str(s, 2, to_hex);
-			if (rc == 0)
-				rc = index_run(ix, s);
-		}
-		if (dd->status == GIT_DELTA_DELETED)
-			return rc;
-		break;
-	case GIT_DELTA_ADDED:
-	case GIT_DELTA_MODIFIED:
-	case GIT_DELTA_TYPECHANGE:
-	case GIT_DELTA_COPIED:
-		break;
-	default:
-		return 0;
-	}
-	if (rc < 0 || !index_is_page(newp))
-		return rc;
-	(*changes)++;
-	sqlite3_stmt *s = stmt_in(ix, q_gone_del); /* there (again) */
-	index_bind_str(s, 1, newp);
-	if ((rc = index_run(ix, s)) < 0)
-		return rc;
-	if (!index_is_file_mode(dd->new_file.mode)) /* a symlink or submodule is no page */
-		return delete_page(ix, newp);
-	jobs_add(j, newp, &dd->new_file.id);
-	return 0;
-}
-
 static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The keys (links_key) of pages that came or went in delta `dd`, added to `keys` one per
+/* The keys (links_key) of pages that came or went in change `c`, added to `keys` one per
  * line: links elsewhere to a page of that last name may lead elsewhere now. */
 static void
-note_existence(struct buf *keys, const git_diff_delta *dd)
+note_existence(struct buf *keys, const struct index_pchange *c)
 {
 	const char *paths[2] = { NULL, NULL };
-	switch (dd->status) {
-	case GIT_DELTA_ADDED:
-	case GIT_DELTA_COPIED:
-		paths[0] = dd->new_file.path;
+	switch (c->kind) {
+	case 'A':
+	case 'D':
+		paths[0] = c->path;
 		break;
-	case GIT_DELTA_DELETED:
-		paths[0] = dd->old_file.path;
-		break;
-	case GIT_DELTA_RENAMED:
-	case GIT_DELTA_TYPECHANGE:
-		paths[0] = dd->old_file.path;
-		paths[1] = dd->new_file.path;
+	case 'R': /* here from `other` */
+	case 'X': /* away to `other` */
+		paths[0] = c->path;
+		paths[1] = *c->other ? c->other : NULL;
 		break;
 	default:
 		return;
@@ -772,40 +791,36 @@ reresolve(struct index *ix, git_tree *tree, struct buf *keys)
 	return rc;
 }
 
-/* Apply the tree diff old..new (old NULL: everything is new); deletions are recorded as
- * seen at commit `to_hex`. */
+/* Apply the page changes between trees old..new (old NULL: everything is new) of commit
+ * `to_hex`: deletions now, then the pages to index. The same walk as history's
+ * (index_tree_changes): a catch-up of one edit compares the folders that changed by blob
+ * id, where git_diff built every path (11 of the 26 million instructions of an edit of a
+ * wiki of 10,000 pages; docs/scale.md). */
 static int
 apply_diff(struct index *ix, struct store *st, git_tree *old, git_tree *new, struct pending *pd, size_t *changes,
 	   const char *to_hex)
 {
-	git_diff *diff = NULL;
-	int rc = 0;
-	if (git_diff_tree_to_tree(&diff, st->repo, old, new, NULL) < 0) {
-		store_log_git_error("diff", "index");
-		return KN_EGIT;
-	}
-	if (old) {
-		git_diff_find_options fo;
-		git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
-		fo.flags = GIT_DIFF_FIND_RENAMES;
-		if (git_diff_find_similar(diff, &fo) < 0) {
-			store_log_git_error("rename detection", "index");
-			rc = KN_EGIT;
-		}
-	}
+	struct index_pchanges cs = { 0 };
 	struct jobs j = { .spaces = (const char *const *)ix->space_names,
 			  .space = strcmp(ix->space_label, "wiki") == 0 ? NULL : ix->space_label,
 			  .tree = new };
 	struct buf keys = BUF_INIT;
-	size_t n = git_diff_num_deltas(diff);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		rc = apply_delta(ix, git_diff_get_delta(diff, i), &j, changes, to_hex);
+	int rc = index_tree_changes(&cs, st->repo, old, new, old != NULL);
+	if (rc < 0)
+		store_log_git_error("diff", "index");
+	for (size_t i = 0; rc == 0 && i < cs.n; i++) {
+		const struct index_pchange *c = &cs.v[i];
+		(*changes)++;
 		if (old)
-			note_existence(&keys, git_diff_get_delta(diff, i));
+			note_existence(&keys, c);
+		if (c->kind == 'D' || c->kind == 'X')
+			rc = delete_page(ix, c->path);
+		else
+			jobs_add(&j, c->path, &c->id);
 	}
-	git_diff_free(diff);
+	index_pchanges_free(&cs);
 	if (rc == 0) {
-		rc = write_jobs(ix, st, &j, pd);
+		rc = write_jobs(ix, st, &j, pd, to_hex);
 		if (rc == 0 && keys.len)
 			rc = reresolve(ix, new, &keys);
 		buf_free(&keys);
@@ -815,147 +830,6 @@ apply_diff(struct index *ix, struct store *st, git_tree *old, git_tree *new, str
 	for (size_t i = 0; i < j.n; i++)
 		prepared_free(&j.v[i]);
 	free(j.v);
-	return rc;
-}
-
-static int
-set_updated(struct index *ix, const char *path, git_commit *c)
-{
-	char hex[GIT_OID_HEXSZ + 1];
-	const git_signature *a = git_commit_author(c);
-	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
-	sqlite3_stmt *s = stmt_in(ix, q_updated);
-	index_bind_str(s, 1, path);
-	index_bind_str(s, 2, hex);
-	if (s) {
-		sqlite3_bind_int64(s, 3, a->when.time);
-		sqlite3_bind_int(s, 4, a->when.offset);
-	}
-	index_bind_str(s, 5, a->name);
-	index_bind_str(s, 6, a->email);
-	return index_run(ix, s);
-}
-
-/* Mark pending paths in commit `c` (diffed against its first parent) with its author. */
-static int
-updated_in_commit(struct index *ix, struct store *st, git_commit *c, struct pending *pd)
-{
-	git_tree *tree = NULL, *ptree = NULL;
-	git_commit *parent = NULL;
-	git_diff *diff = NULL;
-	int rc = KN_EGIT;
-	if (git_commit_tree(&tree, c) < 0 ||
-	    (git_commit_parentcount(c) > 0 && (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&ptree, parent) < 0)) ||
-	    git_diff_tree_to_tree(&diff, st->repo, ptree, tree, NULL) < 0) {
-		store_log_git_error("history diff", "index");
-		goto done;
-	}
-	rc = 0;
-	size_t n = git_diff_num_deltas(diff);
-	for (size_t i = 0; rc == 0 && i < n && pd->left; i++) {
-		const char *path = git_diff_get_delta(diff, i)->new_file.path;
-		char **hit = bsearch(&path, pd->path, pd->n, sizeof(char *), cmp_str);
-		if (hit && !pd->done[hit - pd->path]) {
-			pd->done[hit - pd->path] = 1;
-			pd->left--;
-			rc = set_updated(ix, path, c);
-		}
-	}
-done:
-	git_diff_free(diff);
-	git_tree_free(tree);
-	git_tree_free(ptree);
-	git_commit_free(parent);
-	return rc;
-}
-
-/* Give every re-indexed page the newest commit that changed it: walk main back to `from`
- * (NULL: as far as needed), diffing each commit against its first parent. */
-static int
-apply_updated(struct index *ix, struct store *st, git_commit *to, const git_oid *from, struct pending *pd)
-{
-	git_revwalk *w = NULL;
-	git_oid id;
-	int rc = 0;
-	if (pd->n == 0)
-		return 0;
-	qsort(pd->path, pd->n, sizeof(char *), cmp_str);
-	pd->done = xcalloc(pd->n, 1);
-	pd->left = pd->n;
-	if (git_revwalk_new(&w, st->repo) < 0 || git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME) < 0 ||
-	    git_revwalk_push(w, git_commit_id(to)) < 0) {
-		store_log_git_error("revwalk", "index");
-		git_revwalk_free(w);
-		return KN_EGIT;
-	}
-	if (from)
-		git_revwalk_hide(w, from); /* not an ancestor (a replaced repository): walk it all */
-	while (rc == 0 && pd->left && git_revwalk_next(&id, w) == 0) {
-		git_commit *c = NULL;
-		if (git_commit_lookup(&c, st->repo, &id) < 0) {
-			store_log_git_error("commit lookup", "index");
-			rc = KN_EGIT;
-			break;
-		}
-		rc = updated_in_commit(ix, st, c, pd);
-		git_commit_free(c);
-	}
-	git_revwalk_free(w);
-	/* Whatever the walk did not reach (it should reach all) gets main's commit. */
-	for (size_t i = 0; rc == 0 && pd->left && i < pd->n; i++)
-		if (!pd->done[i])
-			rc = set_updated(ix, pd->path[i], to);
-	return rc;
-}
-
-/* A first index: the pages deleted in main's history (the newest deletion of each, at most
- * GONE_HISTORY commits back) that are not pages now, so that a missing page can offer its
- * last version without walking history (index_gone). Later deletions are recorded as the
- * index catches up (apply_delta). */
-#define GONE_HISTORY 20000 /* as MANAGE_HISTORY_MAX */
-static int
-gone_from_history(struct index *ix, struct store *st, git_commit *tip)
-{
-	git_revwalk *walk = NULL;
-	git_oid id;
-	int rc = 0;
-	if (git_revwalk_new(&walk, st->repo) < 0 || git_revwalk_push(walk, git_commit_id(tip)) < 0) {
-		store_log_git_error("revwalk", "index history");
-		git_revwalk_free(walk);
-		return KN_EGIT;
-	}
-	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
-	for (int seen = 0; rc == 0 && seen < GONE_HISTORY && git_revwalk_next(&id, walk) == 0; seen++) {
-		git_commit *c = NULL, *parent = NULL;
-		git_tree *tree = NULL, *ptree = NULL;
-		git_diff *diff = NULL;
-		char hex[GIT_OID_HEXSZ + 1];
-		if (git_commit_lookup(&c, st->repo, &id) < 0 || git_commit_parentcount(c) == 0) {
-			git_commit_free(c);
-			continue; /* a root commit deletes nothing */
-		}
-		if (git_commit_tree(&tree, c) < 0 || git_commit_parent(&parent, c, 0) < 0 ||
-		    git_commit_tree(&ptree, parent) < 0 || git_diff_tree_to_tree(&diff, st->repo, ptree, tree, NULL) < 0) {
-			store_log_git_error("history diff", "index");
-			rc = KN_EGIT;
-		}
-		git_oid_tostr(hex, sizeof(hex), &id);
-		for (size_t i = 0; rc == 0 && diff && i < git_diff_num_deltas(diff); i++) {
-			const git_diff_delta *dd = git_diff_get_delta(diff, i);
-			if (dd->status != GIT_DELTA_DELETED || !index_is_page(dd->old_file.path))
-				continue;
-			sqlite3_stmt *s = stmt_in(ix, q_gone_old);
-			index_bind_str(s, 1, dd->old_file.path);
-			index_bind_str(s, 2, hex);
-			rc = index_run(ix, s);
-		}
-		git_diff_free(diff);
-		git_tree_free(ptree);
-		git_tree_free(tree);
-		git_commit_free(parent);
-		git_commit_free(c);
-	}
-	git_revwalk_free(walk);
 	return rc;
 }
 
@@ -985,22 +859,22 @@ index_gone(struct index *ix, const char *space, const char *path, git_oid *where
 /* What index_meta records for a space whose main is no commit yet (indexed, nothing in it). */
 #define EMPTY_MARK "-"
 
-/* The index_meta key of the last commit indexed in space `name`. */
+/* The index_meta key of `what` ("last_commit", "building") of space `name`. */
 static void
-last_key(char *out, size_t n, const char *name)
+meta_key(char *out, size_t n, const char *what, const char *name)
 {
-	snprintf(out, n, "last_commit:%s", name);
+	snprintf(out, n, "%s:%s", what, name);
 }
 
 static int
 set_last_indexed(struct index *ix, const char *hex)
 {
 	char key[96];
-	last_key(key, sizeof(key), ix->space_label);
+	meta_key(key, sizeof(key), "last_commit", ix->space_label);
 	return index_meta_set(ix, key, hex);
 }
 
-/* Inside a write transaction: every row of the space being caught up goes. */
+/* Inside a write transaction: every row of the space being caught up goes, its history too. */
 static int
 clear_space(struct index *ix)
 {
@@ -1008,7 +882,7 @@ clear_space(struct index *ix)
 		"DELETE FROM fts WHERE rowid IN (SELECT id FROM pages WHERE space = ?9)",
 		"DELETE FROM pages WHERE space = ?9", "DELETE FROM tags WHERE space = ?9",
 		"DELETE FROM departments WHERE space = ?9", "DELETE FROM links WHERE space = ?9",
-		"DELETE FROM gone WHERE space = ?9",
+		"DELETE FROM commits WHERE space = ?9", "DELETE FROM page_commits WHERE space = ?9",
 		/* full-text rows of no page (a damaged index): a new page could get their id */
 		"DELETE FROM fts WHERE rowid NOT IN (SELECT id FROM pages)",
 	};
@@ -1020,8 +894,10 @@ clear_space(struct index *ix)
 	return 0;
 }
 
-/* Inside a write transaction: index main (`to`, NULL for an empty wiki) from the state of
- * commit `from` (NULL: from nothing; the space's rows must be gone then). */
+/* Inside a write transaction: index main (`to`, NULL for an empty wiki) of the space
+ * entered (enter_space) from the state of commit `from` (NULL: from nothing; the space's rows must be gone then):
+ * the pages that changed, then the commits in between (index_history.c), which give each
+ * re-indexed page its newest change. */
 static int
 apply_range(struct index *ix, struct store *st, const git_oid *from, const git_oid *to, size_t *changes)
 {
@@ -1029,6 +905,8 @@ apply_range(struct index *ix, struct store *st, const git_oid *from, const git_o
 	git_tree *ft = NULL, *tt = NULL;
 	struct pending pd = { 0 };
 	char hex[GIT_OID_HEXSZ + 1] = "";
+	size_t ncommits = 0;
+	struct timespec t0;
 	int rc = KN_EGIT;
 	if (from && (git_commit_lookup(&fc, st->repo, from) < 0 || git_commit_tree(&ft, fc) < 0)) {
 		store_log_git_error("last indexed commit", "index");
@@ -1042,14 +920,17 @@ apply_range(struct index *ix, struct store *st, const git_oid *from, const git_o
 		git_oid_tostr(hex, sizeof(hex), to);
 	if (!tt && !ft)
 		rc = 0;
-	else if (!tt) /* main is gone: no pages */
+	else if (!tt) /* main is gone: no pages, no history */
 		rc = clear_space(ix);
 	else
 		rc = apply_diff(ix, st, ft, tt, &pd, changes, hex);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (rc == 0 && tc)
-		rc = apply_updated(ix, st, tc, from, &pd);
-	if (rc == 0 && tc && !from)
-		rc = gone_from_history(ix, st, tc);
+		rc = index_history_add(ix, st, ix->space, from, to, &ncommits);
+	if (rc == 0 && tc)
+		rc = index_history_updated(ix, ix->space, (const char *const *)pd.path, pd.n, !from);
+	if (rc == 0 && ncommits > 1000)
+		log_info("index: history of %zu commits in %.0f ms", ncommits, index_ms_since(&t0));
 	if (rc == 0)
 		rc = set_last_indexed(ix, to ? hex : EMPTY_MARK);
 done:
@@ -1097,7 +978,7 @@ int
 index_last_indexed(struct index *ix, const char *space, struct buf *out)
 {
 	char key[96];
-	last_key(key, sizeof(key), space);
+	meta_key(key, sizeof(key), "last_commit", space);
 	int rc = index_meta_get(ix, key, out);
 	return rc == KN_ENOTFOUND ? 0 : rc;
 }
@@ -1184,7 +1065,8 @@ enter_space(struct index *ix, const char *name)
 static int
 update(struct index *ix, const char *space, struct store *st, int full)
 {
-	struct buf last = BUF_INIT;
+	char bkey[96];
+	struct buf last = BUF_INIT, building = BUF_INIT;
 	git_oid main_id, from;
 	char hex[GIT_OID_HEXSZ + 1] = "";
 	int have_main, incremental = 0, rc;
@@ -1200,17 +1082,40 @@ update(struct index *ix, const char *space, struct store *st, int full)
 		goto done;
 	if (have_main)
 		git_oid_tostr(hex, sizeof(hex), &main_id);
+	/* A first index the server builds in batches is marked "building" until it ends:
+	 * others (the push hook) leave it to the server; the server itself starts it over
+	 * when it finds the mark of one it did not finish. */
+	meta_key(bkey, sizeof(bkey), "building", space);
+	if ((rc = index_meta_get(ix, bkey, &building)) < 0 && rc != KN_ENOTFOUND)
+		goto done;
+	rc = 0;
+	if (building.len && !full && !ix->progress)
+		goto done;
+	if (building.len && ix->progress) {
+		log_warn("index: the first index of space %s did not finish: starting it over", space);
+		full = 1;
+	}
 	if (!full && strcmp(have_main ? hex : EMPTY_MARK, buf_cstr(&last)) == 0)
 		goto done;
 	if (!full && last.len && strcmp(last.ptr, EMPTY_MARK) != 0) {
-		incremental = known_commit(&from, st, last.ptr);
+		/* History is recorded from there on: main must have grown from it. */
+		incremental = known_commit(&from, st, last.ptr) && have_main &&
+			      git_graph_descendant_of(st->repo, &main_id, &from) == 1;
 		if (!incremental)
-			log_warn("index: last indexed commit %s of space %s is not in the repository: reindexing it", last.ptr,
-				 space);
+			log_warn("index: last indexed commit %s of space %s is not in main's history: reindexing it",
+				 last.ptr, space);
 	}
-	if (!incremental && (rc = clear_space(ix)) < 0)
-		goto done;
+	if (!incremental) {
+		if ((rc = clear_space(ix)) < 0)
+			goto done;
+		ix->first = 1;
+	}
 	rc = apply_range(ix, st, incremental ? &from : NULL, have_main ? &main_id : NULL, &changes);
+	if (rc == 0 && ix->batching) {
+		sqlite3_stmt *s = index_stmt(ix, q_meta_del);
+		index_bind_str(s, 1, bkey);
+		rc = index_run(ix, s);
+	}
 	if (rc == 0)
 		rc = compact_fts(ix, changes);
 	if (rc == 0)
@@ -1220,6 +1125,8 @@ update(struct index *ix, const char *space, struct store *st, int full)
 			 incremental ? "caught up to" : "indexed", have_main ? hex : "empty", changes, index_ms_since(&t0));
 done:
 	buf_free(&last);
+	buf_free(&building);
+	ix->batching = ix->first = 0;
 	free_space_names(ix);
 	if (rc == 0)
 		rc = index_exec(ix, "COMMIT");
@@ -1229,27 +1136,75 @@ done:
 }
 
 int
-index_catch_up(struct index *ix, const char *space, struct store *st)
+index_current(struct index *ix, const char *space, struct store *st)
 {
 	struct buf last = BUF_INIT;
 	git_oid main_id;
 	int have_main, rc;
+	if ((rc = index_main_commit(&main_id, &have_main, st)) < 0 || (rc = index_last_indexed(ix, space, &last)) < 0) {
+		buf_free(&last);
+		return rc;
+	}
+	char hex[GIT_OID_HEXSZ + 1] = "";
+	if (have_main)
+		git_oid_tostr(hex, sizeof(hex), &main_id);
+	rc = strcmp(have_main ? hex : EMPTY_MARK, buf_cstr(&last)) == 0;
+	buf_free(&last);
+	return rc;
+}
+
+int
+index_behind_only_by(struct index *ix, const char *space, struct store *st, const char *path)
+{
+	struct buf last = BUF_INIT;
+	git_oid main_id, from;
+	git_commit *c = NULL, *parent = NULL;
+	git_tree *t = NULL, *pt = NULL;
+	struct index_pchanges cs = { 0 };
+	int have_main, rc = index_current(ix, space, st);
+	if (rc != 0)
+		return rc > 0;
+	/* one commit ahead: main's only parent is the last indexed commit */
+	if (index_main_commit(&main_id, &have_main, st) < 0 || !have_main || index_last_indexed(ix, space, &last) < 0 ||
+	    git_oid_fromstr(&from, buf_cstr(&last)) < 0 || git_commit_lookup(&c, st->repo, &main_id) < 0 ||
+	    git_commit_parentcount(c) != 1 || !git_oid_equal(git_commit_parent_id(c, 0), &from))
+		goto done;
+	/* and it changed page `path` alone */
+	if (git_commit_parent(&parent, c, 0) == 0 && git_commit_tree(&t, c) == 0 && git_commit_tree(&pt, parent) == 0 &&
+	    index_tree_changes(&cs, st->repo, pt, t, 0) == 0)
+		rc = cs.n == 1 && strcmp(cs.v[0].path, path) == 0;
+done:
+	index_pchanges_free(&cs);
+	git_tree_free(t);
+	git_tree_free(pt);
+	git_commit_free(parent);
+	git_commit_free(c);
+	buf_free(&last);
+	return rc;
+}
+
+int
+index_generation(struct index *ix, struct buf *out)
+{
+	int rc = index_meta_get(ix, "generation", out);
+	return rc == KN_ENOTFOUND ? 0 : rc;
+}
+
+void
+index_set_progress(struct index *ix, struct index_progress *p)
+{
+	ix->progress = p;
+}
+
+int
+index_catch_up(struct index *ix, const char *space, struct store *st)
+{
+	int rc;
 	if (ix->corrupt && (rc = index_recover(ix)) < 0)
 		return rc;
-	if ((rc = index_main_commit(&main_id, &have_main, st)) < 0)
-		return rc;
-	rc = index_last_indexed(ix, space, &last);
-	if (rc == 0) {
-		char hex[GIT_OID_HEXSZ + 1] = "";
-		if (have_main)
-			git_oid_tostr(hex, sizeof(hex), &main_id);
-		if (strcmp(have_main ? hex : EMPTY_MARK, buf_cstr(&last)) == 0) {
-			buf_free(&last);
-			return 0;
-		}
-		rc = update(ix, space, st, 0);
-	}
-	buf_free(&last);
+	if ((rc = index_current(ix, space, st)) != 0)
+		return rc > 0 ? 0 : rc;
+	rc = update(ix, space, st, 0);
 	if (rc < 0 && ix->corrupt && index_recover(ix) == 0)
 		rc = update(ix, space, st, 0);
 	return rc;
@@ -1264,6 +1219,20 @@ index_rebuild(struct index *ix, const char *space, struct store *st)
 	rc = update(ix, space, st, 1);
 	if (rc < 0 && ix->corrupt && index_recover(ix) == 0)
 		rc = update(ix, space, st, 1);
+	return rc;
+}
+
+int
+index_open_checked(struct index **out, const char *data_dir)
+{
+	struct buf path = BUF_INIT;
+	buf_printf(&path, "%s/" INDEX_FILE, data_dir);
+	int rc = index_open(out, path.ptr);
+	buf_free(&path);
+	if (rc == 0 && !index_sound(*out, "PRAGMA quick_check", NULL) && (rc = index_recover(*out)) < 0) {
+		index_close(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 
@@ -1284,7 +1253,7 @@ index_drop_space(struct index *ix, const char *space)
 	if (rc < 0 || (rc = index_exec(ix, "BEGIN IMMEDIATE")) < 0)
 		return rc;
 	ix->space = id;
-	last_key(key, sizeof(key), space);
+	meta_key(key, sizeof(key), "last_commit", space);
 	if ((rc = clear_space(ix)) == 0 && (rc = index_meta_set(ix, key, "")) == 0)
 		rc = new_generation(ix);
 	if (rc == 0) {
@@ -1296,8 +1265,8 @@ index_drop_space(struct index *ix, const char *space)
 }
 
 /* Rows of spaces that are not in `spaces` (deleted while this server was not running) go. */
-static void
-drop_unlisted(struct index *ix, const struct index_repo *spaces, size_t n)
+void
+index_drop_unlisted(struct index *ix, const struct index_repo *spaces, size_t n)
 {
 	sqlite3_stmt *s = index_stmt(ix, q_space_names);
 	char *gone[64];
@@ -1318,22 +1287,10 @@ drop_unlisted(struct index *ix, const struct index_repo *spaces, size_t n)
 	}
 }
 
-/* Open DATA/index.db, optionally check it (a damaged file is repaired), catch up every
- * space of `spaces` (at start-up, also drop the rows of spaces not among them). */
-static int
-update_dir(const char *data_dir, const struct index_repo *spaces, size_t n, int check)
+int
+index_catch_up_all(struct index *ix, const struct index_repo *spaces, size_t n)
 {
-	struct index *ix = NULL;
-	struct buf path = BUF_INIT;
-	buf_printf(&path, "%s/" INDEX_FILE, data_dir);
-	int rc = index_open(&ix, path.ptr);
-	buf_free(&path);
-	if (rc < 0)
-		return rc;
-	if (check && !index_sound(ix, "PRAGMA quick_check", NULL) && (rc = index_recover(ix)) < 0)
-		goto done;
-	if (check)
-		drop_unlisted(ix, spaces, n);
+	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct store *st = NULL;
 		int r = store_open(&st, spaces[i].gitdir);
@@ -1344,8 +1301,27 @@ update_dir(const char *data_dir, const struct index_repo *spaces, size_t n, int 
 		store_close(st);
 		if (r < 0 && rc == 0)
 			rc = r;
+		if (ix->progress && atomic_load(&ix->progress->stop))
+			break;
 	}
-done:
+	return rc;
+}
+
+/* Open DATA/index.db, optionally check it (a damaged file is repaired), catch up every
+ * space of `spaces` (at start-up, also drop the rows of spaces not among them). */
+static int
+update_dir(const char *data_dir, const struct index_repo *spaces, size_t n, int check)
+{
+	struct index *ix = NULL;
+	struct buf path = BUF_INIT;
+	buf_printf(&path, "%s/" INDEX_FILE, data_dir);
+	int rc = check ? index_open_checked(&ix, data_dir) : index_open(&ix, path.ptr);
+	buf_free(&path);
+	if (rc < 0)
+		return rc;
+	if (check)
+		index_drop_unlisted(ix, spaces, n);
+	rc = index_catch_up_all(ix, spaces, n);
 	index_close(ix);
 	return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef KENNIS_INDEX_H
 #define KENNIS_INDEX_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -59,13 +60,70 @@ int index_rebuild(struct index *ix, const char *space, struct store *st);
  * negative KN_ code when the check itself could not run. */
 int index_check(struct index *ix, const char *space, struct store *st, FILE *report);
 
-/* Open DATA/index.db, check it (SQLite quick_check: on damage the derived tables are
- * rebuilt, or the file is reset when that is not enough) and catch every space of `spaces`
- * up with its main; for `kennis serve` before it starts serving. 0 or a KN_ code. */
+/* Open DATA/index.db and check it (SQLite quick_check: on damage the derived tables are
+ * rebuilt, or the file is reset when that is not enough). Caller closes. 0 or a KN_ code. */
+int index_open_checked(struct index **out, const char *data_dir);
+/* index_open_checked, drop the rows of spaces not in `spaces`, catch every space of
+ * `spaces` up with its main, close (what `kennis reindex` and tests do; the server's
+ * indexer does the same in its thread). 0 or a KN_ code. */
 int index_startup(const char *data_dir, const struct index_repo *spaces, size_t n);
 /* Open DATA/index.db and catch space `space` (repository `git_dir`) up, without the check
- * (for the post-receive hook: the pusher waits for the indexing of a push). */
+ * (for the post-receive hook: the pusher waits for the indexing of a push, not the next
+ * reader; while the server builds a first index of that space, the hook leaves the work
+ * to the server). */
 int index_update(const char *data_dir, const char *space, const char *git_dir);
+/* Catch every space of `spaces` up (each repository opened for it); the first error is
+ * returned, the others are logged. */
+int index_catch_up_all(struct index *ix, const struct index_repo *spaces, size_t n);
+/* Remove the rows of the spaces the index knows that are not in `spaces` (deleted while
+ * no server ran). */
+void index_drop_unlisted(struct index *ix, const struct index_repo *spaces, size_t n);
+
+/* --- the server's indexer (indexer.c) ---------------------------------------------------
+ * One thread of `kennis serve` keeps the index caught up with main: the server listens at
+ * once, whatever the index needs (a first index of 100,000 pages: minutes), and requests
+ * never run a long catch-up themselves. A first index commits in batches, so search and
+ * the views answer from it as far as it goes. */
+
+/* How far a long job of the indexer is (a first index, or a catch-up of many pages). */
+struct index_progress {
+	atomic_int busy;           /* a long job runs: requests do not wait for it */
+	atomic_int building;       /* it is a first index: history is not complete yet */
+	atomic_size_t done, total; /* pages written, pages to write */
+	atomic_size_t commits;     /* commits of history recorded */
+	atomic_int stop;           /* the server stops: end the job at the next page */
+};
+
+/* Start the indexer thread (after the server listens). 0 or KN_EIO. */
+int indexer_start(const struct config *cfg);
+/* Stop it: a long job is interrupted (what it committed stays; the next start redoes a
+ * first index), and the thread is joined. */
+void indexer_stop(void);
+/* Is the indexer thread running (in `kennis serve`)? */
+int indexer_running(void);
+/* Bring space `space` (repository `st`) of the index up to its main for a request: at
+ * once when it is there; else ask the indexer (it catches up every space) and wait for
+ * it, at most `max_ms`, or not at all while it runs a long job (then the index answers as
+ * far as it goes). 0, or KN_EBUSY when it did not get there. */
+int indexer_wait(struct index *ix, const char *space, struct store *st, int max_ms);
+/* Ask the indexer to catch up, without waiting for it. */
+void indexer_nudge(void);
+/* A snapshot of the indexer's progress; returns 1 while a long job runs. */
+int indexer_progress(size_t *done, size_t *total, size_t *commits, int *building);
+
+/* Has space `space` of the index caught up with its main (1), or not (0)? KN_ codes on
+ * errors. */
+int index_current(struct index *ix, const char *space, struct store *st);
+/* Is space `space` of the index current, or behind its main by one commit that changed
+ * page file `path` alone (a save of that page: the page's backlinks, other pages' links,
+ * are the same)? 1 yes, 0 no (or it cannot tell). */
+int index_behind_only_by(struct index *ix, const char *space, struct store *st, const char *path);
+/* The index's generation (a new one with every change it commits, any space) appended to
+ * `out`. 0 or KN_EIO. */
+int index_generation(struct index *ix, struct buf *out);
+/* Let connection `ix` report its long jobs into `p` and commit a first index in batches
+ * (the server's indexer only). */
+void index_set_progress(struct index *ix, struct index_progress *p);
 
 /* The commands `kennis reindex --data DIR` and `kennis check --data DIR`: exit statuses
  * (0 fine; check: 1 when the index or the repository is not sound; 1 when the command
@@ -188,7 +246,8 @@ int index_wanted(struct index_wanteds *out, struct index *ix, const struct index
 int index_orphans(struct index_paths *out, struct index *ix, const struct index_scope *sc, const char *space,
 		  struct arena *a);
 
-/* A page file that was deleted and is not there now (the `gone` table, see index_gone). */
+/* A page file that was deleted and is not there now (its newest 'D' or 'X' in the history
+ * the index records, see index_gone). */
 struct index_deleted {
 	const char *path;   /* "Notes/Old.md" */
 	const char *commit; /* hex id of a commit at or after its last deletion */
@@ -205,5 +264,37 @@ struct index_deleteds {
 #define INDEX_DELETED_MAX 5000
 int index_deleted(struct index_deleteds *out, struct index *ix, const struct index_scope *sc, const char *space,
 		  struct arena *a);
+
+/* A commit that changed a page file, as history and recent changes show it. */
+struct index_change {
+	const char *space;  /* its space ("wiki", "finance") */
+	const char *path;   /* the file in that commit ("Notes/Call.md") */
+	char change;        /* 'A' added, 'M' changed, 'D' deleted, 'R' renamed here from `other` */
+	const char *other;  /* 'R': the file's name before; else "" */
+	const char *id;     /* the commit, 40 hex digits */
+	const char *author, *email, *summary;
+	int64_t time;       /* seconds since the epoch */
+	int offset;         /* minutes east of UTC */
+};
+
+struct index_changes {
+	struct index_change *v;
+	size_t n;
+};
+
+/* The commits that changed page file `path` of space `space`, newest first, renames
+ * followed back to the file's earlier names; `skip` of them skipped, at most `limit`.
+ * From the history the catch-up records; nothing when the scope does not read `space`. */
+int index_page_history(struct index_changes *out, struct index *ix, const struct index_scope *sc, const char *space,
+		       const char *path, size_t skip, size_t limit, struct arena *a);
+
+/* Recent page changes, newest first, at most `limit`: of page file `path` of space `space`;
+ * else of the files that have customer (tag, department) `value` now (the whole value, any
+ * case); else (both NULL) of every page but frames and templates; in the spaces of the
+ * scope (`space` NULL), or in `space` alone. Merges are left out (they repeat their
+ * parents' changes), and so is the old name of a renamed page. One space: in the order
+ * the commits were recorded (parents first); several: by commit time. */
+int index_recent_changes(struct index_changes *out, struct index *ix, const struct index_scope *sc, const char *space,
+			 enum index_key key, const char *value, const char *path, size_t limit, struct arena *a);
 
 #endif

@@ -10,8 +10,10 @@
  * from git (everything here is derived). Kept in index_meta. The index has a file of its own
  * (index.db): a damaged one can be reset without touching the accounts in kennis.db.
  * 4: spaces (a space column in every table); 5: issue 13 before spaces (links by what they
- * name, four search columns); 6: both. An index of either 4 or 5 is rebuilt. */
-#define SCHEMA_VERSION "6"
+ * name, four search columns), or history in the index (commits, page_commits) before
+ * spaces' merge with it; 6: spaces with issue 13; 7: all of them (the `gone` table gives
+ * way to history). An index of any other version is rebuilt. */
+#define SCHEMA_VERSION "7"
 
 #define BUSY_MS 10000 /* wait for another writer (a catch-up in another thread) */
 
@@ -62,10 +64,17 @@ static const char schema_sql[] =
 	" target TEXT NOT NULL, tkey TEXT NOT NULL, PRIMARY KEY(space, src, dst_space, target)) WITHOUT ROWID;"
 	"CREATE INDEX links_dst ON links(dst_space, dst);"
 	"CREATE INDEX links_tkey ON links(space, tkey);"
-	/* Page files deleted (or renamed away) and not there now: a commit at or after the
-	 * deletion, from which a short walk back finds the last version (see index_gone). */
-	"CREATE TABLE gone(space INTEGER NOT NULL, path TEXT NOT NULL, commit_id TEXT NOT NULL,"
-	" PRIMARY KEY(space, path)) WITHOUT ROWID;"
+	/* History (index_history.c): a space's commits, numbered parents first, and the page
+	 * files each changed; change 'A', 'M', 'D', 'R' (renamed from `other`), 'X' (renamed
+	 * away to `other`). A deleted page's last version is found from its newest 'D' or 'X'
+	 * (index_gone). Recent changes across spaces go by time (commits_time). */
+	"CREATE TABLE commits(space INTEGER NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL,"
+	" author TEXT NOT NULL, email TEXT NOT NULL, time INTEGER NOT NULL, offset INTEGER NOT NULL,"
+	" summary TEXT NOT NULL, merge INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(space, seq)) WITHOUT ROWID;"
+	"CREATE INDEX commits_time ON commits(time, seq);"
+	"CREATE TABLE page_commits(space INTEGER NOT NULL, path TEXT NOT NULL, seq INTEGER NOT NULL,"
+	" change TEXT NOT NULL, other TEXT NOT NULL DEFAULT '', PRIMARY KEY(space, path, seq)) WITHOUT ROWID;"
+	"CREATE INDEX page_commits_seq ON page_commits(space, seq);"
 	/* rowid = pages.id; prefix indexes make "ab*" and "abc*" as fast as a word. body is the
 	 * text a reader sees (snippets are cut from it), customer the front matter's, meta the
 	 * other values (owner, tags, departments, the name when a title is set): weighted as
@@ -78,6 +87,7 @@ static const char schema_sql[] =
 static const char drop_sql[] =
 	"DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS tags; DROP TABLE IF EXISTS departments;"
 	"DROP TABLE IF EXISTS links; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS gone;"
+	"DROP TABLE IF EXISTS commits; DROP TABLE IF EXISTS page_commits;"
 	"DROP TABLE IF EXISTS spaces; DELETE FROM index_meta;";
 
 static const char q_meta_get[] = "SELECT value FROM index_meta WHERE key = ?1";

@@ -34,6 +34,11 @@ struct index {
 	 * snippets): made by search.c on first use and freed by SQLite with the connection
 	 * (the rank function's destructor). The index only forgets it when it closes. */
 	void *search;
+	/* The server's indexer owns this connection (index_set_progress): long jobs report
+	 * here, a first index commits in batches (`batching` while it does). */
+	struct index_progress *progress;
+	int first;    /* the catch-up under way is a first index (from nothing) */
+	int batching; /* and it commits in batches */
 };
 
 /* --- SQL plumbing (index_db.c) ---------------------------------------------------------- */
@@ -109,5 +114,34 @@ int index_last_indexed(struct index *ix, const char *space, struct buf *out);
 int index_is_page(const char *path);
 /* Is git file mode `mode` a regular file (a symlink or a submodule is no page)? */
 int index_is_file_mode(uint16_t mode);
+
+/* --- history (index_history.c) ----------------------------------------------------------- */
+
+/* One page file that changed between two trees. */
+struct index_pchange {
+	char *path, *other; /* 'R': the name before, 'X': the name after; else "" */
+	char kind;          /* 'A', 'M', 'D', 'R' (here from `other`), 'X' (away to `other`) */
+	unsigned hits;      /* merges: the parents it differs from */
+	git_oid id;         /* 'A', 'M', 'R': its blob */
+};
+
+struct index_pchanges {
+	struct index_pchange *v;
+	size_t n, cap;
+};
+
+/* The page files that differ between trees `old` (NULL: none) and `new`, appended to
+ * `cs`; with `renames`, a page that went while another came is checked for a rename
+ * (git's rename detection). 0 or KN_EGIT. */
+int index_tree_changes(struct index_pchanges *cs, git_repository *repo, git_tree *old, git_tree *new, int renames);
+void index_pchanges_free(struct index_pchanges *cs);
+
+/* Inside the caller's write transaction: record in space `space` (spaces.id) the commits of `to` that
+ * `from` (NULL: none) lacks, parents first, and the page files each changed. *ncommits
+ * gets their number. 0, KN_EGIT or KN_EIO. */
+int index_history_add(struct index *ix, struct store *st, sqlite3_int64 space, const git_oid *from, const git_oid *to,
+		      size_t *ncommits);
+/* Give pages `paths` (or, with `all`, every page) their newest change from the history. */
+int index_history_updated(struct index *ix, sqlite3_int64 space, const char *const *paths, size_t n, int all);
 
 #endif

@@ -5,10 +5,11 @@
 
 /* SQL for the customer a page (table alias p) is about: front matter `customer:`, else the
  * folder under Customers/ with '-' as ' '. The one definition for every customer view. */
-#define CUSTOMER_SQL                                                                                               \
-	"CASE WHEN p.customer <> '' THEN p.customer "                                                              \
-	"WHEN p.path LIKE 'Customers/%/%' THEN replace(substr(p.path, 11, instr(substr(p.path, 11), '/') - 1), '-', ' ') " \
+#define CUSTOMER_SQL_OF(t)                                                                                         \
+	"CASE WHEN " t ".customer <> '' THEN " t ".customer "                                                      \
+	"WHEN " t ".path LIKE 'Customers/%/%' THEN replace(substr(" t ".path, 11, instr(substr(" t ".path, 11), '/') - 1), '-', ' ') " \
 	"ELSE '' END"
+#define CUSTOMER_SQL CUSTOMER_SQL_OF("p")
 
 /* Each page's customer, its time, and whether it is the customer's own page (its title is
  * the customer, or it is Customers/<name>.md): its spelling of the customer is the one
@@ -420,8 +421,13 @@ index_deleted(struct index_deleteds *out, struct index *ix, const struct index_s
 {
 	int rc;
 	memset(out, 0, sizeof(*out));
-	/* `gone` has a space column as pages do: the scope's condition reads it as p.space */
-	sqlite3_stmt *st = prepare(ix, sc, "SELECT p.path, p.commit_id FROM gone p WHERE p.space = ?1",
+	/* Each file's newest deletion, when it is not there now (history has a space column as
+	 * pages do: the scope's condition reads it as p.space). */
+	sqlite3_stmt *st = prepare(ix, sc,
+				   "SELECT p.path, c.id FROM page_commits p JOIN commits c ON c.space = p.space AND c.seq = p.seq"
+				   " WHERE p.space = ?1 AND p.change IN ('D', 'X') AND p.seq = (SELECT max(h.seq) FROM page_commits h"
+				   " WHERE h.space = p.space AND h.path = p.path AND h.change IN ('D', 'X'))"
+				   " AND NOT EXISTS (SELECT 1 FROM pages g WHERE g.space = p.space AND g.path = p.path)",
 				   " ORDER BY p.path LIMIT " STR(INDEX_DELETED_MAX));
 	if (!st)
 		return KN_EIO;
@@ -447,4 +453,183 @@ index_orphans(struct index_paths *out, struct index *ix, const struct index_scop
 	if (st)
 		sqlite3_bind_int64(st, 1, space_id(ix, space));
 	return paths(out, ix, st, a);
+}
+
+/* --- history: what changed, when, by whom (index_history.c records it) ------------------- */
+
+#define CHANGE_COLS \
+	"p.path, p.change, p.other, c.id, c.author, c.email, c.summary, c.time, c.offset, " SPACE_OF("p")
+
+static void
+change_add(struct index_changes *out, struct arena *a, sqlite3_stmt *st)
+{
+	out->v = grow(a, out->v, out->n, sizeof(*out->v));
+	struct index_change *ch = &out->v[out->n++];
+	const char *kind = (const char *)sqlite3_column_text(st, 1);
+	*ch = (struct index_change){
+		.path = text(a, st, 0),
+		.change = kind && *kind ? *kind : 'M',
+		.other = text(a, st, 2),
+		.id = text(a, st, 3),
+		.author = text(a, st, 4),
+		.email = text(a, st, 5),
+		.summary = text(a, st, 6),
+		.time = sqlite3_column_int64(st, 7),
+		.offset = sqlite3_column_int(st, 8),
+		.space = text(a, st, 9),
+	};
+}
+
+/* The rows of `st` (CHANGE_COLS), appended; at most `limit` in all. */
+static int
+changes(struct index_changes *out, struct index *ix, sqlite3_stmt *st, size_t limit, struct arena *a)
+{
+	int rc = SQLITE_DONE;
+	if (!st)
+		return KN_EIO;
+	while (out->n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		change_add(out, a, st);
+	return finish(ix, st, rc);
+}
+
+/* The name page file `path` had before commit `before` (a rename into it at or after
+ * `after`), and that commit: 1 found, 0 none, or KN_EIO. */
+static int
+renamed_from(struct index *ix, sqlite3_int64 space, const char *path, sqlite3_int64 before, const char **from, sqlite3_int64 *at,
+	     struct arena *a)
+{
+	static const char sql[] = "SELECT other, seq FROM page_commits WHERE space = ?1 AND path = ?2 AND seq < ?3"
+				  " AND change = 'R' ORDER BY seq DESC LIMIT 1";
+	sqlite3_stmt *st = index_stmt(ix, sql);
+	if (!st)
+		return KN_EIO;
+	sqlite3_bind_int64(st, 1, space);
+	index_bind_str(st, 2, path);
+	sqlite3_bind_int64(st, 3, before);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*from = text(a, st, 0);
+		*at = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return index_sql_fail(ix, rc, sql);
+	return rc == SQLITE_ROW;
+}
+
+int
+index_page_history(struct index_changes *out, struct index *ix, const struct index_scope *sc, const char *space,
+		   const char *path, size_t skip, size_t limit, struct arena *a)
+{
+	sqlite3_int64 sid = space_id(ix, space);
+	/* The file's names, newest first: [path, before), each back to the rename into it,
+	 * whose row (change 'R') is the first of that name's part of the history. */
+	sqlite3_int64 before = INT64_MAX, at = 0;
+	int hops = 0, rc = 0;
+	memset(out, 0, sizeof(*out));
+	while (rc == 0 && out->n < limit && path && hops++ < 100) {
+		const char *from = NULL;
+		int found = renamed_from(ix, sid, path, before, &from, &at, a);
+		if (found < 0)
+			return found;
+		if (!found)
+			at = 0;
+		/* the rows of this name in [at, before), newest first */
+		struct buf sql = BUF_INIT;
+		buf_puts(&sql, "SELECT " CHANGE_COLS " FROM page_commits p JOIN commits c ON c.space = p.space"
+			       " AND c.seq = p.seq WHERE p.space = ?1 AND p.path = ?2 AND p.seq < ?3 AND p.seq >= ?4");
+		index_scope_sql(&sql, sc);
+		buf_puts(&sql, " ORDER BY p.seq DESC LIMIT ?5 OFFSET ?6");
+		sqlite3_stmt *st = NULL;
+		int prc = sqlite3_prepare_v2(ix->db, sql.ptr, -1, &st, NULL);
+		buf_free(&sql);
+		if (prc != SQLITE_OK)
+			return index_sql_fail(ix, prc, "page history");
+		size_t had = out->n;
+		sqlite3_bind_int64(st, 1, sid);
+		sqlite3_bind_text(st, 2, path, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, before);
+		sqlite3_bind_int64(st, 4, at);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)(limit - out->n));
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)skip);
+		rc = changes(out, ix, st, limit, a);
+		if (rc == 0 && skip) {
+			/* the rows skipped here: count this name's rows to know how many are left */
+			static const char count_sql[] = "SELECT count(*) FROM page_commits WHERE space = ?1 AND path = ?2"
+							" AND seq < ?3 AND seq >= ?4";
+			sqlite3_stmt *cs = index_stmt(ix, count_sql);
+			if (!cs)
+				return KN_EIO;
+			sqlite3_bind_int64(cs, 1, sid);
+			index_bind_str(cs, 2, path);
+			sqlite3_bind_int64(cs, 3, before);
+			sqlite3_bind_int64(cs, 4, at);
+			sqlite3_int64 n = sqlite3_step(cs) == SQLITE_ROW ? sqlite3_column_int64(cs, 0) : 0;
+			sqlite3_reset(cs);
+			size_t used = (size_t)n - (out->n - had);
+			skip = used >= skip ? 0 : skip - used;
+		}
+		if (!found)
+			break;
+		path = from;
+		before = at;
+	}
+	return rc;
+}
+
+int
+index_recent_changes(struct index_changes *out, struct index *ix, const struct index_scope *sc, const char *space,
+		     enum index_key key, const char *value, const char *path, size_t limit, struct arena *a)
+{
+	/* The filters as index_paths_with has them: the files with that value now. */
+	static const char *const in_sql[INDEX_KEYS] = {
+		[INDEX_CUSTOMER] = " AND (p.space, p.path) IN (SELECT f.space, f.path FROM pages f WHERE ("
+				   CUSTOMER_SQL_OF("f") ") = ?3 COLLATE NOCASE)",
+		[INDEX_TAG] = " AND (p.space, p.path) IN (SELECT t.space, t.path FROM tags t WHERE t.tag = ?3 COLLATE NOCASE)",
+		[INDEX_DEPT] = " AND (p.space, p.path) IN (SELECT d.space, d.path FROM departments d"
+			       " WHERE d.dept = ?3 COLLATE NOCASE)",
+	};
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	memset(out, 0, sizeof(*out));
+	if (value && (unsigned)key >= INDEX_KEYS)
+		return KN_EINVAL;
+	/* One space: its commits in the order recorded (parents first), by its own numbers,
+	 * newest first down page_commits_seq (one file: its primary key). Several: by time,
+	 * newest first, down commits_time. Either way no sort, and LIMIT stops the scan (the
+	 * planner, seeing the scope's space list, would sort every commit of those spaces). */
+	if (!space && sc && sc->n == 1)
+		space = sc->spaces[0];
+	if (space && path)
+		buf_puts(&sql, "SELECT " CHANGE_COLS " FROM page_commits p JOIN commits c ON c.space = p.space"
+			       " AND c.seq = p.seq WHERE c.merge = 0 AND p.change <> 'X'");
+	else if (space)
+		buf_puts(&sql, "SELECT " CHANGE_COLS " FROM page_commits p INDEXED BY page_commits_seq JOIN commits c"
+			       " ON c.space = p.space AND c.seq = p.seq WHERE c.merge = 0 AND p.change <> 'X'");
+	else
+		buf_puts(&sql, "SELECT " CHANGE_COLS " FROM commits c INDEXED BY commits_time CROSS JOIN page_commits p"
+			       " INDEXED BY page_commits_seq ON p.space = c.space AND p.seq = c.seq"
+			       " WHERE c.merge = 0 AND p.change <> 'X'");
+	if (space)
+		buf_puts(&sql, " AND p.space = ?1");
+	if (path)
+		buf_puts(&sql, " AND p.path = ?2");
+	else if (value)
+		buf_puts(&sql, in_sql[key]);
+	else /* frames and templates are no news */
+		buf_puts(&sql, " AND p.path NOT LIKE '\\_%' ESCAPE '\\' AND p.path NOT LIKE '%/\\_%' ESCAPE '\\'");
+	index_scope_sql(&sql, sc);
+	buf_puts(&sql, space ? " ORDER BY p.seq DESC LIMIT ?4" : " ORDER BY c.time DESC, c.seq DESC LIMIT ?4");
+	int rc = sqlite3_prepare_v2(ix->db, sql.ptr, -1, &st, NULL);
+	buf_free(&sql);
+	if (rc != SQLITE_OK)
+		return index_sql_fail(ix, rc, "recent changes");
+	if (space)
+		sqlite3_bind_int64(st, 1, space_id(ix, space));
+	if (path)
+		sqlite3_bind_text(st, 2, path, -1, SQLITE_TRANSIENT);
+	if (value)
+		sqlite3_bind_text(st, 3, value, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
+	return changes(out, ix, st, limit, a);
 }

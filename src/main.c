@@ -64,6 +64,12 @@ static const char serve_usage[] =
 	"  --max-push BYTES    largest git request body (default: 2147483648; 0: no limit)\n"
 	"  --cache-mb N        memory for rendered Markdown and backlinks (default: 64; 0: off)\n"
 	"  --search-cache-mb N memory for search results shared by all threads (default: 32; 0: off)\n"
+	"  --git-cache-mb N    memory for git objects read (trees, commits) in all (default: 64)\n"
+	"  --git-map-mb N      memory for the windows of git's pack files mapped at a time\n"
+	"                      (default: 128; libgit2's own default is 8 GB: all of it)\n"
+	"  --repack-loose N    repack the repository in the background once it holds N loose\n"
+	"                      objects (default: 1000; 0: never), looked at every\n"
+	"  --repack-check S    S seconds (default: 30)\n"
 	"  --exit-after N      exit after serving N requests (for benchmarks and leak checks)\n"
 	"  --quiet             log warnings and errors only\n"
 	"  --db URL            keep accounts, sessions, spaces and other state in PostgreSQL\n"
@@ -371,6 +377,14 @@ parse_serve(int argc, char **argv, struct config *cfg)
 			cfg->cache_bytes = (size_t)n << 20;
 		else if (strcmp(o, "--search-cache-mb") == 0 && n < (1u << 20))
 			cfg->search_cache_bytes = (size_t)n << 20;
+		else if (strcmp(o, "--git-cache-mb") == 0 && n > 0 && n < (1u << 20))
+			cfg->git_cache_bytes = (size_t)n << 20;
+		else if (strcmp(o, "--git-map-mb") == 0 && n >= 8 && n < (1u << 20))
+			cfg->git_map_bytes = (size_t)n << 20;
+		else if (strcmp(o, "--repack-loose") == 0 && n <= 10000000)
+			cfg->repack_loose = (unsigned)n;
+		else if (strcmp(o, "--repack-check") == 0 && n > 0 && n <= 86400)
+			cfg->repack_check = (unsigned)n;
 		else if (strcmp(o, "--exit-after") == 0)
 			cfg->exit_after = (unsigned long)n;
 		else {
@@ -441,6 +455,10 @@ cmd_serve(int argc, char **argv)
 		.min_rate = 500,
 		.cache_bytes = 64u << 20,
 		.search_cache_bytes = 32u << 20,
+		.git_cache_bytes = 64u << 20,
+		.git_map_bytes = 128u << 20,
+		.repack_loose = 1000,
+		.repack_check = 30,
 		.anon_read = -1,
 		.proxy_from = "127.0.0.1",
 		.proxy_role = ROLE_READER,
@@ -483,6 +501,18 @@ cmd_serve(int argc, char **argv)
 		cfg.threads = 1;
 	cfg.data_dir = data;
 	cfg.git_dir = gitdir;
+	/* The objects the server reads were hash-checked when they came in (receive.fsckObjects,
+	 * or written by kennis itself); checking every read again was a third of a page view
+	 * (`kennis check` still verifies every object). The cache of parsed objects is shared
+	 * by all threads: its bound is a setting. */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)cfg.git_cache_bytes);
+	/* Pack files are read through mapped windows (1 GB each, 8 GB in all by default): the
+	 * pages they touch count as the server's memory, and random page views of a wiki of
+	 * 100,000 pages touch all of its 550 MB pack. Smaller windows, and a bound (--git-map-mb)
+	 * past which libgit2 unmaps the least recently used. */
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, cfg.git_map_bytes / 4);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, cfg.git_map_bytes);
 	cfg.self_exe = exe;
 	/* One server per data directory: then no writer of an earlier server is alive, and
 	 * the lock files it left can be judged (locks.c). A file system without flock only
@@ -513,11 +543,10 @@ cmd_serve(int argc, char **argv)
 	db_close(state);
 	for (size_t i = 0; rc == 0 && i < nrepos; i++)
 		locks_startup(repos[i].gitdir);
-	/* A missing or damaged index is rebuilt here; should that fail, search retries later. */
-	if (index_startup(data, repos, nrepos) < 0)
-		log_warn("search index not ready; it is retried at the first search");
 	space_repos_free(repos, nrepos);
 	webhook_global_init(); /* libcurl, before any thread */
+	/* The index is checked and caught up, every space, by the server's indexer thread once
+	 * it listens (indexer.c). */
 	rc = server_run(&cfg);
 	webhook_global_release();
 	free((char *)cfg.base_url);
@@ -616,8 +645,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	/* libgit2 caches no tree over 4 KiB by default; a folder of a few hundred customers is
-	 * bigger, and every page view looks names up in it (links, frames): cache them. */
-	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)(4 << 20));
+	 * bigger, and every page view looks names up in it (links, frames): cache them, the
+	 * root tree of a wiki of 100,000 pages in one folder (5.5 MB) included: re-reading it
+	 * cost 32 ms a page view (docs/scale.md). The total stays bounded (serve: --git-cache-mb). */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)(64 << 20));
 	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_COMMIT, (size_t)(64 << 10));
 	render_global_init();
 	if (strcmp(argv[1], "init") == 0)

@@ -17,6 +17,7 @@ struct kvlist {
 };
 
 struct user;
+struct cache_val;
 
 struct req {
 	struct arena *a;
@@ -38,6 +39,8 @@ struct req {
 	const char *base;
 	struct reqspaces *spaces; /* the registry and the viewer's rights, loaded on first use */
 	int index_ready;        /* the index was caught up with main in this request */
+	int index_behind;       /* ... or it was not there yet: what it says is not kept */
+	int index_nowait;       /* set by a handler: answer from the index as it is, never wait */
 	struct kvlist query, headers, form;
 	const char *body;
 	size_t body_len;
@@ -52,6 +55,11 @@ struct req {
 	const char *content_type;
 	struct kvlist resp_headers;
 	struct buf out;
+	/* Or the body as bytes shared with the page cache (a cached view), sent without a
+	 * copy: the request holds a reference, which server.c hands to libmicrohttpd. */
+	struct cache_val *shared;
+	const char *shared_body; /* the body's bytes inside it */
+	size_t shared_len;
 };
 
 void kv_add(struct arena *a, struct kvlist *l, const char *key, const char *val);
@@ -106,6 +114,8 @@ enum route_body {
 	BODY_JSON,      /* the API: kept in memory (at most --max-form), never parsed as a form */
 };
 enum route_body router_body(const char *method, const char *path);
+/* Can the route of `method` `path` take long (server.c runs it apart from its workers)? */
+int router_slow(const char *method, const char *path);
 /* Is `path` under a space, "/s/NAME/..." (1) or "/s/NAME.git..." (2)? NAME into `name`,
  * *rest what follows it ("/wiki/X", "/info/refs", or ""). 0 not a space path, -1 a bad
  * one (empty or too long a name). */

@@ -5,6 +5,7 @@
 
 #include "access.h"
 #include "api.h"
+#include "cache.h"
 #include "reqspace.h"
 #include "spaces.h"
 #include "ui.h"
@@ -18,6 +19,8 @@ enum {
 	R_CSRF = 32,   /* state-changing: same-site request with the session's CSRF token */
 	R_SPACE = 64,  /* also under /s/NAME/: then it works in space NAME (reads and writes
 			* there need the space's read and write lists, not the roles) */
+	R_SLOW = 128,  /* can take long (history walks, whole-wiki lists): run apart from the
+	                * libmicrohttpd workers (server.c, slowpool.c) */
 };
 
 struct route {
@@ -37,9 +40,9 @@ static const struct route routes[] = {
 	{ "POST", "/preview",     ui_preview,       R_EXACT | R_EDIT | R_CSRF | R_SPACE },
 	{ "POST", "/upload/",     ui_upload,        R_EDIT | R_CSRF | R_SPACE, BODY_MULTIPART },
 	{ "POST", "/detach/",     ui_detach,        R_EDIT | R_CSRF | R_SPACE },
-	{ "GET",  "/history/",    ui_history,       R_READ | R_SPACE },
-	{ "GET",  "/diff/",       ui_diff,          R_READ | R_SPACE },
-	{ "GET",  "/blame/",      ui_blame,         R_READ | R_SPACE },
+	{ "GET",  "/history/",    ui_history,       R_READ | R_SPACE | R_SLOW },
+	{ "GET",  "/diff/",       ui_diff,          R_READ | R_SPACE | R_SLOW },
+	{ "GET",  "/blame/",      ui_blame,         R_READ | R_SPACE | R_SLOW },
 	{ "GET",  "/rename/",     ui_rename_form,   R_EDIT | R_SPACE },
 	{ "POST", "/rename/",     ui_rename,        R_EDIT | R_CSRF | R_SPACE },
 	{ "GET",  "/delete/",     ui_delete_form,   R_EDIT | R_SPACE },
@@ -47,22 +50,22 @@ static const struct route routes[] = {
 	{ "GET",  "/restore/",    ui_restore_form,  R_READ | R_SPACE },
 	{ "POST", "/restore/",    ui_restore,       R_EDIT | R_CSRF | R_SPACE },
 	{ "POST", "/revert/",     ui_revert,        R_EDIT | R_CSRF | R_SPACE },
-	{ "GET",  "/deleted",     ui_deleted,       R_EXACT | R_READ | R_SPACE },
-	{ "GET",  "/pages",       ui_pages,         R_EXACT | R_READ | R_SPACE },
+	{ "GET",  "/deleted",     ui_deleted,       R_EXACT | R_READ | R_SPACE | R_SLOW },
+	{ "GET",  "/pages",       ui_pages,         R_EXACT | R_READ | R_SPACE | R_SLOW },
 	{ "GET",  "/complete",    ui_complete,      R_EXACT | R_READ | R_SPACE },
-	{ "GET",  "/search",      ui_search,        R_EXACT | R_READ },
-	{ "GET",  "/wanted",      ui_wanted,        R_EXACT | R_READ | R_SPACE },
-	{ "GET",  "/customers",   ui_customers,     R_EXACT | R_READ },
-	{ "GET",  "/customer/",   ui_customer,      R_READ },
-	{ "GET",  "/tags",        ui_tags,          R_EXACT | R_READ },
-	{ "GET",  "/tag/",        ui_tag,           R_READ },
-	{ "GET",  "/departments", ui_departments,   R_EXACT | R_READ },
-	{ "GET",  "/department/", ui_department,    R_READ },
-	{ "GET",  "/stale",       ui_stale,         R_EXACT | R_READ },
-	{ "GET",  "/recent",      ui_recent,        R_EXACT | R_READ | R_SPACE },
-	{ "GET",  "/feed/watching", ui_feed_watching, R_EXACT | R_LOGIN },
-	{ "GET",  "/feed",        ui_feed,          R_READ | R_SPACE },
-	{ "GET",  "/orphans",     ui_orphans,       R_EXACT | R_READ | R_SPACE },
+	{ "GET",  "/search",      ui_search,        R_EXACT | R_READ | R_SLOW },
+	{ "GET",  "/wanted",      ui_wanted,        R_EXACT | R_READ | R_SPACE | R_SLOW },
+	{ "GET",  "/customers",   ui_customers,     R_EXACT | R_READ | R_SLOW },
+	{ "GET",  "/customer/",   ui_customer,      R_READ | R_SLOW },
+	{ "GET",  "/tags",        ui_tags,          R_EXACT | R_READ | R_SLOW },
+	{ "GET",  "/tag/",        ui_tag,           R_READ | R_SLOW },
+	{ "GET",  "/departments", ui_departments,   R_EXACT | R_READ | R_SLOW },
+	{ "GET",  "/department/", ui_department,    R_READ | R_SLOW },
+	{ "GET",  "/stale",       ui_stale,         R_EXACT | R_READ | R_SLOW },
+	{ "GET",  "/recent",      ui_recent,        R_EXACT | R_READ | R_SPACE | R_SLOW },
+	{ "GET",  "/feed/watching", ui_feed_watching, R_EXACT | R_LOGIN | R_SLOW },
+	{ "GET",  "/feed",        ui_feed,          R_READ | R_SPACE | R_SLOW },
+	{ "GET",  "/orphans",     ui_orphans,       R_EXACT | R_READ | R_SPACE | R_SLOW },
 	{ "GET",  "/login",       ui_login_form,    R_EXACT },
 	{ "POST", "/login",       ui_login,         R_EXACT | R_CSRF },
 	{ "POST", "/logout",      ui_logout,        R_EXACT | R_CSRF },
@@ -145,6 +148,19 @@ router_body(const char *method, const char *path)
 		return BODY_GIT;
 	const struct route *rt = route_of(method, in_space == 1 ? (*rest ? rest : "/") : path, in_space == 1, &known);
 	return rt ? rt->body : BODY_FORM;
+}
+
+int
+router_slow(const char *method, const char *path)
+{
+	int known;
+	char name[64];
+	const char *rest = path;
+	int in_space = router_space_path(path, name, sizeof(name), &rest);
+	if (in_space == 2)
+		return 0; /* git: server.c answers it on its own */
+	const struct route *rt = route_of(method, in_space == 1 ? (*rest ? rest : "/") : path, in_space == 1, &known);
+	return rt && (rt->flags & R_SLOW);
 }
 
 /* --- refusals: what role is needed, and whom to ask -------------------------------------- */
@@ -326,7 +342,11 @@ error_page(struct req *r, int err, const char *detail)
 	log_warn("%s %s from %s: %d %s%s%.*s", r->method, r->path, r->remote ? r->remote : "-", status,
 		 kn_strerror(err), detail ? ": " : "", dlen, detail ? detail : "");
 	buf_reset(&r->out);
+	cache_val_unref(r->shared);
+	r->shared = NULL;
 	r->resp_headers.n = 0;
+	if (status == 503)
+		resp_header(r, "Retry-After", "5");
 	enum route_body body = router_body(r->method, r->path);
 	if (body == BODY_GIT) {
 		error_text(r, status, title, text, detail);

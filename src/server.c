@@ -28,6 +28,9 @@
 #include "githttp.h"
 #include "notify.h"
 #include "replica.h"
+#include "index.h"
+#include "maintenance.h"
+#include "slowpool.h"
 #include "repos.h"
 #include "reqspace.h"
 
@@ -51,6 +54,7 @@ struct conn {
 	size_t body_max;   /* a streamed body (git, forwarded) beyond this is refused (0: no limit) */
 	struct replica_write rw; /* a push on the primary: sent on to the replicas (replica.c) */
 	struct cgi *cgi;
+	atomic_int slow;        /* a slow view: 1 running on the slow pool, 2 done (its answer is ready) */
 	struct conns_entry *ce; /* the connection's deadlines (conns.c) */
 	struct timespec start;
 	/* multipart uploads: the file goes to a temporary file, other fields to memory */
@@ -173,14 +177,28 @@ add_security_headers(struct MHD_Response *resp)
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 }
 
+static void
+release_shared(void *v)
+{
+	cache_val_unref(v);
+}
+
 static enum MHD_Result
 queue_req(struct conn *c)
 {
 	struct req *r = &c->r;
 	size_t len = r->out.len;
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, len ? buf_detach(&r->out) : (void *)"",
-						len ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp;
+	if (r->shared) {
+		/* a cached page: its bytes go out as they are, the reference with them */
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(r->shared_len, (void *)r->shared_body,
+									      release_shared, r->shared);
+		if (resp)
+			r->shared = NULL;
+	} else {
+		resp = MHD_create_response_from_buffer(len, len ? buf_detach(&r->out) : (void *)"",
+						       len ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	}
 	if (!resp)
 		return MHD_NO;
 	add_security_headers(resp);
@@ -197,6 +215,8 @@ queue_req(struct conn *c)
 static enum MHD_Result
 queue_error(struct conn *c, int err)
 {
+	cache_val_unref(c->r.shared);
+	c->r.shared = NULL;
 	buf_reset(&c->r.out);
 	error_page(&c->r, err, c->detail);
 	if (err == KN_EAUTH && c->kind == CONN_GIT_REFUSED)
@@ -366,20 +386,55 @@ git_step(struct conn *c, const char *data, size_t *size)
 	return ret;
 }
 
-/* A complete web request: who is asking, then the route table. */
-static enum MHD_Result
-dispatch(struct conn *c)
+/* Who is asking, then the route table; 0, or the error to answer with. */
+static int
+route(struct conn *c)
 {
 	/* This worker thread's handle of the wiki's repository (libgit2 objects are not shared
 	 * across threads); the router switches to a space's (reqspace_enter). */
 	repos_request_begin();
 	c->r.st = repos_get(cfg->git_dir);
 	if (!c->r.st || access_identify_web(&c->r) < 0)
-		return queue_error(c, KN_EBUSY);
+		return KN_EBUSY;
 	struct replica_write w;
 	replica_write_begin(&w, &c->r, c->r.path);
 	router_dispatch(&c->r);
 	replica_write_end(&w, &c->r); /* the primary: sent on to the replicas, maybe waited for */
+	return 0;
+}
+
+/* A slow view on a thread of the slow pool; its connection waits suspended. */
+static void
+run_slow(void *arg, int cancelled)
+{
+	struct conn *c = arg;
+	if (cancelled || route(c) < 0) { /* the server stops, or cannot serve it now */
+		buf_reset(&c->r.out);
+		error_page(&c->r, KN_EBUSY, NULL);
+	}
+	atomic_store(&c->slow, 2);
+	MHD_resume_connection(c->mc);
+}
+
+/* A complete web request: who is asking, then the route table. A view that can take long
+ * runs on the slow pool, so it never holds up this worker's other connections; when the
+ * pool's queue is full, the answer is 503 with Retry-After. */
+static enum MHD_Result
+dispatch(struct conn *c)
+{
+	if (router_slow(c->r.method, c->r.path)) {
+		atomic_store(&c->slow, 1);
+		MHD_suspend_connection(c->mc);
+		if (slowpool_submit(run_slow, c) == 0)
+			return MHD_YES;
+		MHD_resume_connection(c->mc);
+		atomic_store(&c->slow, 0);
+		log_warn("%s %s from %s: the slow views' queue is full: 503", c->r.method, c->r.path, c->r.remote);
+		enum MHD_Result ret = queue_error(c, KN_EBUSY);
+		return ret;
+	}
+	if (route(c) < 0)
+		return queue_error(c, KN_EBUSY);
 	return queue_req(c);
 }
 
@@ -626,8 +681,12 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (c->answered)
-		return MHD_YES; /* already answered */
+	if (atomic_load(&c->slow) == 2) {
+		atomic_store(&c->slow, 0);
+		return queue_req(c); /* resumed: the slow view's answer */
+	}
+	if (atomic_load(&c->slow) == 1 || c->answered)
+		return MHD_YES; /* still running; or already answered */
 	if (c->reject)
 		return queue_error(c, c->reject);
 	return web_final(c);
@@ -653,6 +712,7 @@ on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_Requ
 	upload_cleanup(c);
 	buf_free(&c->body);
 	buf_free(&c->r.out);
+	cache_val_unref(c->r.shared);
 	arena_free(c->a);
 	free(c);
 	*con_cls = NULL;
@@ -787,6 +847,13 @@ server_run(const struct config *config)
 		return 1;
 	}
 
+	/* as many threads for slow views as workers, and room for 64 waiting */
+	if (slowpool_start(cfg->threads, 64) < 0) {
+		fprintf(stderr, "kennis: cannot start a thread\n");
+		conns_free(conns);
+		conns = NULL;
+		return 1;
+	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG;
 	/* libmicrohttpd's own limits only back ours up (on_accept counts with the address and
@@ -805,8 +872,10 @@ server_run(const struct config *config)
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 		MHD_OPTION_END);
 	if (!d) {
+		int e = errno;
+		slowpool_stop();
 		fprintf(stderr, "kennis: cannot listen on %s: %s\n", cfg->listen,
-			errno ? strerror(errno) : "address in use or not available");
+			e ? strerror(e) : "address in use or not available");
 		conns_free(conns);
 		conns = NULL;
 		return 1;
@@ -823,14 +892,21 @@ server_run(const struct config *config)
 	start_notifications(cfg, url); /* before the first request: a primary's role is settled */
 	printf("kennis: serving %s on %s/\n", cfg->data_dir, url);
 	fflush(stdout);
+	/* Only now the index: the server answers while it catches up (a first index of a big
+	 * wiki takes minutes; docs/scale.md). */
+	indexer_start(cfg);
+	maintenance_start(cfg->git_dir, cfg->repack_loose, cfg->repack_check);
 	log_info("listening on %s, %u threads; at most %u connections, %u per address; a header block "
 		 "within %u s, a request body at %u bytes/s or more", cfg->listen, cfg->threads, lim.max_total,
 		 lim.per_addr, cfg->header_timeout, cfg->min_rate);
 	sigwait(&sigs, &sig);
 	log_info("signal %d: shutting down", sig);
+	slowpool_stop(); /* its connections resumed: libmicrohttpd stops none suspended */
 	MHD_stop_daemon(d);
 	replica_stop();
 	notify_stop();
+	maintenance_stop();
+	indexer_stop();
 	conns_free(conns); /* every connection has closed: the registry is empty */
 	conns = NULL;
 	cache_release();

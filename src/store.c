@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,6 +134,32 @@ store_read(struct buf *out, git_oid *blob_id, struct snap *s, const char *path)
 	if (blob_id)
 		git_oid_cpy(blob_id, &id);
 	git_blob_free(blob);
+	return 0;
+}
+
+int
+store_read_blob(struct buf *out, struct store *st, const git_oid *id)
+{
+	git_blob *blob = NULL;
+	if (git_blob_lookup(&blob, st->repo, id) < 0) {
+		store_log_git_error("blob lookup", NULL);
+		return KN_EGIT;
+	}
+	buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	return 0;
+}
+
+int
+store_tip(git_oid *out, struct store *st)
+{
+	int rc = git_reference_name_to_id(out, st->repo, STORE_BRANCH);
+	if (rc == GIT_ENOTFOUND)
+		return KN_ENOTFOUND;
+	if (rc < 0) {
+		store_log_git_error("resolve", STORE_BRANCH);
+		return KN_EGIT;
+	}
 	return 0;
 }
 
@@ -437,6 +464,201 @@ done:
 	return rc;
 }
 
+/* --- one file changed: the trees on its path rewritten as they are, one entry different ---
+ * git_tree_create_updated copies every entry of each tree on the path into a tree builder
+ * (a hash map), sorts them and checks them again; for a page in a folder of 5,000 pages
+ * that was most of a save (docs/scale.md). A save changes one entry of each tree on the
+ * path: those trees are written straight from the parsed ones, with that entry changed. */
+
+#define SPLICE_FALLBACK 1 /* splice_path: an odd tree (a file where a folder is): use libgit2 */
+
+/* git's order of tree entries: by name, a folder's as if it ended in '/'. */
+static int
+entry_cmp(const char *a, size_t an, int adir, const char *b, size_t bn, int bdir)
+{
+	size_t n = an < bn ? an : bn;
+	int c = memcmp(a, b, n);
+	if (c)
+		return c;
+	unsigned ca = an > n ? (unsigned char)a[n] : adir ? '/' : 0;
+	unsigned cb = bn > n ? (unsigned char)b[n] : bdir ? '/' : 0;
+	return (int)ca - (int)cb;
+}
+
+static void
+put_entry(struct buf *t, unsigned mode, const char *name, size_t nl, const git_oid *id)
+{
+	char oct[16];
+	size_t k = sizeof(oct);
+	oct[--k] = ' ';
+	do
+		oct[--k] = (char)('0' + (mode & 7));
+	while ((mode >>= 3) != 0);
+	buf_put(t, oct + k, sizeof(oct) - k);
+	buf_put(t, name, nl);
+	buf_putc(t, '\0');
+	buf_put(t, id->id, GIT_OID_RAWSZ);
+}
+
+/* Write tree `data` as a loose object, its zlib stream "stored" (not compressed): at 225 KB
+ * for a folder of 5,000 pages, compressing it was the biggest part of a save, and every
+ * reader had to inflate it again; the background repack packs and compresses it
+ * (maintenance.c). libgit2 offers no such level (its level 0 writes no zlib stream at
+ * all), so the file is written here, as git writes loose objects: a temporary file in the
+ * object's folder, read-only, renamed into place. */
+static int
+write_tree_object(git_oid *out, git_repository *repo, const char *data, size_t len)
+{
+	git_odb *odb = NULL;
+	char hex[GIT_OID_HEXSZ + 1], head[32];
+	struct buf path = BUF_INIT, tmp = BUF_INIT, z = BUF_INIT;
+	int rc = KN_EGIT, fd = -1;
+	if (git_odb_hash(out, data, len, GIT_OBJECT_TREE) < 0 || git_repository_odb(&odb, repo) < 0)
+		goto done;
+	if (git_odb_exists(odb, out)) {
+		rc = 0;
+		goto done;
+	}
+	git_oid_tostr(hex, sizeof(hex), out);
+	buf_printf(&path, "%sobjects/%.2s", git_repository_path(repo), hex);
+	if (mkdir(path.ptr, 0777) < 0 && errno != EEXIST)
+		goto io;
+	buf_printf(&tmp, "%s/tmp_obj_XXXXXX", path.ptr);
+	buf_printf(&path, "/%s", hex + 2);
+	/* zlib: header, stored blocks of at most 65535 bytes, Adler-32 of the raw bytes */
+	size_t hl = (size_t)snprintf(head, sizeof(head), "tree %zu", len) + 1, total = hl + len;
+	uint32_t a = 1, b = 0;
+	buf_grow(&z, total + total / 65535 * 5 + 16);
+	buf_put(&z, "\x78\x01", 2);
+	for (size_t off = 0; off < total;) { /* total > 0: the header is never empty */
+		size_t n = total - off < 65535 ? total - off : 65535;
+		unsigned char blk[5] = { off + n == total, (unsigned char)n, (unsigned char)(n >> 8),
+					 (unsigned char)~n, (unsigned char)(~n >> 8) };
+		buf_put(&z, blk, 5);
+		for (size_t i = 0; i < n; i++) {
+			size_t at = off + i;
+			unsigned char c = at < hl ? (unsigned char)head[at] : (unsigned char)data[at - hl];
+			z.ptr[z.len + i] = (char)c;
+			a += c;
+			b += a;
+			if ((i & 4095) == 4095) {
+				a %= 65521;
+				b %= 65521;
+			}
+		}
+		a %= 65521;
+		b %= 65521;
+		z.len += n;
+		off += n;
+	}
+	unsigned char adler[4] = { (unsigned char)(b >> 8), (unsigned char)b, (unsigned char)(a >> 8), (unsigned char)a };
+	buf_put(&z, adler, 4);
+	if ((fd = mkstemp(tmp.ptr)) < 0)
+		goto io;
+	for (size_t off = 0; off < z.len;) {
+		ssize_t w = write(fd, z.ptr + off, z.len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto io;
+		off += (size_t)w;
+	}
+	if (fchmod(fd, 0444) < 0 || close(fd) < 0) {
+		fd = -1;
+		goto io;
+	}
+	fd = -1;
+	if (rename(tmp.ptr, path.ptr) < 0)
+		goto io;
+	rc = 0;
+	goto done;
+io:
+	log_error("write tree %s: %s", path.ptr ? path.ptr : "-", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (tmp.len)
+		unlink(tmp.ptr);
+	rc = KN_EIO;
+done:
+	git_odb_free(odb);
+	buf_free(&path);
+	buf_free(&tmp);
+	buf_free(&z);
+	return rc;
+}
+
+/* Write tree `base` (NULL: empty) with entry `name` set to `mode` and `id` (NULL: removed)
+ * into *out; *empty when no entry is left. */
+static int
+write_spliced(git_oid *out, int *empty, git_repository *repo, const git_tree *base, const char *name,
+	      git_filemode_t mode, const git_oid *id)
+{
+	struct buf t = BUF_INIT;
+	size_t n = base ? git_tree_entrycount(base) : 0, nl = strlen(name), count = 0;
+	int isdir = mode == GIT_FILEMODE_TREE, placed = 0, rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(base, i);
+		const char *en = git_tree_entry_name(e);
+		size_t el = strlen(en);
+		int edir = git_tree_entry_type(e) == GIT_OBJECT_TREE;
+		if (!placed && el == nl && memcmp(en, name, nl) == 0 && edir == isdir) {
+			placed = 1; /* replaced, or removed */
+			if (id)
+				put_entry(&t, (unsigned)mode, name, nl, id), count++;
+			continue;
+		}
+		if (!placed && id && entry_cmp(en, el, edir, name, nl, isdir) > 0) {
+			put_entry(&t, (unsigned)mode, name, nl, id), count++;
+			placed = 1;
+		}
+		put_entry(&t, (unsigned)git_tree_entry_filemode(e), en, el, git_tree_entry_id(e)), count++;
+	}
+	if (!placed && !id) {
+		buf_free(&t);
+		return SPLICE_FALLBACK; /* nothing to remove: libgit2's error */
+	}
+	if (!placed)
+		put_entry(&t, (unsigned)mode, name, nl, id), count++;
+	*empty = count == 0;
+	rc = write_tree_object(out, repo, t.ptr ? t.ptr : "", t.len);
+	buf_free(&t);
+	return rc;
+}
+
+/* The tree `base` (NULL: empty) with file `path` set to blob `id` (NULL: removed). */
+static int
+splice_path(git_oid *out, int *empty, git_repository *repo, const git_tree *base, const char *path, const git_oid *id)
+{
+	const char *slash = strchr(path, '/');
+	size_t dl = slash ? (size_t)(slash - path) : strlen(path);
+	if (dl == 0 || (dl <= 4 && (strncmp(path, ".", dl) == 0 || strncmp(path, "..", dl) == 0 ||
+				    strncasecmp(path, ".git", dl) == 0)))
+		return SPLICE_FALLBACK; /* libgit2 says why it is no name */
+	char *dir = xstrndup(path, dl);
+	const git_tree_entry *e = base ? git_tree_entry_byname(base, dir) : NULL;
+	int rc = 0;
+	if (e && (git_tree_entry_type(e) == GIT_OBJECT_TREE) != (slash != NULL)) {
+		rc = SPLICE_FALLBACK; /* a folder where a file goes, or the other way round */
+	} else if (!e && !id) {
+		rc = SPLICE_FALLBACK;
+	} else if (!slash) {
+		rc = write_spliced(out, empty, repo, base, dir, GIT_FILEMODE_BLOB, id);
+	} else {
+		git_tree *sub = NULL;
+		git_oid subid;
+		int subempty = 0;
+		if (e && git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0)
+			rc = KN_EGIT;
+		if (rc == 0)
+			rc = splice_path(&subid, &subempty, repo, sub, slash + 1, id);
+		if (rc == 0)
+			rc = write_spliced(out, empty, repo, base, dir, GIT_FILEMODE_TREE, subempty ? NULL : &subid);
+		git_tree_free(sub);
+	}
+	free(dir);
+	return rc;
+}
+
 /* Build the tree of `tip` (NULL: empty) with `edits` applied; writes it to `out`. */
 static int
 apply_edits(git_oid *out, git_repository *repo, git_commit *tip, const struct store_edit *edits, size_t n)
@@ -462,6 +684,14 @@ apply_edits(git_oid *out, git_repository *repo, git_commit *tip, const struct st
 	}
 	if (tip && git_commit_tree(&base, tip) < 0)
 		goto done;
+	if (n == 1 && base) {
+		int empty;
+		rc = splice_path(out, &empty, repo, base, edits[0].path,
+				 ups[0].action == GIT_TREE_UPDATE_REMOVE ? NULL : &ups[0].id);
+		if (rc != SPLICE_FALLBACK)
+			goto done;
+		rc = KN_EGIT;
+	}
 	if (!base) {
 		/* git_tree_create_updated needs a base tree: start from the empty tree. */
 		git_treebuilder *tb = NULL;

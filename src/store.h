@@ -73,6 +73,12 @@ void store_snap_close(struct snap *s);
  * KN_ENOTFOUND when absent (or a folder). */
 int store_read(struct buf *out, git_oid *blob_id, struct snap *s, const char *path);
 
+/* Read blob `id` into `out` (appended): 0 or KN_EGIT. */
+int store_read_blob(struct buf *out, struct store *st, const git_oid *id);
+
+/* Main's commit into `out` without reading it: 0, KN_ENOTFOUND (an empty wiki), KN_EGIT. */
+int store_tip(git_oid *out, struct store *st);
+
 /* Blob id of `path` in the snapshot: 0 found, KN_ENOTFOUND absent. */
 int store_blob_id(git_oid *out, struct snap *s, const char *path);
 

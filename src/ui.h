@@ -248,6 +248,9 @@ int ui_redirect(struct req *r, const char *location);
  * main at the first call of a request, so a push or an edit shows at once; when the
  * catch-up fails (logged) the index as it is answers. NULL when it cannot be opened. */
 struct index *ui_index(struct req *r);
+/* 0 when the index holds all of history (every view of history needs it); while a first
+ * index is being built, the answer: a 503 page with Retry-After (KN_EBUSY). */
+int ui_index_complete(struct req *r, struct index *ix);
 /* What the viewer of this request may see of the index (every view query takes it). */
 const struct index_scope *ui_scope(struct req *r);
 /* The scope of the request's own space only (its pages, wanted pages, orphans). */

@@ -15,6 +15,8 @@
 #include "repos.h"
 #include "reqspace.h"
 
+static void indexing_notice(struct tctx *c);
+
 struct tctx *
 ui_context(struct req *r, const char *title)
 {
@@ -33,6 +35,7 @@ ui_context(struct req *r, const char *title)
 	if (r->open_mode)
 		tset(c, "open_mode", "1");
 	tset(c, "csrf", r->csrf);
+	indexing_notice(c);
 	/* the space the page routes work in: their addresses start with `base` */
 	tset(c, "sbase", r->base ? r->base : "");
 	if (r->space && strcmp(r->space->name, SPACE_WIKI) != 0) {
@@ -217,8 +220,13 @@ ui_static(struct req *r)
 int
 ui_health(struct req *r)
 {
+	size_t done, total, commits;
+	int building;
 	r->content_type = "text/plain; charset=utf-8";
 	buf_puts(&r->out, "ok\n");
+	/* Healthy all the same: pages are served while the index is built. */
+	if (indexer_progress(&done, &total, &commits, &building))
+		buf_printf(&r->out, "indexing: %zu of %zu pages, %zu commits of history\n", done, total, commits);
 	return 0;
 }
 
@@ -281,6 +289,10 @@ ui_link_base(struct req *r, const char *path)
 	return out;
 }
 
+/* How long a request waits for the indexer to take in a change (an edit, a push) it has
+ * not indexed yet: long enough for any ordinary catch-up; a long one is not waited for. */
+#define INDEX_WAIT_MS 5000
+
 /* Catch space `name` up (its repository `st`); logged when it fails. */
 static void
 catch_up(struct req *r, struct index *ix, const char *name, struct store *st)
@@ -292,7 +304,6 @@ catch_up(struct req *r, struct index *ix, const char *name, struct store *st)
 /* When each space was last caught up by this thread (CLOCK_MONOTONIC seconds). */
 #define OTHERS_EVERY 1 /* seconds: other spaces change by their own saves and pushes, which
 			* catch them up; this is for a missed hook */
-
 struct index *
 ui_index(struct req *r)
 {
@@ -301,9 +312,24 @@ ui_index(struct req *r)
 	if (!ix || r->index_ready)
 		return ix;
 	r->index_ready = 1;
-	/* The request's own space at once (a save or a push shows in the same request); the
-	 * others at most once a second per thread (each costs a ref read). */
 	const char *here = ui_space_name(r);
+	if (indexer_running()) {
+		/* In the server the indexer thread catches up every space (indexer.c); the
+		 * request waits for its own space (a save or a push shows in the same request),
+		 * or with index_nowait only asks. */
+		if (!r->st)
+			return ix;
+		int rc = r->index_nowait ? (index_current(ix, here, r->st) > 0 ? 0 : KN_EBUSY)
+					 : indexer_wait(ix, here, r->st, INDEX_WAIT_MS);
+		r->index_behind = rc < 0;
+		if (r->index_nowait && rc < 0)
+			indexer_nudge(); /* for the next request */
+		else if (rc < 0 && !indexer_progress(&(size_t){ 0 }, &(size_t){ 0 }, &(size_t){ 0 }, &(int){ 0 }))
+			log_warn("%s: the index could not catch up with space %s; it answers as it is", r->path, here);
+		return ix;
+	}
+	/* Elsewhere (tests that drive handlers) the request catches up: its own space at once,
+	 * the others at most once a second per thread (each costs a ref read). */
 	catch_up(r, ix, here, r->st);
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -319,6 +345,39 @@ ui_index(struct req *r)
 		catch_up(r, ix, names[i], repos_get(gitdir));
 	}
 	return ix;
+}
+
+/* The "indexing" notice of every page while the indexer runs a long job. */
+static void
+indexing_notice(struct tctx *c)
+{
+	size_t done, total, commits;
+	int building;
+	if (!indexer_progress(&done, &total, &commits, &building))
+		return;
+	if (!total)
+		tset(c, "indexing", "Checking the index.");
+	else if (done < total || !commits)
+		tsetf(c, "indexing", "Indexing: %zu of %zu pages. Search and lists show what is indexed so far.", done,
+		      total);
+	else
+		tsetf(c, "indexing", "Indexing the history: %zu commits so far.", commits);
+}
+
+int
+ui_index_complete(struct req *r, struct index *ix)
+{
+	size_t done, total, commits;
+	int building = 0;
+	if (!indexer_progress(&done, &total, &commits, &building) || !building)
+		return 0;
+	/* A first index: the history is only complete at its end. */
+	struct tctx *c = ui_context(r, "Busy");
+	tset(c, "status", "503");
+	tset(c, "message", "The wiki's index is being built; history and recent changes are there when it is done. "
+			   "Please try again in a moment.");
+	resp_header(r, "Retry-After", "10");
+	return ui_render_answer(r, KN_EBUSY, "error", c);
 }
 
 const struct index_scope *

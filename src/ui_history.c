@@ -6,75 +6,78 @@
 #include <string.h>
 
 #include "diff.h"
+#include "index.h"
 #include "pagename.h"
 
 #define HISTORY_PAGE 50
 
-struct hist_ctx {
-	struct req *r;
-	struct tctx *c;
-	size_t n;
-};
-
-static int
-add_entry(const struct store_logent *e, void *payload)
+static void
+add_entry(struct req *r, struct tctx *c, const struct index_change *e, size_t n)
 {
-	struct hist_ctx *h = payload;
-	char hex[GIT_OID_HEXSZ + 1], when[64];
-	git_oid_tostr(hex, sizeof(hex), e->id);
+	char when[64];
+	struct buf name = BUF_INIT;
 	ui_format_time(when, sizeof(when), e->time, e->offset);
-	struct tctx *it = tadd(h->c, "commits");
-	tset(it, "id", hex);
-	tset(it, "short", arena_strndup(h->r->a, hex, 10));
+	struct tctx *it = tadd(c, "commits");
+	tset(it, "id", e->id);
+	tset(it, "short", arena_strndup(r->a, e->id, 10));
 	tset(it, "author", e->author);
 	tset(it, "date", when);
 	tset(it, "summary", e->summary);
-	tset(it, "change", e->change == 'A' ? "created" : e->change == 'D' ? "deleted" : "");
-	if (e->change != 'D')
+	if (e->change == 'R' && pagename_from_path(&name, e->other, strlen(e->other)) == 0)
+		tset(it, "change", arena_printf(r->a, "renamed from %s", name.ptr));
+	else
+		tset(it, "change", e->change == 'A' ? "created" : e->change == 'D' ? "deleted" : "");
+	buf_free(&name);
+	/* an older version under an earlier name is viewed under that name */
+	if (e->change != 'D' && pagename_from_path(&name, e->path, strlen(e->path)) == 0) {
 		tset(it, "viewable", "1");
-	if (h->n == 0)
+		tset(it, "at_name", name.ptr);
+	}
+	buf_free(&name);
+	if (n == 0)
 		tset(it, "checked_to", "1");
-	else if (h->n == 1)
+	else if (n == 1)
 		tset(it, "checked_from", "1");
-	h->n++;
-	return 0;
 }
 
 int
 ui_history(struct req *r)
 {
 	const char *name, *pg = req_query(r, "page");
-	struct snap s;
 	struct buf path = BUF_INIT;
+	struct index_changes h;
 	long page = pg ? strtol(pg, NULL, 10) : 1;
 	int rc = ui_page_name(r, &name);
 	if (rc < 0)
 		return rc;
 	if (page < 1 || page > 100000)
 		page = 1;
-	if ((rc = store_snap_open(&s, r->st, NULL)) < 0)
+	/* From the index: the commits that touched the page, recorded as main moved (a walk
+	 * over all of history per request before; docs/scale.md). */
+	struct index *ix = ui_index(r);
+	if (!ix)
+		return KN_EIO;
+	if ((rc = ui_index_complete(r, ix)) < 0)
 		return rc;
 	pagename_to_path(&path, name);
+	rc = index_page_history(&h, ix, ui_scope_here(r), ui_space_name(r), path.ptr, (size_t)(page - 1) * HISTORY_PAGE,
+				HISTORY_PAGE, r->a);
+	buf_free(&path);
+	if (rc < 0)
+		return rc;
+	if (h.n == 0 && page == 1)
+		return KN_ENOTFOUND;
 	struct tctx *c = ui_context(r, "History");
 	ui_page_vars(r, c, name);
-	struct hist_ctx h = { r, c, 0 };
-	/* One extra entry tells whether there is a next page. */
-	rc = store_log(&s, path.ptr, (size_t)(page - 1) * HISTORY_PAGE, HISTORY_PAGE, add_entry, &h);
-	if (rc == 0 && h.n == 0 && page == 1) {
-		rc = KN_ENOTFOUND;
-		goto done;
-	}
+	for (size_t i = 0; i < h.n; i++)
+		add_entry(r, c, &h.v[i], i);
 	if (page > 1)
 		tsetf(c, "prev_page", "%ld", page - 1);
 	if (h.n == HISTORY_PAGE)
 		tsetf(c, "next_page", "%ld", page + 1);
 	if (h.n > 1)
 		tset(c, "can_compare", "1");
-	rc = rc < 0 ? rc : ui_render(r, "history", c);
-done:
-	buf_free(&path);
-	store_snap_close(&s);
-	return rc;
+	return ui_render(r, "history", c);
 }
 
 /* Read the page at `rev` into `out` (absent = empty), and the full commit id into `hex`. */

@@ -51,8 +51,9 @@ backlink_list(struct req *r, struct buf *out, const char *hex, const char *path)
 	}
 	for (size_t i = 0; i < from.n; i++)
 		buf_printf(out, "%s\t%s\n", from.space[i], from.v[i]);
-	/* only while every space is caught up: the entry could be stale otherwise */
-	if (sc->n <= 1)
+	/* only while every space is caught up: the entry could be stale otherwise; and kept
+	 * under main's commit only when the index has it */
+	if (sc->n <= 1 && !r->index_behind)
 		cache_put(key.ptr, buf_cstr(out), out->len);
 done:
 	buf_free(&key);

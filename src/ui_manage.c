@@ -298,19 +298,19 @@ ui_delete(struct req *r)
 	return rc;
 }
 
-/* The deletion, newest first in the page's history: who, when, why. */
-static int
-deletion_entry(const struct store_logent *e, void *payload)
+/* The deletion, newest first in the page's history (from the index): who, when, why. */
+static void
+deletion_vars(struct req *r, struct tctx *c, const char *path)
 {
-	struct tctx *c = payload;
+	struct index *ix = ui_index(r);
+	struct index_changes h;
 	char when[64];
-	if (e->change != 'D')
-		return 1;
-	ui_format_time(when, sizeof(when), e->time, e->offset);
-	tset(c, "del_author", e->author);
+	if (!ix || index_page_history(&h, ix, ui_scope_here(r), ui_space_name(r), path, 0, 1, r->a) < 0 || h.n == 0 || h.v[0].change != 'D')
+		return;
+	ui_format_time(when, sizeof(when), h.v[0].time, h.v[0].offset);
+	tset(c, "del_author", h.v[0].author);
 	tset(c, "del_date", when);
-	tset(c, "del_summary", e->summary);
-	return 1;
+	tset(c, "del_summary", h.v[0].summary);
 }
 
 /* A deleted page: who deleted it and why, and the version a restore brings back. */
@@ -345,7 +345,7 @@ ui_restore_form(struct req *r)
 	tset(c, "rev_date", when);
 	hex[10] = '\0';
 	tset(c, "rev_short", hex);
-	store_log(&s, path.ptr, 0, 1, deletion_entry, c);
+	deletion_vars(r, c, path.ptr);
 	rc = ui_render_answer(r, KN_ENOTFOUND, "delete", c); /* the page is not there, even if this says more */
 done:
 	buf_free(&path);

@@ -8,175 +8,87 @@
 
 #include "index.h"
 #include "pagename.h"
-#include "repos.h"
 #include "reqspace.h"
 
 #define RECENT_MAX UI_RECENT_MAX /* entries on a page or in a feed */
-#define SCAN_MAX 5000      /* commits looked at, at most, to find them */
 
-/* The set of page files a filter selects (from the index), one "\nSPACE\tpath\n" entry
- * each in `out`, of the spaces the viewer may read. */
+/* Which changes the request asks for: ?customer= / ?tag= / ?department= (also the feed
+ * paths /feed/<kind>/<value>), or one page; *label names it. From the history the index
+ * records (a walk over up to 5,000 commits of git history before; docs/scale.md). With
+ * `whole`, a history the index does not have complete yet is the answer's business: a
+ * 503 page (ui_index_complete); else what there is. */
 static int
-filter_paths(struct req *r, struct buf *out, const char *kind, const char *value)
+select_changes(struct req *r, const char *kind, const char *value, struct ui_changes *out, const char **label, int whole)
 {
 	static const struct { const char *kind; enum index_key key; } kinds[] = {
 		{ "customer", INDEX_CUSTOMER }, { "tag", INDEX_TAG }, { "department", INDEX_DEPT },
 	};
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		struct index_paths set;
-		if (strcmp(kind, kinds[i].kind) != 0)
-			continue;
-		struct index *ix = ui_index(r);
-		if (!ix || index_paths_with(&set, ix, ui_scope(r), kinds[i].key, value, r->a) < 0)
-			return KN_EIO;
-		buf_putc(out, '\n');
-		for (size_t k = 0; k < set.n; k++)
-			buf_printf(out, "%s\t%s\n", set.space[k], set.v[k]);
-		return 0;
-	}
-	return KN_EINVAL;
-}
-
-/* Walk the history of space `space` (repository `st`), newest first, and collect page
- * changes: of one file (`only`), of the files listed in `set` ("\nSPACE\tpath\n" ...), or
- * of all pages. */
-static int
-collect(struct req *r, struct store *st, const char *space, struct ui_changes *out, const char *only, const char *set)
-{
-	struct snap s;
-	git_revwalk *walk = NULL;
-	git_oid id;
-	int rc = store_snap_open(&s, st, NULL), scanned = 0;
-	if (rc < 0)
-		return rc;
-	out->v = arena_alloc(r->a, RECENT_MAX * sizeof(*out->v));
-	out->n = 0;
-	if (!s.commit)
-		goto done;
-	git_repository *repo = st->repo;
-	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, &s.id) < 0) {
-		rc = KN_EGIT;
-		goto done;
-	}
-	git_revwalk_sorting(walk, GIT_SORT_TIME);
-	while (out->n < RECENT_MAX && scanned++ < SCAN_MAX && git_revwalk_next(&id, walk) == 0) {
-		git_commit *c = NULL, *parent = NULL;
-		git_tree *t = NULL, *pt = NULL;
-		git_diff *diff = NULL;
-		if (git_commit_lookup(&c, repo, &id) < 0 || git_commit_tree(&t, c) < 0)
-			goto next;
-		if (git_commit_parentcount(c) > 1)
-			goto next; /* a merge repeats its parents' changes */
-		if (git_commit_parentcount(c) == 1 && (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&pt, parent) < 0))
-			goto next;
-		git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-		if (only) {
-			opts.pathspec.strings = (char **)&only;
-			opts.pathspec.count = 1;
-			opts.flags = GIT_DIFF_DISABLE_PATHSPEC_MATCH;
-		}
-		if (git_diff_tree_to_tree(&diff, repo, pt, t, &opts) < 0)
-			goto next;
-		for (size_t i = 0; i < git_diff_num_deltas(diff) && out->n < RECENT_MAX; i++) {
-			const git_diff_delta *d = git_diff_get_delta(diff, i);
-			const char *path = d->new_file.path;
-			struct buf name = BUF_INIT, key = BUF_INIT;
-			buf_printf(&key, "\n%s\t%s\n", space, path);
-			if ((set && !strstr(set, key.ptr)) || pagename_from_path(&name, path, strlen(path)) < 0 ||
-			    (!only && (name.ptr[0] == '_' || strstr(name.ptr, "/_")))) {
-				buf_free(&name);
-				buf_free(&key);
-				continue;
-			}
-			struct ui_change *ch = &out->v[out->n++];
-			const git_signature *a = git_commit_author(c);
-			git_oid_tostr(ch->hex, sizeof(ch->hex), &id);
-			ch->space = space;
-			ch->name = arena_strdup(r->a, name.ptr);
-			ch->author = arena_strdup(r->a, a->name);
-			ch->summary = arena_strdup(r->a, git_commit_summary(c) ? git_commit_summary(c) : "");
-			ch->time = a->when.time;
-			ch->offset = a->when.offset;
-			ch->kind = d->status == GIT_DELTA_ADDED ? 'A' : d->status == GIT_DELTA_DELETED ? 'D' : 'M';
-			buf_free(&name);
-			buf_free(&key);
-		}
-	next:
-		git_diff_free(diff);
-		git_tree_free(pt);
-		git_tree_free(t);
-		git_commit_free(parent);
-		git_commit_free(c);
-	}
-done:
-	git_revwalk_free(walk);
-	store_snap_close(&s);
-	return rc;
-}
-
-static int
-newer_first(const void *a, const void *b)
-{
-	const struct ui_change *x = a, *y = b;
-	return x->time > y->time ? -1 : x->time < y->time;
-}
-
-/* The changes of every space the viewer may read (or of the request's space alone, under
- * /s/NAME/), newest first, at most RECENT_MAX: each space's own newest merged. */
-static int
-collect_spaces(struct req *r, struct ui_changes *out, const char *only, const char *set)
-{
-	size_t n;
-	const char *const *names = r->space ? (const char *const[]){ r->space->name } : reqspace_readable_names(r, &n);
-	if (r->space)
-		n = 1;
-	struct ui_changes all = { arena_alloc(r->a, (n ? n : 1) * RECENT_MAX * sizeof(struct ui_change)), 0 };
-	for (size_t i = 0; i < n; i++) {
-		char gitdir[4200];
-		struct ui_changes one;
-		space_gitdir(gitdir, sizeof(gitdir), r->cfg->data_dir, names[i]);
-		struct store *st = r->space ? r->st : repos_get(gitdir);
-		if (!st)
-			continue;
-		int rc = collect(r, st, names[i], &one, only, set);
-		if (rc < 0)
-			return rc;
-		memcpy(all.v + all.n, one.v, one.n * sizeof(*one.v));
-		all.n += one.n;
-	}
-	qsort(all.v, all.n, sizeof(*all.v), newer_first);
-	out->v = all.v;
-	out->n = all.n < RECENT_MAX ? all.n : RECENT_MAX;
-	return 0;
-}
-
-/* Which changes the request asks for: ?customer= / ?tag= / ?department= (also the feed
- * paths /feed/<kind>/<value>), or one page of the request's space. *label names it. */
-int
-ui_changes(struct ui_changes *out, struct req *r, const char *kind, const char *value, const char **label)
-{
-	struct buf set = BUF_INIT, path = BUF_INIT;
+	struct buf path = BUF_INIT;
+	struct index_changes ic;
+	enum index_key key = INDEX_KEYS;
 	int rc;
 	*label = NULL;
-	if (!kind) {
-		rc = collect_spaces(r, out, NULL, NULL);
-	} else if (strcmp(kind, "page") == 0) {
+	memset(out, 0, sizeof(*out));
+	if (kind && strcmp(kind, "page") == 0) {
 		if (pagename_check(value, strlen(value)) < 0)
 			return KN_EINVAL;
 		pagename_to_path(&path, value);
-		rc = collect(r, r->st, ui_space_name(r), out, path.ptr, NULL);
 		*label = arena_printf(r->a, "page %s", value);
-	} else {
+	} else if (kind) {
 		if (!value || !*value || strlen(value) > 200 || !utf8_valid(value, strlen(value)))
 			return KN_EINVAL;
-		rc = filter_paths(r, &set, kind, value);
-		if (rc == 0)
-			rc = collect_spaces(r, out, NULL, set.ptr);
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if (strcmp(kind, kinds[i].kind) == 0)
+				key = kinds[i].key;
+		if (key == INDEX_KEYS)
+			return KN_EINVAL;
 		*label = arena_printf(r->a, "%s %s", kind, value);
 	}
-	buf_free(&set);
+	struct index *ix = ui_index(r);
+	if (!ix) {
+		buf_free(&path);
+		return KN_EIO;
+	}
+	if (whole && (rc = ui_index_complete(r, ix)) < 0) {
+		buf_free(&path);
+		return rc;
+	}
+	/* one page: of the request's space; else of every space the viewer may read, or under
+	 * /s/NAME/ of that space alone */
+	const char *space = path.len ? ui_space_name(r) : r->space ? r->space->name : NULL;
+	rc = index_recent_changes(&ic, ix, r->space ? ui_scope_here(r) : ui_scope(r), space, key,
+				  key == INDEX_KEYS ? NULL : value, path.len ? path.ptr : NULL, RECENT_MAX, r->a);
 	buf_free(&path);
-	return rc;
+	if (rc < 0)
+		return rc;
+	out->v = arena_alloc(r->a, (ic.n ? ic.n : 1) * sizeof(*out->v));
+	for (size_t i = 0; i < ic.n; i++) {
+		const struct index_change *e = &ic.v[i];
+		struct buf name = BUF_INIT;
+		if (pagename_from_path(&name, e->path, strlen(e->path)) < 0) {
+			buf_free(&name);
+			continue;
+		}
+		struct ui_change *ch = &out->v[out->n++];
+		snprintf(ch->hex, sizeof(ch->hex), "%s", e->id);
+		ch->space = e->space;
+		ch->name = arena_strdup(r->a, name.ptr);
+		ch->author = e->author;
+		ch->summary = e->summary;
+		ch->time = e->time;
+		ch->offset = e->offset;
+		ch->kind = e->change == 'R' ? 'M' : e->change;
+		buf_free(&name);
+	}
+	return 0;
+}
+
+/* Which changes the request asks for, from what the index has (the API's recent changes and
+ * feeds: no 503 while a first history is built, the changes there are so far). */
+int
+ui_changes(struct ui_changes *out, struct req *r, const char *kind, const char *value, const char **label)
+{
+	return select_changes(r, kind, value, out, label, 0);
 }
 
 static const char *
@@ -195,7 +107,7 @@ ui_recent(struct req *r)
 {
 	struct ui_changes ch;
 	const char *value, *label, *kind = query_filter(r, &value);
-	int rc = ui_changes(&ch, r, kind, value, &label);
+	int rc = select_changes(r, kind, value, &ch, &label, 1);
 	if (rc < 0)
 		return rc;
 	struct tctx *c = ui_context(r, "Recent changes");
@@ -316,7 +228,7 @@ ui_feed(struct req *r)
 		if (strcmp(kind, "page") && strcmp(kind, "customer") && strcmp(kind, "tag") && strcmp(kind, "department"))
 			return KN_ENOTFOUND;
 	}
-	int rc = ui_changes(&ch, r, kind, value, &label);
+	int rc = select_changes(r, kind, value, &ch, &label, 1);
 	if (rc < 0)
 		return rc;
 	struct buf self = BUF_INIT;
@@ -349,7 +261,7 @@ ui_knowers(struct ui_knowers *out, struct req *r, const char *customer)
 {
 	struct ui_changes ch;
 	const char *label;
-	int rc = ui_changes(&ch, r, "customer", customer, &label);
+	int rc = select_changes(r, "customer", customer, &ch, &label, 0);
 	memset(out, 0, sizeof(*out));
 	if (rc < 0)
 		return rc;

@@ -85,7 +85,8 @@ start_server() {
 	local i=0
 	while [ $i -lt 1200 ]; do
 		URL=$(sed -n 's|^kennis: serving .* on \(http://[^/]*\)/$|\1|p' "$T/stdout" 2>/dev/null)
-		[ -n "$URL" ] && return 0
+		# It listens at once; a first index of a big wiki runs on after that (/healthz says).
+		[ -n "$URL" ] && [ "$(curl -s --max-time 5 "$URL/healthz" 2>/dev/null)" = ok ] && return 0
 		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.05
 		i=$((i + 1))

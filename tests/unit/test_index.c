@@ -869,6 +869,112 @@ test_gone(struct index *ix)
 	   index_gone(ix, "wiki", "Never-Was.md", &where) == KN_ENOTFOUND, "pages there now, or never, are not gone");
 }
 
+/* The history tables as text (behind the index's back), for comparing two builds. */
+static void
+dump_history(struct buf *out)
+{
+	static const char *const q[] = {
+		"SELECT seq, id, author, email, time, offset, summary, merge FROM commits ORDER BY space, seq",
+		"SELECT path, seq, change, other FROM page_commits ORDER BY space, path, seq",
+		"SELECT path, updated_commit, updated_author, updated_time FROM pages ORDER BY path",
+	};
+	sqlite3 *db = NULL;
+	buf_reset(out);
+	if (sqlite3_open(dbpath, &db) != SQLITE_OK)
+		return;
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		sqlite3_stmt *s = NULL;
+		sqlite3_prepare_v2(db, q[i], -1, &s, NULL);
+		while (s && sqlite3_step(s) == SQLITE_ROW)
+			for (int c = 0; c < sqlite3_column_count(s); c++)
+				buf_printf(out, "%s%c", (const char *)sqlite3_column_text(s, c),
+					   c + 1 < sqlite3_column_count(s) ? '|' : '\n');
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+}
+
+/* Make commit `out` with `parents` (np of them) and main's tree with `path` set to `text`. */
+static int
+raw_commit(git_oid *out, const git_oid *parents, size_t np, const git_oid *tree_of, const char *path,
+	   const char *text, const char *msg)
+{
+	git_commit *pc[2] = { NULL, NULL }, *base = NULL;
+	git_tree *bt = NULL, *nt = NULL;
+	git_signature *sig = NULL;
+	git_tree_update up = { GIT_TREE_UPDATE_UPSERT, { { 0 } }, GIT_FILEMODE_BLOB, path };
+	git_oid tid;
+	int rc = -1;
+	if (git_blob_create_from_buffer(&up.id, st->repo, text, strlen(text)) == 0 &&
+	    git_commit_lookup(&base, st->repo, tree_of) == 0 && git_commit_tree(&bt, base) == 0 &&
+	    git_tree_create_updated(&tid, st->repo, bt, 1, &up) == 0 && git_tree_lookup(&nt, st->repo, &tid) == 0 &&
+	    git_signature_now(&sig, "Merger", "merger@example.com") == 0 &&
+	    git_commit_lookup(&pc[0], st->repo, &parents[0]) == 0 &&
+	    (np < 2 || git_commit_lookup(&pc[1], st->repo, &parents[1]) == 0))
+		rc = git_commit_create(out, st->repo, NULL, sig, sig, NULL, msg, nt, np, (const git_commit **)pc);
+	git_commit_free(pc[0]);
+	git_commit_free(pc[1]);
+	git_commit_free(base);
+	git_tree_free(bt);
+	git_tree_free(nt);
+	git_signature_free(sig);
+	return rc;
+}
+
+/* History from the index (index_history.c): renames followed, merges counted only for the
+ * files that differ from every parent, and the same tables from `git log` (a first index)
+ * as from libgit2's walk (catch-ups, and a first index without git). */
+static void
+test_history(struct index *ix)
+{
+	struct arena *a = arena_new();
+	struct index_changes h;
+	git_oid t, x, y, m, q;
+	git_reference *ref = NULL;
+	ok(commit("old notes", 1, "Old-Name.md", "kept across the rename\n") == 0 &&
+	   commit("renamed", 2, "Old-Name.md", NULL, "New-Name.md", "kept across the rename\n") == 0 &&
+	   index_catch_up(ix, "wiki", st) == 0, "a page renamed");
+	ok(index_page_history(&h, ix, &all, "wiki", "New-Name.md", 0, 10, a) == 0 && h.n == 2 && h.v[0].change == 'R' &&
+	   strcmp(h.v[0].other, "Old-Name.md") == 0 && h.v[1].change == 'A' && strcmp(h.v[1].path, "Old-Name.md") == 0,
+	   "its history goes on under the old name");
+	ok(index_page_history(&h, ix, &all, "wiki", "New-Name.md", 1, 10, a) == 0 && h.n == 1 && h.v[0].change == 'A',
+	   "and pages through the rename");
+	/* two branches and a merge that also changes a third page itself */
+	git_reference_name_to_id(&t, st->repo, STORE_BRANCH);
+	ok(raw_commit(&x, &t, 1, &t, "Left.md", "left side\n", "left") == 0 &&
+	   raw_commit(&y, &t, 1, &t, "Right.md", "right side\n", "right") == 0 &&
+	   raw_commit(&q, &x, 1, &y, "Left.md", "left side\n", "tmp") == 0, "two branches");
+	git_oid two[2] = { x, y };
+	ok(raw_commit(&m, two, 2, &q, "Merged-Only.md", "made in the merge\n", "merge both") == 0 &&
+	   git_reference_create(&ref, st->repo, STORE_BRANCH, &m, 1, "merge") == 0 && index_catch_up(ix, "wiki", st) == 0,
+	   "merged on main");
+	git_reference_free(ref);
+	char mhex[GIT_OID_HEXSZ + 1], xhex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(mhex, sizeof(mhex), &m);
+	git_oid_tostr(xhex, sizeof(xhex), &x);
+	ok(index_page_history(&h, ix, &all, "wiki", "Merged-Only.md", 0, 10, a) == 0 && h.n == 1 && strcmp(h.v[0].id, mhex) == 0,
+	   "a file the merge made is the merge's");
+	ok(index_page_history(&h, ix, &all, "wiki", "Left.md", 0, 10, a) == 0 && h.n == 1 && strcmp(h.v[0].id, xhex) == 0,
+	   "a file from one side is that side's commit, not the merge's");
+	ok(index_recent_changes(&h, ix, &all, NULL, INDEX_KEYS, NULL, NULL, 50, a) == 0 && h.n > 0 &&
+	   strcmp(h.v[0].id, mhex) != 0, "recent changes leave the merge out");
+	/* a first index: git log and the libgit2 walk record the same */
+	struct buf via_git = BUF_INIT, via_walk = BUF_INIT;
+	char *path = getenv("PATH") ? xstrdup(getenv("PATH")) : NULL;
+	ok(index_rebuild(ix, "wiki", st) == 0, "rebuild (git log)");
+	dump_history(&via_git);
+	setenv("PATH", "/nonexistent", 1); /* no git: the walk */
+	ok(index_rebuild(ix, "wiki", st) == 0, "rebuild without git (libgit2's walk)");
+	dump_history(&via_walk);
+	if (path)
+		setenv("PATH", path, 1);
+	free(path);
+	ok(via_git.len > 100 && strcmp(via_git.ptr, via_walk.ptr) == 0, "the same history both ways");
+	buf_free(&via_git);
+	buf_free(&via_walk);
+	arena_free(a);
+}
+
 int
 main(void)
 {
@@ -893,6 +999,7 @@ main(void)
 	test_changes(ix);
 	test_gone(ix);
 	test_relink(ix);
+	test_history(ix);
 	test_ranking(ix);
 	test_tiers(ix);
 	test_hostile(ix);
