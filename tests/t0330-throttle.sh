@@ -12,7 +12,7 @@ login() {
 	curl -s -o /dev/null -D "$T/login.hdr" -w '%{http_code}' --interface "127.0.0.$1" "$URL/login" \
 		--data-urlencode "user=$2" --data-urlencode "password=$3"
 }
-retry_after() { sed -n 's/^Retry-After: *\([0-9]*\).*/\1/Ip' "$T/login.hdr"; }
+retry_after() { sed -n 's/^Retry-After: *\([0-9][0-9]*\).*/\1/Ip' "$T/login.hdr" | head -1; }
 
 # --- a guesser trying many names from one address blocks nobody else there
 codes=
