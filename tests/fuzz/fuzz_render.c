@@ -325,24 +325,28 @@ check_toc(const char *toc, size_t n)
 	}
 }
 
-/* The links for backlinks, one a line: a valid page name, or "SPACE\tName" for a space the
- * render knows that is not its own. */
+/* The links for backlinks, one a line, "SPACE\tName\tPage": SPACE empty for a link within
+ * the render's own space, else a space the render knows that is not its own; Name (as the
+ * link names it) and Page (where it leads) valid page names. */
 static void
 check_links(const char *l)
 {
 	while (*l) {
-		const char *nl = strchr(l, '\n'), *tab = nl ? memchr(l, '\t', (size_t)(nl - l)) : NULL;
+		const char *nl = strchr(l, '\n');
 		FUZZ_CHECK(nl, "the links do not end in a line break");
-		if (tab) {
-			size_t sn = (size_t)(tab - l);
+		const char *t1 = memchr(l, '\t', (size_t)(nl - l));
+		const char *t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(nl - t1 - 1)) : NULL;
+		FUZZ_CHECK(t1 && t2, "a link line is not SPACE, name and page: %.60s", l);
+		size_t sn = (size_t)(t1 - l);
+		if (sn) {
 			int known = 0;
 			for (const char *const *sp = spaces; *sp; sp++)
 				known |= strlen(*sp) == sn && memcmp(*sp, l, sn) == 0;
 			FUZZ_CHECK(known && !(strlen(own ? own : "wiki") == sn && memcmp(own ? own : "wiki", l, sn) == 0),
 				   "a link into space '%.*s' (the render's: %s)", (int)sn, l, own ? own : "wiki");
-			l = tab + 1;
 		}
-		FUZZ_CHECK(pagename_check(l, (size_t)(nl - l)) == 0, "a link that is no page name: %.60s", l);
+		FUZZ_CHECK(pagename_check(t1 + 1, (size_t)(t2 - t1 - 1)) == 0, "a link name that is no page name: %.60s", t1 + 1);
+		FUZZ_CHECK(pagename_check(t2 + 1, (size_t)(nl - t2 - 1)) == 0, "a link to no page name: %.60s", t2 + 1);
 		l = nl + 1;
 	}
 }
