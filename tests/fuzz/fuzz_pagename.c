@@ -10,9 +10,9 @@ ref_ok(const char *s, size_t n, int page)
 {
 	if (n == 0 || n > PAGENAME_MAX || !fuzz_utf8_ok(s, n) || fuzz_has_ctl(s, n))
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (strchr("\\:*?\"<>|#%", s[i]) && s[i] != '\0')
-			return 0;
+	/* a backslash is refused; what GitHub wikis allow (: * ? " < > | # %) is not */
+	if (memchr(s, '\\', n))
+		return 0;
 	/* part by part */
 	for (size_t start = 0; start <= n;) {
 		const char *slash = memchr(s + start, '/', n - start);
