@@ -1,6 +1,8 @@
 /* cluster.c: the primary, the replication token and the nodes' heartbeats in the state database. */
 #include "cluster.h"
 
+#include <git2.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -193,4 +195,18 @@ int
 cluster_node_del(struct db *db, const char *id)
 {
 	return db_exec(db, "DELETE FROM nodes WHERE id = $1", "s", id) < 0 ? KN_EIO : 0;
+}
+
+int64_t
+cluster_repo_epoch(git_repository *repo)
+{
+	git_config *cfg = NULL;
+	int64_t e = 0;
+	if (git_repository_config_snapshot(&cfg, repo) == 0) {
+		if (git_config_get_int64(&e, cfg, "kennis.epoch") < 0)
+			e = 0;
+		git_config_free(cfg);
+	}
+	git_error_clear();
+	return e;
 }

@@ -5,6 +5,8 @@
 #ifndef KENNIS_CLUSTER_H
 #define KENNIS_CLUSTER_H
 
+#include <git2.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,5 +61,9 @@ int cluster_nodes(struct db *db, int (*cb)(const struct cluster_node *n, void *p
 int cluster_node_get(struct db *db, const char *id, struct cluster_node *n, char *heads, size_t hn);
 /* Forget a node (it is gone for good). */
 int cluster_node_del(struct db *db, const char *id);
+
+/* The epoch of the primary whose history main of `repo` follows (its config kennis.epoch;
+ * 0: none yet): the hook and the replica judge a forced rewrite by it. */
+int64_t cluster_repo_epoch(git_repository *repo);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "cluster.h"
 #include "index.h"
 #include "kennis.h"
 #include "pagename.h"
@@ -178,21 +179,6 @@ check_commits(git_repository *repo, const git_oid *old_id, const git_oid *new_id
 	return rc || fr.problems > 0;
 }
 
-/* The epoch of the primary whose history main follows (config kennis.epoch; 0: none yet). */
-static int64_t
-repo_epoch(git_repository *repo)
-{
-	git_config *cfg = NULL;
-	int64_t e = 0;
-	if (git_repository_config_snapshot(&cfg, repo) == 0) {
-		if (git_config_get_int64(&e, cfg, "kennis.epoch") < 0)
-			e = 0;
-		git_config_free(cfg);
-	}
-	git_error_clear();
-	return e;
-}
-
 /* A replication push (KENNIS_REPLICATION: the pushing primary's epoch, which the server
  * checked is the current one; githttp.c sets it for the replication principal only): main
  * only, never deleted, no content rules (they were applied where the change was made). A
@@ -215,7 +201,7 @@ replication_update(git_repository *repo, const char *old_hex, const char *new_he
 	if (git_oid_is_zero(&old_id) || git_oid_equal(&old_id, &new_id) ||
 	    git_graph_descendant_of(repo, &new_id, &old_id) == 1)
 		return 0;
-	int64_t mine = repo_epoch(repo);
+	int64_t mine = cluster_repo_epoch(repo);
 	if (epoch <= mine) {
 		fprintf(msg, "kennis: replication: main has commits the primary (epoch %lld) does not, and it follows "
 			     "epoch %lld: not rewritten\n", epoch, (long long)mine);
@@ -341,7 +327,7 @@ hook_post_receive(FILE *in, FILE *msg)
 	 * is harmless (the next request catches up). */
 	const char *repl = getenv("KENNIS_REPLICATION");
 	git_repository *repo = repl ? open_from_env(msg) : NULL;
-	if (repo && strtoll(repl, NULL, 10) > repo_epoch(repo)) {
+	if (repo && strtoll(repl, NULL, 10) > cluster_repo_epoch(repo)) {
 		/* main follows the pushing primary from now on (pre-receive allowed its rewrite) */
 		git_config *cfg = NULL;
 		if (git_repository_config(&cfg, repo) < 0 || git_config_set_int64(cfg, "kennis.epoch", strtoll(repl, NULL, 10)) < 0)

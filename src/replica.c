@@ -170,25 +170,11 @@ repl_git_config(struct arena *a, const struct cluster_view *v)
 	return c;
 }
 
-/* The epoch of the primary whose history main of `repo` follows (config kennis.epoch). */
-static int64_t
-repo_epoch(git_repository *repo)
-{
-	git_config *cfg = NULL;
-	int64_t e = 0;
-	if (git_repository_config_snapshot(&cfg, repo) == 0) {
-		if (git_config_get_int64(&e, cfg, "kennis.epoch") < 0)
-			e = 0;
-		git_config_free(cfg);
-	}
-	return e;
-}
-
 static void
 set_repo_epoch(git_repository *repo, int64_t epoch, const char *gitdir)
 {
 	git_config *cfg = NULL;
-	if (repo_epoch(repo) >= epoch)
+	if (cluster_repo_epoch(repo) >= epoch)
 		return;
 	if (git_repository_config(&cfg, repo) < 0 || git_config_set_int64(cfg, "kennis.epoch", epoch) < 0)
 		store_log_git_error("set kennis.epoch", gitdir);
@@ -255,7 +241,7 @@ move_main(const char *gitdir, const git_oid *to, int64_t epoch, const char *why)
 		rc = git_reference_create(&ref, repo, STORE_BRANCH, to, 0, why);
 	} else if (git_graph_descendant_of(repo, to, &cur) == 1) {
 		rc = git_reference_create_matching(&ref, repo, STORE_BRANCH, to, 1, &cur, why);
-	} else if (epoch > repo_epoch(repo)) {
+	} else if (epoch > cluster_repo_epoch(repo)) {
 		rc = keep_main(repo, gitdir, epoch, &cur);
 		if (rc == 0)
 			rc = git_reference_create_matching(&ref, repo, STORE_BRANCH, to, 1, &cur, why);
@@ -867,7 +853,7 @@ replica_receive_rules(const char *gitdir, int64_t epoch)
 	git_repository *repo = NULL;
 	if (open_repo(&repo, gitdir) < 0)
 		return 0;
-	int rewrite = epoch > repo_epoch(repo);
+	int rewrite = epoch > cluster_repo_epoch(repo);
 	git_repository_free(repo);
 	return rewrite;
 }
