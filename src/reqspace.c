@@ -10,6 +10,7 @@
 #include "repos.h"
 
 #define REGISTRY_TTL_MS 1000 /* a space added or changed elsewhere (the CLI, another node) shows within this */
+#define REGISTRY_FRESH_MS 100 /* a name the registry lacks is looked for again if it is older than this */
 
 /* One reading of the registry, shared by the requests that use it (reference counted). */
 struct registry {
@@ -30,6 +31,7 @@ struct reqspaces {
 	struct registry *reg;
 	unsigned char *read, *write;
 	struct viewer viewer;
+	int reread; /* the registry was read again for a name it lacked (find) */
 };
 
 static int64_t
@@ -164,6 +166,17 @@ find(struct req *r, const struct space *sp, const char *name)
 	/* a space from an older reading of the registry: by name */
 	if (sp)
 		return find(r, NULL, sp->name);
+	/* A name it lacks may be a space just made (by the CLI, or seen first by a replica that
+	 * forwards a write here): read the registry again, once a request, and only when it is
+	 * older than REGISTRY_FRESH_MS (so unknown names cannot make every request a query). */
+	if (!r->spaces->reread && now_ms() - g->loaded_ms >= REGISTRY_FRESH_MS) {
+		reqspace_changed();
+		r->spaces = NULL;
+		if (reqspace_load(r) < 0)
+			return -1;
+		r->spaces->reread = 1;
+		return find(r, NULL, name);
+	}
 	return -1;
 }
 
