@@ -311,6 +311,9 @@ hook_where(char *data, size_t dn, char *space, size_t sn)
 	return 0;
 }
 
+/* How long a push waits, at most, for another indexer to let go of the index (seconds). */
+#define HOOK_INDEX_WAIT 300
+
 int
 hook_post_receive(FILE *in, FILE *msg)
 {
@@ -336,9 +339,25 @@ hook_post_receive(FILE *in, FILE *msg)
 	}
 	git_repository_free(repo);
 	char data[4096], space[64];
-	if (hook_where(data, sizeof(data), space, sizeof(space)) < 0)
+	if (hook_where(data, sizeof(data), space, sizeof(space)) < 0) {
 		log_warn("push: cannot tell which space this repository is; index not updated now");
-	else if (index_update(data, space, ".") < 0)
-		log_warn("push: index of space %s not updated now; it catches up at the next request", space);
+		return 0;
+	}
+	/* Another indexer (the server's, which polls for pushes) may be taking this push in
+	 * already: the pusher still waits until the index has it, or the push would be
+	 * answered before a search finds it. Bounded: past HOOK_INDEX_WAIT the next request
+	 * catches up. */
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc;
+	while ((rc = index_update(data, space, ".")) == KN_EBUSY) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= HOOK_INDEX_WAIT)
+			break;
+		log_info("push: the index of space %s is busy with another catch-up; waiting for it", space);
+	}
+	if (rc < 0)
+		log_warn("push: index of space %s not updated now (%s); it catches up at the next request", space,
+			 rc == KN_EBUSY ? "busy" : "failed");
 	return 0;
 }

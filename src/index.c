@@ -1073,8 +1073,13 @@ update(struct index *ix, const char *space, struct store *st, int full)
 	size_t changes = 0;
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((rc = index_exec(ix, "BEGIN IMMEDIATE")) < 0)
-		return rc;
+	/* Another writer held the index for the whole busy timeout: another process or
+	 * thread is catching up (a big push, the server's indexer). Not an error: the caller
+	 * decides whether to wait on. */
+	if ((rc = sqlite3_exec(ix->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) == SQLITE_BUSY)
+		return KN_EBUSY;
+	if (rc != SQLITE_OK)
+		return index_sql_fail(ix, rc, "BEGIN IMMEDIATE");
 	if ((rc = enter_space(ix, space)) < 0)
 		goto done;
 	/* Read both again inside the transaction: another thread or process may have done it. */

@@ -6,9 +6,9 @@ libmicrohttpd-dev libsqlite3-dev libsodium-dev libyaml-dev libpq-dev libcurl4-op
 # Test-only tools: the browser test, the benchmarks, PostgreSQL (tests start their own
 # server in a temporary directory; the package's own cluster is never used), the Atom feed
 # check (XML::Parser), a JSON Schema validator for the API's answers against its OpenAPI
-# description (t0800), and clang with its libFuzzer runtime (libclang_rt.fuzzer-x86_64.a,
-# only recommended by clang) for make fuzz.
-[ "${KENNIS_DEPS:-test}" = "test" ] && PKGS="$PKGS chromium wrk hyperfine valgrind postgresql libxml-parser-perl python3-jsonschema jq clang libclang-rt-14-dev"
+# description (t0800), the sqlite3 shell (tests look into index.db), and clang with its
+# libFuzzer runtime (libclang_rt.fuzzer-x86_64.a, only recommended by clang) for make fuzz.
+[ "${KENNIS_DEPS:-test}" = "test" ] && PKGS="$PKGS chromium wrk hyperfine valgrind postgresql libxml-parser-perl python3-jsonschema jq sqlite3 clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
