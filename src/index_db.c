@@ -141,6 +141,44 @@ index_stmt(struct index *ix, const char *sql)
 	return st;
 }
 
+sqlite3_stmt *
+index_stmt_text(struct index *ix, const char *sql)
+{
+	struct index_tstmt *t = NULL;
+	for (size_t i = 0; i < ix->ntstmts; i++) {
+		if (strcmp(ix->tstmts[i].sql, sql) != 0)
+			continue;
+		t = &ix->tstmts[i];
+		t->used = ++ix->tclock;
+		sqlite3_reset(t->st);
+		sqlite3_clear_bindings(t->st);
+		return t->st;
+	}
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v3(ix->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK) {
+		index_sql_fail(ix, rc, sql);
+		return NULL;
+	}
+	if (ix->ntstmts < INDEX_TSTMTS) {
+		t = &ix->tstmts[ix->ntstmts++];
+	} else {
+		for (size_t i = 0; i < ix->ntstmts; i++)
+			if (!sqlite3_stmt_busy(ix->tstmts[i].st) && (!t || ix->tstmts[i].used < t->used))
+				t = &ix->tstmts[i];
+		if (!t) { /* every one is running (cannot be with this many): not kept */
+			log_warn("index %s: %d run-time statements running at once; one more not kept", ix->path,
+				 INDEX_TSTMTS);
+			sqlite3_finalize(st);
+			return NULL;
+		}
+		sqlite3_finalize(t->st);
+		free(t->sql);
+	}
+	*t = (struct index_tstmt){ xstrdup(sql), st, ++ix->tclock };
+	return st;
+}
+
 /* Statements hold table references: drop them before tables are dropped or the file reset. */
 static void
 finalize_all(struct index *ix)
@@ -148,6 +186,11 @@ finalize_all(struct index *ix)
 	for (size_t i = 0; i < ix->nstmts; i++)
 		sqlite3_finalize(ix->stmts[i].st);
 	ix->nstmts = 0;
+	for (size_t i = 0; i < ix->ntstmts; i++) {
+		sqlite3_finalize(ix->tstmts[i].st);
+		free(ix->tstmts[i].sql);
+	}
+	ix->ntstmts = 0;
 }
 
 int

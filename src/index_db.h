@@ -18,12 +18,24 @@ struct index_stmt {
 	sqlite3_stmt *st;
 };
 
+#define INDEX_TSTMTS 32 /* statements built at run time (a scope's spaces in the text) kept */
+
+/* One prepared statement keyed by its text (owned), for SQL built per request. */
+struct index_tstmt {
+	char *sql;
+	sqlite3_stmt *st;
+	unsigned long used; /* when last handed out (the least recent gives way) */
+};
+
 struct index {
 	sqlite3 *db;
 	char *path;
 	int corrupt; /* SQLite reported a damaged file: reset at the next catch-up */
 	struct index_stmt stmts[INDEX_STMTS];
 	size_t nstmts;
+	struct index_tstmt tstmts[INDEX_TSTMTS];
+	size_t ntstmts;
+	unsigned long tclock; /* handouts so far */
 	/* The space a catch-up works in (spaces.id), and the names of all spaces the index
 	 * knows (NULL-terminated; links into them are told from page names), both set for
 	 * the time of one catch-up. */
@@ -52,6 +64,12 @@ int index_exec(struct index *ix, const char *sql);
  * connection and handed out reset and unbound; NULL when it cannot be prepared (logged).
  * It stays the connection's: never finalize it. */
 sqlite3_stmt *index_stmt(struct index *ix, const char *sql);
+/* The statement for SQL text `sql` built at run time (e.g. with a scope's space names),
+ * kept prepared per connection, keyed by the text (at most INDEX_TSTMTS; the least recently
+ * used one that is not running gives way, so two handed out together both stay), handed out reset and unbound; NULL when it cannot be prepared (logged). Never
+ * finalize it: reset it when done (index_views.c's finish). Preparing the page history's
+ * query was 40% of a /history request (callgrind, docs/scale.md). */
+sqlite3_stmt *index_stmt_text(struct index *ix, const char *sql);
 /* Step statement `s` (bound by the caller; NULL: it could not be had) to its end and reset
  * it: 0 or KN_EIO. */
 int index_run(struct index *ix, sqlite3_stmt *s);

@@ -65,24 +65,22 @@ static sqlite3_stmt *
 prepare(struct index *ix, const struct index_scope *sc, const char *head, const char *tail)
 {
 	struct buf sql = BUF_INIT;
-	sqlite3_stmt *st = NULL;
 	buf_puts(&sql, head);
 	index_scope_sql(&sql, sc);
 	buf_puts(&sql, tail);
-	int rc = sqlite3_prepare_v2(ix->db, sql.ptr, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		index_sql_fail(ix, rc, sql.ptr);
+	sqlite3_stmt *st = index_stmt_text(ix, sql.ptr);
 	buf_free(&sql);
-	return rc == SQLITE_OK ? st : NULL;
+	return st;
 }
 
-/* Step to the end and finalize: 0, or KN_EIO when it ended with an error. */
+/* Done with a statement of prepare() (kept by the connection): reset it, which ends its
+ * read. 0, or KN_EIO when it ended with an error. */
 static int
 finish(struct index *ix, sqlite3_stmt *st, int rc)
 {
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		index_sql_fail(ix, rc, sqlite3_sql(st));
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : KN_EIO;
 }
 
@@ -390,11 +388,8 @@ index_wanted(struct index_wanteds *out, struct index *ix, const struct index_sco
 	sqlite3_stmt *from = prepare(ix, sc, "SELECT l.src, " SPACE_OF("p") " FROM links l JOIN pages p ON p.space = l.space "
 					     "AND p.path = l.src WHERE l.dst_space = ?2 AND l.dst = ?1",
 				     " GROUP BY p.id ORDER BY p.space <> ?2, l.src LIMIT 50");
-	if (!st || !from) {
-		sqlite3_finalize(st);
-		sqlite3_finalize(from);
+	if (!st || !from)
 		return KN_EIO;
-	}
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out->v = grow(a, out->v, out->n, sizeof(*out->v));
@@ -411,7 +406,7 @@ index_wanted(struct index_wanteds *out, struct index *ix, const struct index_sco
 			break;
 		}
 	}
-	sqlite3_finalize(from);
+	sqlite3_reset(from);
 	return finish(ix, st, rc);
 }
 
@@ -540,11 +535,10 @@ index_page_history(struct index_changes *out, struct index *ix, const struct ind
 			       " AND c.seq = p.seq WHERE p.space = ?1 AND p.path = ?2 AND p.seq < ?3 AND p.seq >= ?4");
 		index_scope_sql(&sql, sc);
 		buf_puts(&sql, " ORDER BY p.seq DESC LIMIT ?5 OFFSET ?6");
-		sqlite3_stmt *st = NULL;
-		int prc = sqlite3_prepare_v2(ix->db, sql.ptr, -1, &st, NULL);
+		sqlite3_stmt *st = index_stmt_text(ix, sql.ptr);
 		buf_free(&sql);
-		if (prc != SQLITE_OK)
-			return index_sql_fail(ix, prc, "page history");
+		if (!st)
+			return KN_EIO;
 		size_t had = out->n;
 		sqlite3_bind_int64(st, 1, sid);
 		sqlite3_bind_text(st, 2, path, -1, SQLITE_TRANSIENT);
@@ -620,10 +614,10 @@ index_recent_changes(struct index_changes *out, struct index *ix, const struct i
 		buf_puts(&sql, " AND p.path NOT LIKE '\\_%' ESCAPE '\\' AND p.path NOT LIKE '%/\\_%' ESCAPE '\\'");
 	index_scope_sql(&sql, sc);
 	buf_puts(&sql, space ? " ORDER BY p.seq DESC LIMIT ?4" : " ORDER BY c.time DESC, c.seq DESC LIMIT ?4");
-	int rc = sqlite3_prepare_v2(ix->db, sql.ptr, -1, &st, NULL);
+	st = index_stmt_text(ix, sql.ptr);
 	buf_free(&sql);
-	if (rc != SQLITE_OK)
-		return index_sql_fail(ix, rc, "recent changes");
+	if (!st)
+		return KN_EIO;
 	if (space)
 		sqlite3_bind_int64(st, 1, space_id(ix, space));
 	if (path)

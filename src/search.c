@@ -1309,10 +1309,10 @@ fetch_listed(struct search_result *res, struct index *ix, const struct index_sco
 		for (size_t i = 0; i < q->nfilters[k]; i++)
 			buf_printf(&sql, "%s%d%s", cond[k][0], col++, cond[k][1]);
 	buf_puts(&sql, " ORDER BY p.title COLLATE NOCASE, p.path LIMIT ?1 OFFSET ?2");
-	rc = sqlite3_prepare_v2(ix->db, sql.ptr, -1, &s, NULL);
+	s = index_stmt_text(ix, sql.ptr);
 	buf_free(&sql);
-	if (rc != SQLITE_OK)
-		return index_sql_fail(ix, rc, "prepare search");
+	if (!s)
+		return KN_EIO;
 	sqlite3_bind_int(s, 1, SEARCH_PAGE_SIZE);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)(q->page ? q->page - 1 : 0) * SEARCH_PAGE_SIZE);
 	col = 3;
@@ -1322,7 +1322,7 @@ fetch_listed(struct search_result *res, struct index *ix, const struct index_sco
 	res->hits = arena_alloc(a, SEARCH_PAGE_SIZE * sizeof(struct search_hit));
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && res->nhits < SEARCH_PAGE_SIZE)
 		read_hit(&res->hits[res->nhits++], s, a);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : index_sql_fail(ix, rc, "search results");
 }
 

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "index_db.h"
 #include "search.h"
 #include "render.h"
 
@@ -975,6 +976,41 @@ test_history(struct index *ix)
 	arena_free(a);
 }
 
+/* Statements built at run time are kept by their text: the same text is the same prepared
+ * statement; past INDEX_TSTMTS the least recently used gives way, never one running nor
+ * the one handed out just before. */
+static void
+test_stmt_cache(struct index *ix)
+{
+	char sql[64];
+	sqlite3_stmt *a = index_stmt_text(ix, "SELECT 'kept'");
+	ok(a && a == index_stmt_text(ix, "SELECT 'kept'"), "the same text is the same statement");
+	ok(sqlite3_step(a) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(a, 0), "kept") == 0,
+	   "a kept statement runs");
+	/* a is running; many more texts */
+	int good = 1;
+	sqlite3_stmt *prev = NULL, *prev_again = NULL;
+	for (int i = 0; i < 3 * INDEX_TSTMTS; i++) {
+		snprintf(sql, sizeof(sql), "SELECT %d", i);
+		sqlite3_stmt *s = index_stmt_text(ix, sql);
+		good &= s && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == i;
+		sqlite3_reset(s);
+		if (i == 2 * INDEX_TSTMTS) {
+			prev = s;
+			snprintf(sql, sizeof(sql), "SELECT %d", 10000 + i); /* one more, at once */
+			sqlite3_stmt *t = index_stmt_text(ix, sql);
+			good &= t && t != s;
+			snprintf(sql, sizeof(sql), "SELECT %d", i);
+			prev_again = index_stmt_text(ix, sql);
+		}
+	}
+	ok(good, "%d texts each give their own answer", 3 * INDEX_TSTMTS);
+	ok(ix->ntstmts == INDEX_TSTMTS, "at most %d are kept (%zu)", INDEX_TSTMTS, ix->ntstmts);
+	ok(prev && prev == prev_again, "the one handed out just before the next stays");
+	ok(sqlite3_step(a) == SQLITE_DONE && a == index_stmt_text(ix, "SELECT 'kept'"),
+	   "a running statement was not given away");
+}
+
 int
 main(void)
 {
@@ -1000,6 +1036,7 @@ main(void)
 	test_gone(ix);
 	test_relink(ix);
 	test_history(ix);
+	test_stmt_cache(ix);
 	test_ranking(ix);
 	test_tiers(ix);
 	test_hostile(ix);
