@@ -74,6 +74,76 @@ line_stats(struct page_change *pc, git_repository *repo, const git_oid *from, co
 	git_blob_free(b);
 }
 
+/* One changed page into `ev`: `was` its old name (NULL: new), `is` its new one (NULL:
+ * deleted), the blobs before and after, `renamed` when git saw it move. */
+static void
+add_page(struct commit_event *ev, struct store *st, struct arena *a, const char *was, const char *is,
+	 const git_oid *before, const git_oid *after, int renamed)
+{
+	if (ev->n == EVENTS_PAGES_MAX) {
+		ev->more++;
+		return;
+	}
+	struct page_change *pc = &ev->pages[ev->n++];
+	git_oid zero = { { 0 } };
+	memset(pc, 0, sizeof(*pc));
+	pc->action = !was ? 'c' : !is ? 'd' : renamed ? 'r' : 'e';
+	pc->name = arena_strdup(a, is ? is : was);
+	pc->old_name = pc->action == 'r' ? arena_strdup(a, was) : NULL;
+	git_oid_tostr(pc->sha, sizeof(pc->sha), after ? after : before);
+	read_meta(&pc->before, st->repo, before ? before : &zero, a);
+	read_meta(&pc->after, st->repo, after ? after : &zero, a);
+	const struct page_meta *m = is ? &pc->after : &pc->before;
+	if (m->title) {
+		pc->title = m->title;
+	} else {
+		struct buf t = BUF_INIT;
+		pagename_title(&t, pc->name);
+		pc->title = arena_strdup(a, buf_cstr(&t));
+		buf_free(&t);
+	}
+	line_stats(pc, st->repo, before ? before : &zero, after ? after : &zero);
+}
+
+/* The files a commit changed, as store_tree_changes reports them. */
+struct file_change {
+	const char *path;
+	git_oid before, after; /* zero: not on that side */
+};
+
+struct file_changes {
+	struct file_change *v;
+	size_t n, cap;
+	int gone, came; /* a file went, a file came: perhaps a rename, which git's diff tells */
+	struct arena *a;
+};
+
+static int
+note_change(const char *path, const git_tree_entry *eo, const git_tree_entry *en, void *payload)
+{
+	struct file_changes *fc = payload;
+	int fo = eo && git_tree_entry_type(eo) == GIT_OBJECT_BLOB, fn = en && git_tree_entry_type(en) == GIT_OBJECT_BLOB;
+	if (!fo && !fn)
+		return 0;
+	fc->gone |= fo && !fn;
+	fc->came |= fn && !fo;
+	if (fc->n == fc->cap) {
+		fc->cap = fc->cap ? 2 * fc->cap : 16;
+		struct file_change *v = arena_alloc(fc->a, fc->cap * sizeof(*v));
+		if (fc->n)
+			memcpy(v, fc->v, fc->n * sizeof(*v));
+		fc->v = v;
+	}
+	struct file_change *c = &fc->v[fc->n++];
+	memset(c, 0, sizeof(*c));
+	c->path = arena_strdup(fc->a, path);
+	if (fo)
+		git_oid_cpy(&c->before, git_tree_entry_id(eo));
+	if (fn)
+		git_oid_cpy(&c->after, git_tree_entry_id(en));
+	return 0;
+}
+
 int
 events_of_commit(struct commit_event *ev, struct store *st, const char *space, git_commit *c, struct arena *a)
 {
@@ -81,6 +151,7 @@ events_of_commit(struct commit_event *ev, struct store *st, const char *space, g
 	git_tree *tree = NULL, *ptree = NULL;
 	git_diff *diff = NULL;
 	struct buf name = BUF_INIT, old = BUF_INIT;
+	struct file_changes fc = { NULL, 0, 0, 0, 0, a };
 	int rc = KN_EGIT;
 	const git_signature *au = git_commit_author(c);
 	memset(ev, 0, sizeof(*ev));
@@ -90,16 +161,32 @@ events_of_commit(struct commit_event *ev, struct store *st, const char *space, g
 	ev->email = arena_strdup(a, au->email ? au->email : "");
 	ev->message = arena_strdup(a, git_commit_message(c) ? git_commit_message(c) : "");
 	ev->time = au->when.time;
+	/* What changed, comparing only the folders that differ (git_diff_tree_to_tree was
+	 * 11 M instructions of a web edit at 10,000 pages: docs/scale.md); git's diff, for its
+	 * rename detection, only when a file went and another came. */
 	if (git_commit_tree(&tree, c) < 0 ||
 	    (git_commit_parentcount(c) > 0 && (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&ptree, parent) < 0)) ||
-	    git_diff_tree_to_tree(&diff, st->repo, ptree, tree, NULL) < 0) {
-		store_log_git_error("events: diff", ev->hex);
+	    store_tree_changes(st->repo, ptree, tree, note_change, &fc) < 0) {
+		store_log_git_error("events: changes", ev->hex);
+		goto done;
+	}
+	if (!(fc.gone && fc.came)) {
+		ev->pages = arena_alloc(a, (fc.n < EVENTS_PAGES_MAX ? fc.n : EVENTS_PAGES_MAX) * sizeof(*ev->pages) + 1);
+		for (size_t i = 0; i < fc.n; i++) {
+			const struct file_change *f = &fc.v[i];
+			int was = !git_oid_is_zero(&f->before) && is_event_page(f->path, &old);
+			int is = !git_oid_is_zero(&f->after) && is_event_page(f->path, &name);
+			if (was || is)
+				add_page(ev, st, a, was ? old.ptr : NULL, is ? name.ptr : NULL, was ? &f->before : NULL,
+					 is ? &f->after : NULL, 0);
+		}
+		rc = 0;
 		goto done;
 	}
 	git_diff_find_options fo;
 	git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
 	fo.flags = GIT_DIFF_FIND_RENAMES;
-	if (git_diff_find_similar(diff, &fo) < 0) {
+	if (git_diff_tree_to_tree(&diff, st->repo, ptree, tree, NULL) < 0 || git_diff_find_similar(diff, &fo) < 0) {
 		store_log_git_error("events: renames", ev->hex);
 		goto done;
 	}
@@ -109,32 +196,9 @@ events_of_commit(struct commit_event *ev, struct store *st, const char *space, g
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
 		int was = d->status != GIT_DELTA_ADDED && is_event_page(d->old_file.path, &old);
 		int is = d->status != GIT_DELTA_DELETED && is_event_page(d->new_file.path, &name);
-		if (!was && !is)
-			continue;
-		if (ev->n == EVENTS_PAGES_MAX) {
-			ev->more++;
-			continue;
-		}
-		struct page_change *pc = &ev->pages[ev->n++];
-		memset(pc, 0, sizeof(*pc));
-		pc->action = !was ? 'c' : !is ? 'd' : d->status == GIT_DELTA_RENAMED ? 'r' : 'e';
-		pc->name = arena_strdup(a, is ? name.ptr : old.ptr);
-		pc->old_name = pc->action == 'r' ? arena_strdup(a, old.ptr) : NULL;
-		const git_oid *before = was ? &d->old_file.id : NULL, *after = is ? &d->new_file.id : NULL;
-		git_oid zero = { { 0 } };
-		git_oid_tostr(pc->sha, sizeof(pc->sha), after ? after : before);
-		read_meta(&pc->before, st->repo, before ? before : &zero, a);
-		read_meta(&pc->after, st->repo, after ? after : &zero, a);
-		const struct page_meta *m = is ? &pc->after : &pc->before;
-		if (m->title) {
-			pc->title = m->title;
-		} else {
-			struct buf t = BUF_INIT;
-			pagename_title(&t, pc->name);
-			pc->title = arena_strdup(a, buf_cstr(&t));
-			buf_free(&t);
-		}
-		line_stats(pc, st->repo, before ? before : &zero, after ? after : &zero);
+		if (was || is)
+			add_page(ev, st, a, was ? old.ptr : NULL, is ? name.ptr : NULL, was ? &d->old_file.id : NULL,
+				 is ? &d->new_file.id : NULL, d->status == GIT_DELTA_RENAMED);
 	}
 	rc = 0;
 done:

@@ -182,6 +182,86 @@ walk_entry(const char *root, const git_tree_entry *e, void *payload)
 	return rc ? rc : 0;
 }
 
+struct tree_walk {
+	git_repository *repo;
+	store_change_cb cb;
+	void *payload;
+	struct buf path;
+};
+
+static int changes_in(struct tree_walk *w, const git_tree *old, const git_tree *new);
+
+/* Folder `eo` and/or `en` (one may be NULL) with different ids: what differs inside. */
+static int
+folder_in(struct tree_walk *w, const git_tree_entry *eo, const git_tree_entry *en)
+{
+	git_tree *to = NULL, *tn = NULL;
+	size_t mark = w->path.len;
+	int rc = 0;
+	if ((eo && git_tree_lookup(&to, w->repo, git_tree_entry_id(eo)) < 0) ||
+	    (en && git_tree_lookup(&tn, w->repo, git_tree_entry_id(en)) < 0))
+		rc = KN_EGIT;
+	buf_puts(&w->path, git_tree_entry_name(eo ? eo : en));
+	buf_putc(&w->path, '/');
+	if (rc == 0)
+		rc = changes_in(w, to, tn);
+	w->path.len = mark;
+	w->path.ptr[mark] = '\0';
+	git_tree_free(to);
+	git_tree_free(tn);
+	return rc;
+}
+
+/* Entry `eo` and/or `en` of one name and kind (git_tree_entry_cmp: a folder sorts as
+ * "name/") differ: a folder is descended, anything else reported. */
+static int
+entry_in(struct tree_walk *w, const git_tree_entry *eo, const git_tree_entry *en)
+{
+	const git_tree_entry *e = eo ? eo : en;
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+		return folder_in(w, eo, en);
+	size_t mark = w->path.len;
+	buf_puts(&w->path, git_tree_entry_name(e));
+	int rc = w->cb(w->path.ptr, eo, en, w->payload);
+	w->path.len = mark;
+	w->path.ptr[mark] = '\0';
+	return rc;
+}
+
+static int
+changes_in(struct tree_walk *w, const git_tree *old, const git_tree *new)
+{
+	size_t no = old ? git_tree_entrycount(old) : 0, nn = new ? git_tree_entrycount(new) : 0, i = 0, j = 0;
+	int rc = 0;
+	while (rc == 0 && (i < no || j < nn)) {
+		const git_tree_entry *eo = i < no ? git_tree_entry_byindex(old, i) : NULL;
+		const git_tree_entry *en = j < nn ? git_tree_entry_byindex(new, j) : NULL;
+		/* both in git's order, where a file "a" and a folder "a" are two names */
+		int cmp = !eo ? 1 : !en ? -1 : git_tree_entry_cmp(eo, en);
+		if (cmp == 0) {
+			i++, j++;
+			if (!git_oid_equal(git_tree_entry_id(eo), git_tree_entry_id(en)) ||
+			    git_tree_entry_filemode(eo) != git_tree_entry_filemode(en))
+				rc = entry_in(w, eo, en);
+		} else if (cmp < 0) {
+			i++, rc = entry_in(w, eo, NULL);
+		} else {
+			j++, rc = entry_in(w, NULL, en);
+		}
+	}
+	return rc;
+}
+
+int
+store_tree_changes(git_repository *repo, const git_tree *old, const git_tree *new, store_change_cb cb, void *payload)
+{
+	struct tree_walk w = { repo, cb, payload, BUF_INIT };
+	buf_puts(&w.path, "");
+	int rc = changes_in(&w, old, new);
+	buf_free(&w.path);
+	return rc;
+}
+
 int
 store_walk(struct snap *s, int (*cb)(const char *path, void *payload), void *payload)
 {

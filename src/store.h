@@ -86,6 +86,17 @@ int store_blob_id(git_oid *out, struct snap *s, const char *path);
  * depth-first). A non-zero return from cb stops the walk and is returned. */
 int store_walk(struct snap *s, int (*cb)(const char *path, void *payload), void *payload);
 
+/* What differs between trees `old` and `new` (NULL: empty) of `repo`: cb(path, eo, en,
+ * payload) for every entry that is not a folder and is not the same on both sides (eo or
+ * en NULL where that side has no such entry; a file and a folder of one name are two
+ * changes), in path order, descending only into folders whose ids differ. git_diff does
+ * the same with far more work per entry (its iterators build the path of every entry of
+ * a changed folder): docs/scale.md. A non-zero return from cb stops the walk and is
+ * returned; else 0, or KN_EGIT when a folder cannot be read. */
+typedef int (*store_change_cb)(const char *path, const git_tree_entry *eo, const git_tree_entry *en, void *payload);
+int store_tree_changes(git_repository *repo, const git_tree *old, const git_tree *new, store_change_cb cb,
+		       void *payload);
+
 /* History of `path` (NULL: of the whole wiki) from the snapshot's commit backwards, newest
  * first: commits where the file changed. Skips `skip` matches, stops after `limit`. */
 int store_log(struct snap *s, const char *path, size_t skip, size_t limit,

@@ -168,6 +168,64 @@ test_rename(void)
 	store_snap_close(&s);
 }
 
+/* The page list of a new tree is made from the newest one kept and the diff: it finds what
+ * a list read from the whole tree finds. */
+static void
+test_derived(void)
+{
+	static const char *const names[] = { "Page", "Sub", "Only", "Single", "Dup", "case", "Case", "Page-Name",
+					     "Far-Away", "far away", "Deep/Page-Name", "Moved", "Gone-Soon", "x" };
+	static const char *const froms[] = { "Home.md", "A/B/y.md", "X/q.md", "Y/q.md", "New/Deep/z.md" };
+	struct store_author who = { "Unit Test", "unit@example.com" };
+	struct store_edit e[4] = {
+		{ .path = "New/Deep/Far-Away.md", .content = "far\n" },
+		{ .path = "New/Dup.md", .content = "dup\n" },
+		{ .path = "A/B/C/Dup.md" },			/* deleted */
+		{ .path = "Moved/Gone-Soon.md", .content = "g\n" },
+	};
+	for (size_t i = 0; i < 4; i++)
+		e[i].len = e[i].content ? strlen(e[i].content) : 0;
+	struct snap s;
+	git_oid out;
+	unsigned long w0, d0, w1, d1, w2, d2;
+	ok(store_snap_open(&s, st, NULL) == 0, "main as it is");
+	struct buf b = BUF_INIT, got = BUF_INIT, want = BUF_INIT;
+	links_resolve(&b, s.tree, "Home.md", "Dup", 3); /* its list is kept */
+	links_counts(&w0, &d0);
+	ok(store_commit(&out, st, &s.id, e, 4, &who, "pages come and go") == 0, "add three pages, delete one");
+	store_snap_close(&s);
+	ok(store_snap_open(&s, st, NULL) == 0, "the new main");
+	for (int pass = 0; pass < 2; pass++) {
+		struct buf *into = pass ? &want : &got;
+		if (pass)
+			links_global_release(); /* nothing kept: the next list is read from the whole tree */
+		for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+			for (size_t j = 0; j < sizeof(froms) / sizeof(*froms); j++) {
+				buf_reset(&b);
+				int found = links_resolve(&b, s.tree, froms[j], names[i], strlen(names[i]));
+				buf_printf(into, "%s %s -> %s%s\n", froms[j], names[i], found ? "" : "-", b.ptr);
+			}
+		if (!pass)
+			links_counts(&w1, &d1);
+	}
+	links_counts(&w2, &d2);
+	ok(d1 == d0 + 1 && w1 == w0, "the new tree's list was made from the old one (walked %lu, derived %lu)", w1 - w0,
+	   d1 - d0);
+	ok(w2 == w1 + 1, "and, with nothing kept, read from the whole tree");
+	ok(strcmp(got.ptr, want.ptr) == 0, "both find the same pages for %zu links", sizeof(names) / sizeof(*names) *
+										 sizeof(froms) / sizeof(*froms));
+	if (getenv("SHOW") || strcmp(got.ptr, want.ptr) != 0)
+		fprintf(stderr, "# derived:\n%s# walked:\n%s", got.ptr, want.ptr);
+	ok(strstr(got.ptr, "Home.md Far-Away -> New/Deep/Far-Away\n") && strstr(got.ptr, "Home.md Gone-Soon -> Moved/Gone-Soon\n"),
+	   "added pages are found anywhere");
+	ok(strstr(got.ptr, "A/B/y.md Dup -> New/Dup\n") != NULL,
+	   "a deleted one is not (A/B/C/Dup gone: the fewest folders, then the first by path)");
+	buf_free(&b);
+	buf_free(&got);
+	buf_free(&want);
+	store_snap_close(&s);
+}
+
 int
 main(void)
 {
@@ -189,6 +247,7 @@ main(void)
 	test_base();
 	test_threads();
 	test_rename();
+	test_derived();
 	store_snap_close(&snap);
 	store_close(st);
 	links_global_release();
