@@ -90,6 +90,23 @@ struct build {
 	size_t n, cap;
 };
 
+/* Page `b->name` joins the list: its key and name into the pool. */
+static void
+build_add(struct build *b)
+{
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 16;
+		b->off = xrealloc(b->off, 2 * b->cap * sizeof(size_t));
+	}
+	b->off[2 * b->n] = b->pool.len;
+	links_key(&b->pool, b->name.ptr, b->name.len);
+	buf_putc(&b->pool, '\0');
+	b->off[2 * b->n + 1] = b->pool.len;
+	buf_put(&b->pool, b->name.ptr, b->name.len);
+	buf_putc(&b->pool, '\0');
+	b->n++;
+}
+
 static int
 collect(const char *root, const git_tree_entry *e, void *payload)
 {
@@ -101,19 +118,8 @@ collect(const char *root, const git_tree_entry *e, void *payload)
 	buf_reset(&b->name);
 	buf_puts(&b->path, root);
 	buf_puts(&b->path, git_tree_entry_name(e));
-	if (pagename_from_path(&b->name, b->path.ptr, b->path.len) < 0)
-		return 0;
-	if (b->n == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 256;
-		b->off = xrealloc(b->off, 2 * b->cap * sizeof(size_t));
-	}
-	b->off[2 * b->n] = b->pool.len;
-	links_key(&b->pool, b->name.ptr, b->name.len);
-	buf_putc(&b->pool, '\0');
-	b->off[2 * b->n + 1] = b->pool.len;
-	buf_put(&b->pool, b->name.ptr, b->name.len);
-	buf_putc(&b->pool, '\0');
-	b->n++;
+	if (pagename_from_path(&b->name, b->path.ptr, b->path.len) == 0)
+		build_add(b);
 	return 0;
 }
 
@@ -209,19 +215,8 @@ derive_change(const char *path, const git_tree_entry *eo, const git_tree_entry *
 			dv->dropped++;
 		}
 	}
-	if (entry_page(&add->name, path, en)) {
-		if (add->n == add->cap) {
-			add->cap = add->cap ? 2 * add->cap : 16;
-			add->off = xrealloc(add->off, 2 * add->cap * sizeof(size_t));
-		}
-		add->off[2 * add->n] = add->pool.len;
-		links_key(&add->pool, add->name.ptr, add->name.len);
-		buf_putc(&add->pool, '\0');
-		add->off[2 * add->n + 1] = add->pool.len;
-		buf_put(&add->pool, add->name.ptr, add->name.len);
-		buf_putc(&add->pool, '\0');
-		add->n++;
-	}
+	if (entry_page(&add->name, path, en))
+		build_add(add);
 	/* past this many changes a walk of the whole tree costs no more */
 	return dv->dropped + add->n > dv->limit ? 1 : 0;
 }
