@@ -208,6 +208,9 @@ derive_change(const char *path, const git_tree_entry *eo, const git_tree_entry *
 {
 	struct derive *dv = payload;
 	struct build *add = &dv->add;
+	/* a page changed in place keeps its place in the list */
+	if (eo && en && git_tree_entry_filemode(eo) == git_tree_entry_filemode(en))
+		return 0;
 	if (entry_page(&add->name, path, eo)) {
 		size_t at = find_entry(dv->base, &dv->key, add->name.ptr, add->name.len);
 		if (at < dv->base->n && !dv->drop[at]) {

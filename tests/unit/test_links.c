@@ -177,13 +177,14 @@ test_derived(void)
 					     "Far-Away", "far away", "Deep/Page-Name", "Moved", "Gone-Soon", "x" };
 	static const char *const froms[] = { "Home.md", "A/B/y.md", "X/q.md", "Y/q.md", "New/Deep/z.md" };
 	struct store_author who = { "Unit Test", "unit@example.com" };
-	struct store_edit e[4] = {
+	struct store_edit e[5] = {
 		{ .path = "New/Deep/Far-Away.md", .content = "far\n" },
 		{ .path = "New/Dup.md", .content = "dup\n" },
 		{ .path = "A/B/C/Dup.md" },			/* deleted */
 		{ .path = "Moved/Gone-Soon.md", .content = "g\n" },
+		{ .path = "Y/Z/Dup.md", .content = "changed in place\n" },
 	};
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < 5; i++)
 		e[i].len = e[i].content ? strlen(e[i].content) : 0;
 	struct snap s;
 	git_oid out;
@@ -192,7 +193,7 @@ test_derived(void)
 	struct buf b = BUF_INIT, got = BUF_INIT, want = BUF_INIT;
 	links_resolve(&b, s.tree, "Home.md", "Dup", 3); /* its list is kept */
 	links_counts(&w0, &d0);
-	ok(store_commit(&out, st, &s.id, e, 4, &who, "pages come and go") == 0, "add three pages, delete one");
+	ok(store_commit(&out, st, &s.id, e, 5, &who, "pages come and go") == 0, "add three pages, delete one, change one");
 	store_snap_close(&s);
 	ok(store_snap_open(&s, st, NULL) == 0, "the new main");
 	for (int pass = 0; pass < 2; pass++) {
