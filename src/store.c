@@ -43,6 +43,8 @@ store_close(struct store *st)
 		return;
 	git_repository_free(st->repo);
 	free(st->gitdir);
+	free(st->loose_path);
+	free(st->packed_path);
 	free(st);
 }
 
@@ -150,9 +152,51 @@ store_read_blob(struct buf *out, struct store *st, const git_oid *id)
 	return 0;
 }
 
+static void
+file_id(struct store_fileid *id, const char *path)
+{
+	struct stat sb;
+	memset(id, 0, sizeof(*id));
+	if (stat(path, &sb) == 0)
+		*id = (struct store_fileid){ sb.st_dev, sb.st_ino, sb.st_size, sb.st_mtim, sb.st_ctim };
+}
+
+static int
+same_file(const struct store_fileid *a, const struct store_fileid *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec && a->ctime.tv_sec == b->ctime.tv_sec &&
+	       a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+/* Reading main through libgit2 is four system calls and a parse on every page view (15-25%
+ * of a kept view's CPU: docs/scale.md); two stats say whether it can have moved. Read
+ * again at least every second all the same (a file system whose times are coarse could
+ * reuse an inode with the same size within one tick). */
 int
 store_tip(git_oid *out, struct store *st)
 {
+	struct store_fileid loose, packed;
+	time_t now = time(NULL);
+	if (!st->loose_path) {
+		st->loose_path = xstrdup(git_repository_path(st->repo));
+		size_t n = strlen(st->loose_path);
+		st->loose_path = xrealloc(st->loose_path, n + sizeof(STORE_BRANCH) + 16);
+		st->packed_path = xmalloc(n + 16);
+		snprintf(st->packed_path, n + 16, "%spacked-refs", st->loose_path);
+		strcat(st->loose_path, STORE_BRANCH);
+	}
+	/* A loose ref wins over packed-refs: while it is there and unchanged, packed-refs
+	 * does not matter (one stat); without it, packed-refs holds main. */
+	memset(&packed, 0, sizeof(packed));
+	file_id(&loose, st->loose_path);
+	if (!loose.ino)
+		file_id(&packed, st->packed_path);
+	if (st->tip_known && now == st->tip_at && same_file(&loose, &st->tip_loose) && same_file(&packed, &st->tip_packed)) {
+		git_oid_cpy(out, &st->tip);
+		return 0;
+	}
+	st->tip_known = 0;
 	int rc = git_reference_name_to_id(out, st->repo, STORE_BRANCH);
 	if (rc == GIT_ENOTFOUND)
 		return KN_ENOTFOUND;
@@ -160,6 +204,11 @@ store_tip(git_oid *out, struct store *st)
 		store_log_git_error("resolve", STORE_BRANCH);
 		return KN_EGIT;
 	}
+	git_oid_cpy(&st->tip, out);
+	st->tip_at = now;
+	st->tip_loose = loose;
+	st->tip_packed = packed;
+	st->tip_known = 1;
 	return 0;
 }
 

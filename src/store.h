@@ -3,15 +3,33 @@
 #define KENNIS_STORE_H
 
 #include <git2.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdint.h>
 #include "kennis.h"
 
 #define STORE_BRANCH "refs/heads/main"
 
 /* One repository handle; never shared between threads (each worker opens its own). */
+/* What a file looked like (store_tip compares them): 0 fields when it was not there. */
+struct store_fileid {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
 struct store {
 	git_repository *repo;
 	char *gitdir;
+	/* main's commit as store_tip last read it, when, and how the two files it can come
+	 * from (refs/heads/main, packed-refs) looked just before: while both look the same
+	 * the ref has not moved (git replaces a ref's file, never writes it in place). */
+	int tip_known;
+	git_oid tip;
+	time_t tip_at;
+	struct store_fileid tip_loose, tip_packed;
+	char *loose_path, *packed_path;
 };
 
 /* A commit and its tree, resolved once per request. `commit` is NULL for an empty wiki. */

@@ -196,6 +196,29 @@ main(void)
 	snprintf(fsck, sizeof(fsck), "git -C %s fsck --strict --no-dangling >/dev/null 2>&1", gitdir);
 	ok(system(fsck) == 0, "and git fsck --strict finds them sound");
 
+	/* store_tip keeps main's commit while the file it comes from looks the same: every
+	 * move is seen at once, by git itself (a new loose ref, or only packed-refs after
+	 * pack-refs) or by another handle of this process. */
+	struct store *other = NULL;
+	git_oid was, seen, moved;
+	ok(store_open(&other, gitdir) == 0 && store_tip(&was, other) == 0, "a second handle reads main");
+	int right = 1;
+	for (int i = 0; i < 30; i++) {
+		const git_oid *want = i % 2 ? &c2 : &c3;
+		char id[GIT_OID_HEXSZ + 1], git[512];
+		git_oid_tostr(id, sizeof(id), want);
+		/* every third: then main only in packed-refs */
+		snprintf(git, sizeof(git), "git --git-dir=%s update-ref refs/heads/main %s && { [ %d != 2 ] || git --git-dir=%s pack-refs --all; }",
+			 gitdir, id, i % 3, gitdir);
+		right &= system(git) == 0 && store_tip(&seen, other) == 0 && git_oid_equal(&seen, want);
+		right &= store_tip(&seen, other) == 0 && git_oid_equal(&seen, want); /* and kept */
+	}
+	ok(right, "30 moves of main by git (every third then packed): each seen at once");
+	struct store_edit e5 = { "Tip.md", "tip\n", 4 };
+	ok(store_tip(&seen, other) == 0 && store_commit(&moved, st, &seen, &e5, 1, &who, "tip") == 0 &&
+	   store_tip(&seen, other) == 0 && git_oid_equal(&seen, &moved), "a commit by another handle: seen at once");
+	store_close(other);
+
 	/* main pointing at a blob: the commit fails cleanly (and frees what it made: make SAN=address). */
 	git_oid blob, out;
 	git_reference *ref = NULL;
