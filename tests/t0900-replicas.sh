@@ -72,7 +72,12 @@ ok 'the writer reads it back on that replica at once' sh -c 'curl -s -b "$2" "$1
 # for the write (up to --read-wait, 1 s), or, past it, is answered by the primary.
 R1=$(cd "$T/r1/wiki.git" && pwd -P)
 # (wait only for that: a bare `wait` would wait for the nodes too)
-hold_main() { : >"$R1/refs/heads/main.lock"; ( sleep "$1"; rm -f "$R1/refs/heads/main.lock" ) & HOLD=$!; }
+# (the lock is made as git makes it, only when there is none: `: >` on a lock the replica
+# holds at that moment truncated it, and git then renamed an empty file to main)
+hold_main() {
+	until (set -C; : >"$R1/refs/heads/main.lock") 2>/dev/null; do sleep 0.01; done
+	( sleep "$1"; rm -f "$R1/refs/heads/main.lock" ) & HOLD=$!
+}
 hold_main 0.6
 c=$(nsave r1 Ryw/Two "second through r1" -c "$jar" -b "$jar")
 t0=$(now_ms)
