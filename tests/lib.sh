@@ -121,6 +121,21 @@ save() {
 		--data-urlencode "message=${4:-test edit}" --data-urlencode "author=${5:-Web Tester}"
 }
 
+# Signed-in clients, one cookie jar each ($T/USER.jar; users made with the password
+# pw-USER-secret). login USER: prints the login's status (303 when it worked).
+# as USER CURL-ARGS...: a request with that user's session. save_as USER PREFIX PAGE
+# CONTENT [MESSAGE]: the edit form of PREFIX/edit/PAGE posted with its base and CSRF token;
+# prints the status.
+login() { curl -s -o /dev/null -c "$T/$1.jar" -w '%{http_code}' "$URL/login" --data-urlencode "user=$1" --data-urlencode "password=pw-$1-secret"; }
+as() { u=$1; shift; curl -s --max-time 20 -b "$T/$u.jar" -c "$T/$u.jar" "$@"; }
+save_as() {
+	f=$(as "$1" "$URL$2/edit/$3")
+	b=$(echo "$f" | sed -n 's/.*name="base" value="\([0-9a-f]*\)".*/\1/p' | head -1)
+	t=$(echo "$f" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+	as "$1" -o /dev/null -w '%{http_code}' "$URL$2/edit/$3" --data-urlencode "base=$b" --data-urlencode "csrf=$t" \
+		--data-urlencode "content=$4" --data-urlencode "message=${5:-test}"
+}
+
 # contains STRING COMMAND...: does the command's output contain STRING?
 contains() {
 	local want=$1; shift

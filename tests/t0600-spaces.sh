@@ -22,20 +22,9 @@ TOK_ED=$("$KENNIS" token add --data "$DATA" ed 2>/dev/null)
 start_server --anonymous-read on
 H=${URL#http://}
 
-login() { curl -s -o /dev/null -c "$T/$1.jar" -w '%{http_code}' "$URL/login" --data-urlencode "user=$1" --data-urlencode "password=pw-$1-secret"; }
 for u in adm fin ed rd fr; do ok "login $u" test "$(login $u)" = 303; done
 : >"$T/anon.jar"
-# as VIEWER curl-args...: anon uses no session
-as() { u=$1; shift; curl -s --max-time 20 -b "$T/$u.jar" -c "$T/$u.jar" "$@"; }
 csrf() { as "$1" "$URL${2:-/account}" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1; }
-# save VIEWER PAGE-ADDRESS-PREFIX PAGE CONTENT: through the edit form (its base and token)
-save_as() {
-	f=$(as "$1" "$URL$2/edit/$3")
-	b=$(echo "$f" | sed -n 's/.*name="base" value="\([0-9a-f]*\)".*/\1/p' | head -1)
-	t=$(echo "$f" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-	as "$1" -o /dev/null -w '%{http_code}' "$URL$2/edit/$3" --data-urlencode "base=$b" --data-urlencode "csrf=$t" \
-		--data-urlencode "content=$4" --data-urlencode "message=test"
-}
 
 # --- the public pages about Globex, and the restricted one
 ok 'public customer page' test "$(save_as ed '' Customers/Globex "---

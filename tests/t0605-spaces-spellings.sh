@@ -16,17 +16,8 @@ adduser() { echo "pw-$1-secret" | "$KENNIS" user add --data "$DATA" --role "$2" 
 for u in adm:admin fin:editor ed:editor rd:reader; do adduser "${u%%:*}" "${u#*:}"; done
 ok 'a group and a restricted space' sh -c '"$1" group add --data "$2" finance fin >/dev/null && "$1" space add --data "$2" finance --read @finance --write @finance >/dev/null' _ "$KENNIS" "$DATA"
 start_server --anonymous-read on
-login() { curl -s -o /dev/null -c "$T/$1.jar" -w '%{http_code}' "$URL/login" --data-urlencode "user=$1" --data-urlencode "password=pw-$1-secret"; }
 for u in fin ed rd; do ok "login $u" test "$(login $u)" = 303; done
 : >"$T/anon.jar"
-as() { u=$1; shift; curl -s --max-time 20 -b "$T/$u.jar" -c "$T/$u.jar" "$@"; }
-save_as() { # VIEWER PREFIX PAGE CONTENT
-	f=$(as "$1" "$URL$2/edit/$3")
-	b=$(echo "$f" | sed -n 's/.*name="base" value="\([0-9a-f]*\)".*/\1/p' | head -1)
-	t=$(echo "$f" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-	as "$1" -o /dev/null -w '%{http_code}' "$URL$2/edit/$3" --data-urlencode "base=$b" --data-urlencode "csrf=$t" \
-		--data-urlencode "content=$4" --data-urlencode "message=test"
-}
 fm() { printf -- '---\ncustomer: %s\ntags: [%s]\ndepartments: [%s]\n---\n%s\n' "$1" "$2" "$3" "$4"; }
 
 ok 'a public page spells them in lower case' test "$(save_as ed '' Quokka-Notes "$(fm quokkacorp wombattag emudept 'Public notes, quokkacorp.')")" = 303

@@ -45,17 +45,8 @@ ok 'an open space for the crawl' sh -c '"$1" space add --data "$2" team --read a
 
 start_server --anonymous-read on
 ok 'kennis check finds every space sound' "$KENNIS" check --data "$DATA"
-login() { curl -s -o /dev/null -c "$T/$1.jar" -w '%{http_code}' "$URL/login" --data-urlencode "user=$1" --data-urlencode "password=pw-$1-secret"; }
 for u in adm fin rd; do ok "login $u" test "$(login $u)" = 303; done
 : >"$T/anon.jar"
-as() { u=$1; shift; curl -s --max-time 20 -b "$T/$u.jar" -c "$T/$u.jar" "$@"; }
-save_as() { # VIEWER PREFIX PAGE CONTENT
-	f=$(as "$1" "$URL$2/edit/$3")
-	b=$(echo "$f" | sed -n 's/.*name="base" value="\([0-9a-f]*\)".*/\1/p' | head -1)
-	t=$(echo "$f" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-	as "$1" -o /dev/null -w '%{http_code}' "$URL$2/edit/$3" --data-urlencode "base=$b" --data-urlencode "csrf=$t" \
-		--data-urlencode "content=$4" --data-urlencode "message=test"
-}
 has() { # VIEWER ADDRESS TEXT
 	as "$1" "$URL$2" | grep -qF -- "$3" || { echo "$1 $2 lacks: $3"; as "$1" "$URL$2" | grep -o 'class="wikilink[^>]*>[^<]*' | head -5; false; }
 }

@@ -32,22 +32,13 @@ SERVE_ARGS="--smtp smtp://127.0.0.1:$SPORT --mail-from wiki@example.test --webho
 # shellcheck disable=SC2086
 start_server $SERVE_ARGS
 
-login() { curl -s -o /dev/null -c "$T/$1.jar" -w '%{http_code}' "$URL/login" --data-urlencode "user=$1" --data-urlencode "password=pw-$1-secret"; }
 for u in adm alice bob carol fin nomail; do ok "login $u" test "$(login $u)" = 303; done
-as() { u=$1; shift; curl -s --max-time 20 -b "$T/$u.jar" -c "$T/$u.jar" "$@"; }
 csrf() { as "$1" "$URL${2:-/watching}" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1; }
 # follow USER KIND VALUE MODE [SPACE]: through the Follow page's form
 follow() {
 	t=$(csrf "$1" /watching)
 	as "$1" -o /dev/null -w '%{http_code}' "$URL/watch" --data-urlencode "csrf=$t" --data-urlencode "kind=$2" \
 		--data-urlencode "value=$3" --data-urlencode "action=$4" --data-urlencode "space=${5:-}"
-}
-save_as() {
-	f=$(as "$1" "$URL$2/edit/$3")
-	b=$(echo "$f" | sed -n 's/.*name="base" value="\([0-9a-f]*\)".*/\1/p' | head -1)
-	t=$(echo "$f" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-	as "$1" -o /dev/null -w '%{http_code}' "$URL$2/edit/$3" --data-urlencode "base=$b" --data-urlencode "csrf=$t" \
-		--data-urlencode "content=$4" --data-urlencode "message=${5:-test}"
 }
 # mails_to USER: how many mails the sink has for USER; mail_of USER: the last one, decoded
 mails_to() { grep -l "^X-Envelope-To: <$1@example.test>" "$T"/mail/*.eml 2>/dev/null | wc -l; }
