@@ -107,18 +107,27 @@ build_add(struct build *b)
 	b->n++;
 }
 
+/* Is tree entry `e` (NULL: none) at `path` a page? Its name into `name`. */
+static int
+entry_page(struct buf *name, const char *path, const git_tree_entry *e)
+{
+	git_filemode_t mode = e ? git_tree_entry_filemode(e) : 0;
+	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
+		return 0;
+	buf_reset(name);
+	return pagename_from_path(name, path, strlen(path)) == 0;
+}
+
 static int
 collect(const char *root, const git_tree_entry *e, void *payload)
 {
 	struct build *b = payload;
-	git_filemode_t mode = git_tree_entry_filemode(e);
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE))
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
 		return 0;
 	buf_reset(&b->path);
-	buf_reset(&b->name);
 	buf_puts(&b->path, root);
 	buf_puts(&b->path, git_tree_entry_name(e));
-	if (pagename_from_path(&b->name, b->path.ptr, b->path.len) == 0)
+	if (entry_page(&b->name, b->path.ptr, e))
 		build_add(b);
 	return 0;
 }
@@ -163,15 +172,19 @@ pagedir_build(git_tree *tree)
 	return d;
 }
 
-/* Is tree entry `e` (NULL: none) at `path` a page? Its name into `name`. */
-static int
-entry_page(struct buf *name, const char *path, const git_tree_entry *e)
+/* The first entry of `d` whose key is not below `key` (entries are sorted by key). */
+static size_t
+first_of_key(const struct pagedir *d, const char *key)
 {
-	git_filemode_t mode = e ? git_tree_entry_filemode(e) : 0;
-	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
-		return 0;
-	buf_reset(name);
-	return pagename_from_path(name, path, strlen(path)) == 0;
+	size_t lo = 0, hi = d->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(d->v[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* The entry of `d` with key and name of page `name`, or d->n. */
@@ -180,14 +193,7 @@ find_entry(const struct pagedir *d, struct buf *key, const char *name, size_t n)
 {
 	buf_reset(key);
 	links_key(key, name, n);
-	size_t lo = 0, hi = d->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(d->v[mid].key, key->ptr) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = first_of_key(d, key->ptr);
 	for (; lo < d->n && strcmp(d->v[lo].key, key->ptr) == 0; lo++)
 		if (strcmp(d->v[lo].name, name) == 0)
 			return lo;
@@ -432,14 +438,7 @@ anywhere(const struct pagedir *d, const char *dir, size_t dn, const char *name, 
 {
 	struct buf key = BUF_INIT;
 	links_key(&key, name, n);
-	size_t lo = 0, hi = d->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(d->v[mid].key, key.ptr) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = first_of_key(d, key.ptr);
 	const char *best = NULL;
 	int best_m = 0;
 	size_t best_common = 0, best_depth = 0;

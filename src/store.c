@@ -170,21 +170,20 @@ same_file(const struct store_fileid *a, const struct store_fileid *b)
 }
 
 /* Reading main through libgit2 is four system calls and a parse on every page view (15-25%
- * of a kept view's CPU: docs/scale.md); two stats say whether it can have moved. Read
- * again at least every second all the same (a file system whose times are coarse could
- * reuse an inode with the same size within one tick). */
+ * of a kept view's CPU: docs/scale.md); one stat (two without a loose ref) says whether it
+ * can have moved. Read again at least every second all the same (a file system whose
+ * times are coarse could reuse an inode with the same size within one tick). */
 int
 store_tip(git_oid *out, struct store *st)
 {
 	struct store_fileid loose, packed;
 	time_t now = time(NULL);
 	if (!st->loose_path) {
-		st->loose_path = xstrdup(git_repository_path(st->repo));
-		size_t n = strlen(st->loose_path);
-		st->loose_path = xrealloc(st->loose_path, n + sizeof(STORE_BRANCH) + 16);
-		st->packed_path = xmalloc(n + 16);
-		snprintf(st->packed_path, n + 16, "%spacked-refs", st->loose_path);
-		strcat(st->loose_path, STORE_BRANCH);
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "%s" STORE_BRANCH, git_repository_path(st->repo));
+		st->loose_path = buf_detach(&b);
+		buf_printf(&b, "%spacked-refs", git_repository_path(st->repo));
+		st->packed_path = buf_detach(&b);
 	}
 	/* A loose ref wins over packed-refs: while it is there and unchanged, packed-refs
 	 * does not matter (one stat); without it, packed-refs holds main. */
