@@ -498,6 +498,17 @@ test_footnotes(void)
 	char *cut = html("[^a\n\xc3\xa9" "bcd]\n");
 	ok(utf8_valid(cut, strlen(cut)), "a reference over two lines, cut by cmark-gfm: still valid UTF-8");
 	free(cut);
+	/* cmark-gfm 0.29.0.gfm.6 made a reference of "[" and an entity's '^' and read the
+	 * entity's text after freeing it (fuzz_render; ASan in make SAN=... test sees it) */
+	is_html("x [&#94;abc] y\n", "<p>x [^abc] y</p>\n", "a caret entity after a bracket: text, not a reference");
+	is_html("x [&#x5e;abc]\n\n[^abc]: n\n", "<p>x [^abc]</p>\n", "... in hex, with a note of that name");
+	is_html("[&#0000094;a] [&Hat;b]\n", "<p>[^a] [^b]</p>\n", "... with leading zeros, and by name");
+	is_html("![&#X5E;a](b)\n", "<p>![^a](b)</p>\n", "... after an image's bracket");
+	is_html("\\[&#94;a]\n", "<p>[^a]</p>\n", "an escaped bracket stays as it is");
+	is_html("\\\\[&#94;a]\n", "<p>\\[^a]</p>\n", "a bracket after an escaped backslash is escaped");
+	has("[&#94;a] then[^1]\n\n[^1]: n\n", "<p>[^a] then<sup class=\"footnote-ref\">", "the page's real references stay");
+	is_html("`[&#94;]`\n", "<p><code>\\[&amp;#94;]</code></p>\n", "in code the added backslash shows (docs/rendering.md)");
+	is_html("[&#95;a] [&#x5f0;b]\n", "<p>[_a] [\xd7\xb0" "b]</p>\n", "other entities after a bracket are left");
 	struct buf md = BUF_INIT;
 	rep(&md, "[^a] ", 10001);
 	buf_puts(&md, "\n\n[^a]: x\n");
