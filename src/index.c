@@ -103,27 +103,14 @@ entity(struct buf *out, const char *s, size_t n)
 			return len;
 		}
 	}
-	if (n > 3 && s[1] == '#') {
-		int hex = s[2] == 'x' || s[2] == 'X';
-		unsigned long cp = 0;
-		size_t i = hex ? 3 : 2, digits = 0;
-		for (; i < n && digits < 7; i++, digits++) {
-			int c = (unsigned char)s[i], v;
-			if (c >= '0' && c <= '9')
-				v = c - '0';
-			else if (hex && ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'))
-				v = (c | 0x20) - 'a' + 10;
-			else
-				break;
-			cp = cp * (hex ? 16u : 10u) + (unsigned long)v;
-		}
-		if (digits && i < n && s[i] == ';') {
-			if (cp >= 0x20 && cp != 0x7f && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF))
-				put_utf8(out, cp);
-			else
-				buf_putc(out, ' ');
-			return i + 1;
-		}
+	unsigned long cp;
+	size_t len = entity_number(s, n, 7, &cp);
+	if (len) {
+		if (cp >= 0x20 && cp != 0x7f && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF))
+			put_utf8(out, cp);
+		else
+			buf_putc(out, ' ');
+		return len;
 	}
 	buf_putc(out, '&');
 	return 1;

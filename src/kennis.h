@@ -91,6 +91,11 @@ void kn_log(enum log_level lvl, const char *fmt, ...) __attribute__((format(prin
 #define log_warn(...) kn_log(LOG_WARN, __VA_ARGS__)
 #define log_error(...) kn_log(LOG_ERROR, __VA_ARGS__)
 
+/* The numeric character reference at `s` (s[0] == '&': "&#123;" or "&#x1F;", at most
+ * `max_digits` digits) as a number into *cp, capped at 0x110000; returns its length, or 0
+ * when there is none. */
+size_t entity_number(const char *s, size_t n, size_t max_digits, unsigned long *cp);
+
 /* Is [s, s+n) valid UTF-8 (no overlongs, no surrogates)? */
 int utf8_valid(const char *s, size_t n);
 

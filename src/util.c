@@ -365,6 +365,30 @@ kn_log(enum log_level lvl, const char *fmt, ...)
 	buf_free(&line);
 }
 
+size_t
+entity_number(const char *s, size_t n, size_t max_digits, unsigned long *cp)
+{
+	if (n <= 3 || s[1] != '#')
+		return 0;
+	int hex = s[2] == 'x' || s[2] == 'X';
+	size_t i = hex ? 3 : 2, digits = 0;
+	*cp = 0;
+	for (; i < n && digits < max_digits; i++, digits++) {
+		int c = (unsigned char)s[i], v;
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			v = (c | 0x20) - 'a' + 10;
+		else
+			break;
+		if (*cp < 0x110000)
+			*cp = *cp * (hex ? 16u : 10u) + (unsigned long)v;
+	}
+	if (*cp > 0x110000)
+		*cp = 0x110000;
+	return digits && i < n && s[i] == ';' ? i + 1 : 0;
+}
+
 int
 utf8_valid(const char *str, size_t n)
 {

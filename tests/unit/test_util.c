@@ -91,6 +91,22 @@ test_utf8(void)
 		   cases[i].valid ? "valid" : "invalid");
 }
 
+/* entity_number: the numeric references index.c decodes and render.c looks for */
+static void
+test_entity_number(void)
+{
+	unsigned long cp = 1;
+	ok(entity_number("&#94;x", 6, 7, &cp) == 5 && cp == 94, "decimal");
+	ok(entity_number("&#X5e;", 6, 7, &cp) == 6 && cp == 94, "hex, either case");
+	ok(entity_number("&#00000094;", 11, 7, &cp) == 0, "more digits than allowed: none");
+	ok(entity_number("&#00000094;", 11, 8, &cp) == 11 && cp == 94, "leading zeros within the digits allowed");
+	ok(entity_number("&#99999999999;", 14, 16, &cp) == 14 && cp == 0x110000, "too large: capped");
+	ok(entity_number("&#94", 4, 7, &cp) == 0, "no ';': none");
+	ok(entity_number("&#;", 3, 7, &cp) == 0 && entity_number("&#x;", 4, 7, &cp) == 0, "no digits: none");
+	ok(entity_number("&#xg;", 5, 7, &cp) == 0 && entity_number("&amp;", 5, 7, &cp) == 0, "not a number: none");
+	ok(entity_number("&#94;", 4, 7, &cp) == 0, "only the n bytes given are read");
+}
+
 static void
 test_errors(void)
 {
@@ -109,6 +125,7 @@ main(void)
 	test_arena();
 	test_escape();
 	test_utf8();
+	test_entity_number();
 	test_errors();
 	return tap_done();
 }
