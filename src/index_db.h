@@ -66,9 +66,10 @@ int index_exec(struct index *ix, const char *sql);
 sqlite3_stmt *index_stmt(struct index *ix, const char *sql);
 /* The statement for SQL text `sql` built at run time (e.g. with a scope's space names),
  * kept prepared per connection, keyed by the text (at most INDEX_TSTMTS; the least recently
- * used one that is not running gives way, so two handed out together both stay), handed out reset and unbound; NULL when it cannot be prepared (logged). Never
- * finalize it: reset it when done (index_views.c's finish). Preparing the page history's
- * query was 40% of a /history request (callgrind, docs/scale.md). */
+ * used one that is not running gives way, so two handed out together both stay), handed
+ * out reset and unbound; NULL when it cannot be prepared (logged). Never finalize it: reset
+ * it when done (index_views.c's finish). Preparing the page history's query was 40% of a
+ * /history request (callgrind, docs/scale.md). */
 sqlite3_stmt *index_stmt_text(struct index *ix, const char *sql);
 /* Step statement `s` (bound by the caller; NULL: it could not be had) to its end and reset
  * it: 0 or KN_EIO. */
