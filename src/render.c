@@ -473,9 +473,19 @@ utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
+/* Is `slug` "fn" or "fnref", alone or followed by '-': a footnote's id ("fn-1", "fnref-1"),
+ * or one that unique_id's "-1" would make one of? */
+static int
+footnote_like(const char *slug)
+{
+	const char *rest = strncmp(slug, "fnref", 5) == 0 ? slug + 5 : strncmp(slug, "fn", 2) == 0 ? slug + 2 : NULL;
+	return rest && (*rest == '\0' || *rest == '-');
+}
+
 /* GitHub's slug: ASCII lowercased, ' ' -> '-', punctuation but '-' and '_' dropped. A slug
- * that starts like a footnote's id ("fn-1", "fnref-1") gets "h-" in front, so a heading
- * never takes a footnote's id (cmark names them; it has no hook to change that). */
+ * that is or starts like a footnote's id ("fn", "fn-1", "fnref-1") gets "h-" in front, so
+ * a heading never takes a footnote's id, not even as the second "fn" made "fn-1" (cmark
+ * names them; it has no hook to change that). */
 static void
 slugify(struct buf *out, const char *str, size_t n)
 {
@@ -500,7 +510,7 @@ slugify(struct buf *out, const char *str, size_t n)
 		i++;
 	}
 	const char *slug = buf_cstr(out) + start;
-	if (strncmp(slug, "fn-", 3) == 0 || strncmp(slug, "fnref-", 6) == 0) {
+	if (footnote_like(slug)) {
 		buf_puts(out, "h-"); /* room, then move the slug up by two */
 		memmove(out->ptr + start + 2, out->ptr + start, out->len - start - 2);
 		memcpy(out->ptr + start, "h-", 2);

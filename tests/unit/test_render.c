@@ -491,6 +491,10 @@ test_footnotes(void)
 	    "a note is Markdown in safe mode");
 	has("# fn 1\n\nx[^1]\n\n[^1]: n\n", "<h1 id=\"h-fn-1\">fn 1</h1>", "a heading never takes a footnote's id");
 	has("## fnref-1\n\n[[#fnref 1]]\n", "<h2 id=\"h-fnref-1\">", "... nor a back link's");
+	/* found by fuzz_render: the second "fn" was made "fn-1", the note's id */
+	has("[^1]: n [^1]\n# fn\n# fn\n", "<h1 id=\"h-fn\">fn</h1>\n<h1 id=\"h-fn-1\">fn</h1>", "... nor by a suffix for a second one");
+	has("x[^1]\n# FNref\n## fnref\n\n[^1]: n\n", "<h2 id=\"h-fnref-1\">", "... fnref alike");
+	has("# fnx\n# fn_\n", "<h1 id=\"fnx\">fnx</h1>\n<h1 id=\"fn_\">", "a word that only starts with fn keeps its slug");
 	has("## fnref-1\n\n[[#fnref 1]]\n", "href=\"#h-fnref-1\"", "and wiki links to it follow");
 	has("x [^nowhere]\n", "<p>x [^nowhere]</p>", "a reference to no note stays text");
 	/* cmark-gfm 0.29.0.gfm.6 gives such a reference over two lines back cut in columns of two
